@@ -1,0 +1,93 @@
+// Definitions: what the manifests say, after merging, expansion and validation. Produced by
+// the manifest loader, read by the graph, planner and engine. Plain data, no behaviour.
+#ifndef ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
+#define ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+
+namespace af {
+
+// Dagster's RetryPolicy: delay before retry n (1-based) is
+//   linear: n*delay; exponential: (2^n - 1)*delay; none: delay;
+//   jitter full: random*computed; plus_minus: computed + (2*random - 1)*delay.
+struct RetryPolicy {
+  enum class Backoff { kNone, kLinear, kExponential };
+  enum class Jitter { kNone, kFull, kPlusMinus };
+  int max_retries = 0;
+  double delay_seconds = 0;
+  Backoff backoff = Backoff::kNone;
+  Jitter jitter = Jitter::kNone;
+};
+
+// Dagster's (legacy) FreshnessPolicy.
+struct FreshnessPolicy {
+  double maximum_lag_minutes = 0;
+  std::string cron_schedule;  // empty = evaluated continuously
+};
+
+// A resource (today: an IO manager) instantiated from a plugin definition.
+struct ResourceDef {
+  std::string key;   // "io_manager", "hn_io_manager"
+  std::string type;  // "<plugin>/<definition>"
+  std::string config_json = "{}";  // validated against the definition's schema, defaults filled
+  SourceLocation location;         // of the resource's key
+  SourceLocation type_location;
+};
+
+struct InputDef {
+  std::string name;       // the name the plugin opens it by
+  std::string asset_key;  // the upstream asset
+  SourceLocation location;  // of the upstream key in the manifest
+};
+
+struct AssetDef {
+  std::string key;                    // "a/b/c": segments of [A-Za-z0-9_-]
+  std::vector<std::string> segments;  // {"a","b","c"}
+  std::string type;                   // "<plugin>/<definition>"
+  std::vector<InputDef> inputs;       // sorted by name
+  std::string config_json = "{}";     // validated, defaults filled
+  std::string group = "default";
+  std::map<std::string, std::string> tags;
+  std::string code_version;            // manifest's code_version, else the definition's, else ""
+  std::string description;
+  std::optional<RetryPolicy> retry_policy;
+  std::optional<FreshnessPolicy> freshness_policy;
+  std::string io_manager_key = "io_manager";
+  SourceLocation location;       // of the asset's key
+  SourceLocation type_location;
+};
+
+// Everything the manifests define. Assets are sorted by key; lookups by key go through
+// `asset_index`.
+struct Definitions {
+  std::vector<AssetDef> assets;
+  std::map<std::string, size_t> asset_index;
+  std::map<std::string, ResourceDef> resources;
+  std::vector<std::string> plugin_dirs;  // absolute, in manifest order
+  std::vector<std::string> files;        // the manifest files read, in order
+
+  const AssetDef* FindAsset(const std::string& key) const {
+    auto it = asset_index.find(key);
+    return it == asset_index.end() ? nullptr : &assets[it->second];
+  }
+};
+
+// What the plugins offer, as the manifest loader needs it to validate types and config.
+// Built by the plugin registry; the loader never sees plugin code.
+struct DefinitionInfo {
+  std::string config_schema;  // JSON Schema text; empty = no config allowed
+  std::string code_version;
+};
+struct TypeCatalog {
+  std::map<std::string, DefinitionInfo> assets;       // "<plugin>/<definition>"
+  std::map<std::string, DefinitionInfo> io_managers;  // "<plugin>/<definition>"
+};
+
+}  // namespace af
+
+#endif

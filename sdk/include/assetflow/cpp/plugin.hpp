@@ -1,0 +1,444 @@
+// assetflow SDK: header-only C++17 layer over the C ABI.
+//
+// Write an asset as an ordinary function and register it in one line:
+//
+//     #include <assetflow/cpp/plugin.hpp>
+//     static void greeting(assetflow::Context& ctx) {
+//       ctx.write("hello, " + ctx.config_string("name"));
+//     }
+//     ASSETFLOW_ASSET(greeting).describe("Says hello").schema(R"({"type":"object", ...})");
+//     ASSETFLOW_PLUGIN("examples", "1.0.0", "Example assets");
+//
+// Everything here is compiled into the plugin with hidden visibility and lives in a versioned
+// inline namespace, so two plugins built against different SDKs never share a symbol. Nothing
+// C++ crosses the boundary: trampolines are noexcept and turn any exception into a status plus
+// a message through af_host_api.set_error.
+#ifndef ASSETFLOW_CPP_PLUGIN_HPP
+#define ASSETFLOW_CPP_PLUGIN_HPP
+
+#include <assetflow/assetflow.h>
+
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#if __cplusplus < 201703L && !(defined(_MSVC_LANG) && _MSVC_LANG >= 201703L)
+#error "assetflow/cpp/plugin.hpp needs C++17"
+#endif
+#if AF_ABI_MAJOR != 1
+#error "this C++ layer is written for ABI major 1"
+#endif
+
+namespace assetflow {
+inline namespace abi_v1 {
+
+// An expected failure with the status to return across the boundary.
+class Error : public std::runtime_error {
+ public:
+  Error(af_status status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  af_status status() const noexcept { return status_; }
+
+ private:
+  af_status status_;
+};
+// Transient: the asset's RetryPolicy applies.
+struct RetryableError : Error {
+  explicit RetryableError(const std::string& m) : Error(AF_ERR_RETRYABLE, m) {}
+};
+// Permanent: never retried.
+struct FatalError : Error {
+  explicit FatalError(const std::string& m) : Error(AF_ERR_FATAL, m) {}
+};
+
+// Reads an af_istream; does not own it.
+class InputStream {
+ public:
+  explicit InputStream(const af_istream* s) : s_(s) {}
+  // Bytes read (0 at end); throws on a stream error.
+  std::size_t read(void* buffer, std::size_t size) {
+    int64_t n = s_->read(s_, buffer, size);
+    if (n < 0) throw Error(AF_ERR_IO, "reading an input stream failed");
+    return static_cast<std::size_t>(n);
+  }
+  std::string read_all() {
+    std::string out;
+    char buf[65536];
+    for (std::size_t n; (n = read(buf, sizeof buf)) > 0;) out.append(buf, n);
+    return out;
+  }
+
+ private:
+  const af_istream* s_;
+};
+
+// Writes everything to an af_ostream, looping over partial writes; throws on error.
+inline void write_fully(const af_ostream* s, const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    int64_t n = s->write(s, p, size);
+    if (n <= 0) throw Error(AF_ERR_IO, "writing the output stream failed");
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+// The host services for one call. Valid only during that call; [call-thread].
+class Context {
+ public:
+  explicit Context(const af_context* c) : c_(c) {}
+  const af_context* raw() const noexcept { return c_; }
+
+  void log(af_log_level level, const std::string& m) const { c_->api->log(c_, level, m.c_str()); }
+  void info(const std::string& m) const { log(AF_LOG_INFO, m); }
+  void warn(const std::string& m) const { log(AF_LOG_WARNING, m); }
+  void progress(uint64_t done, uint64_t total) const { c_->api->report_progress(c_, done, total); }
+  bool canceled() const { return c_->api->is_canceled(c_) != 0; }
+  // Throws Error(AF_ERR_CANCELED) if the run is being canceled.
+  void check_canceled() const {
+    if (canceled()) throw Error(AF_ERR_CANCELED, "canceled");
+  }
+
+  std::string asset_key() const { return c_->api->asset_key(c_); }
+  std::string run_id() const { return c_->api->run_id(c_); }
+  uint32_t attempt() const { return c_->api->attempt(c_); }
+  std::string home_dir() const { return c_->api->home_dir(c_); }
+
+  void metadata(const std::string& key, af_metadata_type type, const std::string& value) const {
+    af_status s = c_->api->add_metadata(c_, key.c_str(), type, value.c_str());
+    if (s != AF_OK) throw Error(s, "metadata '" + key + "' was refused by the host");
+  }
+  void metadata_int(const std::string& key, int64_t v) const {
+    metadata(key, AF_META_INT, std::to_string(v));
+  }
+  void metadata_float(const std::string& key, double v) const {
+    metadata(key, AF_META_FLOAT, std::to_string(v));
+  }
+  void metadata_text(const std::string& key, const std::string& v) const {
+    metadata(key, AF_META_TEXT, v);
+  }
+
+  std::string config_json() const { return c_->api->config_json(c_); }
+  bool has_config(const char* key) const {
+    const char* v;
+    af_status s = c_->api->config_get_string(c_, key, &v, nullptr);
+    return s != AF_ERR_NOT_FOUND;
+  }
+  int64_t config_int(const char* key) const {
+    int64_t v = 0;
+    check_config(c_->api->config_get_int(c_, key, &v), key, "an integer");
+    return v;
+  }
+  double config_double(const char* key) const {
+    double v = 0;
+    check_config(c_->api->config_get_double(c_, key, &v), key, "a number");
+    return v;
+  }
+  bool config_bool(const char* key) const {
+    int32_t v = 0;
+    check_config(c_->api->config_get_bool(c_, key, &v), key, "a boolean");
+    return v != 0;
+  }
+  std::string config_string(const char* key) const {
+    const char* v = nullptr;
+    uint64_t n = 0;
+    check_config(c_->api->config_get_string(c_, key, &v, &n), key, "a string");
+    return std::string(v, static_cast<std::size_t>(n));
+  }
+
+  std::vector<std::string> input_names() const {
+    std::vector<std::string> out;
+    for (uint32_t i = 0, n = c_->api->input_count(c_); i < n; ++i)
+      out.emplace_back(c_->api->input_name(c_, i));
+    return out;
+  }
+  InputStream input(const std::string& name) const {
+    const af_istream* s = nullptr;
+    af_status st = c_->api->open_input(c_, name.c_str(), &s);
+    if (st != AF_OK || !s) throw Error(st == AF_OK ? AF_ERR_IO : st, "cannot open input '" + name + "'");
+    return InputStream(s);
+  }
+  std::string read_input(const std::string& name) const { return input(name).read_all(); }
+
+  const af_ostream* output() const {
+    const af_ostream* s = c_->api->output(c_);
+    if (!s) throw Error(AF_ERR_UNSUPPORTED, "this call has no output stream");
+    return s;
+  }
+  void write(std::string_view bytes) const { write_fully(output(), bytes.data(), bytes.size()); }
+
+ private:
+  static void check_config(af_status s, const char* key, const char* what) {
+    if (s == AF_ERR_NOT_FOUND) throw FatalError(std::string("config key '") + key + "' is not set");
+    if (s != AF_OK) throw FatalError(std::string("config key '") + key + "' is not " + what);
+  }
+  const af_context* c_;
+};
+
+namespace detail {
+// Runs `body`, mapping any exception to a status and reporting it through set_error.
+template <class F>
+af_status guarded(const af_context* ctx, F&& body) noexcept {
+  try {
+    body();
+    return AF_OK;
+  } catch (const Error& e) {
+    if (ctx) ctx->api->set_error(ctx, e.status(), e.what());
+    return e.status();
+  } catch (const std::exception& e) {
+    if (ctx) ctx->api->set_error(ctx, AF_ERR_FATAL, e.what());
+    return AF_ERR_FATAL;
+  } catch (...) {
+    if (ctx) ctx->api->set_error(ctx, AF_ERR_FATAL, "unknown exception");
+    return AF_ERR_FATAL;
+  }
+}
+}  // namespace detail
+
+// A writer opened by an IoManager: bytes in, then commit() or abort().
+class Writer {
+ public:
+  virtual ~Writer() = default;
+  virtual void write(const void* data, std::size_t size) = 0;
+  // Makes the data visible atomically; may add metadata through ctx.
+  virtual void commit(Context& ctx) = 0;
+  // Discards the data; must not throw.
+  virtual void abort() noexcept = 0;
+};
+class Reader {
+ public:
+  virtual ~Reader() = default;
+  // Bytes read, 0 at end.
+  virtual std::size_t read(void* buffer, std::size_t size) = 0;
+};
+
+// Base of a C++ IO manager. One instance per definition, shared by all threads: methods must be
+// thread-safe (keep per-call state in the Writer/Reader).
+class IoManager {
+ public:
+  virtual ~IoManager() = default;
+  virtual std::unique_ptr<Writer> open_writer(Context& ctx) = 0;
+  virtual std::unique_ptr<Reader> open_reader(Context& ctx) {
+    (void)ctx;
+    throw Error(AF_ERR_UNSUPPORTED, "this IO manager is write-only");
+  }
+  virtual void wipe(Context& ctx) { (void)ctx; }
+};
+
+using AssetFunction = void (*)(Context&);
+
+// One registered definition; the descriptor's strings point into this object, which lives in
+// the registry (a deque: addresses are stable) until the plugin is unloaded.
+struct Definition {
+  std::string name, description, config_schema, code_version, media_type;
+  Definition& describe(std::string d) { description = std::move(d); return *this; }
+  // The config's JSON Schema (see af_asset_descriptor.config_schema).
+  Definition& schema(std::string s) { config_schema = std::move(s); return *this; }
+  Definition& version(std::string v) { code_version = std::move(v); return *this; }
+  Definition& output(std::string m) { media_type = std::move(m); return *this; }
+
+ protected:
+  static const char* opt(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+};
+
+struct AssetDefinition : Definition {
+  AssetFunction fn = nullptr;
+  af_asset_descriptor desc{};
+
+  const af_asset_descriptor* descriptor() {
+    desc.struct_size = sizeof(af_asset_descriptor);
+    desc.name = name.c_str();
+    desc.description = opt(description);
+    desc.config_schema = opt(config_schema);
+    desc.code_version = opt(code_version);
+    desc.output_media_type = opt(media_type);
+    desc.user_data = this;
+    desc.materialize = &materialize_trampoline;
+    return &desc;
+  }
+  static af_status materialize_trampoline(const af_asset_descriptor* self,
+                                          const af_context* ctx) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      static_cast<AssetDefinition*>(self->user_data)->fn(c);
+    });
+  }
+};
+
+struct IoManagerDefinition : Definition {
+  std::unique_ptr<IoManager> impl;
+  af_io_manager_descriptor desc{};
+
+  const af_io_manager_descriptor* descriptor() {
+    desc.struct_size = sizeof(af_io_manager_descriptor);
+    desc.name = name.c_str();
+    desc.description = opt(description);
+    desc.config_schema = opt(config_schema);
+    desc.user_data = this;
+    desc.open_writer = &open_writer;
+    desc.commit_writer = &commit_writer;
+    desc.abort_writer = &abort_writer;
+    desc.open_reader = &open_reader;
+    desc.close_reader = &close_reader;
+    desc.wipe = &wipe;
+    return &desc;
+  }
+
+ private:
+  static IoManager& self_of(const af_io_manager_descriptor* d) {
+    return *static_cast<IoManagerDefinition*>(d->user_data)->impl;
+  }
+  static int64_t write_cb(const af_ostream* s, const void* data, uint64_t size) noexcept {
+    try {
+      static_cast<Writer*>(s->ctx)->write(data, static_cast<std::size_t>(size));
+      return static_cast<int64_t>(size);
+    } catch (...) {
+      return -1;
+    }
+  }
+  static int64_t read_cb(const af_istream* s, void* data, uint64_t size) noexcept {
+    try {
+      return static_cast<int64_t>(static_cast<Reader*>(s->ctx)->read(data, static_cast<std::size_t>(size)));
+    } catch (...) {
+      return -1;
+    }
+  }
+  static af_status open_writer(const af_io_manager_descriptor* d, const af_context* ctx,
+                               af_ostream* out) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      std::unique_ptr<Writer> w = self_of(d).open_writer(c);
+      out->ctx = w.release();
+      out->write = &write_cb;
+    });
+  }
+  static af_status commit_writer(const af_io_manager_descriptor*, const af_context* ctx,
+                                 af_ostream* w) noexcept {
+    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
+    w->ctx = nullptr;
+    af_status s = detail::guarded(ctx, [&] {
+      Context c(ctx);
+      writer->commit(c);
+    });
+    if (s != AF_OK) writer->abort();
+    return s;
+  }
+  static void abort_writer(const af_io_manager_descriptor*, const af_context*,
+                           af_ostream* w) noexcept {
+    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
+    w->ctx = nullptr;
+    if (writer) writer->abort();
+  }
+  static af_status open_reader(const af_io_manager_descriptor* d, const af_context* ctx,
+                               af_istream* out) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      std::unique_ptr<Reader> r = self_of(d).open_reader(c);
+      out->ctx = r.release();
+      out->read = &read_cb;
+    });
+  }
+  static void close_reader(const af_io_manager_descriptor*, const af_context*,
+                           af_istream* r) noexcept {
+    delete static_cast<Reader*>(r->ctx);
+    r->ctx = nullptr;
+  }
+  static af_status wipe(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      self_of(d).wipe(c);
+    });
+  }
+};
+
+// The plugin's definitions. Filled during static initialization (before dlopen returns) and
+// read-only afterwards; function-local statics avoid the static-init-order problem.
+struct Registry {
+  std::deque<AssetDefinition> assets;
+  std::deque<IoManagerDefinition> io_managers;
+  std::vector<const af_asset_descriptor*> asset_ptrs;
+  std::vector<const af_io_manager_descriptor*> io_ptrs;
+  af_plugin_entry entry{};
+
+  static Registry& get() {
+    static Registry r;
+    return r;
+  }
+  AssetDefinition& add_asset(const char* name, AssetFunction fn) {
+    assets.emplace_back();
+    assets.back().name = name;
+    assets.back().fn = fn;
+    return assets.back();
+  }
+  template <class T>
+  IoManagerDefinition& add_io_manager(const char* name) {
+    io_managers.emplace_back();
+    io_managers.back().name = name;
+    io_managers.back().impl = std::make_unique<T>();
+    return io_managers.back();
+  }
+  // Builds the C entry; called from the exported entry function (the host calls it once).
+  const af_plugin_entry* build(const char* plugin_name, const char* version,
+                               const char* description) noexcept {
+    try {
+      if (entry.magic == AF_PLUGIN_MAGIC) return &entry;
+      for (auto& a : assets) asset_ptrs.push_back(a.descriptor());
+      for (auto& m : io_managers) io_ptrs.push_back(m.descriptor());
+      entry.struct_size = sizeof(af_plugin_entry);
+      entry.abi_major = AF_ABI_MAJOR;
+      entry.abi_minor = AF_ABI_MINOR;
+      entry.name = plugin_name;
+      entry.version = version;
+      entry.toolchain = toolchain();
+      entry.description = description;
+      entry.asset_count = static_cast<uint32_t>(asset_ptrs.size());
+      entry.assets = asset_ptrs.data();
+      entry.io_manager_count = static_cast<uint32_t>(io_ptrs.size());
+      entry.io_managers = io_ptrs.data();
+      entry.magic = AF_PLUGIN_MAGIC;
+      return &entry;
+    } catch (...) {
+      return nullptr;
+    }
+  }
+  static const char* toolchain() noexcept {
+#if defined(_LIBCPP_VERSION)
+    return AF_COMPILER_ID " / libc++ " AF_STRINGIFY(_LIBCPP_VERSION);
+#elif defined(__GLIBCXX__)
+    return AF_COMPILER_ID " / libstdc++ " AF_STRINGIFY(__GLIBCXX__);
+#else
+    return AF_COMPILER_ID;
+#endif
+  }
+};
+
+}  // namespace abi_v1
+}  // namespace assetflow
+
+#define ASSETFLOW_CAT_(a, b) a##b
+#define ASSETFLOW_CAT(a, b) ASSETFLOW_CAT_(a, b)
+
+// Registers `fn` (void fn(assetflow::Context&)) as asset definition `fn`; chain .describe(),
+// .schema(), .version(), .output().
+#define ASSETFLOW_ASSET(fn)                                               \
+  static ::assetflow::Definition& ASSETFLOW_CAT(assetflow_asset_, fn) = \
+      ::assetflow::Registry::get().add_asset(#fn, &fn)
+
+// Registers class `cls` (derived from assetflow::IoManager) as IO-manager definition `name`.
+#define ASSETFLOW_IO_MANAGER(name, cls)                                       \
+  static ::assetflow::Definition& ASSETFLOW_CAT(assetflow_io_, name) = \
+      ::assetflow::Registry::get().add_io_manager<cls>(#name)
+
+// Defines the plugin's one exported symbol. Use once per plugin.
+#define ASSETFLOW_PLUGIN(name, version, description)                                  \
+  extern "C" AF_EXPORT const af_plugin_entry* assetflow_plugin_entry(void) {         \
+    return ::assetflow::Registry::get().build(name, version, description);           \
+  }
+
+#endif
