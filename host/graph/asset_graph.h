@@ -1,0 +1,51 @@
+// AssetGraph: the dependency DAG of the manifests' assets (Boost.Graph inside). Vertices are
+// indices into Definitions::assets; an edge u -> v means v reads u as an input.
+// Immutable once built; safe to read from any thread.
+#ifndef ASSETFLOW_HOST_GRAPH_ASSET_GRAPH_H_
+#define ASSETFLOW_HOST_GRAPH_ASSET_GRAPH_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "common/status.h"
+#include "manifest/definitions.h"
+
+namespace af {
+
+class AssetGraph {
+ public:
+  // Builds the graph of `defs` (which must outlive it). A cycle is an error whose message
+  // prints the cycle as "a -> b -> c -> a", each edge with its manifest location. Inputs must
+  // name existing assets (the loader has checked that).
+  static Expected<AssetGraph> Build(const Definitions& defs);
+
+  size_t size() const;
+  const Definitions& definitions() const { return *defs_; }
+  // Direct parents / children of asset `i`, sorted ascending.
+  const std::vector<size_t>& Upstream(size_t i) const;
+  const std::vector<size_t>& Downstream(size_t i) const;
+  // All assets in a topological order (parents first; ties broken by key order). O(V + E).
+  const std::vector<size_t>& TopologicalOrder() const;
+  // `selected` (any order, no duplicates) in topological order.
+  std::vector<size_t> Plan(const std::vector<size_t>& selected) const;
+  // Transitive parents (depth < 0: all) or children, not including the start set.
+  std::vector<size_t> Ancestors(const std::vector<size_t>& start, int depth = -1) const;
+  std::vector<size_t> Descendants(const std::vector<size_t>& start, int depth = -1) const;
+
+  AssetGraph(AssetGraph&&) noexcept;
+  AssetGraph& operator=(AssetGraph&&) noexcept;
+  ~AssetGraph();
+
+ private:
+  struct Impl;
+  AssetGraph();
+  const Definitions* defs_ = nullptr;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace af
+
+#endif

@@ -1,0 +1,55 @@
+// ManifestLoader: reads YAML manifests (yaml-cpp), merges several files into one set of
+// Definitions, expands ${VAR} and ${VAR:-default}, and validates strictly: an unknown key, a
+// wrong type, a missing required key, an unknown type or input, a bad asset key, or config
+// that does not match the definition's JSON Schema (RapidJSON's validator) is a Diagnostic with
+// file:line:col and, for misspellings, the nearest valid name.
+//
+// Two phases, because plugin directories come from the manifests and config schemas from the
+// plugins:  Parse(paths) -> PluginDirs() -> (load plugins) -> Resolve(catalog, &defs).
+// The loader knows nothing of plugins' code or of execution. Thread: one thread at a time.
+#ifndef ASSETFLOW_HOST_MANIFEST_MANIFEST_LOADER_H_
+#define ASSETFLOW_HOST_MANIFEST_MANIFEST_LOADER_H_
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "manifest/definitions.h"
+
+namespace af {
+
+class ManifestLoader {
+ public:
+  // Looks up an environment variable for ${VAR}; the default reads the process environment.
+  using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+
+  ManifestLoader();
+  explicit ManifestLoader(EnvLookup env);
+  ~ManifestLoader();
+
+  // Reads every path: a file, or a directory whose *.yaml / *.yml files are read in name order.
+  // Checks syntax and structure. False if any diagnostic was recorded.
+  bool Parse(const std::vector<std::string>& paths);
+  // Parses YAML text as if read from file `name` (for tests and stdin).
+  bool ParseText(const std::string& text, const std::string& name);
+
+  // The manifests' plugin_dirs, absolute (relative ones resolved against the manifest's folder).
+  std::vector<std::string> PluginDirs() const;
+
+  // Checks types, inputs, io_manager keys and config against `catalog` and fills `out`.
+  // False if any diagnostic was recorded.
+  bool Resolve(const TypeCatalog& catalog, Definitions* out);
+
+  const Diagnostics& diagnostics() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace af
+
+#endif

@@ -1,0 +1,68 @@
+// PluginRegistry: loads plugin shared libraries (Boost.DLL, loader only), checks each one's
+// version block before reading anything else, and indexes its asset and IO-manager definitions
+// as "<plugin>/<definition>".
+//
+// A bad plugin never stops the others from loading and never crashes the host: each problem is
+// a Diagnostic naming the file (not a shared library, no entry symbol, entry returned NULL, ABI
+// major differs, needs a newer minor, struct_size too small, duplicate plugin name, duplicate
+// definition).
+//
+// Lifetime: libraries stay loaded until the registry is destroyed; every descriptor pointer it
+// hands out is valid until then. Thread: loading is [main-thread]; lookups are thread-safe once
+// loading is done.
+#ifndef ASSETFLOW_HOST_PLUGIN_PLUGIN_REGISTRY_H_
+#define ASSETFLOW_HOST_PLUGIN_PLUGIN_REGISTRY_H_
+
+#include <assetflow/assetflow.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "manifest/definitions.h"
+
+namespace af {
+
+struct PluginInfo {
+  std::string name, version, toolchain, description;
+  std::string path;  // the file it was loaded from
+  uint16_t abi_major = 0, abi_minor = 0;
+  std::vector<std::string> asset_definitions;       // definition names, plugin order
+  std::vector<std::string> io_manager_definitions;
+};
+
+class PluginRegistry {
+ public:
+  PluginRegistry();
+  ~PluginRegistry();
+  PluginRegistry(const PluginRegistry&) = delete;
+  PluginRegistry& operator=(const PluginRegistry&) = delete;
+
+  // Loads every "*.so" directly in `dir`, in name order. A missing directory is a diagnostic.
+  void LoadDirectory(const std::string& dir);
+  // Loads one file; false (with a diagnostic) if it was refused.
+  bool LoadFile(const std::string& path);
+
+  const std::vector<PluginInfo>& plugins() const;
+  const Diagnostics& errors() const;
+
+  // "<plugin>/<definition>" -> descriptor, or nullptr.
+  const af_asset_descriptor* FindAsset(const std::string& type) const;
+  const af_io_manager_descriptor* FindIoManager(const std::string& type) const;
+  // Types and config schemas for the manifest loader.
+  TypeCatalog Catalog() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Directories to scan, in order: `cli_dirs`, then $ASSETFLOW_PLUGIN_PATH (':'-separated), then
+// `manifest_dirs`, then the default "<dir of the executable>/plugins". Duplicates removed.
+std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_dirs,
+                                          const std::vector<std::string>& manifest_dirs);
+
+}  // namespace af
+
+#endif
