@@ -1,0 +1,21 @@
+// One function per command group: each adds its subcommand(s) to the app and sets `*exit_code`
+// when run. Commands read the GlobalOptions only after parsing, through the pointer.
+#ifndef ASSETFLOW_HOST_CLI_COMMANDS_H_
+#define ASSETFLOW_HOST_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "cli/workspace.h"
+
+namespace af {
+
+void AddPluginsCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+void AddListCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+// Engine commands: materialize, status, runs, logs, wipe (host/cli/engine_commands.cc).
+void AddEngineCommands(CLI::App& app, const GlobalOptions* options, int* exit_code);
+
+}  // namespace af
+
+#endif
