@@ -26,7 +26,12 @@ struct GlobalOptions {
   bool quiet = false;
 };
 
+// Not movable: the graph points into `definitions`. Held by unique_ptr.
 struct Workspace {
+  Workspace() = default;
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
   GlobalOptions options;
   std::string home;  // absolute
   std::unique_ptr<PluginRegistry> plugins;
@@ -36,9 +41,9 @@ struct Workspace {
 };
 
 // Loads everything; on a manifest or graph error prints the diagnostics to stderr and returns
-// nullopt (the command exits kExitUsage). Bad plugins are printed as warnings unless
+// nullptr (the command exits kExitUsage). Bad plugins are printed as warnings unless
 // `strict_plugins` (then they are errors too).
-std::optional<Workspace> LoadWorkspace(const GlobalOptions& options, bool strict_plugins = false);
+std::unique_ptr<Workspace> LoadWorkspace(const GlobalOptions& options, bool strict_plugins = false);
 
 // Only the plugins (for `assetflow plugins`, which must work without manifests).
 std::unique_ptr<PluginRegistry> LoadPlugins(const GlobalOptions& options,

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Idempotent set-up: installs the Debian packages assetflow needs (only those missing), then
+# configures and builds Release into build/. Safe to run any number of times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libboost-dev libboost-filesystem-dev libboost-graph-dev
+  libyaml-cpp-dev rapidjson-dev libcurl4-openssl-dev libssl-dev
+  libcairo2-dev libfreetype-dev libfontconfig-dev fonts-dejavu-core
+  libsqlite3-dev libcli11-dev libcpp-httplib-dev doctest-dev
+  clang libc++-dev libc++abi-dev
+  python3 python3-requests python3-wordcloud hyperfine time
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q >/dev/null
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+BUILD_DIR="${BUILD_DIR:-build}"
+JOBS="${JOBS:-$(nproc)}"
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j "$JOBS"
