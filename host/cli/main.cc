@@ -1,0 +1,43 @@
+// assetflow: the command-line entry. Parses global options, dispatches to one command; exit
+// codes are 0 ok, 1 run failure, 2 usage or validation error (also for CLI parse errors).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"assetflow: software-defined assets, native.\n"
+               "Materializes the assets your manifests declare, with plugins you drop in."};
+  app.set_version_flag("--version", "assetflow 0.1.0");
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  af::GlobalOptions options;
+  app.add_option("-m,--manifest", options.manifests,
+                 "Manifest file or directory (repeatable; default: manifests/)");
+  app.add_option("-p,--plugin-dir", options.plugin_dirs,
+                 "Plugin directory to scan (repeatable; also $ASSETFLOW_PLUGIN_PATH)");
+  app.add_option("--home", options.home,
+                 "assetflow home (event log, default storage); default $ASSETFLOW_HOME or ./.assetflow");
+  app.add_option("--log-format", options.log_format, "Event output: text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  app.add_flag("-q,--quiet", options.quiet, "Print only errors and results");
+
+  int exit_code = af::kExitOk;
+  af::AddPluginsCommand(app, &options, &exit_code);
+  af::AddCheckCommand(app, &options, &exit_code);
+  af::AddListCommand(app, &options, &exit_code);
+  af::AddGraphCommand(app, &options, &exit_code);
+#ifdef AF_HAVE_ENGINE
+  af::AddEngineCommands(app, &options, &exit_code);
+#endif
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? af::kExitOk : af::kExitUsage;
+  }
+  return exit_code;
+}
