@@ -1,15 +1,15 @@
-# assetflow_add_plugin(<target> [C] SOURCES <files...>)
+# assetflow_add_plugin(<target> [C] [OUTPUT_DIRECTORY <dir>] SOURCES <files...>)
 #
 # Builds a plugin: a MODULE library named <target>.so that exports only
 # `assetflow_plugin_entry` (hidden visibility plus a linker version script), so plugins never
-# resolve each other's symbols. Used in-tree and, installed, by third parties through
-# find_package(AssetflowSDK).
+# resolve each other's symbols. `C` marks a plugin written in plain C (C11, no C++ runtime).
+# Used in-tree and, installed, by third parties through find_package(AssetflowSDK); the
+# version script is found next to this file in both cases.
 include_guard(GLOBAL)
-
-set(_ASSETFLOW_PLUGIN_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
+cmake_minimum_required(VERSION 3.17)  # CMAKE_CURRENT_FUNCTION_LIST_DIR
 
 function(assetflow_add_plugin target)
-  cmake_parse_arguments(P "" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
+  cmake_parse_arguments(P "C" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   add_library(${target} MODULE ${P_SOURCES} ${P_UNPARSED_ARGUMENTS})
   if(TARGET AssetflowSDK::sdk)
     target_link_libraries(${target} PRIVATE AssetflowSDK::sdk)
@@ -21,6 +21,10 @@ function(assetflow_add_plugin target)
     C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
+  if(P_C)
+    set_target_properties(${target} PROPERTIES
+      LINKER_LANGUAGE C C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  endif()
   if(P_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${P_OUTPUT_DIRECTORY})
   elseif(DEFINED ASSETFLOW_PLUGIN_OUTPUT_DIR)
@@ -28,7 +32,9 @@ function(assetflow_add_plugin target)
   endif()
   if(CMAKE_SYSTEM_NAME STREQUAL "Linux")
     target_link_options(${target} PRIVATE
-      "LINKER:--version-script=${_ASSETFLOW_PLUGIN_CMAKE_DIR}/plugin.version"
+      "LINKER:--version-script=${CMAKE_CURRENT_FUNCTION_LIST_DIR}/plugin.version"
       "LINKER:--no-undefined")
+    set_property(TARGET ${target} APPEND PROPERTY
+      LINK_DEPENDS ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/plugin.version)
   endif()
 endfunction()

@@ -19,9 +19,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -236,7 +239,11 @@ inline const af_io_manager_descriptor* find_io_manager(const af_plugin_entry* e,
 class AssetRun {
  public:
   AssetRun(const af_plugin_entry* entry, const std::string& definition)
-      : desc_(find_asset(entry, definition)) {
+      : AssetRun(find_asset(entry, definition)) {}
+  // Runs a descriptor obtained elsewhere (e.g. from a host's plugin registry); it must stay
+  // valid while this object is used.
+  explicit AssetRun(const af_asset_descriptor* descriptor) : desc_(descriptor) {
+    if (!desc_) throw std::invalid_argument("AssetRun: NULL asset descriptor");
     h_.set_config("{}", desc_->config_schema);
   }
   AssetRun& config(const std::string& json) {

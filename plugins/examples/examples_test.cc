@@ -1,0 +1,117 @@
+#include <assetflow/testing/harness.hpp>
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <thread>
+
+extern "C" const af_plugin_entry* assetflow_plugin_entry(void);
+
+using assetflow::testing::AssetRun;
+
+TEST_CASE("examples: the plugin entry lists every definition in order") {
+  const af_plugin_entry* e = assetflow_plugin_entry();
+  REQUIRE(e != nullptr);
+  CHECK(std::string(e->name) == "examples");
+  REQUIRE(e->asset_count == 6);
+  const char* names[] = {"constant", "concat", "fail", "noop", "sleep", "bytes"};
+  for (uint32_t i = 0; i < 6; ++i) CHECK(std::string(e->assets[i]->name) == names[i]);
+  CHECK(e->assets[3]->config_schema == nullptr);  // noop takes no config
+}
+
+TEST_CASE("examples/constant repeats its value and reports the length") {
+  AssetRun run(assetflow_plugin_entry(), "constant");
+  auto r = run.config(R"({"value":"ab","repeat":3})").materialize();
+  CHECK(r.status == AF_OK);
+  CHECK(r.output == "ababab");
+  REQUIRE(r.find("length") != nullptr);
+  CHECK(r.find("length")->type == AF_META_INT);
+  CHECK(r.find("length")->value == "6");
+
+  auto d = AssetRun(assetflow_plugin_entry(), "constant").materialize();  // defaults
+  CHECK(d.status == AF_OK);
+  CHECK(d.output == "");
+  CHECK(d.find("length")->value == "0");
+}
+
+TEST_CASE("examples/concat joins inputs in name order with separator and suffix") {
+  AssetRun run(assetflow_plugin_entry(), "concat");
+  run.input("b", "second").input("a", "first");
+  auto r = run.materialize();
+  CHECK(r.status == AF_OK);
+  CHECK(r.output == "first\nsecond\n");
+  auto s = run.config(R"({"separator":",","suffix":"!"})").materialize();
+  CHECK(s.output == "first,second,!");
+  CHECK(AssetRun(assetflow_plugin_entry(), "concat").config(R"({"suffix":"x"})").materialize().output ==
+        "x");
+}
+
+TEST_CASE("examples/fail fails as configured and succeeds from succeed_on_attempt") {
+  AssetRun run(assetflow_plugin_entry(), "fail");
+  auto r = run.materialize();
+  CHECK(r.status == AF_ERR_FATAL);
+  CHECK(r.error == "failed on purpose");
+  CHECK(r.output == "");
+
+  run.config(R"({"mode":"retryable","message":"try again","succeed_on_attempt":3})");
+  run.harness().attempt = 2;
+  r = run.materialize();
+  CHECK(r.status == AF_ERR_RETRYABLE);
+  CHECK(r.error == "try again");
+  run.harness().attempt = 3;
+  r = run.materialize();
+  CHECK(r.status == AF_OK);
+  CHECK(r.output == "ok");
+  run.harness().attempt = 4;
+  CHECK(run.materialize().output == "ok");
+}
+
+TEST_CASE("examples/noop writes nothing") {
+  auto r = AssetRun(assetflow_plugin_entry(), "noop").materialize();
+  CHECK(r.status == AF_OK);
+  CHECK(r.output.empty());
+  CHECK(r.metadata.empty());
+}
+
+TEST_CASE("examples/sleep sleeps, reports progress and stops on cancel") {
+  AssetRun run(assetflow_plugin_entry(), "sleep");
+  run.config(R"({"ms":30})");
+  auto start = std::chrono::steady_clock::now();
+  auto r = run.materialize();
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(30));
+  CHECK(r.status == AF_OK);
+  CHECK(r.output == "slept");
+  CHECK(r.progress_calls >= 3);
+  CHECK(r.progress_done == 30);
+  CHECK(r.progress_total == 30);
+
+  run.config(R"({"ms":60000})");
+  std::thread canceler([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    run.harness().canceled = 1;
+  });
+  start = std::chrono::steady_clock::now();
+  r = run.materialize();
+  canceler.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK(r.status == AF_ERR_CANCELED);
+  CHECK(r.output == "");
+}
+
+TEST_CASE("examples/bytes writes the i % 251 pattern in chunks") {
+  AssetRun run(assetflow_plugin_entry(), "bytes");
+  CHECK(run.materialize().output.empty());
+  auto r = run.config(R"({"size":1000,"chunk":300})").materialize();
+  CHECK(r.status == AF_OK);
+  REQUIRE(r.output.size() == 1000);
+  bool pattern = true;
+  for (std::size_t i = 0; i < r.output.size(); ++i)
+    pattern = pattern && static_cast<unsigned char>(r.output[i]) == i % 251;
+  CHECK(pattern);
+  CHECK(r.progress_calls == 4);
+  CHECK(r.progress_done == 1000);
+
+  run.harness().canceled = 1;
+  r = run.materialize();
+  CHECK(r.status == AF_ERR_CANCELED);
+  CHECK(r.output.empty());
+}
