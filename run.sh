@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The main job: set up (install what is missing, build), then materialize the Hacker News
+# wordcloud pipeline against the live API, or, when it can't be reached, against the bundled
+# snapshot through the local replay server. Ends by printing where the results are.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh
+
+export ASSETFLOW_HOME="${ASSETFLOW_HOME:-$PWD/.assetflow}"
+SNAPSHOT="$(cd .. && pwd)/shared/hn-data/hn-2022-03-29"
+LIVE_API="https://hacker-news.firebaseio.com/v0"
+
+replay_pid=""
+cleanup() { [ -n "$replay_pid" ] && kill "$replay_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+if [ -z "${HN_API_URL:-}" ]; then
+  if curl -fsS --max-time 5 -o /dev/null "$LIVE_API/topstories.json" 2>/dev/null; then
+    export HN_API_URL="$LIVE_API"
+  else
+    echo "run: the live Hacker News API can't be reached; using the bundled snapshot $(basename "$SNAPSHOT") through the local replay server."
+    fifo=$(mktemp -u); mkfifo "$fifo"
+    build/hn-replay --data "$SNAPSHOT" --port 0 >"$fifo" &
+    replay_pid=$!
+    read -r _ _ port <"$fifo"   # "listening on <port>"
+    rm -f "$fifo"
+    export HN_API_URL="http://127.0.0.1:$port/v0"
+  fi
+fi
+
+build/assetflow --manifest manifests/hackernews.yaml materialize --all "$@"
+
+echo
+echo "report:    $PWD/${ASSETFLOW_OUTPUT:-output.md}"
+echo "wordcloud: $ASSETFLOW_HOME/storage/hackernews_wordcloud_png (PNG)"
+echo "status:    build/assetflow --manifest manifests/hackernews.yaml status"
