@@ -19,11 +19,16 @@ if [ -z "${HN_API_URL:-}" ]; then
     export HN_API_URL="$LIVE_API"
   else
     echo "run: the live Hacker News API can't be reached; using the bundled snapshot $(basename "$SNAPSHOT") through the local replay server."
-    fifo=$(mktemp -u); mkfifo "$fifo"
-    build/hn-replay --data "$SNAPSHOT" --port 0 >"$fifo" &
+    replay_log=$(mktemp)
+    build/hn-replay --data "$SNAPSHOT" --port 0 >"$replay_log" 2>&1 &
     replay_pid=$!
-    read -r _ _ port <"$fifo"   # "listening on <port>"
-    rm -f "$fifo"
+    port=""
+    for _ in $(seq 100); do
+      port=$(awk '/^listening on/ {print $3; exit}' "$replay_log")
+      [ -n "$port" ] && break
+      sleep 0.05
+    done
+    [ -n "$port" ] || { echo "run: the replay server did not start:"; cat "$replay_log"; exit 1; }
     export HN_API_URL="http://127.0.0.1:$port/v0"
   fi
 fi
