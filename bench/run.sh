@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs every benchmark side by side in one invocation and prints one markdown table.
+# Builds Release first (scripts/setup.sh). Figures and machine go into bench/BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh >/dev/null
+echo "assetflow benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC') — $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+echo
+echo "| benchmark | assetflow | baseline | ratio | target | peak RSS |"
+echo "|---|---|---|---|---|---|"
+for row in foundation engine hn_extract wordcloud_bench pipeline; do
+  script="bench/$row.sh"
+  [ -x "$script" ] || [ -f "$script" ] || continue
+  bash "$script" || echo "| $row | failed (exit $?) | | | | |"
+done
