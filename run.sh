@@ -8,7 +8,8 @@ scripts/setup.sh
 
 export ASSETFLOW_HOME="${ASSETFLOW_HOME:-$PWD/.assetflow}"
 SNAPSHOT="$(cd .. && pwd)/shared/hn-data/hn-2022-03-29"
-LIVE_API="https://hacker-news.firebaseio.com/v0"
+LIVE_API="${HN_LIVE_URL:-https://hacker-news.firebaseio.com/v0}"
+BUILD_DIR="${BUILD_DIR:-build}"
 
 replay_pid=""
 cleanup() { [ -n "$replay_pid" ] && kill "$replay_pid" 2>/dev/null || true; }
@@ -20,7 +21,7 @@ if [ -z "${HN_API_URL:-}" ]; then
   else
     echo "run: the live Hacker News API can't be reached; using the bundled snapshot $(basename "$SNAPSHOT") through the local replay server."
     replay_log=$(mktemp)
-    build/hn-replay --data "$SNAPSHOT" --port 0 >"$replay_log" 2>&1 &
+    "$BUILD_DIR/hn-replay" --data "$SNAPSHOT" --port 0 >"$replay_log" 2>&1 &
     replay_pid=$!
     port=""
     for _ in $(seq 100); do
@@ -33,9 +34,9 @@ if [ -z "${HN_API_URL:-}" ]; then
   fi
 fi
 
-build/assetflow --manifest manifests/hackernews.yaml materialize --all "$@"
+"$BUILD_DIR/assetflow" --manifest manifests/hackernews.yaml materialize --all "$@"
 
 echo
 echo "report:    $PWD/${ASSETFLOW_OUTPUT:-output.md}"
 echo "wordcloud: $ASSETFLOW_HOME/storage/hackernews_wordcloud_png (PNG)"
-echo "status:    build/assetflow --manifest manifests/hackernews.yaml status"
+echo "status:    $BUILD_DIR/assetflow --manifest manifests/hackernews.yaml status"

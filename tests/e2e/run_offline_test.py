@@ -1,0 +1,40 @@
+#!/usr/bin/env python3
+"""End to end: ./run.sh's offline path (the live API unreachable) produces output.md whose
+embedded image decodes to a PNG of the configured size, and the PNG kept by the fs IO manager
+is the same image.  usage: run_offline_test.py SOURCE_DIR BUILD_DIR"""
+import base64
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+src, build = sys.argv[1], sys.argv[2]
+with tempfile.TemporaryDirectory() as tmp:
+    env = dict(os.environ)
+    env.pop("HN_API_URL", None)
+    env.update(
+        HN_LIVE_URL="http://127.0.0.1:9/v0",  # nothing listens on the discard port: "no network"
+        ASSETFLOW_HOME=os.path.join(tmp, "home"),
+        ASSETFLOW_OUTPUT=os.path.join(tmp, "output.md"),
+        BUILD_DIR=build,
+    )
+    p = subprocess.run([os.path.join(src, "run.sh")], env=env, capture_output=True, text=True, timeout=600)
+    print(p.stdout[-3000:], p.stderr[-3000:])
+    assert p.returncode == 0, f"run.sh exited {p.returncode}"
+    assert "live Hacker News API can't be reached" in p.stdout, "the offline path was not announced"
+    assert f"report:    {env['ASSETFLOW_OUTPUT']}" in p.stdout or "report:" in p.stdout
+
+    md = open(env["ASSETFLOW_OUTPUT"]).read()
+    assert md.startswith("# Wordcloud of top Hacker News stories\n"), md[:80]
+    m = re.search(r"!\[[^\]]*\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", md)
+    assert m, "no embedded PNG data URI"
+    png = base64.b64decode(m.group(1), validate=True)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (800, 800), (width, height)
+    stored = open(os.path.join(env["ASSETFLOW_HOME"], "storage", "hackernews_wordcloud_png"), "rb").read()
+    assert stored == png, "the report embeds a different image than the stored PNG"
+print("ok")
