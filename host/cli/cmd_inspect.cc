@@ -1,5 +1,6 @@
 // Read-only commands: plugins, check, list, graph. None of them touches the event log.
 #include <iostream>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -70,8 +71,9 @@ void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
 
 void AddListCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
   auto* cmd = app.add_subcommand("list", "List assets (in dependency order)");
-  auto* select = new std::string;  // lives as long as the app: CLI11 binds by pointer
-  auto* keys_only = new bool(false);
+  // CLI11 binds options by reference: the values live in the callback, as long as the app.
+  auto select = std::make_shared<std::string>();
+  auto keys_only = std::make_shared<bool>(false);
   cmd->add_option("-s,--select", *select, "Selection: 'a+', '*a', 'group:g and not tag:k', ...");
   cmd->add_flag("--keys", *keys_only, "Print only asset keys");
   cmd->callback([options, exit_code, select, keys_only] {
@@ -100,8 +102,8 @@ void AddListCommand(CLI::App& app, const GlobalOptions* options, int* exit_code)
 
 void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
   auto* cmd = app.add_subcommand("graph", "Print the asset graph as text, DOT or Mermaid");
-  auto* format = new std::string("text");
-  auto* select = new std::string;
+  auto format = std::make_shared<std::string>("text");
+  auto select = std::make_shared<std::string>();
   cmd->add_option("-f,--format", *format, "text, dot or mermaid")
       ->check(CLI::IsMember({"text", "dot", "mermaid"}));
   cmd->add_option("-s,--select", *select, "Only these assets (and edges between them)");
