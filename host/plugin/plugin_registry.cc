@@ -1,0 +1,329 @@
+#include "plugin/plugin_registry.h"
+
+#include <boost/dll/shared_library.hpp>
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <system_error>
+
+namespace af {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Bytes a struct must have for `field` to be readable: the C offsetof-based size check of
+// OBS's CHECK_REQUIRED_VAL, so a struct built against an older minor is never over-read.
+#define AF_END_OF(type, field) (offsetof(type, field) + sizeof(static_cast<type*>(nullptr)->field))
+
+// The version block: magic, struct_size, abi_major, abi_minor. Read before anything else.
+constexpr std::size_t kVersionBlockSize = AF_END_OF(af_plugin_entry, abi_minor);
+// What an ABI 1.0 entry has; get_extension (the last field) is optional and read only if present.
+constexpr std::size_t kMinEntrySize = AF_END_OF(af_plugin_entry, io_managers);
+// Every field the host calls in ABI 1.0 is required, so descriptors must cover all of them.
+constexpr std::size_t kMinAssetDescriptorSize = AF_END_OF(af_asset_descriptor, materialize);
+constexpr std::size_t kMinIoManagerDescriptorSize = AF_END_OF(af_io_manager_descriptor, close_reader);
+
+std::string Hex32(uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08X", v);
+  return buf;
+}
+
+std::string AbiString(unsigned major, unsigned minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+bool IsValidName(const char* name) {
+  if (name == nullptr || *name == '\0') return false;
+  for (const char* p = name; *p; ++p) {
+    const char c = *p;
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string NameError(const char* what, const char* name) {
+  if (name == nullptr) return std::string(what) + " name is NULL";
+  return std::string("invalid ") + what + " name '" + name +
+         "' (allowed: one or more of A-Z a-z 0-9 _ -)";
+}
+
+// True when the file starts with the ELF magic: lets "this is not a library at all" be told
+// apart from "a library that cannot be loaded" (missing dependency, wrong architecture).
+bool HasElfHeader(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, sizeof magic) && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+}
+
+std::string OrEmpty(const char* s) { return s ? s : ""; }
+
+// Boost.DLL clears dlerror() and reports a bare errno-style code when dlopen fails, which says
+// nothing useful ("missing libfoo.so.1", "wrong ELF class"). Repeat the dlopen only to read the
+// loader's own explanation; the handle (never expected) is closed at once.
+std::string DlopenFailureReason(const std::string& path) {
+  void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle != nullptr) {
+    ::dlclose(handle);
+    return "the dynamic loader refused it";
+  }
+  const char* why = ::dlerror();
+  return why ? why : "unknown dynamic loader error";
+}
+
+}  // namespace
+
+// One accepted plugin: its library (kept loaded until the registry dies) and what it offers.
+struct LoadedPlugin {
+  std::shared_ptr<boost::dll::shared_library> library;
+  const af_plugin_entry* entry = nullptr;
+};
+
+struct PluginRegistry::Impl {
+  std::mutex mu;  // serializes loading: dlopen and static initializers are not thread-safe
+  std::vector<PluginInfo> plugins;
+  std::deque<LoadedPlugin> loaded;  // parallel to `plugins`
+  Diagnostics errors;
+  std::map<std::string, const af_asset_descriptor*> assets;          // "<plugin>/<def>"
+  std::map<std::string, const af_io_manager_descriptor*> io_managers;  // "<plugin>/<def>"
+
+  void Error(const std::string& path, std::string message) {
+    Diagnostic d;
+    d.location.file = path;
+    d.message = std::move(message);
+    errors.push_back(std::move(d));
+  }
+
+  // Checks the entry and everything it reaches, in the order that never reads a field the
+  // plugin may not have. Returns an empty string when acceptable, else the problem.
+  std::string Validate(const af_plugin_entry* e, PluginInfo* info) const;
+  bool Load(const std::string& path);
+};
+
+std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo* info) const {
+  if (e->magic != AF_PLUGIN_MAGIC) {
+    return "bad magic " + Hex32(e->magic) + " in the plugin entry (expected " +
+           Hex32(AF_PLUGIN_MAGIC) + ", \"AFPL\"): not an assetflow plugin entry";
+  }
+  if (e->struct_size < kVersionBlockSize) {
+    return "plugin entry struct_size is " + std::to_string(e->struct_size) +
+           " bytes, smaller than the " + std::to_string(kVersionBlockSize) +
+           "-byte version block (corrupt entry)";
+  }
+  if (e->abi_major != AF_ABI_MAJOR) {
+    return "plugin was built for ABI " + std::to_string(e->abi_major) +
+           ".x; this host supports " + AbiString(AF_ABI_MAJOR, AF_ABI_MINOR) +
+           " (rebuild it against this SDK)";
+  }
+  if (e->abi_minor > AF_ABI_MINOR) {
+    return "plugin needs ABI " + AbiString(e->abi_major, e->abi_minor) +
+           "; this host supports " + AbiString(AF_ABI_MAJOR, AF_ABI_MINOR) +
+           " (upgrade assetflow, or rebuild the plugin against this host's SDK)";
+  }
+  if (e->struct_size < kMinEntrySize) {
+    return "plugin entry struct_size is " + std::to_string(e->struct_size) +
+           " bytes; an ABI " + std::to_string(AF_ABI_MAJOR) + ".x entry has at least " +
+           std::to_string(kMinEntrySize) + " (corrupt entry or wrong SDK)";
+  }
+  if (!IsValidName(e->name)) return NameError("plugin", e->name);
+  info->name = e->name;
+  info->version = OrEmpty(e->version);
+  info->toolchain = OrEmpty(e->toolchain);
+  info->description = OrEmpty(e->description);
+  info->abi_major = e->abi_major;
+  info->abi_minor = e->abi_minor;
+
+  if (e->asset_count > 0 && e->assets == nullptr)
+    return "plugin entry has asset_count " + std::to_string(e->asset_count) + " but assets is NULL";
+  std::set<std::string> seen;
+  for (uint32_t i = 0; i < e->asset_count; ++i) {
+    const af_asset_descriptor* d = e->assets[i];
+    const std::string where = "asset definition #" + std::to_string(i);
+    if (d == nullptr) return where + " is NULL";
+    if (d->struct_size < kMinAssetDescriptorSize) {
+      return where + ": struct_size is " + std::to_string(d->struct_size) + " bytes; ABI " +
+             AbiString(AF_ABI_MAJOR, 0) + " needs at least " +
+             std::to_string(kMinAssetDescriptorSize);
+    }
+    if (!IsValidName(d->name)) return where + ": " + NameError("definition", d->name);
+    if (d->materialize == nullptr) return "asset definition '" + std::string(d->name) + "': materialize is NULL";
+    if (!seen.insert(d->name).second)
+      return "duplicate asset definition '" + std::string(d->name) + "' in plugin '" + info->name + "'";
+    info->asset_definitions.push_back(d->name);
+  }
+
+  if (e->io_manager_count > 0 && e->io_managers == nullptr) {
+    return "plugin entry has io_manager_count " + std::to_string(e->io_manager_count) +
+           " but io_managers is NULL";
+  }
+  seen.clear();
+  for (uint32_t i = 0; i < e->io_manager_count; ++i) {
+    const af_io_manager_descriptor* d = e->io_managers[i];
+    const std::string where = "IO manager definition #" + std::to_string(i);
+    if (d == nullptr) return where + " is NULL";
+    if (d->struct_size < kMinIoManagerDescriptorSize) {
+      return where + ": struct_size is " + std::to_string(d->struct_size) + " bytes; ABI " +
+             AbiString(AF_ABI_MAJOR, 0) + " needs at least " +
+             std::to_string(kMinIoManagerDescriptorSize);
+    }
+    if (!IsValidName(d->name)) return where + ": " + NameError("definition", d->name);
+    const char* missing = !d->open_writer     ? "open_writer"
+                          : !d->commit_writer ? "commit_writer"
+                          : !d->abort_writer  ? "abort_writer"
+                          : !d->open_reader   ? "open_reader"
+                          : !d->close_reader  ? "close_reader"
+                                              : nullptr;
+    if (missing) return "IO manager definition '" + std::string(d->name) + "': " + missing + " is NULL";
+    if (!seen.insert(d->name).second) {
+      return "duplicate IO manager definition '" + std::string(d->name) + "' in plugin '" +
+             info->name + "'";
+    }
+    info->io_manager_definitions.push_back(d->name);
+  }
+  return "";
+}
+
+bool PluginRegistry::Impl::Load(const std::string& path) {
+  if (!HasElfHeader(path)) {
+    Error(path, "not a shared library (no ELF header); only assetflow plugins belong in a plugin directory");
+    return false;
+  }
+  // An absolute path, so the loader never searches LD_LIBRARY_PATH for a bare file name.
+  std::error_code fs_ec;
+  const std::string absolute = fs::absolute(path, fs_ec).string();
+  auto library = std::make_shared<boost::dll::shared_library>();
+  boost::system::error_code ec;
+  // rtld_now: an unresolved symbol is reported here, not as a crash in the middle of a run.
+  // rtld_local: one plugin's symbols never satisfy another's.
+  library->load(absolute, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  if (ec || !library->is_loaded()) {
+    Error(path, "cannot load shared library: " + DlopenFailureReason(absolute));
+    return false;
+  }
+  if (!library->has(AF_PLUGIN_ENTRY_SYMBOL)) {
+    Error(path, "no entry symbol '" AF_PLUGIN_ENTRY_SYMBOL
+                "' (not an assetflow plugin; build it with assetflow_add_plugin)");
+    return false;
+  }
+  const af_plugin_entry* entry =
+      library->get<std::remove_pointer_t<af_plugin_entry_fn>>(AF_PLUGIN_ENTRY_SYMBOL)();
+  if (entry == nullptr) {
+    Error(path, AF_PLUGIN_ENTRY_SYMBOL "() returned NULL (the plugin refused to start)");
+    return false;
+  }
+  PluginInfo info;
+  info.path = path;
+  std::string problem = Validate(entry, &info);
+  if (problem.empty()) {
+    for (const PluginInfo& other : plugins) {
+      if (other.name == info.name) {
+        problem = "duplicate plugin name '" + info.name + "': already loaded from " + other.path +
+                  " (plugin names must be unique; remove one of the two files)";
+        break;
+      }
+    }
+  }
+  if (!problem.empty()) {
+    Error(path, std::move(problem));
+    return false;
+  }
+  for (uint32_t i = 0; i < entry->asset_count; ++i)
+    assets[info.name + "/" + entry->assets[i]->name] = entry->assets[i];
+  for (uint32_t i = 0; i < entry->io_manager_count; ++i)
+    io_managers[info.name + "/" + entry->io_managers[i]->name] = entry->io_managers[i];
+  plugins.push_back(std::move(info));
+  loaded.push_back({std::move(library), entry});
+  return true;
+}
+
+PluginRegistry::PluginRegistry() : impl_(std::make_unique<Impl>()) {}
+PluginRegistry::~PluginRegistry() = default;
+
+void PluginRegistry::LoadDirectory(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->Error(dir, fs::exists(dir, ec) ? "plugin directory is not a directory"
+                                          : "plugin directory does not exist");
+    return;
+  }
+  std::vector<std::string> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".so" && it->is_regular_file(ec)) files.push_back(it->path().string());
+  }
+  if (ec) {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->Error(dir, "cannot list plugin directory: " + ec.message());
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) LoadFile(f);
+}
+
+bool PluginRegistry::LoadFile(const std::string& path) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->Load(path);
+}
+
+const std::vector<PluginInfo>& PluginRegistry::plugins() const { return impl_->plugins; }
+const Diagnostics& PluginRegistry::errors() const { return impl_->errors; }
+
+const af_asset_descriptor* PluginRegistry::FindAsset(const std::string& type) const {
+  auto it = impl_->assets.find(type);
+  return it == impl_->assets.end() ? nullptr : it->second;
+}
+
+const af_io_manager_descriptor* PluginRegistry::FindIoManager(const std::string& type) const {
+  auto it = impl_->io_managers.find(type);
+  return it == impl_->io_managers.end() ? nullptr : it->second;
+}
+
+TypeCatalog PluginRegistry::Catalog() const {
+  TypeCatalog catalog;
+  for (const auto& [type, d] : impl_->assets)
+    catalog.assets[type] = DefinitionInfo{OrEmpty(d->config_schema), OrEmpty(d->code_version)};
+  for (const auto& [type, d] : impl_->io_managers)
+    catalog.io_managers[type] = DefinitionInfo{OrEmpty(d->config_schema), ""};
+  return catalog;
+}
+
+std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_dirs,
+                                          const std::vector<std::string>& manifest_dirs) {
+  std::vector<std::string> candidates = cli_dirs;
+  if (const char* env = std::getenv("ASSETFLOW_PLUGIN_PATH")) {
+    std::string list = env;
+    for (std::size_t start = 0; start <= list.size();) {
+      std::size_t end = list.find(':', start);
+      if (end == std::string::npos) end = list.size();
+      if (end > start) candidates.push_back(list.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  candidates.insert(candidates.end(), manifest_dirs.begin(), manifest_dirs.end());
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) candidates.push_back((exe.parent_path() / "plugins").string());
+
+  // Compare normalized paths so "a/" and "a" (or "./a" and "a") count once.
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (const std::string& c : candidates) {
+    std::string key = fs::path(c).lexically_normal().string();
+    while (key.size() > 1 && key.back() == '/') key.pop_back();
+    if (seen.insert(key).second) out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace af

@@ -1,0 +1,6 @@
+/* Second file claiming the plugin name "dup_name": refused, naming both files. */
+#include "test_plugin.h"
+
+TEST_ASSET(hello, "hello");
+static const af_asset_descriptor* const assets[] = {&hello};
+TEST_GOOD_ENTRY("dup_name", 1, assets)
