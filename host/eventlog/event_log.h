@@ -4,7 +4,14 @@
 // Concurrency: one EventLog per process, used from any thread (calls are serialized inside).
 // Several processes may open the same database: writes use BEGIN IMMEDIATE with a busy
 // timeout and retry, so a caller never sees "database is locked"; asset claims (ClaimAssets)
-// keep two runs from materializing the same asset at once.
+// keep two runs from materializing the same asset at once. An EventLog must not be used in a
+// child created by fork(); the child opens its own.
+//
+// Durability of events: AppendEvent(s) only queue; a background flusher commits the queue in
+// one transaction within kFlushIntervalMs (sooner once kFlushBatch events wait). Queued events
+// are committed (visible to other processes, and surviving a crash of this one) when any of
+// these returns: Flush(), EndRun(), any other write call (the queue goes first, in the same
+// transaction), RunEvents(), or the destructor. Order of events is kept.
 #ifndef ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_H_
 #define ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_H_
 
@@ -56,6 +63,9 @@ struct MaterializationRecord {
   std::string config_hash;   // sha256 hex of the canonical config JSON
   std::map<std::string, std::string> upstream_data_versions;  // upstream key -> data version
   std::vector<MetadataEntry> metadata;
+  // The config that was hashed (canonical JSON), so staleness can name changed keys; empty
+  // for materializations recorded before schema version 2.
+  std::string config_json;
 };
 
 // The last attempt at an asset, successful or not, for FAILED status.
@@ -68,27 +78,52 @@ struct AttemptRecord {
 
 class EventLog {
  public:
-  // Opens (creating and migrating as needed) `home`/assetflow.db.
+  static constexpr int kFlushIntervalMs = 10;
+  static constexpr size_t kFlushBatch = 1024;
+
+  // Opens (creating the `home` directory, the database and migrating it as needed)
+  // `home`/assetflow.db.
   static Expected<std::unique_ptr<EventLog>> Open(const std::string& home);
+  // Commits the queued events; errors at that point are lost (call Flush() to see them).
   ~EventLog();
 
+  // StartRun inserts the run row (an existing run_id is an InvalidArgument error); EndRun
+  // sets its status and end time, commits queued events and releases the run's asset claims.
+  // Neither appends RUN_* events: the engine does, with its own messages.
   Status StartRun(const RunRecord& run);
   Status EndRun(const std::string& run_id, RunStatus status, int64_t ended_ms);
+  // Queues events (see "Durability" above). time_ms 0 means now; empty data_json means "{}".
+  // Cheap: never waits for the database unless the queue is far behind.
   Status AppendEvent(const EventRecord& event);
+  Status AppendEvents(const std::vector<EventRecord>& events);
+  // Commits every event queued so far; returns the first error doing so.
+  Status Flush();
   Status RecordMaterialization(const MaterializationRecord& m);
   // Records that the asset's last attempt failed (failed=true) or clears it (on success).
   Status RecordAttempt(const std::string& asset_key, const AttemptRecord& attempt);
+  // Forgets the asset's materializations and last attempt (it becomes MISSING). Run events
+  // stay: they are the runs' history.
   Status WipeAsset(const std::string& asset_key);
 
+  // Lookups return nothing / empty when absent, and also on a database error (the reads that
+  // status and staleness make have no useful fallback; a broken database shows on writes).
+  // Latest = last recorded (insertion order, not time_ms, so clock steps do not reorder).
   std::optional<MaterializationRecord> LatestMaterialization(const std::string& asset_key);
   std::optional<AttemptRecord> LastAttempt(const std::string& asset_key);
+  // Newest first by start time; limit <= 0 means all.
   std::vector<RunRecord> RecentRuns(int limit);
   std::optional<RunRecord> FindRun(const std::string& run_id);
+  // In append order, with ids; commits queued events first.
   std::vector<EventRecord> RunEvents(const std::string& run_id);
 
   // Claims `asset_keys` for `run_id` so a concurrent run in another process does not
   // materialize them at the same time; waits up to `wait_ms` for assets held by live runs
   // (a claim whose process is gone is taken over). Busy status names the asset and run.
+  // All or nothing: on Busy, none of the keys is claimed. Claiming a key the run already
+  // holds is a no-op. Liveness is checked only for claims made on this host (kill(pid, 0));
+  // a claim from another host is held until its run releases it.
+  // Busy message: "asset 'x' is being materialized by run <id> (pid N); try again when it
+  // finishes".
   Status ClaimAssets(const std::string& run_id, const std::vector<std::string>& asset_keys,
                      int64_t wait_ms);
   Status ReleaseAssets(const std::string& run_id);

@@ -1,0 +1,96 @@
+#include "eventlog/hash.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace af {
+
+namespace {
+
+std::string ToHex(const unsigned char* bytes, size_t size) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string hex(size * 2, '0');
+  for (size_t i = 0; i < size; ++i) {
+    hex[2 * i] = kDigits[bytes[i] >> 4];
+    hex[2 * i + 1] = kDigits[bytes[i] & 0xf];
+  }
+  return hex;
+}
+
+// EVP calls fail only on allocation failure or a broken libcrypto: a bug, not an expected
+// condition, hence abort rather than a Status threaded through every caller.
+void CheckEvp(int ok) {
+  if (ok != 1) std::abort();
+}
+
+void SortKeys(rapidjson::Value& v) {
+  if (v.IsObject()) {
+    for (auto& m : v.GetObject()) SortKeys(m.value);
+    std::stable_sort(v.MemberBegin(), v.MemberEnd(), [](const auto& a, const auto& b) {
+      const size_t la = a.name.GetStringLength(), lb = b.name.GetStringLength();
+      const int c = std::memcmp(a.name.GetString(), b.name.GetString(), std::min(la, lb));
+      return c < 0 || (c == 0 && la < lb);
+    });
+  } else if (v.IsArray()) {
+    for (auto& e : v.GetArray()) SortKeys(e);
+  }
+}
+
+}  // namespace
+
+struct Sha256::Ctx {
+  EVP_MD_CTX* md = nullptr;
+};
+
+Sha256::Sha256() : ctx_(new Ctx) {
+  ctx_->md = EVP_MD_CTX_new();
+  if (ctx_->md == nullptr) std::abort();
+  CheckEvp(EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr));
+}
+
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(ctx_->md);
+  delete ctx_;
+}
+
+void Sha256::Update(const void* data, size_t size) {
+  if (size > 0) CheckEvp(EVP_DigestUpdate(ctx_->md, data, size));
+}
+
+std::string Sha256::FinalHex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  CheckEvp(EVP_DigestFinal_ex(ctx_->md, digest, &size));
+  CheckEvp(EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr));
+  return ToHex(digest, size);
+}
+
+std::string Sha256Hex(std::string_view data) {
+  Sha256 h;
+  h.Update(data);
+  return h.FinalHex();
+}
+
+std::string CanonicalJson(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError()) return json;
+  SortKeys(doc);
+  rapidjson::StringBuffer out;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  doc.Accept(writer);
+  return std::string(out.GetString(), out.GetSize());
+}
+
+std::string ConfigHash(const std::string& config_json) {
+  return Sha256Hex(CanonicalJson(config_json));
+}
+
+}  // namespace af

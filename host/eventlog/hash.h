@@ -1,0 +1,45 @@
+// Hashing for data versions and config hashes: SHA-256 through OpenSSL's libcrypto, and a
+// canonical JSON form so that two configs that differ only in key order or whitespace hash
+// the same. The engine hashes what it stores; staleness compares the hashes.
+#ifndef ASSETFLOW_HOST_EVENTLOG_HASH_H_
+#define ASSETFLOW_HOST_EVENTLOG_HASH_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace af {
+
+// Lowercase hex SHA-256 of `data` (64 characters).
+std::string Sha256Hex(std::string_view data);
+
+// Incremental SHA-256, for outputs streamed in chunks (a 1 GB asset is never held whole).
+// Not thread-safe; one instance per stream. FinalHex() ends the digest and resets the object,
+// so it can hash a new stream afterwards.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void Update(const void* data, size_t size);
+  void Update(std::string_view data) { Update(data.data(), data.size()); }
+  std::string FinalHex();
+
+ private:
+  struct Ctx;
+  Ctx* ctx_;
+};
+
+// `json` re-serialized compactly with every object's keys sorted (recursively, by byte order;
+// array order is kept). Text that is not valid JSON is returned unchanged, so hashing it
+// still gives a deterministic value.
+std::string CanonicalJson(const std::string& json);
+
+// Sha256Hex(CanonicalJson(config_json)): what MaterializationRecord::config_hash holds.
+std::string ConfigHash(const std::string& config_json);
+
+}  // namespace af
+
+#endif

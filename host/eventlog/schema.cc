@@ -1,0 +1,110 @@
+#include "eventlog/schema.h"
+
+#include <chrono>
+#include <string>
+
+namespace af {
+
+namespace {
+
+struct Migration {
+  int version;
+  const char* sql;
+};
+
+// Append only: a released migration is never edited, a change is a new entry.
+const Migration kMigrations[] = {
+    {1, R"sql(
+      CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        status TEXT NOT NULL,
+        selection TEXT NOT NULL,
+        started_ms INTEGER NOT NULL,
+        ended_ms INTEGER NOT NULL DEFAULT 0);
+      CREATE INDEX runs_by_start ON runs (started_ms);
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id TEXT NOT NULL,
+        asset_key TEXT NOT NULL,
+        type TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        data_json TEXT NOT NULL);
+      CREATE INDEX events_of_run ON events (run_id, id);
+      CREATE TABLE materializations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        asset_key TEXT NOT NULL,
+        run_id TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        data_version TEXT NOT NULL,
+        code_version TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        upstream_json TEXT NOT NULL,
+        metadata_json TEXT NOT NULL);
+      CREATE INDEX latest_materialization ON materializations (asset_key, id);
+      CREATE TABLE last_attempts (
+        asset_key TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        failed INTEGER NOT NULL,
+        message TEXT NOT NULL);
+      CREATE TABLE asset_claims (
+        asset_key TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        claimed_ms INTEGER NOT NULL);
+      CREATE INDEX claims_of_run ON asset_claims (run_id);
+    )sql"},
+    // The config itself, so staleness can name the keys that changed, not just say the
+    // hash did. Rows from before hold ''.
+    {2, "ALTER TABLE materializations ADD COLUMN config_json TEXT NOT NULL DEFAULT ''"},
+};
+
+Status ReadVersion(SqliteDb& db, int* version) {
+  *version = 0;
+  Query exists(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!exists.Step()) return exists.status();
+  Query q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+  if (q.Step()) *version = static_cast<int>(q.Int(0));
+  return q.status();
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+Status MigrateSchema(SqliteDb& db, int target) {
+  const int latest = LatestSchemaVersion();
+  int version = 0;
+  Status s = db.Read([&] { return ReadVersion(db, &version); });
+  if (!s.ok() || version == target) return s;
+  return db.Write([&]() -> Status {
+    // Read again under the write lock: another process may have migrated meanwhile.
+    Status s = ReadVersion(db, &version);
+    if (!s.ok()) return s;
+    if (version > latest) {
+      return Status::Failed(db.path() + " has schema version " + std::to_string(version) +
+                            ", newer than this assetflow knows (" + std::to_string(latest) +
+                            "); use a newer assetflow");
+    }
+    s = db.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        "version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)");
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    for (const Migration& m : kMigrations) {
+      if (!s.ok()) break;
+      if (m.version <= version || m.version > target) continue;
+      s = db.Exec(m.sql);
+      if (s.ok()) {
+        Query record(db, "INSERT INTO schema_version (version, applied_ms) VALUES (?, ?)");
+        s = record.Bind(1, m.version).Bind(2, now_ms).Run();
+      }
+    }
+    return s;
+  });
+}
+
+}  // namespace af

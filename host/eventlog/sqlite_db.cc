@@ -1,0 +1,150 @@
+#include "eventlog/sqlite_db.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+#include <thread>
+
+namespace af {
+
+namespace {
+
+bool IsBusy(int rc) {
+  const int primary = rc & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = "cannot open " + path + ": " +
+                          (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    sqlite3_close(raw);
+    return Status::IoError(std::move(message));
+  }
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  // Switching to WAL needs a moment of exclusive access while another process may be
+  // creating the same file: retried like any other busy result.
+  Status s = db->Retry([&] { return db->Exec("PRAGMA journal_mode=WAL"); });
+  if (s.ok()) s = db->Exec("PRAGMA synchronous=NORMAL");
+  if (!s.ok()) return s;
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  sqlite3_close(db_);
+}
+
+Status SqliteDb::Error(int rc, std::string_view what) {
+  const int code = sqlite3_errcode(db_) != SQLITE_OK ? sqlite3_extended_errcode(db_) : rc;
+  last_error_busy_ = IsBusy(code) || IsBusy(rc);
+  std::string message = path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_);
+  return last_error_busy_ ? Status::Busy(std::move(message)) : Status::IoError(std::move(message));
+}
+
+Status SqliteDb::Exec(const char* sql) {
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &error);
+  sqlite3_free(error);
+  return rc == SQLITE_OK ? Status::OK() : Error(rc, sql);
+}
+
+sqlite3_stmt* SqliteDb::Prepare(const char* sql) {
+  auto it = statements_.find(sql);
+  if (it != statements_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+    return nullptr;
+  }
+  statements_.emplace(sql, stmt);
+  return stmt;
+}
+
+Status SqliteDb::Retry(const std::function<Status()>& attempt) {
+  // SQLite's own busy handler has already waited up to kBusyTimeoutMs inside the failing
+  // call; on top of that we back off with jitter (so two processes do not retry in lockstep)
+  // and start over, because some busy results (WAL recovery, a busy COMMIT) are not waited
+  // for by the handler at all.
+  std::minstd_rand jitter(static_cast<unsigned>(NowMs()) ^ static_cast<unsigned>(getpid()));
+  const int64_t deadline = NowMs() + kLockBudgetMs;
+  int backoff_ms = 1;
+  for (;;) {
+    last_error_busy_ = false;
+    Status s = attempt();
+    if (s.ok() || !last_error_busy_) return s;
+    if (NowMs() >= deadline) {
+      return Status::Busy(path_ + " stayed locked by another process for " +
+                          std::to_string(kLockBudgetMs / 1000) + " s: " + s.message());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + jitter() % backoff_ms));
+    backoff_ms = std::min(backoff_ms * 2, 50);
+  }
+}
+
+Status SqliteDb::Write(const std::function<Status()>& body) {
+  return Retry([&]() -> Status {
+    Status s = Exec("BEGIN IMMEDIATE");
+    if (!s.ok()) return s;
+    s = body();
+    if (s.ok()) s = Exec("COMMIT");
+    if (!s.ok()) {
+      const bool busy = last_error_busy_;
+      // Rollback fails only when no transaction is open (SQLite may already have ended it).
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      last_error_busy_ = busy;
+    }
+    return s;
+  });
+}
+
+Status SqliteDb::Read(const std::function<Status()>& body) { return Retry(body); }
+
+Query& Query::Bind(int index, int64_t value) {
+  if (stmt_ != nullptr) sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Query& Query::Bind(int index, const std::string& value) {
+  if (stmt_ != nullptr) {
+    sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                      SQLITE_TRANSIENT);
+  }
+  return *this;
+}
+
+bool Query::Step() {
+  if (stmt_ == nullptr || !status_.ok()) return false;
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = db_.Error(rc, sqlite3_sql(stmt_));
+  return false;
+}
+
+Status Query::Run() {
+  while (Step()) {
+  }
+  return status_;
+}
+
+std::string Query::Text(int column) const {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
+  return text == nullptr ? std::string() : std::string(text, sqlite3_column_bytes(stmt_, column));
+}
+
+}  // namespace af

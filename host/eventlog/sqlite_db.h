@@ -1,0 +1,104 @@
+// SqliteDb: the event log's thin layer over one sqlite3 connection (internal to eventlog).
+// It owns the connection and its prepared-statement cache, and turns SQLite's "busy" and
+// "locked" results into waiting: a concurrent writer in another process makes a call slower,
+// never makes it fail, unless the database stays locked for longer than kLockBudgetMs.
+//
+// Not thread-safe: the caller (EventLog) serializes every use under one mutex.
+#ifndef ASSETFLOW_HOST_EVENTLOG_SQLITE_DB_H_
+#define ASSETFLOW_HOST_EVENTLOG_SQLITE_DB_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/status.h"
+
+namespace af {
+
+class SqliteDb {
+ public:
+  // How long one statement waits inside SQLite (sqlite3_busy_timeout) before we see BUSY,
+  // and how long in total Write()/Read() keep retrying before giving up.
+  static constexpr int kBusyTimeoutMs = 2000;
+  static constexpr int kLockBudgetMs = 60000;
+
+  // Opens (creating if missing) the database at `path` in WAL mode with synchronous=NORMAL:
+  // commits survive a crash of the process; a power loss may drop the last ones.
+  static Expected<std::unique_ptr<SqliteDb>> Open(const std::string& path);
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT. If SQLite reports busy/locked anywhere
+  // (begin, body, commit), the transaction is rolled back and the whole of `body` runs again
+  // after a short backoff, so `body` must be safe to re-run (it only touches the database and
+  // its own captured state, which it resets). A non-OK status from `body` rolls back and is
+  // returned as is.
+  Status Write(const std::function<Status()>& body);
+  // Runs a read-only `body` (outside any explicit transaction), retrying it on busy the
+  // same way.
+  Status Read(const std::function<Status()>& body);
+  // Executes SQL text (may hold several statements); for schema changes and pragmas.
+  Status Exec(const char* sql);
+
+  // The cached prepared statement for `sql` (prepared on first use; `sql` is the cache key,
+  // so pass a literal), or nullptr with the error recorded (see Error()).
+  sqlite3_stmt* Prepare(const char* sql);
+  // A Status for the connection's last error, and remembers whether it was busy/locked.
+  Status Error(int rc, std::string_view what);
+  const std::string& path() const { return path_; }
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int Changes() const { return sqlite3_changes(db_); }
+
+ private:
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Status Retry(const std::function<Status()>& attempt);
+
+  sqlite3* db_;
+  std::string path_;
+  std::unordered_map<std::string_view, sqlite3_stmt*> statements_;
+  bool last_error_busy_ = false;
+};
+
+// One use of a cached statement: bind, step, read columns. Resets the statement (and clears
+// its bindings) when destroyed, so the cached statement is ready for the next use.
+class Query {
+ public:
+  Query(SqliteDb& db, const char* sql) : db_(db), stmt_(db.Prepare(sql)) {
+    if (stmt_ == nullptr) status_ = db.Error(SQLITE_ERROR, sql);
+  }
+  ~Query() {
+    if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  Query& Bind(int index, int64_t value);
+  Query& Bind(int index, const std::string& value);
+
+  // Steps once: true while a row is available; false when done or on error (see status()).
+  bool Step();
+  // Steps until done; for statements that return no rows.
+  Status Run();
+
+  int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const;
+  const Status& status() const { return status_; }
+
+ private:
+  SqliteDb& db_;
+  sqlite3_stmt* stmt_;
+  Status status_;
+};
+
+}  // namespace af
+
+#endif

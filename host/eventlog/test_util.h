@@ -1,0 +1,61 @@
+// Test-only helpers for the eventlog and staleness tests; not part of the library.
+#ifndef ASSETFLOW_HOST_EVENTLOG_TEST_UTIL_H_
+#define ASSETFLOW_HOST_EVENTLOG_TEST_UTIL_H_
+
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace af {
+
+// A fresh ASSETFLOW_HOME under /tmp for one test, removed with everything in it when the
+// test ends.
+class TempHome {
+ public:
+  TempHome() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "assetflow-test-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempHome() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempHome(const TempHome&) = delete;
+  TempHome& operator=(const TempHome&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Runs `body` in a forked child process, which exits with body()'s return value (1 if it
+// throws) through _exit: no doctest reporting, no destructors of the parent's objects. Fork
+// before the parent opens an EventLog, so the child inherits no threads or connections.
+template <class Body>
+pid_t ForkChild(Body body) {
+  const pid_t pid = fork();
+  if (pid != 0) return pid;
+  int code = 1;
+  try {
+    code = body();
+  } catch (...) {
+  }
+  _exit(code);
+}
+
+// The child's exit code, or 128 + signal number if it was killed.
+inline int WaitChild(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace af
+
+#endif
