@@ -1,0 +1,437 @@
+// Malformed manifests: each asserts the exact diagnostics, positions included.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "manifest/manifest_loader.h"
+#include "manifest/manifest_test_util.h"
+
+namespace af {
+namespace {
+
+struct Case {
+  const char* name;
+  const char* yaml;
+  const char* expected;  // FormatDiagnostics of Parse, then (if it passed) Resolve
+};
+
+std::string Diagnose(const std::string& yaml, const TypeCatalog& catalog) {
+  ManifestLoader loader(testing::MapEnv({{"ASSETFLOW_HOME", "/home/af"}}));
+  if (loader.ParseText(yaml, "m.yaml")) {
+    Definitions defs;
+    CHECK_FALSE(loader.Resolve(catalog, &defs));
+  }
+  return FormatDiagnostics(loader.diagnostics());
+}
+
+const Case kCases[] = {
+    {"unknown asset key",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    grup: hn
+)",
+     R"(m.yaml:4:5: error: unknown key 'grup' in asset 'a' (did you mean 'group'?)
+)"},
+    {"unknown top-level key",
+     R"(asets:
+  a: {type: hackernews/top_stories}
+)",
+     R"(m.yaml:1:1: error: unknown key 'asets' at the top level (did you mean 'assets'?)
+)"},
+    {"unknown resource key",
+     R"(resources:
+  io_manager:
+    type: fs_io/fs_io_manager
+    confg: {base_dir: /x}
+)",
+     R"(m.yaml:4:5: error: unknown key 'confg' in resource 'io_manager' (did you mean 'config'?)
+)"},
+    {"top level is a list",
+     R"(- assets
+)",
+     R"(m.yaml:1:1: error: expected a mapping for the top of the manifest, got a list
+)"},
+    {"assets is a list",
+     R"(assets:
+  - a
+  - b
+)",
+     R"(m.yaml:2:3: error: expected a mapping for 'assets', got a list
+)"},
+    {"asset is a string",
+     R"(assets:
+  a: hackernews/top_stories
+)",
+     R"(m.yaml:2:6: error: expected a mapping for asset 'a', got 'hackernews/top_stories'
+)"},
+    {"config is a list",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    config: [1, 2]
+)",
+     R"(m.yaml:4:13: error: expected a mapping for 'config' of asset 'a', got a list
+)"},
+    {"max_retries is a word",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    retry_policy: {max_retries: five}
+)",
+     R"(m.yaml:4:33: error: expected a non-negative integer for 'max_retries' of asset 'a', got 'five'
+)"},
+    {"max_retries is negative",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    retry_policy:
+      max_retries: -1
+)",
+     R"(m.yaml:5:20: error: expected a non-negative integer for 'max_retries' of asset 'a', got '-1'
+)"},
+    {"missing max_retries",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    retry_policy: {delay: 5s}
+)",
+     R"(m.yaml:4:5: error: missing required key 'max_retries' in retry_policy of asset 'a'
+)"},
+    {"missing type",
+     R"(assets:
+  a:
+    group: hn
+)",
+     R"(m.yaml:2:3: error: missing required key 'type' in asset 'a'
+)"},
+    {"null asset",
+     R"(assets:
+  a:
+)",
+     R"(m.yaml:2:3: error: missing required key 'type' in asset 'a'
+)"},
+    {"unknown type",
+     R"(assets:
+  a:
+    type: hackernews/top_storys
+)",
+     R"(m.yaml:3:11: error: unknown asset type 'hackernews/top_storys' for asset 'a' (did you mean 'hackernews/top_stories'?)
+)"},
+    {"unknown input asset",
+     R"(assets:
+  hackernews_source_data:
+    type: hackernews/top_stories
+  report:
+    type: wordcloud/markdown_report
+    inputs: {stories: hackernews_source_dat}
+)",
+     R"(m.yaml:6:23: error: input 'stories' of asset 'report' names unknown asset 'hackernews_source_dat' (did you mean 'hackernews_source_data'?)
+)"},
+    {"unknown io_manager resource",
+     R"(resources:
+  hn_io_manager:
+    type: fs_io/file_writer
+    config: {path: out.md}
+assets:
+  a:
+    type: hackernews/top_stories
+    io_manager: hn_io_manager2
+)",
+     R"(m.yaml:8:17: error: asset 'a' uses unknown resource 'hn_io_manager2' as io_manager (did you mean 'hn_io_manager'?)
+)"},
+    {"duplicate asset in a file",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+  b:
+    type: hackernews/top_stories
+  a:
+    type: hackernews/top_stories
+)",
+     R"(m.yaml:6:3: error: duplicate asset 'a' (first defined at m.yaml:2:3)
+)"},
+    {"duplicate key in an asset",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    group: one
+    group: two
+)",
+     R"(m.yaml:5:5: error: duplicate key 'group' in asset 'a' (first at m.yaml:4:5)
+)"},
+    {"unclosed flow sequence",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    tags: [a, b
+)",
+     R"(m.yaml:5:1: error: invalid YAML: end of sequence flow not found
+)"},
+    {"map value on one line",
+     R"(assets:
+  a: type: b
+)",
+     R"(m.yaml:2:10: error: invalid YAML: illegal map value
+)"},
+    {"undefined env var",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    config: {base_url: "${HN_URL}/v0"}
+)",
+     R"(m.yaml:4:24: error: environment variable 'HN_URL' is not set (write ${HN_URL:-default} to give a default)
+)"},
+    {"empty key segment",
+     R"(assets:
+  a//b:
+    type: hackernews/top_stories
+)",
+     R"(m.yaml:2:3: error: invalid asset key 'a//b' (want segments of letters, digits, '_' and '-', separated by '/')
+)"},
+    {"leading slash",
+     R"(assets:
+  /a:
+    type: hackernews/top_stories
+)",
+     R"(m.yaml:2:3: error: invalid asset key '/a' (want segments of letters, digits, '_' and '-', separated by '/')
+)"},
+    {"dot-dot segment",
+     R"(assets:
+  a/../b:
+    type: hackernews/top_stories
+)",
+     R"(m.yaml:2:3: error: invalid asset key 'a/../b' (want segments of letters, digits, '_' and '-', separated by '/')
+)"},
+    {"bad input name",
+     R"(assets:
+  up:
+    type: hackernews/top_stories
+  a:
+    type: wordcloud/markdown_report
+    inputs: {"my input": up}
+)",
+     R"(m.yaml:6:14: error: invalid input name 'my input' in asset 'a' (want letters, digits and '_')
+)"},
+    {"config above maximum",
+     R"(assets:
+  hackernews_source_data:
+    type: hackernews/top_stories
+    config: { count: 600 }
+)",
+     R"(m.yaml:4:22: error: config 'count': 600 is greater than the maximum 500 for asset 'hackernews_source_data' (hackernews/top_stories)
+)"},
+    {"config quoted number",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    config:
+      count: "5"
+)",
+     R"(m.yaml:5:14: error: config 'count': expected integer, got string for asset 'a' (hackernews/top_stories)
+)"},
+    {"config misspelled key",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    config:
+      base_url: http://x
+      cont: 5
+)",
+     R"(m.yaml:6:7: error: config: unknown key 'cont' for asset 'a' (hackernews/top_stories) (did you mean 'count'?)
+)"},
+    {"config missing required",
+     R"(resources:
+  hn_io_manager:
+    type: fs_io/file_writer
+    config: {}
+)",
+     R"(m.yaml:4:5: error: config: missing required key 'path' for resource 'hn_io_manager' (fs_io/file_writer)
+)"},
+    {"config for a type without config",
+     R"(assets:
+  a:
+    type: examples/constant
+    config: {value: 1}
+)",
+     R"(m.yaml:4:5: error: config: no config is accepted for asset 'a' (examples/constant)
+)"},
+    {"config enum",
+     R"(assets:
+  a:
+    type: wordcloud/markdown_report
+    config: {format: svgg}
+)",
+     R"(m.yaml:4:22: error: config 'format': 'svgg' is not one of 'png', 'svg' for asset 'a' (wordcloud/markdown_report) (did you mean 'svg'?)
+)"},
+    {"config array item type",
+     R"(assets:
+  a:
+    type: wordcloud/markdown_report
+    config:
+      extra_stopwords: [Ask, 3]
+)",
+     R"(m.yaml:5:30: error: config 'extra_stopwords[1]': expected string, got integer for asset 'a' (wordcloud/markdown_report)
+)"},
+    {"config nested unknown key",
+     R"(assets:
+  a:
+    type: wordcloud/markdown_report
+    config:
+      font: {famly: Mono}
+)",
+     R"(m.yaml:5:14: error: config 'font': unknown key 'famly' for asset 'a' (wordcloud/markdown_report) (did you mean 'family'?)
+)"},
+    {"config pattern",
+     R"(assets:
+  a:
+    type: wordcloud/markdown_report
+    config: {title: lower}
+)",
+     R"(m.yaml:4:21: error: config 'title': 'lower' does not match the pattern '^[A-Z]' for asset 'a' (wordcloud/markdown_report)
+)"},
+    {"config below minimum",
+     R"(assets:
+  a:
+    type: wordcloud/markdown_report
+    config: {width: 4}
+)",
+     R"(m.yaml:4:21: error: config 'width': 4 is less than the minimum 16 for asset 'a' (wordcloud/markdown_report)
+)"},
+    {"config duplicate key",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    config: {count: 1, count: 2}
+)",
+     R"(m.yaml:4:24: error: duplicate config key 'count' (first at m.yaml:4:14) for asset 'a' (hackernews/top_stories)
+)"},
+    {"bad delay",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    retry_policy: {max_retries: 1, delay: soon}
+)",
+     R"(m.yaml:4:43: error: expected a duration (seconds, or like '500ms', '5s', '2m', '1h') for 'delay' of asset 'a', got 'soon'
+)"},
+    {"backoff without delay",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    retry_policy: {max_retries: 1, backoff: linear, jitter: full}
+)",
+     R"(m.yaml:4:36: error: 'backoff' needs a 'delay' in retry_policy of asset 'a'
+m.yaml:4:53: error: 'jitter' needs a 'delay' in retry_policy of asset 'a'
+)"},
+    {"misspelled backoff",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    retry_policy: {max_retries: 1, delay: 1s, backoff: exponentail}
+)",
+     R"(m.yaml:4:56: error: expected 'linear' or 'exponential' for 'backoff' of asset 'a', got 'exponentail' (did you mean 'exponential'?)
+)"},
+    {"missing freshness lag",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    freshness_policy: {cron_schedule: "0 * * * *"}
+)",
+     R"(m.yaml:4:5: error: missing required key 'maximum_lag_minutes' in freshness_policy of asset 'a'
+)"},
+    {"zero freshness lag",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    freshness_policy: {maximum_lag_minutes: 0}
+)",
+     R"(m.yaml:4:45: error: expected a number greater than 0 for 'maximum_lag_minutes' of asset 'a', got '0'
+)"},
+    {"short cron",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    freshness_policy: {maximum_lag_minutes: 5, cron_schedule: "0 *"}
+)",
+     R"(m.yaml:4:63: error: expected a cron schedule of 5 fields (like '0 * * * *') for 'cron_schedule' of asset 'a', got '0 *'
+)"},
+    {"tag is a list",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    tags: {team: [a, b]}
+)",
+     R"(m.yaml:4:18: error: expected a string for tag 'team' of asset 'a', got a list
+)"},
+    {"bad group name",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    group: hacker news
+)",
+     R"(m.yaml:4:12: error: invalid group name 'hacker news' in asset 'a' (want letters, digits and '_')
+)"},
+    {"unknown io manager type",
+     R"(resources:
+  io_manager:
+    type: fs_io/fs_io_manger
+)",
+     R"(m.yaml:3:11: error: unknown IO manager type 'fs_io/fs_io_manger' for resource 'io_manager' (did you mean 'fs_io/fs_io_manager'?)
+)"},
+    {"plugin_dirs is a string",
+     R"(plugin_dirs: plugins
+)",
+     R"(m.yaml:1:14: error: expected a list for 'plugin_dirs', got 'plugins'
+)"},
+    {"several errors are all reported",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    grup: x
+  b:
+    typ: hackernews/top_stories
+  c:
+    type: hackernews/top_stories
+    retry_policy: {max_retries: 2, jitter: ful}
+)",
+     R"(m.yaml:4:5: error: unknown key 'grup' in asset 'a' (did you mean 'group'?)
+m.yaml:6:5: error: unknown key 'typ' in asset 'b' (did you mean 'type'?)
+m.yaml:5:3: error: missing required key 'type' in asset 'b'
+m.yaml:9:44: error: expected 'full' or 'plus_minus' for 'jitter' of asset 'c', got 'ful' (did you mean 'full'?)
+m.yaml:9:36: error: 'jitter' needs a 'delay' in retry_policy of asset 'c'
+)"},
+    {"several resolve errors are all reported",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    config: {count: 0}
+  b:
+    type: wordcloud/markdown_reprt
+    inputs: {x: aa}
+)",
+     R"(m.yaml:4:21: error: config 'count': 0 is less than the minimum 1 for asset 'a' (hackernews/top_stories)
+m.yaml:7:17: error: input 'x' of asset 'b' names unknown asset 'aa' (did you mean 'a'?)
+m.yaml:6:11: error: unknown asset type 'wordcloud/markdown_reprt' for asset 'b' (did you mean 'wordcloud/markdown_report'?)
+)"},
+    {"bad resource key",
+     R"(resources:
+  "io manager":
+    type: fs_io/fs_io_manager
+)",
+     R"(m.yaml:2:3: error: invalid resource key 'io manager' (want letters, digits and '_')
+)"},
+};
+
+}  // namespace
+
+TEST_CASE("malformed manifests are reported at the offending line and column") {
+  TypeCatalog catalog = testing::TestCatalog();
+  for (const Case& c : kCases) {
+    INFO(std::string(c.name));
+    std::string actual = Diagnose(c.yaml, catalog);
+    CHECK(actual == c.expected);
+  }
+}
+
+}  // namespace af

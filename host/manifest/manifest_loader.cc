@@ -1,0 +1,211 @@
+#include "manifest/manifest_loader.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#include "manifest/config_validator.h"
+#include "manifest/manifest_parser.h"
+#include "manifest/yaml_document.h"
+
+namespace af {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The IO manager every asset uses unless it names another, as in Dagster.
+constexpr const char* kDefaultIoManagerKey = "io_manager";
+constexpr const char* kDefaultIoManagerType = "fs_io/fs_io_manager";
+
+std::optional<std::string> ProcessEnv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
+
+template <class V>
+std::vector<std::string> KeysOf(const std::map<std::string, V>& m) {
+  std::vector<std::string> keys;
+  keys.reserve(m.size());
+  for (const auto& [k, v] : m) keys.push_back(k);
+  return keys;
+}
+
+bool IsManifestFile(const fs::path& p) {
+  return p.extension() == ".yaml" || p.extension() == ".yml";
+}
+
+}  // namespace
+
+struct ManifestLoader::Impl {
+  EnvLookup env;
+  Diagnostics diagnostics;
+  std::vector<std::unique_ptr<YamlDocument>> docs;  // own the trees ParsedManifest points into
+  std::vector<std::string> files;
+  ParsedManifest parsed;
+
+  void ParseFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    if (in) text << in.rdbuf();
+    if (!in || in.bad()) {
+      diagnostics.push_back({{path, 0, 0}, "cannot read manifest: " + std::string(std::strerror(errno)), ""});
+      return;
+    }
+    ParseTextAs(text.str(), path);
+  }
+
+  void ParseTextAs(const std::string& text, const std::string& name) {
+    files.push_back(name);
+    docs.push_back(YamlDocument::Parse(text, name, env, &diagnostics));
+    // A syntax error leaves a partial tree: checking it would only report phantom errors.
+    if (docs.back()->complete()) ParseManifestDocument(*docs.back(), &parsed, &diagnostics);
+  }
+
+  void ResolveAsset(const ParsedAsset& a, const TypeCatalog& catalog, const Definitions& defs,
+                    bool default_io_manager_missing, ConfigValidator* validator,
+                    std::vector<std::string>* asset_keys, AssetDef* out);
+};
+
+ManifestLoader::ManifestLoader() : ManifestLoader(ProcessEnv) {}
+ManifestLoader::ManifestLoader(EnvLookup env) : impl_(std::make_unique<Impl>()) {
+  impl_->env = std::move(env);
+}
+ManifestLoader::~ManifestLoader() = default;
+
+bool ManifestLoader::Parse(const std::vector<std::string>& paths) {
+  for (const std::string& path : paths) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+      impl_->ParseFile(path);
+      continue;
+    }
+    std::vector<fs::path> found;
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (IsManifestFile(entry.path()) && entry.is_regular_file(ec)) found.push_back(entry.path());
+    std::sort(found.begin(), found.end(),
+              [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+    if (ec) {
+      impl_->diagnostics.push_back({{path, 0, 0}, "cannot list directory: " + ec.message(), ""});
+    } else if (found.empty()) {
+      impl_->diagnostics.push_back(
+          {{path, 0, 0}, "no manifests (*.yaml, *.yml) in this directory", ""});
+    }
+    for (const fs::path& file : found) impl_->ParseFile(file.string());
+  }
+  return impl_->diagnostics.empty();
+}
+
+bool ManifestLoader::ParseText(const std::string& text, const std::string& name) {
+  impl_->ParseTextAs(text, name);
+  return impl_->diagnostics.empty();
+}
+
+std::vector<std::string> ManifestLoader::PluginDirs() const { return impl_->parsed.plugin_dirs; }
+
+const Diagnostics& ManifestLoader::diagnostics() const { return impl_->diagnostics; }
+
+void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog& catalog,
+                                        const Definitions& defs, bool default_io_manager_missing,
+                                        ConfigValidator* validator,
+                                        std::vector<std::string>* asset_keys, AssetDef* out) {
+  *out = a.def;
+  const std::string owner = "asset '" + a.def.key + "'";
+  std::sort(out->inputs.begin(), out->inputs.end(),
+            [](const InputDef& x, const InputDef& y) { return x.name < y.name; });
+  for (const InputDef& input : out->inputs) {
+    if (parsed.asset_by_key.count(input.asset_key)) continue;
+    if (asset_keys->empty()) {  // built on the first miss only: the common case never needs it
+      for (const ParsedAsset& p : parsed.assets) asset_keys->push_back(p.def.key);
+    }
+    diagnostics.push_back({input.location,
+                           "input '" + input.name + "' of " + owner + " names unknown asset '" +
+                               input.asset_key + "'",
+                           NearestName(input.asset_key, *asset_keys)});
+  }
+
+  const std::string& io = out->io_manager_key;
+  SourceLocation io_at = a.io_manager_location.line > 0 ? a.io_manager_location : a.def.location;
+  if (io == kDefaultIoManagerKey && default_io_manager_missing) {
+    diagnostics.push_back({io_at, owner + " needs resource 'io_manager', which no manifest "
+                                  "defines and no plugin provides a default for ('" +
+                                  std::string(kDefaultIoManagerType) + "')", ""});
+  } else if (!defs.resources.count(io)) {
+    diagnostics.push_back({io_at, owner + " uses unknown resource '" + io + "' as io_manager",
+                           NearestName(io, KeysOf(defs.resources))});
+  }
+
+  if (a.def.type.empty()) return;  // its absence is already reported
+  auto type = catalog.assets.find(a.def.type);
+  if (type == catalog.assets.end()) {
+    diagnostics.push_back({a.def.type_location,
+                           "unknown asset type '" + a.def.type + "' for " + owner,
+                           NearestName(a.def.type, KeysOf(catalog.assets))});
+    return;
+  }
+  if (!a.has_code_version) out->code_version = type->second.code_version;
+  ConfigSite site{a.config.doc, a.config.key, a.config.value, a.def.location, owner, a.def.type};
+  if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
+}
+
+bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
+  Impl& m = *impl_;
+  Definitions defs;
+  defs.files = m.files;
+  defs.plugin_dirs = m.parsed.plugin_dirs;
+  ConfigValidator validator;
+
+  for (const ParsedResource& r : m.parsed.resources) {
+    ResourceDef& def = defs.resources[r.def.key] = r.def;
+    if (def.type.empty()) continue;  // its absence is already reported
+    auto type = catalog.io_managers.find(def.type);
+    if (type == catalog.io_managers.end()) {
+      m.diagnostics.push_back({def.type_location,
+                               "unknown IO manager type '" + def.type + "' for resource '" +
+                                   def.key + "'",
+                               NearestName(def.type, KeysOf(catalog.io_managers))});
+      continue;
+    }
+    ConfigSite site{r.config.doc, r.config.key, r.config.value, def.location,
+                    "resource '" + def.key + "'", def.type};
+    if (auto json = validator.Validate(type->second, site, &m.diagnostics)) def.config_json = *json;
+  }
+
+  // Dagster's default: an fs IO manager, unless a manifest says otherwise. It takes no config
+  // here, so its schema's defaults (base_dir) decide where assets go.
+  bool default_io_manager_missing = false;
+  if (!defs.resources.count(kDefaultIoManagerKey)) {
+    auto type = catalog.io_managers.find(kDefaultIoManagerType);
+    if (type == catalog.io_managers.end()) {
+      default_io_manager_missing = true;
+    } else {
+      ResourceDef def;
+      def.key = kDefaultIoManagerKey;
+      def.type = kDefaultIoManagerType;
+      ConfigSite site{nullptr, 0, 0, {}, "the default resource 'io_manager'", def.type};
+      if (auto json = validator.Validate(type->second, site, &m.diagnostics))
+        def.config_json = *json;
+      defs.resources[def.key] = def;
+    }
+  }
+
+  std::vector<std::string> asset_keys;  // for suggestions, filled on demand
+  defs.assets.resize(m.parsed.assets.size());
+  for (size_t i = 0; i < m.parsed.assets.size(); ++i)
+    m.ResolveAsset(m.parsed.assets[i], catalog, defs, default_io_manager_missing, &validator,
+                   &asset_keys, &defs.assets[i]);
+  std::sort(defs.assets.begin(), defs.assets.end(),
+            [](const AssetDef& x, const AssetDef& y) { return x.key < y.key; });
+  for (size_t i = 0; i < defs.assets.size(); ++i) defs.asset_index.emplace(defs.assets[i].key, i);
+
+  *out = std::move(defs);
+  return m.diagnostics.empty();
+}
+
+}  // namespace af

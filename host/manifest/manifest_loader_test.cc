@@ -1,0 +1,2 @@
+#include "manifest/manifest_loader.h"
+#include <doctest/doctest.h>

@@ -1,0 +1,385 @@
+#include "manifest/manifest_parser.h"
+
+#include <filesystem>
+#include <functional>
+#include <sstream>
+
+#include "manifest/scalars.h"
+
+namespace af {
+
+namespace {
+
+using Kind = YamlNode::Kind;
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+// [A-Za-z0-9_]+ (input names, groups, resource keys); with `dash`, also '-' (key segments).
+bool IsName(const std::string& s, bool dash = false) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!IsNameChar(c) && !(dash && c == '-')) return false;
+  return true;
+}
+
+const std::vector<std::string> kTopKeys = {"plugin_dirs", "resources", "assets"};
+const std::vector<std::string> kResourceKeys = {"type", "config", "description"};
+const std::vector<std::string> kAssetKeys = {
+    "type", "inputs", "config", "group", "tags", "code_version", "description",
+    "retry_policy", "freshness_policy", "io_manager"};
+const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter"};
+const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule"};
+
+class Walker {
+ public:
+  Walker(const YamlDocument& doc, ParsedManifest* out, Diagnostics* diagnostics)
+      : doc_(doc), out_(out), diagnostics_(diagnostics) {}
+
+  void Top(YamlId root) {
+    if (doc_.node(root).kind == Kind::kNull) return;  // an empty document declares nothing
+    if (!Expect(root, Kind::kMap, "the top of the manifest")) return;
+    Keys(root, &kTopKeys, "at the top level", [&](const std::string& key, YamlId, YamlId v) {
+      if (key == "plugin_dirs") PluginDirs(v);
+      if (key == "resources") Resources(v);
+      if (key == "assets") Assets(v);
+    });
+  }
+
+ private:
+  using Visit = std::function<void(const std::string& key, YamlId key_id, YamlId value)>;
+
+  void Error(YamlId at, std::string message, std::string suggestion = "") {
+    diagnostics_->push_back({doc_.Location(at), std::move(message), std::move(suggestion)});
+  }
+
+  // "'five'" for a scalar, else "a list", "a mapping", "null".
+  std::string Got(YamlId v) const {
+    const YamlNode& n = doc_.node(v);
+    return n.IsScalar() ? "'" + n.value + "'" : doc_.KindName(v);
+  }
+
+  // A null stands for an empty mapping or list ("assets:" with nothing under it).
+  bool Expect(YamlId v, Kind kind, const std::string& what) {
+    Kind actual = doc_.node(v).kind;
+    if (actual == kind || (actual == Kind::kNull && kind != Kind::kScalar)) return true;
+    const char* expected = kind == Kind::kMap ? "a mapping" : kind == Kind::kSequence ? "a list"
+                                                                                       : "a string";
+    Error(v, std::string("expected ") + expected + " for " + what + ", got " + Got(v));
+    return false;
+  }
+
+  // Visits a mapping's entries in order. With `allowed`, other keys are errors (with the
+  // nearest allowed key); a repeated key is an error either way. `where` ends messages.
+  void Keys(YamlId map, const std::vector<std::string>* allowed, const std::string& where,
+            const Visit& visit) {
+    const std::vector<YamlId>& c = doc_.node(map).children;
+    for (size_t i = 0; i + 1 < c.size(); i += 2) {
+      const std::string& key = doc_.node(c[i]).value;
+      if (!doc_.node(c[i]).IsScalar()) {
+        Error(c[i], "expected a string key " + where + ", got " + doc_.KindName(c[i]));
+        continue;
+      }
+      if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
+        Error(c[i], "unknown key '" + key + "' " + where, NearestName(key, *allowed));
+        continue;
+      }
+      bool repeated = false;
+      for (size_t j = 0; j < i && !repeated; j += 2) {
+        if (doc_.node(c[j]).value == key) {
+          Error(c[i], "duplicate key '" + key + "' " + where + " (first at " +
+                          doc_.Location(c[j]).ToString() + ")");
+          repeated = true;
+        }
+      }
+      if (!repeated) visit(key, c[i], c[i + 1]);
+    }
+  }
+
+  bool Scalar(YamlId v, const std::string& what, std::string* out) {
+    if (!Expect(v, Kind::kScalar, what)) return false;
+    *out = doc_.node(v).value;
+    return true;
+  }
+
+  void PluginDirs(YamlId v) {
+    if (!Expect(v, Kind::kSequence, "'plugin_dirs'")) return;
+    std::filesystem::path base = std::filesystem::path(doc_.file()).parent_path();
+    for (YamlId item : doc_.node(v).children) {
+      std::string dir;
+      if (!Scalar(item, "an entry of 'plugin_dirs'", &dir)) continue;
+      std::string absolute = std::filesystem::absolute(base / dir).lexically_normal().string();
+      if (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
+      auto& dirs = out_->plugin_dirs;
+      if (std::find(dirs.begin(), dirs.end(), absolute) == dirs.end()) dirs.push_back(absolute);
+    }
+  }
+
+  // A duplicate key (in this file or an earlier one) is reported and skipped.
+  bool Claim(std::unordered_map<std::string, size_t>* index, const std::string& key,
+             YamlId key_id, size_t position, const char* what, const SourceLocation& first_of) {
+    auto [it, inserted] = index->emplace(key, position);
+    if (!inserted)
+      Error(key_id, std::string("duplicate ") + what + " '" + key + "' (first defined at " +
+                        first_of.ToString() + ")");
+    return inserted;
+  }
+
+  void Resources(YamlId v) {
+    if (!Expect(v, Kind::kMap, "'resources'")) return;
+    const std::vector<YamlId>& c = doc_.node(v).children;
+    for (size_t i = 0; i + 1 < c.size(); i += 2) {
+      const std::string& key = doc_.node(c[i]).value;
+      if (!IsName(key)) {
+        Error(c[i], "invalid resource key '" + key + "' (want letters, digits and '_')");
+        continue;
+      }
+      auto found = out_->resource_by_key.find(key);
+      SourceLocation first = found == out_->resource_by_key.end()
+                                 ? SourceLocation{}
+                                 : out_->resources[found->second].def.location;
+      if (!Claim(&out_->resource_by_key, key, c[i], out_->resources.size(), "resource", first))
+        continue;
+      ParsedResource r;
+      r.def.key = key;
+      r.def.location = doc_.Location(c[i]);
+      Resource(c[i], c[i + 1], &r);
+      out_->resources.push_back(std::move(r));
+    }
+  }
+
+  void Resource(YamlId key_id, YamlId v, ParsedResource* r) {
+    const std::string owner = "resource '" + r->def.key + "'";
+    if (!Expect(v, Kind::kMap, owner)) return;
+    bool has_type = false;
+    Keys(v, &kResourceKeys, "in " + owner, [&](const std::string& key, YamlId k, YamlId value) {
+      std::string what = "'" + key + "' of " + owner;
+      if (key == "type" && Scalar(value, what, &r->def.type)) {
+        has_type = true;
+        r->def.type_location = doc_.Location(value);
+      }
+      if (key == "config" && Expect(value, Kind::kMap, what)) r->config = {&doc_, k, value};
+      std::string ignored;  // a description is for people; checked, not kept
+      if (key == "description") Scalar(value, what, &ignored);
+    });
+    if (!has_type) Error(key_id, "missing required key 'type' in " + owner);
+  }
+
+  void Assets(YamlId v) {
+    if (!Expect(v, Kind::kMap, "'assets'")) return;
+    const std::vector<YamlId>& c = doc_.node(v).children;
+    for (size_t i = 0; i + 1 < c.size(); i += 2) {
+      const std::string& key = doc_.node(c[i]).value;
+      ParsedAsset a;
+      if (!SplitAssetKey(key, &a.def.segments)) {
+        Error(c[i], "invalid asset key '" + key + "' (want segments of letters, digits, '_' "
+                    "and '-', separated by '/')");
+        continue;
+      }
+      auto found = out_->asset_by_key.find(key);
+      SourceLocation first = found == out_->asset_by_key.end()
+                                 ? SourceLocation{}
+                                 : out_->assets[found->second].def.location;
+      if (!Claim(&out_->asset_by_key, key, c[i], out_->assets.size(), "asset", first)) continue;
+      a.def.key = key;
+      a.def.location = doc_.Location(c[i]);
+      Asset(c[i], c[i + 1], &a);
+      out_->assets.push_back(std::move(a));
+    }
+  }
+
+  void Asset(YamlId key_id, YamlId v, ParsedAsset* a) {
+    AssetDef& def = a->def;
+    const std::string owner = "asset '" + def.key + "'";
+    if (!Expect(v, Kind::kMap, owner)) return;
+    bool has_type = false;
+    Keys(v, &kAssetKeys, "in " + owner, [&](const std::string& key, YamlId k, YamlId value) {
+      std::string what = "'" + key + "' of " + owner;
+      if (key == "type" && Scalar(value, what, &def.type)) {
+        has_type = true;
+        def.type_location = doc_.Location(value);
+      } else if (key == "inputs") {
+        Inputs(value, owner, &def.inputs);
+      } else if (key == "config" && Expect(value, Kind::kMap, what)) {
+        a->config = {&doc_, k, value};
+      } else if (key == "group" && Scalar(value, what, &def.group) && !IsName(def.group)) {
+        Error(value, "invalid group name '" + def.group + "' in " + owner +
+                         " (want letters, digits and '_')");
+      } else if (key == "tags" && Expect(value, Kind::kMap, what)) {
+        Keys(value, nullptr, "in tags of " + owner, [&](const std::string& tag, YamlId, YamlId t) {
+          Scalar(t, "tag '" + tag + "' of " + owner, &def.tags[tag]);
+        });
+      } else if (key == "code_version") {
+        a->has_code_version = Scalar(value, what, &def.code_version);
+      } else if (key == "description") {
+        Scalar(value, what, &def.description);
+      } else if (key == "retry_policy") {
+        Retry(k, value, owner, &def.retry_policy);
+      } else if (key == "freshness_policy") {
+        Freshness(k, value, owner, &def.freshness_policy);
+      } else if (key == "io_manager" && Scalar(value, what, &def.io_manager_key)) {
+        a->io_manager_location = doc_.Location(value);
+      }
+    });
+    if (!has_type) Error(key_id, "missing required key 'type' in " + owner);
+  }
+
+  void Inputs(YamlId v, const std::string& owner, std::vector<InputDef>* inputs) {
+    if (!Expect(v, Kind::kMap, "'inputs' of " + owner)) return;
+    Keys(v, nullptr, "in inputs of " + owner, [&](const std::string& name, YamlId k, YamlId up) {
+      InputDef input;
+      if (!IsName(name)) {
+        Error(k, "invalid input name '" + name + "' in " + owner +
+                     " (want letters, digits and '_')");
+      } else if (Scalar(up, "input '" + name + "' of " + owner, &input.asset_key)) {
+        std::vector<std::string> segments;
+        if (!SplitAssetKey(input.asset_key, &segments)) {
+          Error(up, "invalid asset key '" + input.asset_key + "' for input '" + name + "' of " +
+                        owner + " (want segments of letters, digits, '_' and '-', separated "
+                        "by '/')");
+          return;
+        }
+        input.name = name;
+        input.location = doc_.Location(up);
+        inputs->push_back(std::move(input));
+      }
+    });
+  }
+
+  // A number (>= 0 when `non_negative`, > 0 otherwise); plain or quoted, as the text says.
+  bool Number(YamlId v, const std::string& what, bool integer, bool non_negative, double* out) {
+    const YamlNode& n = doc_.node(v);
+    PlainScalar s = ResolvePlainScalar(n.IsScalar() ? n.value : "");
+    double x = s.kind == PlainScalar::Kind::kInt ? static_cast<double>(s.i) : s.d;
+    bool ok = n.IsScalar() && (s.kind == PlainScalar::Kind::kInt ||
+                               (!integer && s.kind == PlainScalar::Kind::kDouble));
+    if (ok && (non_negative ? x >= 0 : x > 0)) {
+      *out = x;
+      return true;
+    }
+    std::string expected = integer ? "a non-negative integer"
+                                   : non_negative ? "a non-negative number"
+                                                  : "a number greater than 0";
+    Error(v, "expected " + expected + " for " + what + ", got " + Got(v));
+    return false;
+  }
+
+  template <class E>
+  bool Choice(YamlId v, const std::string& what, const std::vector<std::string>& names,
+              const std::vector<E>& values, E* out) {
+    std::string text;
+    if (!Scalar(v, what, &text)) return false;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == text) {
+        *out = values[i];
+        return true;
+      }
+    }
+    Error(v, "expected '" + names[0] + "' or '" + names[1] + "' for " + what + ", got " + Got(v),
+          NearestName(text, names));
+    return false;
+  }
+
+  void Retry(YamlId key_id, YamlId v, const std::string& owner, std::optional<RetryPolicy>* out) {
+    if (!Expect(v, Kind::kMap, "'retry_policy' of " + owner)) return;
+    RetryPolicy p;
+    bool given_max = false, has_max = false, has_delay = false, ok = true;
+    std::vector<YamlId> needs_delay;
+    Keys(v, &kRetryKeys, "in retry_policy of " + owner,
+         [&](const std::string& key, YamlId k, YamlId value) {
+           std::string what = "'" + key + "' of " + owner;
+           if (key == "max_retries") {
+             double n = 0;
+             given_max = true;
+             has_max = Number(value, what, /*integer=*/true, /*non_negative=*/true, &n);
+             ok &= has_max;
+             p.max_retries = static_cast<int>(std::min(n, 1e9));
+           } else if (key == "delay") {
+             const YamlNode& n = doc_.node(value);
+             std::optional<double> s = n.IsScalar() ? ParseDurationSeconds(n.value) : std::nullopt;
+             has_delay = true;
+             if (s) {
+               p.delay_seconds = *s;
+             } else {
+               ok = false;
+               Error(value, "expected a duration (seconds, or like '500ms', '5s', '2m', '1h') for " +
+                                what + ", got " + Got(value));
+             }
+           } else if (key == "backoff") {
+             needs_delay.push_back(k);
+             ok &= Choice(value, what, {"linear", "exponential"},
+                          {RetryPolicy::Backoff::kLinear, RetryPolicy::Backoff::kExponential},
+                          &p.backoff);
+           } else if (key == "jitter") {
+             needs_delay.push_back(k);
+             ok &= Choice(value, what, {"full", "plus_minus"},
+                          {RetryPolicy::Jitter::kFull, RetryPolicy::Jitter::kPlusMinus},
+                          &p.jitter);
+           }
+         });
+    if (!has_delay) {
+      for (YamlId k : needs_delay)
+        Error(k, "'" + doc_.node(k).value + "' needs a 'delay' in retry_policy of " + owner);
+      ok &= needs_delay.empty();
+    }
+    if (!given_max)
+      Error(key_id, "missing required key 'max_retries' in retry_policy of " + owner);
+    if (ok && has_max) *out = p;
+  }
+
+  void Freshness(YamlId key_id, YamlId v, const std::string& owner,
+                 std::optional<FreshnessPolicy>* out) {
+    if (!Expect(v, Kind::kMap, "'freshness_policy' of " + owner)) return;
+    FreshnessPolicy p;
+    bool has_lag = false, given_lag = false, ok = true;
+    Keys(v, &kFreshnessKeys, "in freshness_policy of " + owner,
+         [&](const std::string& key, YamlId, YamlId value) {
+           std::string what = "'" + key + "' of " + owner;
+           if (key == "maximum_lag_minutes") {
+             given_lag = true;
+             has_lag = Number(value, what, /*integer=*/false, /*non_negative=*/false,
+                              &p.maximum_lag_minutes);
+           } else if (key == "cron_schedule" && Scalar(value, what, &p.cron_schedule)) {
+             std::istringstream fields(p.cron_schedule);
+             std::string field;
+             int count = 0;
+             while (fields >> field) ++count;
+             if (count != 5) {
+               ok = false;
+               Error(value, "expected a cron schedule of 5 fields (like '0 * * * *') for " +
+                                what + ", got " + Got(value));
+             }
+           }
+         });
+    if (!given_lag)
+      Error(key_id, "missing required key 'maximum_lag_minutes' in freshness_policy of " + owner);
+    if (ok && has_lag) *out = p;
+  }
+
+  const YamlDocument& doc_;
+  ParsedManifest* out_;
+  Diagnostics* diagnostics_;
+};
+
+}  // namespace
+
+bool SplitAssetKey(const std::string& key, std::vector<std::string>* segments) {
+  segments->clear();
+  size_t start = 0;
+  while (true) {
+    size_t slash = key.find('/', start);
+    std::string segment = key.substr(start, slash == std::string::npos ? slash : slash - start);
+    if (!IsName(segment, /*dash=*/true)) return false;
+    segments->push_back(std::move(segment));
+    if (slash == std::string::npos) return true;
+    start = slash + 1;
+  }
+}
+
+void ParseManifestDocument(const YamlDocument& doc, ParsedManifest* out,
+                           Diagnostics* diagnostics) {
+  Walker walker(doc, out, diagnostics);
+  for (YamlId root : doc.roots()) walker.Top(root);
+}
+
+}  // namespace af

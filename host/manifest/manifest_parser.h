@@ -1,0 +1,56 @@
+// Manifest structure: walks a YamlDocument into asset and resource records, checking every
+// key, value type, name and policy, but nothing that needs the plugins' TypeCatalog (types,
+// config schemas) or other files (inputs, io_manager keys): ManifestLoader::Resolve does that.
+// Internal to the manifest module.
+#ifndef ASSETFLOW_HOST_MANIFEST_MANIFEST_PARSER_H_
+#define ASSETFLOW_HOST_MANIFEST_MANIFEST_PARSER_H_
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "manifest/definitions.h"
+#include "manifest/yaml_document.h"
+
+namespace af {
+
+// A `config:` entry; doc is null when the manifest gives none.
+struct ConfigRef {
+  const YamlDocument* doc = nullptr;
+  YamlId key = 0;
+  YamlId value = 0;
+};
+
+struct ParsedAsset {
+  AssetDef def;  // everything but config_json, and code_version only if given
+  bool has_code_version = false;
+  ConfigRef config;
+  SourceLocation io_manager_location;  // of the value; line 0 when not given
+};
+
+struct ParsedResource {
+  ResourceDef def;  // everything but config_json
+  ConfigRef config;
+};
+
+// What every file parsed so far declares. Keys are unique across files: a duplicate is
+// reported and dropped.
+struct ParsedManifest {
+  std::vector<ParsedAsset> assets;
+  std::vector<ParsedResource> resources;
+  std::vector<std::string> plugin_dirs;  // absolute, normalized, first occurrence kept
+  std::unordered_map<std::string, size_t> asset_by_key;
+  std::unordered_map<std::string, size_t> resource_by_key;
+};
+
+// Appends what `doc` declares to `out`; problems go to `diagnostics`. `doc` must outlive `out`.
+void ParseManifestDocument(const YamlDocument& doc, ParsedManifest* out,
+                           Diagnostics* diagnostics);
+
+// "a/b/c" with segments of [A-Za-z0-9_-]+ -> {"a","b","c"}; false if malformed.
+bool SplitAssetKey(const std::string& key, std::vector<std::string>* segments);
+
+}  // namespace af
+
+#endif

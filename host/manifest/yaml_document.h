@@ -1,0 +1,68 @@
+// YamlDocument: a compact, read-only tree of one YAML file with the position of every node and
+// whether each scalar was plain (typed by the YAML 1.2 core schema) or quoted (a string).
+// yaml-cpp's YAML::Node keeps neither the plain/quoted distinction we need for config nor
+// duplicate keys (which we report), and is heavy; this tree is built from yaml-cpp's parser
+// events instead. Internal to the manifest module.
+#ifndef ASSETFLOW_HOST_MANIFEST_YAML_DOCUMENT_H_
+#define ASSETFLOW_HOST_MANIFEST_YAML_DOCUMENT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.h"
+#include "manifest/scalars.h"
+
+namespace af {
+
+using YamlId = uint32_t;
+
+struct YamlNode {
+  enum class Kind : uint8_t { kNull, kScalar, kSequence, kMap };
+  Kind kind = Kind::kNull;
+  bool plain = true;  // scalars: unquoted and untagged (or tagged with a core-schema type)
+  int line = 0;       // 1-based
+  int column = 0;     // 1-based
+  std::string value;  // scalars; values (not mapping keys) have ${VAR} expanded
+  // Sequence items; for a map: key, value, key, value, ... in file order, duplicates kept.
+  // An alias shares its anchor's node id, so the tree is a DAG (never a cycle).
+  std::vector<YamlId> children;
+
+  bool IsMap() const { return kind == Kind::kMap; }
+  bool IsScalar() const { return kind == Kind::kScalar; }
+};
+
+class YamlDocument {
+ public:
+  // Parses `text` as read from `file`. Syntax errors and ${VAR} errors are appended to
+  // `diagnostics`; the returned document holds every YAML document read before the first
+  // syntax error (a syntax error ends parsing, as yaml-cpp cannot resume).
+  static std::unique_ptr<YamlDocument> Parse(const std::string& text, const std::string& file,
+                                             const EnvLookupFn& env, Diagnostics* diagnostics);
+
+  const std::string& file() const { return file_; }
+  // One root per YAML document in the file ("---" separated); empty for an empty file.
+  const std::vector<YamlId>& roots() const { return roots_; }
+  const YamlNode& node(YamlId id) const { return nodes_[id]; }
+  SourceLocation Location(YamlId id) const {
+    return SourceLocation{file_, nodes_[id].line, nodes_[id].column};
+  }
+
+  // False if parsing stopped at a syntax error (the tree is then partial).
+  bool complete() const { return complete_; }
+
+  // "a mapping", "a list", "null", or "a string".
+  std::string KindName(YamlId id) const;
+
+ private:
+  friend class YamlTreeBuilder;
+  std::string file_;
+  std::vector<YamlNode> nodes_;
+  std::vector<YamlId> roots_;
+  bool complete_ = true;
+};
+
+}  // namespace af
+
+#endif
