@@ -1,0 +1,258 @@
+#include "http_fetcher.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <deque>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <stdexcept>
+
+namespace hackernews {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// curl_global_init once per process; libcurl 7.84+ makes it thread-safe, the once_flag keeps
+// older ones safe too. Never cleaned up: the host keeps plugins loaded for the process's life.
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+      throw std::runtime_error("curl_global_init failed");
+  });
+}
+
+// Failures where another attempt can't help: a certificate that doesn't verify, a URL curl can't
+// use. Everything else from the network (timeouts, resets, empty replies) is worth retrying.
+bool is_permanent(CURLcode c) {
+  switch (c) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_transient_status(long s) { return s == 408 || s == 429 || s >= 500; }
+
+}  // namespace
+
+// One transfer slot: an easy handle reused for request after request, so its connection,
+// TLS session and DNS entry stay warm.
+struct Slot {
+  CURL* easy = nullptr;
+  std::size_t index = 0;
+  std::string body;
+  bool too_large = false;
+  uint64_t cap = 0;
+  char error[CURL_ERROR_SIZE] = {};
+
+  static size_t on_data(char* p, size_t size, size_t n, void* self) {
+    Slot& s = *static_cast<Slot*>(self);
+    if (s.body.size() + size * n > s.cap) {
+      s.too_large = true;
+      return 0;  // makes curl stop with CURLE_WRITE_ERROR
+    }
+    s.body.append(p, size * n);
+    return size * n;
+  }
+};
+
+struct Fetcher::Impl {
+  FetchPolicy policy;
+  CURLM* multi = nullptr;
+  std::vector<Slot> slots;
+  std::mt19937_64 jitter{std::random_device{}()};
+
+  explicit Impl(FetchPolicy p) : policy(std::move(p)), slots(std::max(1, policy.concurrency)) {
+    global_init();
+    multi = curl_multi_init();
+    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    const long n = static_cast<long>(slots.size());
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+    curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, n);
+    curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, n);
+    for (Slot& s : slots) {
+      s.easy = curl_easy_init();
+      if (!s.easy) throw std::runtime_error("curl_easy_init failed");
+      CURL* e = s.easy;
+      s.cap = policy.max_body_bytes;
+      curl_easy_setopt(e, CURLOPT_PRIVATE, &s);
+      curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Slot::on_data);
+      curl_easy_setopt(e, CURLOPT_WRITEDATA, &s);
+      curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s.error);
+      curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);  // we run inside a host's worker thread
+      curl_easy_setopt(e, CURLOPT_USERAGENT, policy.user_agent.c_str());
+      curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, policy.timeout_ms);
+      curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, policy.timeout_ms);
+      curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
+      curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(policy.max_body_bytes));
+      curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+      curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+    }
+  }
+  ~Impl() {
+    for (Slot& s : slots) {
+      if (s.easy) {
+        curl_multi_remove_handle(multi, s.easy);
+        curl_easy_cleanup(s.easy);
+      }
+    }
+    if (multi) curl_multi_cleanup(multi);
+  }
+
+  long retry_delay_ms(uint32_t failed_attempts, long retry_after_ms) {
+    long d = policy.backoff_ms;
+    for (uint32_t i = 1; i < failed_attempts && d < policy.max_backoff_ms; ++i) d *= 2;
+    d = std::min(d, policy.max_backoff_ms);
+    // "Equal jitter": half fixed, half random, so items that failed together retry spread out.
+    d = d / 2 + std::uniform_int_distribution<long>(0, d - d / 2)(jitter);
+    return std::max(d, std::min(retry_after_ms, policy.max_retry_after_ms));
+  }
+};
+
+Fetcher::Fetcher(FetchPolicy policy) : impl_(std::make_unique<Impl>(std::move(policy))) {}
+Fetcher::~Fetcher() = default;
+
+void Fetcher::set_max_body_bytes(uint64_t cap) {
+  impl_->policy.max_body_bytes = cap;
+  for (Slot& s : impl_->slots) {
+    s.cap = cap;
+    curl_easy_setopt(s.easy, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(cap));
+  }
+}
+
+bool Fetcher::fetch_all(const std::vector<std::string>& urls,
+                        const std::function<void(std::size_t, Fetched&)>& on_done,
+                        const std::function<bool()>& should_stop) {
+  Impl& m = *impl_;
+  std::deque<std::size_t> ready;
+  for (std::size_t i = 0; i < urls.size(); ++i) ready.push_back(i);
+  using Due = std::pair<Clock::time_point, std::size_t>;
+  std::priority_queue<Due, std::vector<Due>, std::greater<Due>> waiting;  // retries, soonest first
+  std::vector<uint32_t> attempts(urls.size(), 0);
+  std::vector<Slot*> idle;
+  for (Slot& s : m.slots) idle.push_back(&s);
+  std::size_t finished = 0;
+
+  // Whatever happens (stop, exception), no handle stays attached to the multi handle.
+  struct Detach {
+    Impl& m;
+    ~Detach() {
+      for (Slot& s : m.slots) curl_multi_remove_handle(m.multi, s.easy);
+    }
+  } detach{m};
+
+  auto start = [&](Slot* s, std::size_t index) {
+    s->index = index;
+    s->body.clear();
+    s->too_large = false;
+    s->error[0] = '\0';
+    curl_easy_setopt(s->easy, CURLOPT_URL, urls[index].c_str());
+    // Over TLS, wait for the first connection's ALPN answer rather than opening one connection
+    // per transfer: with h2 they all become streams of it. Plain http:// never multiplexes, and
+    // waiting there would hold the first wave behind the first response.
+    curl_easy_setopt(s->easy, CURLOPT_PIPEWAIT, urls[index].rfind("https://", 0) == 0 ? 1L : 0L);
+    ++attempts[index];
+    ++stats_.requests;
+    if (attempts[index] > 1) ++stats_.retries;
+    curl_multi_add_handle(m.multi, s->easy);
+  };
+
+  auto complete = [&](Slot* s, CURLcode code) {
+    const std::size_t index = s->index;
+    Fetched f;
+    f.attempts = attempts[index];
+    curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &f.http_status);
+    long connects = 0, version = 0;
+    curl_easy_getinfo(s->easy, CURLINFO_NUM_CONNECTS, &connects);
+    curl_easy_getinfo(s->easy, CURLINFO_HTTP_VERSION, &version);
+    curl_off_t retry_after_s = 0;
+    curl_easy_getinfo(s->easy, CURLINFO_RETRY_AFTER, &retry_after_s);
+    stats_.connections += static_cast<uint64_t>(connects);
+    stats_.bytes += s->body.size();
+    curl_multi_remove_handle(m.multi, s->easy);
+    idle.push_back(s);
+
+    bool transient = false;
+    if (s->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+      f.outcome = Fetched::Outcome::fatal;
+      f.error = "response body exceeds the limit of " + std::to_string(m.policy.max_body_bytes) +
+                " bytes";
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
+      transient = true;
+      f.error = "timed out after " + std::to_string(m.policy.timeout_ms) + " ms";
+    } else if (code != CURLE_OK) {
+      transient = !is_permanent(code);
+      f.outcome = transient ? Fetched::Outcome::failed : Fetched::Outcome::fatal;
+      f.error = s->error[0] ? s->error : curl_easy_strerror(code);
+    } else if (f.http_status == 200) {
+      f.outcome = Fetched::Outcome::ok;
+      f.body = std::move(s->body);
+      stats_.http_version =
+          std::max(stats_.http_version, version == CURL_HTTP_VERSION_2_0 ? 20L : 11L);
+    } else {
+      transient = is_transient_status(f.http_status);
+      f.error = "HTTP " + std::to_string(f.http_status);
+    }
+    if (transient && attempts[index] <= static_cast<uint32_t>(m.policy.retries)) {
+      long delay = m.retry_delay_ms(attempts[index], static_cast<long>(retry_after_s) * 1000);
+      waiting.emplace(Clock::now() + std::chrono::milliseconds(delay), index);
+      return;
+    }
+    if (transient) f.error += " (" + std::to_string(f.attempts) + " attempts)";
+    ++finished;
+    on_done(index, f);
+  };
+
+  while (finished < urls.size()) {
+    if (should_stop()) return false;
+    const auto now = Clock::now();
+    while (!waiting.empty() && waiting.top().first <= now) {
+      ready.push_back(waiting.top().second);
+      waiting.pop();
+    }
+    while (!idle.empty() && !ready.empty()) {
+      Slot* s = idle.back();
+      idle.pop_back();
+      start(s, ready.front());
+      ready.pop_front();
+    }
+    int running = 0;
+    curl_multi_perform(m.multi, &running);
+    int queued = 0;
+    while (CURLMsg* msg = curl_multi_info_read(m.multi, &queued)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Slot* s = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&s));
+      complete(s, msg->data.result);
+    }
+    if (finished == urls.size()) break;
+    // Sleep until network activity, the next retry is due, or it's time to poll should_stop.
+    long wait_ms = 100;
+    if (!waiting.empty()) {
+      auto until = std::chrono::duration_cast<std::chrono::milliseconds>(waiting.top().first -
+                                                                         Clock::now());
+      wait_ms = std::clamp<long>(static_cast<long>(until.count()), 0, wait_ms);
+    }
+    if (!ready.empty() && !idle.empty()) wait_ms = 0;
+    if (wait_ms > 0) curl_multi_poll(m.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+  }
+  return true;
+}
+
+}  // namespace hackernews

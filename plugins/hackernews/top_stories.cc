@@ -1,0 +1,217 @@
+// hackernews/top_stories: the top N Hacker News stories as a JSON array (see README.md).
+//
+// One topstories.json request, then every item concurrently over a shared connection pool.
+// Each item gets a verdict (a row, or skipped with a reason); transport failures are retried
+// per item, and the step fails as retryable only if too few items arrived at all.
+#include <assetflow/cpp/plugin.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hn_items.h"
+#include "http_fetcher.h"
+
+namespace hackernews {
+namespace {
+
+// Defaults live here only: the host (and the SDK harness) fill them in before the call.
+const char kSchema[] = R"json({
+  "$schema": "http://json-schema.org/draft-04/schema#",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "base_url": {"type": "string", "pattern": "^https?://", "default": "https://hacker-news.firebaseio.com/v0",
+                 "description": "API root: /topstories.json and /item/<id>.json are below it"},
+    "count": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500,
+              "description": "how many of the top stories to fetch"},
+    "concurrency": {"type": "integer", "minimum": 1, "maximum": 256, "default": 32,
+                    "description": "requests in flight at most (over HTTP/1.1 also connections)"},
+    "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000,
+                   "description": "per attempt of one request, connecting included"},
+    "retries": {"type": "integer", "minimum": 0, "maximum": 50, "default": 4,
+                "description": "extra attempts per request after a 5xx, 408, 429, timeout or dropped connection"},
+    "retry_backoff_ms": {"type": "integer", "minimum": 0, "maximum": 60000, "default": 200,
+                         "description": "delay before the first retry; doubles per retry up to 10 s, jittered; a longer Retry-After wins (up to 60 s)"},
+    "min_success_ratio": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.98,
+                          "description": "share of items that must arrive, else the step fails as retryable"},
+    "user_agent": {"type": "string", "minLength": 1, "default": "assetflow-hackernews/0.1"},
+    "max_body_bytes": {"type": "integer", "minimum": 64, "default": 1048576,
+                       "description": "cap of one item response; a longer one is an error"},
+    "max_topstories_bytes": {"type": "integer", "minimum": 64, "default": 8388608,
+                             "description": "cap of the topstories.json response"}
+  }
+})json";
+
+struct Config {
+  std::string base_url;
+  std::size_t count;
+  double min_success_ratio;
+  FetchPolicy fetch;
+  uint64_t max_topstories_bytes;
+};
+
+Config read_config(const assetflow::Context& ctx) {
+  Config c;
+  c.base_url = ctx.config_string("base_url");
+  while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
+  c.count = static_cast<std::size_t>(ctx.config_int("count"));
+  c.min_success_ratio = ctx.config_double("min_success_ratio");
+  c.fetch.concurrency = static_cast<int>(ctx.config_int("concurrency"));
+  c.fetch.timeout_ms = static_cast<long>(ctx.config_int("timeout_ms"));
+  c.fetch.retries = static_cast<int>(ctx.config_int("retries"));
+  c.fetch.backoff_ms = static_cast<long>(ctx.config_int("retry_backoff_ms"));
+  c.fetch.user_agent = ctx.config_string("user_agent");
+  c.fetch.max_body_bytes = static_cast<uint64_t>(ctx.config_int("max_body_bytes"));
+  c.max_topstories_bytes = static_cast<uint64_t>(ctx.config_int("max_topstories_bytes"));
+  return c;
+}
+
+// The step's error for a request that did not end in a 200: fatal outcomes and 4xx (other than
+// 408/429, which the fetcher already retried) stay fatal; transient failures stay retryable.
+[[noreturn]] void fail_request(const std::string& url, const Fetched& f) {
+  const std::string m = "GET " + url + ": " + f.error;
+  const bool client_error = f.http_status >= 400 && f.http_status < 500 && f.http_status != 408 &&
+                            f.http_status != 429;
+  if (f.outcome == Fetched::Outcome::fatal || client_error) throw assetflow::FatalError(m);
+  throw assetflow::RetryableError(m);
+}
+
+std::string percent(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", r * 100);
+  return buf;
+}
+
+// What became of the items, for the ratio check and metadata.
+struct Tally {
+  std::map<std::string, std::vector<int64_t>> skipped;  // reason -> ids, rank order
+  std::map<std::string, int64_t> kept_by_type;          // "story", "job", "poll", ...
+  std::vector<std::string> failures;                    // "<id>: <error>"
+};
+
+std::string ids_json(const std::map<std::string, std::vector<int64_t>>& by_reason) {
+  std::string j = "{";
+  for (const auto& [reason, ids] : by_reason) {
+    j += (j.size() > 1 ? ",\"" : "\"") + reason + "\":[";
+    for (std::size_t i = 0; i < ids.size(); ++i) j += (i ? "," : "") + std::to_string(ids[i]);
+    j += "]";
+  }
+  return j + "}";
+}
+
+std::string strings_json(const std::vector<std::string>& v) {
+  std::string j = "[";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    j += i ? ",\"" : "\"";
+    for (char c : v[i]) {
+      if (c == '"' || c == '\\') j += '\\';
+      if (static_cast<unsigned char>(c) >= 0x20) j += c;
+    }
+    j += "\"";
+  }
+  return j + "]";
+}
+
+void add_metadata(const assetflow::Context& ctx, const std::vector<Story>& rows, const Tally& t,
+                  std::size_t requested, const FetchStats& net, double elapsed_s) {
+  ctx.metadata_int("requested", static_cast<int64_t>(requested));
+  ctx.metadata_int("stories", static_cast<int64_t>(rows.size()));
+  ctx.metadata_int("fetched", static_cast<int64_t>(requested - t.failures.size()));
+  ctx.metadata_int("failed", static_cast<int64_t>(t.failures.size()));
+  for (const char* reason : {"null", "deleted", "dead", "no_title"}) {
+    auto it = t.skipped.find(reason);
+    ctx.metadata_int(std::string("skipped_") + reason,
+                     it == t.skipped.end() ? 0 : static_cast<int64_t>(it->second.size()));
+  }
+  for (const auto& [type, n] : t.kept_by_type) ctx.metadata_int("kept_" + type, n);
+  ctx.metadata("skipped_ids", AF_META_JSON, ids_json(t.skipped));
+  if (!t.failures.empty()) ctx.metadata("failures", AF_META_JSON, strings_json(t.failures));
+  ctx.metadata_int("requests", static_cast<int64_t>(net.requests));
+  ctx.metadata_int("retries", static_cast<int64_t>(net.retries));
+  ctx.metadata_int("bytes", static_cast<int64_t>(net.bytes));
+  ctx.metadata_int("connections", static_cast<int64_t>(net.connections));
+  ctx.metadata_text("http_version", net.http_version == 20 ? "2" : "1.1");
+  ctx.metadata_float("elapsed_s", elapsed_s);
+  ctx.metadata("preview", AF_META_MARKDOWN, markdown_preview(rows, 10));
+}
+
+void top_stories(assetflow::Context& ctx) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Config cfg = read_config(ctx);
+  auto canceled = [&] { return ctx.canceled(); };
+  // Topstories goes through the same pool as the items, so its connection is reused for them.
+  Fetcher fetcher(cfg.fetch);
+
+  const std::string top_url = cfg.base_url + "/topstories.json";
+  Fetched top;
+  fetcher.set_max_body_bytes(cfg.max_topstories_bytes);
+  if (!fetcher.fetch_all({top_url}, [&](std::size_t, Fetched& f) { top = std::move(f); }, canceled))
+    ctx.check_canceled();
+  if (top.outcome != Fetched::Outcome::ok) fail_request(top_url, top);
+  std::vector<int64_t> ids = parse_ranking(top_url, top.body);
+  if (ids.size() > cfg.count) ids.resize(cfg.count);
+
+  std::vector<std::string> urls;
+  for (int64_t id : ids) urls.push_back(cfg.base_url + "/item/" + std::to_string(id) + ".json");
+  std::vector<Verdict> verdicts(ids.size());
+  std::vector<bool> arrived(ids.size(), false);
+  Tally tally;
+  std::size_t done = 0;
+  ctx.progress(0, ids.size());
+  fetcher.set_max_body_bytes(cfg.fetch.max_body_bytes);
+  const bool complete = fetcher.fetch_all(
+      urls,
+      [&](std::size_t i, Fetched& f) {
+        if (f.outcome == Fetched::Outcome::fatal) fail_request(urls[i], f);
+        if (f.outcome == Fetched::Outcome::ok) {
+          verdicts[i] = parse_item(urls[i], ids[i], static_cast<int>(i + 1), f.body);
+          arrived[i] = true;
+        } else {
+          tally.failures.push_back(std::to_string(ids[i]) + ": " + f.error);
+        }
+        ctx.progress(++done, ids.size());
+      },
+      canceled);
+  if (!complete) ctx.check_canceled();
+
+  std::vector<Story> rows;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!arrived[i]) continue;
+    if (verdicts[i].skip != Skip::none) {
+      tally.skipped[skip_name(verdicts[i].skip)].push_back(ids[i]);
+    } else {
+      ++tally.kept_by_type[verdicts[i].story.type.value_or("unknown")];
+      rows.push_back(std::move(verdicts[i].story));
+    }
+  }
+
+  const std::size_t got = ids.size() - tally.failures.size();
+  const double ratio = ids.empty() ? 1.0 : static_cast<double>(got) / static_cast<double>(ids.size());
+  for (std::size_t i = 0; i < tally.failures.size() && i < 10; ++i)
+    ctx.warn("item " + tally.failures[i]);
+  if (ratio < cfg.min_success_ratio)
+    throw assetflow::RetryableError("only " + std::to_string(got) + " of " +
+                                    std::to_string(ids.size()) + " items arrived (" +
+                                    percent(ratio) + " < min_success_ratio " +
+                                    percent(cfg.min_success_ratio) + "); first failure: item " +
+                                    tally.failures.front());
+
+  ctx.write(stories_json(rows));
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  add_metadata(ctx, rows, tally, ids.size(), fetcher.stats(), elapsed);
+}
+
+}  // namespace
+}  // namespace hackernews
+
+using hackernews::top_stories;
+ASSETFLOW_ASSET(top_stories)
+    .describe("The top Hacker News stories (up to 500), in rank order, as a JSON array")
+    .schema(hackernews::kSchema)
+    .version("1")
+    .output("application/json");
+ASSETFLOW_PLUGIN("hackernews", "0.1.0", "Hacker News API extract assets")
