@@ -1,0 +1,146 @@
+#include "staleness/staleness.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "eventlog/hash.h"
+
+namespace af {
+
+namespace {
+
+constexpr size_t kShortVersion = 8;
+constexpr size_t kMaxValueChars = 40;
+
+std::string ShortVersion(const std::string& version) { return version.substr(0, kShortVersion); }
+
+std::string OrNone(const std::string& version) { return version.empty() ? "(none)" : version; }
+
+// Top-level members of a JSON object as canonical JSON text; nullopt if `json` is not an
+// object (config is always one; older rows have "").
+std::optional<std::map<std::string, std::string>> TopLevelValues(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  std::map<std::string, std::string> values;
+  for (const auto& m : doc.GetObject()) {
+    rapidjson::StringBuffer out;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+    m.value.Accept(writer);
+    values[std::string(m.name.GetString(), m.name.GetStringLength())] =
+        CanonicalJson(std::string(out.GetString(), out.GetSize()));
+  }
+  return values;
+}
+
+std::string Shorten(const std::string& value) {
+  return value.size() <= kMaxValueChars ? value : value.substr(0, kMaxValueChars - 3) + "...";
+}
+
+void AddConfigCauses(const std::string& old_json, const std::string& new_json,
+                     const std::string& old_hash, const std::string& new_hash,
+                     std::vector<StaleCause>& causes) {
+  const size_t first = causes.size();
+  auto before = TopLevelValues(old_json);
+  auto after = TopLevelValues(new_json);
+  if (before && after) {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : *before) keys.insert(key);
+    for (const auto& [key, value] : *after) keys.insert(key);
+    for (const std::string& key : keys) {
+      auto was = before->find(key);
+      auto now = after->find(key);
+      std::string change;
+      if (was == before->end()) {
+        change = "added: " + Shorten(now->second);
+      } else if (now == after->end()) {
+        change = "removed (was " + Shorten(was->second) + ")";
+      } else if (was->second != now->second) {
+        change = Shorten(was->second) + " -> " + Shorten(now->second);
+      } else {
+        continue;
+      }
+      causes.push_back({StaleCause::Kind::kConfig, "config changed: key '" + key + "' " + change});
+    }
+  }
+  // No key to name (old row without config_json, or a config that hashes differently but
+  // reads the same): the hashes are the evidence.
+  if (causes.size() == first) {
+    causes.push_back({StaleCause::Kind::kConfig, "config changed (hash " +
+                                                     ShortVersion(old_hash) + " -> " +
+                                                     ShortVersion(new_hash) + ")"});
+  }
+}
+
+void AddUpstreamCauses(const AssetGraph& graph, size_t asset, const MaterializationRecord& last,
+                       EventLog& log, std::vector<StaleCause>& causes) {
+  const auto& assets = graph.definitions().assets;
+  for (size_t parent : graph.Upstream(asset)) {
+    const std::string& key = assets[parent].key;
+    auto recorded = last.upstream_data_versions.find(key);
+    const bool was_recorded = recorded != last.upstream_data_versions.end();
+    auto current = log.LatestMaterialization(key);
+    const std::string quoted = "upstream '" + key + "'";
+    if (!current) {
+      causes.push_back({StaleCause::Kind::kUpstreamMissing,
+                        quoted + (was_recorded ? " was wiped" : " was never materialized")});
+    } else if (!was_recorded) {
+      causes.push_back({StaleCause::Kind::kUpstreamData,
+                        quoted + " is a new input (data version " +
+                            ShortVersion(current->data_version) + ")"});
+    } else if (recorded->second != current->data_version) {
+      causes.push_back({StaleCause::Kind::kUpstreamData,
+                        quoted + " has a new data version (" + ShortVersion(recorded->second) +
+                            " -> " + ShortVersion(current->data_version) + ")"});
+    }
+  }
+}
+
+}  // namespace
+
+const char* AssetStateName(AssetState state) {
+  switch (state) {
+    case AssetState::kMissing: return "MISSING";
+    case AssetState::kFresh: return "FRESH";
+    case AssetState::kStale: return "STALE";
+    case AssetState::kFailed: return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+AssetStatus ComputeStatus(const AssetGraph& graph, size_t asset, EventLog& log) {
+  const AssetDef& def = graph.definitions().assets[asset];
+  AssetStatus status;
+  status.last = log.LatestMaterialization(def.key);
+  status.last_attempt = log.LastAttempt(def.key);
+  if (status.last_attempt && status.last_attempt->failed &&
+      (!status.last || status.last_attempt->time_ms >= status.last->time_ms)) {
+    status.state = AssetState::kFailed;
+    return status;
+  }
+  if (!status.last) {
+    status.state = AssetState::kMissing;
+    return status;
+  }
+  const MaterializationRecord& last = *status.last;
+  if (def.code_version != last.code_version) {
+    status.causes.push_back({StaleCause::Kind::kCodeVersion,
+                             "code version changed: " + OrNone(last.code_version) + " -> " +
+                                 OrNone(def.code_version)});
+  }
+  const std::string config_hash = ConfigHash(def.config_json);
+  if (config_hash != last.config_hash) {
+    AddConfigCauses(last.config_json, def.config_json, last.config_hash, config_hash,
+                    status.causes);
+  }
+  AddUpstreamCauses(graph, asset, last, log, status.causes);
+  status.state = status.causes.empty() ? AssetState::kFresh : AssetState::kStale;
+  return status;
+}
+
+}  // namespace af

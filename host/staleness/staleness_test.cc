@@ -1,0 +1,206 @@
+#include "staleness/staleness.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "eventlog/hash.h"
+#include "eventlog/test_util.h"
+#include "graph/test_definitions.h"
+
+namespace af {
+
+namespace {
+
+const std::string kV1 = "3f2a9c1b" + std::string(56, '0');
+const std::string kV2 = "77aa01c2" + std::string(56, '1');
+
+// a -> b (b reads a), and a lone c. Built once; tests change code versions and config in
+// `defs` in place, as a manifest edit would, and the graph sees them.
+struct Fixture {
+  TempHome home;
+  Definitions defs = testing::MakeDefinitions({{.key = "b", .inputs = {"a"}}, {.key = "a"}});
+  AssetGraph graph = Build(defs);
+  std::unique_ptr<EventLog> log = Open(home.path());
+  int64_t clock_ms = 1000;
+
+  static AssetGraph Build(const Definitions& defs) {
+    auto graph = AssetGraph::Build(defs);
+    REQUIRE_MESSAGE(graph.ok(), graph.status().message());
+    return std::move(*graph);
+  }
+  static std::unique_ptr<EventLog> Open(const std::string& home) {
+    auto log = EventLog::Open(home);
+    REQUIRE_MESSAGE(log.ok(), log.status().message());
+    return std::move(*log);
+  }
+
+  AssetDef& def(const std::string& key) { return defs.assets[defs.asset_index.at(key)]; }
+  size_t index(const std::string& key) { return defs.asset_index.at(key); }
+
+  // What the engine records after a successful step: the definition's versions and config,
+  // and the data versions of the upstreams it read.
+  void Materialize(const std::string& key, const std::string& data_version) {
+    const AssetDef& d = def(key);
+    MaterializationRecord m;
+    m.asset_key = key;
+    m.run_id = "run-" + std::to_string(clock_ms);
+    m.time_ms = ++clock_ms;
+    m.data_version = data_version;
+    m.code_version = d.code_version;
+    m.config_json = CanonicalJson(d.config_json);
+    m.config_hash = ConfigHash(d.config_json);
+    for (const InputDef& input : d.inputs) {
+      auto upstream = log->LatestMaterialization(input.asset_key);
+      if (upstream) m.upstream_data_versions[input.asset_key] = upstream->data_version;
+    }
+    REQUIRE(log->RecordMaterialization(m).ok());
+    REQUIRE(log->RecordAttempt(key, {m.run_id, m.time_ms, false, ""}).ok());
+  }
+  void Fail(const std::string& key, const std::string& message) {
+    REQUIRE(log->RecordAttempt(key, {"run-" + std::to_string(clock_ms), ++clock_ms, true, message})
+                .ok());
+  }
+
+  AssetStatus Status(const std::string& key) { return ComputeStatus(graph, index(key), *log); }
+  std::string State(const std::string& key) { return AssetStateName(Status(key).state); }
+  // The causes, one per line, so a failure shows them all.
+  std::string Causes(const std::string& key) {
+    std::string lines;
+    for (const StaleCause& c : Status(key).causes) lines += c.detail + "\n";
+    return lines;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("AssetStateName") {
+  CHECK(std::string(AssetStateName(AssetState::kMissing)) == "MISSING");
+  CHECK(std::string(AssetStateName(AssetState::kFresh)) == "FRESH");
+  CHECK(std::string(AssetStateName(AssetState::kStale)) == "STALE");
+  CHECK(std::string(AssetStateName(AssetState::kFailed)) == "FAILED");
+}
+
+TEST_CASE("An asset goes missing -> fresh -> stale (code, config, upstream) -> failed -> fresh") {
+  Fixture f;
+  f.def("b").code_version = "1";
+  f.def("b").config_json = R"({"count": 500, "width": 800})";
+
+  CHECK(f.State("b") == "MISSING");
+  CHECK(f.Causes("b") == "");
+  CHECK_FALSE(f.Status("b").last);
+
+  f.Materialize("a", kV1);
+  f.Materialize("b", "b1");
+  CHECK(f.State("a") == "FRESH");
+  CHECK(f.State("b") == "FRESH");
+  CHECK(f.Status("b").last->data_version == "b1");
+
+  SUBCASE("code version") {
+    f.def("b").code_version = "2";
+    CHECK(f.State("b") == "STALE");
+    CHECK(f.Causes("b") == "code version changed: 1 -> 2\n");
+    REQUIRE(f.Status("b").causes.size() == 1);
+    CHECK(f.Status("b").causes[0].kind == StaleCause::Kind::kCodeVersion);
+  }
+  SUBCASE("config, naming the key") {
+    f.def("b").config_json = R"({"width": 800, "count": 100})";
+    CHECK(f.State("b") == "STALE");
+    CHECK(f.Causes("b") == "config changed: key 'count' 500 -> 100\n");
+    CHECK(f.Status("b").causes[0].kind == StaleCause::Kind::kConfig);
+  }
+  SUBCASE("config key order and spacing are not a change") {
+    f.def("b").config_json = R"({"width":800,"count":500})";
+    CHECK(f.State("b") == "FRESH");
+  }
+  SUBCASE("upstream data version, naming the upstream") {
+    f.Materialize("a", kV2);
+    CHECK(f.State("a") == "FRESH");
+    CHECK(f.State("b") == "STALE");
+    CHECK(f.Causes("b") == "upstream 'a' has a new data version (3f2a9c1b -> 77aa01c2)\n");
+    CHECK(f.Status("b").causes[0].kind == StaleCause::Kind::kUpstreamData);
+  }
+  SUBCASE("an upstream rematerialized with the same data is not a change") {
+    f.Materialize("a", kV1);
+    CHECK(f.State("b") == "FRESH");
+  }
+  SUBCASE("upstream wiped") {
+    REQUIRE(f.log->WipeAsset("a").ok());
+    CHECK(f.State("a") == "MISSING");
+    CHECK(f.State("b") == "STALE");
+    CHECK(f.Causes("b") == "upstream 'a' was wiped\n");
+    CHECK(f.Status("b").causes[0].kind == StaleCause::Kind::kUpstreamMissing);
+  }
+
+  // Then: a failed attempt, and a successful one again.
+  f.Fail("b", "HTTP 503");
+  CHECK(f.State("b") == "FAILED");
+  CHECK(f.Causes("b") == "");
+  REQUIRE(f.Status("b").last_attempt);
+  CHECK(f.Status("b").last_attempt->message == "HTTP 503");
+  CHECK(f.Status("b").last->data_version == "b1");  // the last good value is still there
+
+  if (!f.log->LatestMaterialization("a")) f.Materialize("a", kV1);
+  f.Materialize("b", "b2");
+  CHECK(f.State("b") == "FRESH");
+  CHECK_FALSE(f.Status("b").last_attempt->failed);
+}
+
+TEST_CASE("Several causes are all reported, code first, then config keys, then upstreams") {
+  Fixture f;
+  f.def("b").code_version = "";
+  f.def("b").config_json = R"({"count": 500, "old": 3, "url": "http://x"})";
+  f.Materialize("a", kV1);
+  f.Materialize("b", "b1");
+  f.def("b").code_version = "7";
+  f.def("b").config_json =
+      R"({"count": 500, "url": "http://example.com/a/very/long/path/to/the/api", "extra": [1, 2]})";
+  f.Materialize("a", kV2);
+  CHECK(f.Causes("b") ==
+        "code version changed: (none) -> 7\n"
+        "config changed: key 'extra' added: [1,2]\n"
+        "config changed: key 'old' removed (was 3)\n"
+        "config changed: key 'url' \"http://x\" -> \"http://example.com/a/very/long/path/...\n"
+        "upstream 'a' has a new data version (3f2a9c1b -> 77aa01c2)\n");
+}
+
+TEST_CASE("Upstreams never materialized, and inputs added since") {
+  Fixture f;
+  f.Materialize("b", "b1");  // e.g. materialized while a was an ordering-only dependency
+  CHECK(f.State("b") == "STALE");
+  CHECK(f.Causes("b") == "upstream 'a' was never materialized\n");
+  CHECK(f.Status("b").causes[0].kind == StaleCause::Kind::kUpstreamMissing);
+  f.Materialize("a", kV2);
+  CHECK(f.Causes("b") == "upstream 'a' is a new input (data version 77aa01c2)\n");
+  f.Materialize("b", "b2");
+  CHECK(f.State("b") == "FRESH");
+}
+
+TEST_CASE("A materialization recorded without its config names the hashes instead") {
+  Fixture f;
+  MaterializationRecord old;
+  old.asset_key = "a";
+  old.run_id = "old";
+  old.time_ms = 5;
+  old.data_version = kV1;
+  old.config_hash = ConfigHash(R"({"count":1})");  // config_json empty: a pre-v2 row
+  REQUIRE(f.log->RecordMaterialization(old).ok());
+  f.def("a").config_json = R"({"count":2})";
+  CHECK(f.Causes("a") == "config changed (hash " + ConfigHash(R"({"count":1})").substr(0, 8) +
+                             " -> " + ConfigHash(R"({"count":2})").substr(0, 8) + ")\n");
+}
+
+TEST_CASE("FAILED: a failure newer than the last materialization, or with none at all") {
+  Fixture f;
+  f.Fail("a", "boom");
+  CHECK(f.State("a") == "FAILED");  // never materialized, but the failure is the news
+  f.Materialize("a", kV1);
+  CHECK(f.State("a") == "FRESH");
+  // A failure recorded with an older time than the materialization (a slow, stale retry
+  // finishing late) does not hide the newer value.
+  REQUIRE(f.log->RecordAttempt("a", {"late", 1, true, "late failure"}).ok());
+  CHECK(f.State("a") == "FRESH");
+}
+
+}  // namespace af
