@@ -4,7 +4,10 @@
 #include <chrono>
 #include <string>
 
+#include <sqlite3.h>
+
 #include "eventlog/event_log.h"
+#include "eventlog/process_identity.h"
 #include "eventlog/test_util.h"
 
 namespace af {
@@ -27,7 +30,32 @@ int64_t ElapsedMs(std::chrono::steady_clock::time_point since) {
                                                                since).count();
 }
 
+// Rewrites who holds `key`, as a claim left by some earlier process would look.
+void SetHolder(const std::string& home, const std::string& key, pid_t pid,
+               const std::string& process) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((home + "/assetflow.db").c_str(), &db) == SQLITE_OK);
+  const std::string sql = "UPDATE asset_claims SET pid = " + std::to_string(pid) +
+                          ", process = '" + process + "' WHERE asset_key = '" + key + "'";
+  CHECK(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  CHECK(sqlite3_changes(db) == 1);
+  sqlite3_close(db);
+}
+
 }  // namespace
+
+TEST_CASE("ProcessIdentity names a live process stably, and nothing for a dead one") {
+  const std::string self = ProcessIdentity(getpid());
+  CHECK(self.size() > 37);  // "<36-char boot id>:<ticks>"
+  CHECK(ProcessIdentity(getpid()) == self);
+  CHECK_FALSE(ProcessGone(getpid(), self));
+  CHECK_FALSE(ProcessGone(getpid(), ""));
+  CHECK(ProcessGone(getpid(), self + "0"));  // same pid, another process: reused
+  const pid_t child = ForkChild([] { return 0; });
+  REQUIRE(WaitChild(child) == 0);
+  CHECK(ProcessIdentity(child) == "");
+  CHECK(ProcessGone(child, ""));
+}
 
 TEST_CASE("Claims are all or nothing, re-entrant for their run, and released") {
   TempHome home;
@@ -101,6 +129,29 @@ TEST_CASE("A claim whose process died is taken over at once") {
   // y now belongs to next-run, a live run of this process.
   CHECK(log->ClaimAssets("third-run", {"y"}, 0).message() ==
         BusyMessage("y", "next-run", getpid()));
+}
+
+}  // namespace af
+
+namespace af {
+
+TEST_CASE("A claim whose pid now belongs to another process, or to a zombie, is taken over") {
+  TempHome home;
+  auto log = OpenLog(home.path());
+  REQUIRE(log->ClaimAssets("before-reboot", {"x"}, 0).ok());
+  SUBCASE("pid reused") {
+    // Our own, live pid, but recorded with another start time: a different process.
+    SetHolder(home.path(), "x", getpid(), ProcessIdentity(getpid()) + "0");
+  }
+  SUBCASE("exited but not reaped") {
+    const pid_t zombie = ForkChild([] { return 0; });
+    for (int i = 0; i < 500 && !ProcessGone(zombie, ""); ++i) usleep(2000);
+    SetHolder(home.path(), "x", zombie, ProcessIdentity(zombie));
+    CHECK(log->ClaimAssets("after", {"x"}, 0).ok());
+    CHECK(WaitChild(zombie) == 0);
+    return;
+  }
+  CHECK(log->ClaimAssets("after", {"x"}, 0).ok());
 }
 
 }  // namespace af

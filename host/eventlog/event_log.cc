@@ -1,9 +1,7 @@
 #include "eventlog/event_log.h"
 
-#include <signal.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "eventlog/process_identity.h"
 #include "eventlog/schema.h"
 #include "eventlog/sqlite_db.h"
 
@@ -113,9 +112,6 @@ std::string HostName() {
   if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
   return name;
 }
-
-// A pid that no longer exists (ESRCH). EPERM means it exists under another user.
-bool ProcessGone(int64_t pid) { return pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
 
 }  // namespace
 
@@ -427,17 +423,19 @@ Status EventLog::ClaimAssets(const std::string& run_id, const std::vector<std::s
     {
       std::lock_guard<std::mutex> lock(impl_->db_mu);
       SqliteDb& db = *impl_->db;
-      const int64_t pid = getpid();  // at claim time: the EventLog may predate a fork
+      const pid_t pid = getpid();
+      const std::string process = ProcessIdentity(pid);
       s = impl_->WriteWithQueue([&]() -> Status {
         conflict = Status::OK();
         for (const std::string& key : asset_keys) {
-          Query holder(db, "SELECT run_id, pid, host FROM asset_claims WHERE asset_key = ?");
+          Query holder(db,
+                       "SELECT run_id, pid, host, process FROM asset_claims WHERE asset_key = ?");
           if (holder.Bind(1, key).Step()) {
             const std::string holder_run = holder.Text(0);
             const int64_t holder_pid = holder.Int(1);
             const bool here = holder.Text(2) == impl_->host;
             if (holder_run == run_id) continue;
-            if (!here || !ProcessGone(holder_pid)) {
+            if (!here || !ProcessGone(static_cast<pid_t>(holder_pid), holder.Text(3))) {
               conflict = Status::Busy("asset '" + key + "' is being materialized by run " +
                                       holder_run + " (pid " + std::to_string(holder_pid) +
                                       "); try again when it finishes");
@@ -447,9 +445,9 @@ Status EventLog::ClaimAssets(const std::string& run_id, const std::vector<std::s
           if (!holder.status().ok()) return holder.status();
           Query claim(db,
                       "INSERT OR REPLACE INTO asset_claims (asset_key, run_id, pid, host, "
-                      "claimed_ms) VALUES (?, ?, ?, ?, ?)");
-          Status s = claim.Bind(1, key).Bind(2, run_id).Bind(3, pid).Bind(4, impl_->host)
-                         .Bind(5, NowMs()).Run();
+                      "claimed_ms, process) VALUES (?, ?, ?, ?, ?, ?)");
+          Status s = claim.Bind(1, key).Bind(2, run_id).Bind(3, int64_t{pid})
+                         .Bind(4, impl_->host).Bind(5, NowMs()).Bind(6, process).Run();
           if (!s.ok()) return s;
         }
         return Status::OK();

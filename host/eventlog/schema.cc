@@ -59,6 +59,9 @@ const Migration kMigrations[] = {
     // The config itself, so staleness can name the keys that changed, not just say the
     // hash did. Rows from before hold ''.
     {2, "ALTER TABLE materializations ADD COLUMN config_json TEXT NOT NULL DEFAULT ''"},
+    // Which process holds a claim beyond its pid (see process_identity.h), so a pid reused
+    // after a reboot does not keep a dead run's claims alive. Rows from before hold ''.
+    {3, "ALTER TABLE asset_claims ADD COLUMN process TEXT NOT NULL DEFAULT ''"},
 };
 
 Status ReadVersion(SqliteDb& db, int* version) {
