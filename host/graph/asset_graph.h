@@ -27,7 +27,8 @@ class AssetGraph {
   // Direct parents / children of asset `i`, sorted ascending.
   const std::vector<size_t>& Upstream(size_t i) const;
   const std::vector<size_t>& Downstream(size_t i) const;
-  // All assets in a topological order (parents first; ties broken by key order). O(V + E).
+  // All assets in a topological order (parents first; ties broken by key order, i.e. the
+  // lexicographically smallest order). Computed once by Build in O(E + V log V).
   const std::vector<size_t>& TopologicalOrder() const;
   // `selected` (any order, no duplicates) in topological order.
   std::vector<size_t> Plan(const std::vector<size_t>& selected) const;
