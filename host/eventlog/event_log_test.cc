@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -69,6 +70,12 @@ int64_t QueryInt(const std::string& home, const std::string& sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return value;
+}
+
+std::string ThreadRun(int t) {
+  std::string run = "thread-";
+  run += std::to_string(t);
+  return run;
 }
 
 }  // namespace
@@ -197,6 +204,32 @@ TEST_CASE("50,000 events are written in well under a few seconds") {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(QueryInt(home.path(), "SELECT COUNT(*) FROM events WHERE run_id = 'big'") == 50000);
   CHECK(elapsed < std::chrono::seconds(2));
+}
+
+TEST_CASE("Threads appending at once keep each thread's order; nothing is lost") {
+  TempHome home;
+  auto log = OpenLog(home.path());
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      const std::string run = ThreadRun(t);
+      for (int i = 0; i < 1000; ++i) {
+        if (!log->AppendEvent({0, run, "", "LOG", 0, std::to_string(i), "{}"}).ok()) ++failures;
+        if (i % 97 == 0 && !log->Flush().ok()) ++failures;
+        if (i % 250 == 0 && log->RunEvents(run).size() < size_t(i) + 1) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+  for (int t = 0; t < 8; ++t) {
+    auto events = log->RunEvents(ThreadRun(t));
+    REQUIRE(events.size() == 1000);
+    bool in_order = true;
+    for (int i = 0; i < 1000; ++i) in_order = in_order && events[i].message == std::to_string(i);
+    CHECK(in_order);
+  }
 }
 
 TEST_CASE("Materializations round-trip; the latest wins; wipe forgets them") {
