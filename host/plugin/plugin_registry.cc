@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -83,18 +82,52 @@ std::string DlopenFailureReason(const std::string& path) {
   return why ? why : "unknown dynamic loader error";
 }
 
-}  // namespace
-
-// One accepted plugin: its library (kept loaded until the registry dies) and what it offers.
-struct LoadedPlugin {
-  std::shared_ptr<boost::dll::shared_library> library;
-  const af_plugin_entry* entry = nullptr;
+// How one list of definitions in the entry is named in messages, and its minimum struct_size.
+struct DefinitionKind {
+  const char* label;       // "asset"
+  const char* count_field;  // "asset_count"
+  const char* list_field;   // "assets"
+  std::size_t min_size;
 };
+
+// Checks a definition list (assets or IO managers): pointers, struct_size, names, required
+// functions (`missing_function` names the first NULL one), uniqueness within the plugin.
+// Appends the accepted names to `names`; returns the first problem, or "".
+template <class Descriptor, class MissingFunction>
+std::string CheckDefinitions(const DefinitionKind& kind, uint32_t count,
+                             const Descriptor* const* list, const std::string& plugin,
+                             MissingFunction missing_function, std::vector<std::string>* names) {
+  if (count > 0 && list == nullptr) {
+    return "plugin entry has " + std::string(kind.count_field) + " " + std::to_string(count) +
+           " but " + kind.list_field + " is NULL";
+  }
+  std::set<std::string> seen;
+  for (uint32_t i = 0; i < count; ++i) {
+    const Descriptor* d = list[i];
+    const std::string where = std::string(kind.label) + " definition #" + std::to_string(i);
+    if (d == nullptr) return where + " is NULL";
+    if (d->struct_size < kind.min_size) {
+      return where + ": struct_size is " + std::to_string(d->struct_size) + " bytes; ABI " +
+             AbiString(AF_ABI_MAJOR, 0) + " needs at least " + std::to_string(kind.min_size);
+    }
+    if (!IsValidName(d->name)) return where + ": " + NameError("definition", d->name);
+    const std::string named = std::string(kind.label) + " definition '" + d->name + "'";
+    if (const char* missing = missing_function(d)) return named + ": " + missing + " is NULL";
+    if (!seen.insert(d->name).second) return "duplicate " + named + " in plugin '" + plugin + "'";
+    names->push_back(d->name);
+  }
+  return "";
+}
+
+}  // namespace
 
 struct PluginRegistry::Impl {
   std::mutex mu;  // serializes loading: dlopen and static initializers are not thread-safe
   std::vector<PluginInfo> plugins;
-  std::deque<LoadedPlugin> loaded;  // parallel to `plugins`
+  // Every library that was loaded, refused ones included: their static initializers (maybe
+  // the entry too) have run and may have started threads or registered callbacks, so
+  // unloading is never known to be safe. Released only when the registry is destroyed.
+  std::vector<std::shared_ptr<boost::dll::shared_library>> libraries;
   Diagnostics errors;
   std::map<std::string, const af_asset_descriptor*> assets;          // "<plugin>/<def>"
   std::map<std::string, const af_io_manager_descriptor*> io_managers;  // "<plugin>/<def>"
@@ -145,54 +178,26 @@ std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo*
   info->abi_major = e->abi_major;
   info->abi_minor = e->abi_minor;
 
-  if (e->asset_count > 0 && e->assets == nullptr)
-    return "plugin entry has asset_count " + std::to_string(e->asset_count) + " but assets is NULL";
-  std::set<std::string> seen;
-  for (uint32_t i = 0; i < e->asset_count; ++i) {
-    const af_asset_descriptor* d = e->assets[i];
-    const std::string where = "asset definition #" + std::to_string(i);
-    if (d == nullptr) return where + " is NULL";
-    if (d->struct_size < kMinAssetDescriptorSize) {
-      return where + ": struct_size is " + std::to_string(d->struct_size) + " bytes; ABI " +
-             AbiString(AF_ABI_MAJOR, 0) + " needs at least " +
-             std::to_string(kMinAssetDescriptorSize);
-    }
-    if (!IsValidName(d->name)) return where + ": " + NameError("definition", d->name);
-    if (d->materialize == nullptr) return "asset definition '" + std::string(d->name) + "': materialize is NULL";
-    if (!seen.insert(d->name).second)
-      return "duplicate asset definition '" + std::string(d->name) + "' in plugin '" + info->name + "'";
-    info->asset_definitions.push_back(d->name);
-  }
-
-  if (e->io_manager_count > 0 && e->io_managers == nullptr) {
-    return "plugin entry has io_manager_count " + std::to_string(e->io_manager_count) +
-           " but io_managers is NULL";
-  }
-  seen.clear();
-  for (uint32_t i = 0; i < e->io_manager_count; ++i) {
-    const af_io_manager_descriptor* d = e->io_managers[i];
-    const std::string where = "IO manager definition #" + std::to_string(i);
-    if (d == nullptr) return where + " is NULL";
-    if (d->struct_size < kMinIoManagerDescriptorSize) {
-      return where + ": struct_size is " + std::to_string(d->struct_size) + " bytes; ABI " +
-             AbiString(AF_ABI_MAJOR, 0) + " needs at least " +
-             std::to_string(kMinIoManagerDescriptorSize);
-    }
-    if (!IsValidName(d->name)) return where + ": " + NameError("definition", d->name);
-    const char* missing = !d->open_writer     ? "open_writer"
-                          : !d->commit_writer ? "commit_writer"
-                          : !d->abort_writer  ? "abort_writer"
-                          : !d->open_reader   ? "open_reader"
-                          : !d->close_reader  ? "close_reader"
-                                              : nullptr;
-    if (missing) return "IO manager definition '" + std::string(d->name) + "': " + missing + " is NULL";
-    if (!seen.insert(d->name).second) {
-      return "duplicate IO manager definition '" + std::string(d->name) + "' in plugin '" +
-             info->name + "'";
-    }
-    info->io_manager_definitions.push_back(d->name);
-  }
-  return "";
+  std::string problem = CheckDefinitions(
+      DefinitionKind{"asset", "asset_count", "assets", kMinAssetDescriptorSize}, e->asset_count,
+      e->assets, info->name,
+      [](const af_asset_descriptor* d) -> const char* {
+        return d->materialize ? nullptr : "materialize";
+      },
+      &info->asset_definitions);
+  if (!problem.empty()) return problem;
+  return CheckDefinitions(
+      DefinitionKind{"IO manager", "io_manager_count", "io_managers", kMinIoManagerDescriptorSize},
+      e->io_manager_count, e->io_managers, info->name,
+      [](const af_io_manager_descriptor* d) -> const char* {
+        return !d->open_writer     ? "open_writer"
+               : !d->commit_writer ? "commit_writer"
+               : !d->abort_writer  ? "abort_writer"
+               : !d->open_reader   ? "open_reader"
+               : !d->close_reader  ? "close_reader"
+                                   : nullptr;  // wipe may be NULL: wiping is optional
+      },
+      &info->io_manager_definitions);
 }
 
 bool PluginRegistry::Impl::Load(const std::string& path) {
@@ -212,6 +217,7 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
     Error(path, "cannot load shared library: " + DlopenFailureReason(absolute));
     return false;
   }
+  libraries.push_back(library);
   if (!library->has(AF_PLUGIN_ENTRY_SYMBOL)) {
     Error(path, "no entry symbol '" AF_PLUGIN_ENTRY_SYMBOL
                 "' (not an assetflow plugin; build it with assetflow_add_plugin)");
@@ -244,7 +250,6 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
   for (uint32_t i = 0; i < entry->io_manager_count; ++i)
     io_managers[info.name + "/" + entry->io_managers[i]->name] = entry->io_managers[i];
   plugins.push_back(std::move(info));
-  loaded.push_back({std::move(library), entry});
   return true;
 }
 

@@ -170,7 +170,14 @@ TEST_CASE("PluginRegistry refuses each broken plugin with one precise diagnostic
   // Nothing of a refused plugin is visible.
   CHECK(r.FindAsset("duplicate_definition/twice") == nullptr);
   CHECK(r.FindAsset("bad_definition_name/hello") == nullptr);
-  CHECK(r.Catalog().assets.size() == 5);
+  const TypeCatalog catalog = r.Catalog();
+  CHECK(catalog.assets.size() == 5);
+  REQUIRE(catalog.io_managers.size() == 1);
+  CHECK(catalog.io_managers.at("good_beta/store").config_schema.find("\"dir\"") != std::string::npos);
+  REQUIRE(r.FindIoManager("good_beta/store") != nullptr);
+  const bool has_wipe = r.FindIoManager("good_beta/store")->wipe != nullptr;
+  CHECK_FALSE(has_wipe);  // optional
+  CHECK(r.plugins().back().io_manager_definitions == std::vector<std::string>{"store"});
 }
 
 TEST_CASE("PluginRegistry::LoadFile reports refusal and keeps going") {
