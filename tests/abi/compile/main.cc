@@ -1,7 +1,8 @@
-// Compiles the SDK's C headers and its C++ layer (cpp/plugin.hpp) as C++17 and C++20 with
-// -Wall -Wextra -pedantic -Werror (tests/abi/CMakeLists.txt).
+// Compiles the SDK's C headers, its C++ layer (cpp/plugin.hpp) and its test harness as C++17
+// and C++20 with -Wall -Wextra -pedantic -Werror (tests/abi/CMakeLists.txt).
 #include <assetflow/assetflow.h>
 #include <assetflow/cpp/plugin.hpp>
+#include <assetflow/testing/harness.hpp>
 
 #include <type_traits>
 
@@ -15,3 +16,8 @@ void compile_check(assetflow::Context& ctx) { ctx.write(ctx.config_string("x"));
 
 ASSETFLOW_ASSET(compile_check).describe("x").schema("{}").version("1");
 ASSETFLOW_PLUGIN("compile_check", "1.0.0", "header compile check")
+
+int af_compile_check_harness();
+int af_compile_check_harness() {
+  return assetflow::testing::AssetRun(assetflow_plugin_entry(), "compile_check").materialize().status;
+}
