@@ -137,6 +137,7 @@ class Parser {
   }
 
   Status ParseNot(Set* out) {
+    SkipSpace();
     size_t start = pos_;
     if (!ConsumeKeyword("not")) return ParseTraversal(out);
     Nesting nesting(this);

@@ -40,6 +40,26 @@ struct Case {
   const char* expected;  // selected keys in key order, or the error message
 };
 
+// Selects each case's expression from Pipelines(): all must succeed, or all must fail.
+template <size_t N>
+void CheckCases(const Case (&cases)[N], bool errors) {
+  Definitions defs = Pipelines();
+  auto graph = AssetGraph::Build(defs);
+  REQUIRE(graph.ok());
+  for (const Case& c : cases) {
+    std::string expression = c.expression;
+    CAPTURE(expression);
+    auto selected = SelectAssets(*graph, expression);
+    CHECK_MESSAGE(selected.ok() != errors, selected.status().message());
+    if (selected.ok()) {
+      CHECK(KeysOf(defs, *selected) == c.expected);
+    } else {
+      CHECK(selected.status().IsInvalidArgument());
+      CHECK(selected.status().message() == c.expected);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("selection: legacy clauses and attribute expressions select exact sets") {
@@ -99,23 +119,22 @@ TEST_CASE("selection: legacy clauses and attribute expressions select exact sets
       {"hackernews_source_data* and *hackernews_report", kHn.c_str()},
       {"+hackernews_report and hackernews_source_data+", "hackernews_wordcloud"},
       {"orphan and raw/users", ""},
+      {"(group:ingest or orphan)+", "orphan raw/events raw/users staging/events staging/sessions"},
+      {"tag:\"team\"=\"viz\"", "hackernews_report"},
+      {"orphan ,  raw/users", "orphan raw/users"},
+      {"not not orphan", "orphan"},
+      {"\"orphan\"+", "orphan"},
       {"* and not key:hackernews_*",
        "marts/daily-active orphan raw/events raw/users staging/events staging/sessions"},
   };
-  Definitions defs = Pipelines();
-  auto graph = AssetGraph::Build(defs);
-  REQUIRE(graph.ok());
-  for (const Case& c : cases) {
-    std::string expression = c.expression;
-    CAPTURE(expression);
-    auto selected = SelectAssets(*graph, c.expression);
-    REQUIRE_MESSAGE(selected.ok(), selected.status().message());
-    CHECK(KeysOf(defs, *selected) == c.expected);
-  }
+  CheckCases(cases, /*errors=*/false);
 }
 
 TEST_CASE("selection: errors name the culprit, its column and the nearest valid name") {
   const std::string deep = std::string(300, '(') + "orphan" + std::string(300, ')');
+  std::string negations;
+  for (int i = 0; i < 300; ++i) negations += "not ";
+  negations += "orphan";
   const Case cases[] = {
       {"", "empty selection expression"},
       {"   ", "empty selection expression"},
@@ -148,18 +167,9 @@ TEST_CASE("selection: errors name the culprit, its column and the nearest valid 
       {"tag:team=", "expected a value after '=' at column 10"},
       {"key:\"orphan", "unterminated string at column 5"},
       {deep.c_str(), "expression nested too deeply at column 201"},
+      {negations.c_str(), "expression nested too deeply at column 801"},
   };
-  Definitions defs = Pipelines();
-  auto graph = AssetGraph::Build(defs);
-  REQUIRE(graph.ok());
-  for (const Case& c : cases) {
-    std::string expression = c.expression;
-    CAPTURE(expression);
-    auto selected = SelectAssets(*graph, c.expression);
-    REQUIRE_FALSE(selected.ok());
-    CHECK(selected.status().IsInvalidArgument());
-    CHECK(selected.status().message() == c.expected);
-  }
+  CheckCases(cases, /*errors=*/true);
 }
 
 TEST_CASE("selection on a 10,000-asset chain") {
