@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <atomic>
@@ -95,15 +96,27 @@ std::string ranking_text(const std::vector<int64_t>& ids) {
 
 struct Stats {
   std::atomic<uint64_t> requests{0}, topstories_served{0}, items_served{0}, nulls_served{0},
-      faults_500{0}, drops{0}, throttled{0};
+      faults_500{0}, drops{0}, throttled{0}, in_flight{0}, max_in_flight{0};
   std::string json() const {
     return "{\"requests\":" + std::to_string(requests) +
            ",\"topstories_served\":" + std::to_string(topstories_served) +
            ",\"items_served\":" + std::to_string(items_served) +
            ",\"nulls_served\":" + std::to_string(nulls_served) +
            ",\"faults_500\":" + std::to_string(faults_500) + ",\"drops\":" + std::to_string(drops) +
-           ",\"throttled\":" + std::to_string(throttled) + "}";
+           ",\"throttled\":" + std::to_string(throttled) +
+           ",\"max_in_flight\":" + std::to_string(max_in_flight) + "}";
   }
+  // Counts a request as being handled until the guard dies; the peak proves concurrency.
+  struct InFlight {
+    Stats& s;
+    explicit InFlight(Stats& st) : s(st) {
+      ++s.requests;
+      uint64_t now = ++s.in_flight, peak = s.max_in_flight.load();
+      while (now > peak && !s.max_in_flight.compare_exchange_weak(peak, now)) {
+      }
+    }
+    ~InFlight() { --s.in_flight; }
+  };
 };
 
 enum class Fault { none, error_500, drop, throttle };
@@ -174,6 +187,21 @@ void serve_huge(httplib::Response& res, uint64_t n, bool array) {
       });
 }
 
+// Two fixes to the listening socket that Debian's prebuilt cpp-httplib doesn't make:
+// - its backlog is 5 (CPPHTTPLIB_LISTEN_BACKLOG): a burst of 32 or 64 new connections overflows
+//   it, and the kernel drops the extra SYNs, which clients resend only a second later;
+// - it sends headers and body in two writes without TCP_NODELAY (set_tcp_nodelay doesn't reach
+//   bind_to_any_port), so on a reused connection the body waits for the client's delayed ACK,
+//   ~40 ms per response. Accepted sockets inherit TCP_NODELAY from the listener on Linux.
+class Server : public httplib::Server {
+ public:
+  void tune_listener(int backlog) {
+    int one = 1;
+    setsockopt(svr_sock_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::listen(svr_sock_, backlog);
+  }
+};
+
 }  // namespace
 }  // namespace hn_replay
 
@@ -186,7 +214,7 @@ int main(int argc, char** argv) {
   Stats stats;
   FaultDraw faults(opt);
 
-  httplib::Server svr;
+  Server svr;
   // A sleeping request holds its worker, so there must be more workers than concurrent clients.
   svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
   svr.set_keep_alive_max_count(1000000);
@@ -198,7 +226,7 @@ int main(int argc, char** argv) {
   };
 
   svr.Get("/v0/topstories.json", [&](const httplib::Request&, httplib::Response& res) {
-    ++stats.requests;
+    Stats::InFlight counted(stats);
     delay();
     ++stats.topstories_served;
     if (opt.huge == Target::topstories) return serve_huge(res, std::max<uint64_t>(opt.body_bytes, 3), true);
@@ -210,7 +238,7 @@ int main(int argc, char** argv) {
   });
 
   svr.Get(R"(/v0/item/(\d+)\.json)", [&](const httplib::Request& req, httplib::Response& res) {
-    ++stats.requests;
+    Stats::InFlight counted(stats);
     delay();
     switch (faults.next()) {
       case Fault::error_500:
@@ -248,6 +276,7 @@ int main(int argc, char** argv) {
   if (opt.port != 0 && !svr.bind_to_port("127.0.0.1", opt.port))
     die("cannot bind 127.0.0.1:" + std::to_string(opt.port));
   if (port <= 0) die("cannot bind 127.0.0.1");
+  svr.tune_listener(1024);
   std::printf("listening on %d\n", port);
   std::fflush(stdout);
   if (!svr.listen_after_bind()) die("the server stopped with an error");

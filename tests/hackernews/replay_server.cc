@@ -1,0 +1,114 @@
+#include "replay_server.h"
+
+#include <curl/curl.h>
+#include <dlfcn.h>
+#include <poll.h>
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace hn_test {
+
+ReplayServer::ReplayServer(const std::string& set, const std::vector<std::string>& args) {
+  std::vector<std::string> argv_s = {HN_REPLAY_PATH, "--data", std::string(HN_DATA_DIR) + "/" + set,
+                                     "--port", "0"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_s) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&fa, out[0]);
+  posix_spawn_file_actions_addclose(&fa, out[1]);
+  int rc = posix_spawn(&pid_, HN_REPLAY_PATH, &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(out[1]);
+  if (rc != 0) {
+    close(out[0]);
+    throw std::runtime_error(std::string("cannot start " HN_REPLAY_PATH ": ") + std::strerror(rc));
+  }
+
+  // Read the first line: "listening on <port>".
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;
+    char buf[128];
+    ssize_t n = read(out[0], buf, sizeof buf);
+    if (n <= 0) break;
+    line.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);  // hn-replay prints nothing more on stdout
+  if (line.rfind("listening on ", 0) != 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+    throw std::runtime_error("hn-replay did not start: '" + line + "'");
+  }
+  port_ = std::stoi(line.substr(13));
+}
+
+ReplayServer::~ReplayServer() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+}
+
+std::string ReplayServer::base_url() const {
+  return "http://127.0.0.1:" + std::to_string(port_) + "/v0";
+}
+
+uint64_t ReplayServer::stat(const char* name) const {
+  std::string body = http_get("http://127.0.0.1:" + std::to_string(port_) + "/stats");
+  rapidjson::Document d;
+  d.Parse(body.c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember(name) || !d[name].IsUint64())
+    throw std::runtime_error("/stats has no counter '" + std::string(name) + "': " + body);
+  return d[name].GetUint64();
+}
+
+std::string http_get(const std::string& url) {
+  CURL* c = curl_easy_init();
+  std::string body;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* b) {
+    static_cast<std::string*>(b)->append(p, s * n);
+    return s * n;
+  });
+  CURLcode rc = curl_easy_perform(c);
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(c);
+  if (rc != CURLE_OK || status != 200)
+    throw std::runtime_error("GET " + url + " failed: " + curl_easy_strerror(rc) + ", HTTP " +
+                             std::to_string(status));
+  return body;
+}
+
+const af_plugin_entry* plugin_entry() {
+  static const af_plugin_entry* entry = [] {
+    void* lib = dlopen(HN_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
+    if (!lib) throw std::runtime_error(std::string("dlopen: ") + dlerror());
+    auto fn = reinterpret_cast<const af_plugin_entry* (*)()>(dlsym(lib, "assetflow_plugin_entry"));
+    if (!fn) throw std::runtime_error(HN_PLUGIN_PATH " exports no assetflow_plugin_entry");
+    return fn();
+  }();
+  return entry;
+}
+
+}  // namespace hn_test
