@@ -4,6 +4,8 @@
 // Each item gets a verdict (a row, or skipped with a reason); transport failures are retried
 // per item, and the step fails as retryable only if too few items arrived at all.
 #include <assetflow/cpp/plugin.hpp>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <chrono>
 #include <cstdio>
@@ -93,26 +95,26 @@ struct Tally {
 };
 
 std::string ids_json(const std::map<std::string, std::vector<int64_t>>& by_reason) {
-  std::string j = "{";
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  w.StartObject();
   for (const auto& [reason, ids] : by_reason) {
-    j += (j.size() > 1 ? ",\"" : "\"") + reason + "\":[";
-    for (std::size_t i = 0; i < ids.size(); ++i) j += (i ? "," : "") + std::to_string(ids[i]);
-    j += "]";
+    w.Key(reason.c_str());
+    w.StartArray();
+    for (int64_t id : ids) w.Int64(id);
+    w.EndArray();
   }
-  return j + "}";
+  w.EndObject();
+  return b.GetString();
 }
 
-std::string strings_json(const std::vector<std::string>& v) {
-  std::string j = "[";
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    j += i ? ",\"" : "\"";
-    for (char c : v[i]) {
-      if (c == '"' || c == '\\') j += '\\';
-      if (static_cast<unsigned char>(c) >= 0x20) j += c;
-    }
-    j += "\"";
-  }
-  return j + "]";
+std::string strings_json(const std::vector<std::string>& strings) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  w.StartArray();
+  for (const std::string& s : strings) w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size()));
+  w.EndArray();
+  return b.GetString();
 }
 
 void add_metadata(const assetflow::Context& ctx, const std::vector<Story>& rows, const Tally& t,
