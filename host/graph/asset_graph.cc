@@ -18,9 +18,9 @@ namespace {
 // The DAG is stored once, as the sorted child lists that Downstream() returns by reference;
 // vector_as_graph lets Boost.Graph's algorithms run on them without a second copy (an
 // adjacency_list beside them doubled Build's time on 100,000 assets).
-using Children = std::vector<std::vector<size_t>>;
-using Vertex = boost::graph_traits<Children>::vertex_descriptor;
-using Edge = boost::graph_traits<Children>::edge_descriptor;
+using AdjacencyLists = std::vector<std::vector<size_t>>;  // per asset, sorted and unique
+using Vertex = boost::graph_traits<AdjacencyLists>::vertex_descriptor;
+using Edge = boost::graph_traits<AdjacencyLists>::edge_descriptor;
 
 // Records the first back edge a depth-first search meets, and the DFS tree that leads to it.
 // Boost's depth_first_search keeps its own explicit stack (unless BOOST_RECURSIVE_DFS is
@@ -29,10 +29,10 @@ class CycleFinder : public boost::default_dfs_visitor {
  public:
   CycleFinder(std::vector<Vertex>* parent, std::pair<Vertex, Vertex>* back_edge, bool* found)
       : parent_(parent), back_edge_(back_edge), found_(found) {}
-  void tree_edge(Edge e, const Children& g) const {
+  void tree_edge(Edge e, const AdjacencyLists& g) const {
     (*parent_)[target(e, g)] = source(e, g);
   }
-  void back_edge(Edge e, const Children& g) const {
+  void back_edge(Edge e, const AdjacencyLists& g) const {
     if (*found_) return;
     *found_ = true;
     *back_edge_ = {source(e, g), target(e, g)};
@@ -52,19 +52,44 @@ const InputDef* InputReading(const AssetDef& reader, const std::string& upstream
   return nullptr;
 }
 
+// The assets `next` leads to from `start` in at most `depth` steps (< 0: any), minus `start`.
+std::vector<size_t> Reach(const std::vector<size_t>& start, int depth, const AdjacencyLists& next) {
+  std::vector<char> seen(next.size(), 0);
+  for (size_t s : start) seen[s] = 1;
+  std::vector<size_t> frontier = start;
+  std::vector<size_t> reached;
+  // Breadth-first, one level per round, so `depth` counts edges from the start set.
+  for (int level = 0; !frontier.empty() && (depth < 0 || level < depth); ++level) {
+    std::vector<size_t> following;
+    for (size_t u : frontier) {
+      for (size_t v : next[u]) {
+        if (seen[v]) continue;
+        seen[v] = 1;
+        following.push_back(v);
+        reached.push_back(v);
+      }
+    }
+    frontier = std::move(following);
+  }
+  std::sort(reached.begin(), reached.end());
+  return reached;
+}
+
 }  // namespace
 
 struct AssetGraph::Impl {
-  std::vector<std::vector<size_t>> upstream;  // sorted, unique
-  Children downstream;                        // sorted, unique
+  AdjacencyLists upstream;
+  AdjacencyLists downstream;
   std::vector<size_t> topological_order;
   std::vector<size_t> topological_rank;  // inverse of topological_order
 
+  // Fills upstream and downstream from the assets' inputs.
+  Status Link(const Definitions& defs);
+  // Fills the topological order and ranks; false if there is a cycle.
+  bool Order();
   // The message for a graph known to have a cycle: the cycle that a depth-first search in
   // vertex order meets first, rotated to start at its smallest key.
   std::string DescribeCycle(const Definitions& defs) const;
-  std::vector<size_t> Reach(const std::vector<size_t>& start, int depth,
-                            const std::vector<std::vector<size_t>>& next) const;
 };
 
 std::string AssetGraph::Impl::DescribeCycle(const Definitions& defs) const {
@@ -101,41 +126,15 @@ std::string AssetGraph::Impl::DescribeCycle(const Definitions& defs) const {
   return "dependency cycle: " + path + edges;
 }
 
-std::vector<size_t> AssetGraph::Impl::Reach(const std::vector<size_t>& start, int depth,
-                                            const std::vector<std::vector<size_t>>& next) const {
-  std::vector<char> seen(next.size(), 0);
-  for (size_t s : start) seen[s] = 1;
-  std::vector<size_t> frontier = start;
-  std::vector<size_t> reached;
-  // Breadth-first, one level per round, so `depth` counts edges from the start set.
-  for (int level = 0; !frontier.empty() && (depth < 0 || level < depth); ++level) {
-    std::vector<size_t> following;
-    for (size_t u : frontier) {
-      for (size_t v : next[u]) {
-        if (seen[v]) continue;
-        seen[v] = 1;
-        following.push_back(v);
-        reached.push_back(v);
-      }
-    }
-    frontier = std::move(following);
-  }
-  std::sort(reached.begin(), reached.end());
-  return reached;
-}
-
 AssetGraph::AssetGraph() : impl_(std::make_unique<Impl>()) {}
 AssetGraph::AssetGraph(AssetGraph&&) noexcept = default;
 AssetGraph& AssetGraph::operator=(AssetGraph&&) noexcept = default;
 AssetGraph::~AssetGraph() = default;
 
-Expected<AssetGraph> AssetGraph::Build(const Definitions& defs) {
-  AssetGraph graph;
-  graph.defs_ = &defs;
-  Impl& g = *graph.impl_;
+Status AssetGraph::Impl::Link(const Definitions& defs) {
   const size_t n = defs.assets.size();
-  g.upstream.resize(n);
-  g.downstream.resize(n);
+  upstream.resize(n);
+  downstream.resize(n);
 
   // A hash index rather than defs.asset_index: a lookup touches a few cache lines where a
   // tree of 100,000 keys touches ~17, once per input.
@@ -145,14 +144,18 @@ Expected<AssetGraph> AssetGraph::Build(const Definitions& defs) {
   std::vector<size_t> child_count(n, 0);
   for (size_t v = 0; v < n; ++v) {
     const AssetDef& asset = defs.assets[v];
-    std::vector<size_t>& parents = g.upstream[v];
+    std::vector<size_t>& parents = upstream[v];
     parents.reserve(asset.inputs.size());
     for (const auto& input : asset.inputs) {
       auto it = index_of.find(input.asset_key);
       if (it == index_of.end()) {
         // The loader rejects these first; this keeps hand-built Definitions honest.
-        return Status::InvalidArgument(input.location.ToString() + ": asset '" + asset.key +
-                                       "' reads unknown asset '" + input.asset_key + "'");
+        std::vector<std::string> keys;
+        for (const auto& a : defs.assets) keys.push_back(a.key);
+        Diagnostic d{input.location,
+                     "asset '" + asset.key + "' reads unknown asset '" + input.asset_key + "'",
+                     NearestName(input.asset_key, keys)};
+        return Status::InvalidArgument(d.ToString());
       }
       parents.push_back(it->second);
     }
@@ -161,33 +164,45 @@ Expected<AssetGraph> AssetGraph::Build(const Definitions& defs) {
     parents.erase(std::unique(parents.begin(), parents.end()), parents.end());
     for (size_t u : parents) ++child_count[u];
   }
-  for (size_t u = 0; u < n; ++u) g.downstream[u].reserve(child_count[u]);
+  for (size_t u = 0; u < n; ++u) downstream[u].reserve(child_count[u]);
   for (size_t v = 0; v < n; ++v) {
-    for (size_t u : g.upstream[v]) g.downstream[u].push_back(v);  // v ascends: lists stay sorted
+    for (size_t u : upstream[v]) downstream[u].push_back(v);  // v ascends: lists stay sorted
   }
+  return Status::OK();
+}
 
+bool AssetGraph::Impl::Order() {
   // Kahn's algorithm with a min-heap: of all assets whose parents are done, the smallest
   // index (= smallest key) goes next, so the order depends only on the definitions.
   // O(E + V log V), no recursion.
+  const size_t n = upstream.size();
   std::vector<size_t> pending_parents(n);
   std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
   for (size_t v = 0; v < n; ++v) {
-    pending_parents[v] = g.upstream[v].size();
+    pending_parents[v] = upstream[v].size();
     if (pending_parents[v] == 0) ready.push(v);
   }
-  g.topological_order.reserve(n);
+  topological_order.reserve(n);
   while (!ready.empty()) {
     size_t u = ready.top();
     ready.pop();
-    g.topological_order.push_back(u);
-    for (size_t v : g.downstream[u]) {
+    topological_order.push_back(u);
+    for (size_t v : downstream[u]) {
       if (--pending_parents[v] == 0) ready.push(v);
     }
   }
-  if (g.topological_order.size() != n) return Status::InvalidArgument(g.DescribeCycle(defs));
+  if (topological_order.size() != n) return false;  // the rest lie on or behind a cycle
+  topological_rank.resize(n);
+  for (size_t i = 0; i < n; ++i) topological_rank[topological_order[i]] = i;
+  return true;
+}
 
-  g.topological_rank.resize(n);
-  for (size_t i = 0; i < n; ++i) g.topological_rank[g.topological_order[i]] = i;
+Expected<AssetGraph> AssetGraph::Build(const Definitions& defs) {
+  AssetGraph graph;
+  graph.defs_ = &defs;
+  Status s = graph.impl_->Link(defs);
+  if (!s.ok()) return s;
+  if (!graph.impl_->Order()) return Status::InvalidArgument(graph.impl_->DescribeCycle(defs));
   return graph;
 }
 
@@ -211,11 +226,11 @@ std::vector<size_t> AssetGraph::Plan(const std::vector<size_t>& selected) const 
 }
 
 std::vector<size_t> AssetGraph::Ancestors(const std::vector<size_t>& start, int depth) const {
-  return impl_->Reach(start, depth, impl_->upstream);
+  return Reach(start, depth, impl_->upstream);
 }
 
 std::vector<size_t> AssetGraph::Descendants(const std::vector<size_t>& start, int depth) const {
-  return impl_->Reach(start, depth, impl_->downstream);
+  return Reach(start, depth, impl_->downstream);
 }
 
 }  // namespace af

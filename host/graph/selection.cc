@@ -86,7 +86,9 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
 }
 
 void AddMembers(size_t asset, Set* out) { out->push_back(asset); }
-void AddMembers(const Set& assets, Set* out) { out->insert(out->end(), assets.begin(), assets.end()); }
+void AddMembers(const Set& assets, Set* out) {
+  out->insert(out->end(), assets.begin(), assets.end());
+}
 
 // A piece of the expression and where it starts (0-based).
 struct Token {
@@ -241,7 +243,9 @@ class Parser {
     }
     std::map<std::string, Set> tags;
     for (size_t i = 0; i < defs_.assets.size(); ++i) {
-      for (const auto& [k, v] : defs_.assets[i].tags) tags[with_value ? k + "=" + v : k].push_back(i);
+      for (const auto& [k, v] : defs_.assets[i].tags) {
+        tags[with_value ? k + "=" + v : k].push_back(i);
+      }
     }
     return Lookup(tags, "tag", name, Source(start), out);
   }
