@@ -195,14 +195,19 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
     }
   }
 
+  // Resolved straight into key order: sorting indices is cheaper than moving AssetDefs.
+  std::vector<size_t> order(m.parsed.assets.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return m.parsed.assets[x].def.key < m.parsed.assets[y].def.key;
+  });
   std::vector<std::string> asset_keys;  // for suggestions, filled on demand
-  defs.assets.resize(m.parsed.assets.size());
-  for (size_t i = 0; i < m.parsed.assets.size(); ++i)
-    m.ResolveAsset(m.parsed.assets[i], catalog, defs, default_io_manager_missing, &validator,
-                   &asset_keys, &defs.assets[i]);
-  std::sort(defs.assets.begin(), defs.assets.end(),
-            [](const AssetDef& x, const AssetDef& y) { return x.key < y.key; });
-  for (size_t i = 0; i < defs.assets.size(); ++i) defs.asset_index.emplace(defs.assets[i].key, i);
+  defs.assets.resize(order.size());
+  for (size_t i = 0; i < order.size(); ++i) {
+    m.ResolveAsset(m.parsed.assets[order[i]], catalog, defs, default_io_manager_missing,
+                   &validator, &asset_keys, &defs.assets[i]);
+    defs.asset_index.emplace_hint(defs.asset_index.end(), defs.assets[i].key, i);
+  }
 
   *out = std::move(defs);
   return m.diagnostics.empty();

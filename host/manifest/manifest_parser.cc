@@ -1,7 +1,7 @@
 #include "manifest/manifest_parser.h"
 
 #include <filesystem>
-#include <functional>
+#include <string_view>
 #include <sstream>
 
 #include "manifest/scalars.h"
@@ -31,6 +31,13 @@ const std::vector<std::string> kAssetKeys = {
 const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter"};
 const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule"};
 
+// A message fragment ("'group' of asset 'x'"), assembled only when an error needs it: the
+// happy path must not allocate for every key it checks.
+struct What {
+  std::string_view a, b, c, d;
+  std::string str() const { return std::string(a).append(b).append(c).append(d); }
+};
+
 class Walker {
  public:
   Walker(const YamlDocument& doc, ParsedManifest* out, Diagnostics* diagnostics)
@@ -38,8 +45,8 @@ class Walker {
 
   void Top(YamlId root) {
     if (doc_.node(root).kind == Kind::kNull) return;  // an empty document declares nothing
-    if (!Expect(root, Kind::kMap, "the top of the manifest")) return;
-    Keys(root, &kTopKeys, "at the top level", [&](const std::string& key, YamlId, YamlId v) {
+    if (!Expect(root, Kind::kMap, {"the top of the manifest"})) return;
+    Keys(root, &kTopKeys, {"at the top level"}, [&](const std::string& key, YamlId, YamlId v) {
       if (key == "plugin_dirs") PluginDirs(v);
       if (key == "resources") Resources(v);
       if (key == "assets") Assets(v);
@@ -47,8 +54,6 @@ class Walker {
   }
 
  private:
-  using Visit = std::function<void(const std::string& key, YamlId key_id, YamlId value)>;
-
   void Error(YamlId at, std::string message, std::string suggestion = "") {
     diagnostics_->push_back({doc_.Location(at), std::move(message), std::move(suggestion)});
   }
@@ -60,34 +65,36 @@ class Walker {
   }
 
   // A null stands for an empty mapping or list ("assets:" with nothing under it).
-  bool Expect(YamlId v, Kind kind, const std::string& what) {
+  bool Expect(YamlId v, Kind kind, const What& what) {
     Kind actual = doc_.node(v).kind;
     if (actual == kind || (actual == Kind::kNull && kind != Kind::kScalar)) return true;
     const char* expected = kind == Kind::kMap ? "a mapping" : kind == Kind::kSequence ? "a list"
                                                                                        : "a string";
-    Error(v, std::string("expected ") + expected + " for " + what + ", got " + Got(v));
+    Error(v, std::string("expected ") + expected + " for " + what.str() + ", got " + Got(v));
     return false;
   }
 
   // Visits a mapping's entries in order. With `allowed`, other keys are errors (with the
   // nearest allowed key); a repeated key is an error either way. `where` ends messages.
-  void Keys(YamlId map, const std::vector<std::string>* allowed, const std::string& where,
+  // `visit(key, key_id, value)`.
+  template <class Visit>
+  void Keys(YamlId map, const std::vector<std::string>* allowed, const What& where,
             const Visit& visit) {
-    const std::vector<YamlId>& c = doc_.node(map).children;
+    std::span<const YamlId> c = doc_.children(map);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string& key = doc_.node(c[i]).value;
       if (!doc_.node(c[i]).IsScalar()) {
-        Error(c[i], "expected a string key " + where + ", got " + doc_.KindName(c[i]));
+        Error(c[i], "expected a string key " + where.str() + ", got " + doc_.KindName(c[i]));
         continue;
       }
       if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
-        Error(c[i], "unknown key '" + key + "' " + where, NearestName(key, *allowed));
+        Error(c[i], "unknown key '" + key + "' " + where.str(), NearestName(key, *allowed));
         continue;
       }
       bool repeated = false;
       for (size_t j = 0; j < i && !repeated; j += 2) {
         if (doc_.node(c[j]).value == key) {
-          Error(c[i], "duplicate key '" + key + "' " + where + " (first at " +
+          Error(c[i], "duplicate key '" + key + "' " + where.str() + " (first at " +
                           doc_.Location(c[j]).ToString() + ")");
           repeated = true;
         }
@@ -96,18 +103,18 @@ class Walker {
     }
   }
 
-  bool Scalar(YamlId v, const std::string& what, std::string* out) {
+  bool Scalar(YamlId v, const What& what, std::string* out) {
     if (!Expect(v, Kind::kScalar, what)) return false;
     *out = doc_.node(v).value;
     return true;
   }
 
   void PluginDirs(YamlId v) {
-    if (!Expect(v, Kind::kSequence, "'plugin_dirs'")) return;
+    if (!Expect(v, Kind::kSequence, {"'plugin_dirs'"})) return;
     std::filesystem::path base = std::filesystem::path(doc_.file()).parent_path();
-    for (YamlId item : doc_.node(v).children) {
+    for (YamlId item : doc_.children(v)) {
       std::string dir;
-      if (!Scalar(item, "an entry of 'plugin_dirs'", &dir)) continue;
+      if (!Scalar(item, {"an entry of 'plugin_dirs'"}, &dir)) continue;
       std::string absolute = std::filesystem::absolute(base / dir).lexically_normal().string();
       if (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
       auto& dirs = out_->plugin_dirs;
@@ -126,8 +133,8 @@ class Walker {
   }
 
   void Resources(YamlId v) {
-    if (!Expect(v, Kind::kMap, "'resources'")) return;
-    const std::vector<YamlId>& c = doc_.node(v).children;
+    if (!Expect(v, Kind::kMap, {"'resources'"})) return;
+    std::span<const YamlId> c = doc_.children(v);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string& key = doc_.node(c[i]).value;
       if (!IsName(key)) {
@@ -150,10 +157,10 @@ class Walker {
 
   void Resource(YamlId key_id, YamlId v, ParsedResource* r) {
     const std::string owner = "resource '" + r->def.key + "'";
-    if (!Expect(v, Kind::kMap, owner)) return;
+    if (!Expect(v, Kind::kMap, {owner})) return;
     bool has_type = false;
-    Keys(v, &kResourceKeys, "in " + owner, [&](const std::string& key, YamlId k, YamlId value) {
-      std::string what = "'" + key + "' of " + owner;
+    Keys(v, &kResourceKeys, {"in ", owner}, [&](const std::string& key, YamlId k, YamlId value) {
+      What what{"'", key, "' of ", owner};
       if (key == "type" && Scalar(value, what, &r->def.type)) {
         has_type = true;
         r->def.type_location = doc_.Location(value);
@@ -166,8 +173,8 @@ class Walker {
   }
 
   void Assets(YamlId v) {
-    if (!Expect(v, Kind::kMap, "'assets'")) return;
-    const std::vector<YamlId>& c = doc_.node(v).children;
+    if (!Expect(v, Kind::kMap, {"'assets'"})) return;
+    std::span<const YamlId> c = doc_.children(v);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string& key = doc_.node(c[i]).value;
       ParsedAsset a;
@@ -191,10 +198,10 @@ class Walker {
   void Asset(YamlId key_id, YamlId v, ParsedAsset* a) {
     AssetDef& def = a->def;
     const std::string owner = "asset '" + def.key + "'";
-    if (!Expect(v, Kind::kMap, owner)) return;
+    if (!Expect(v, Kind::kMap, {owner})) return;
     bool has_type = false;
-    Keys(v, &kAssetKeys, "in " + owner, [&](const std::string& key, YamlId k, YamlId value) {
-      std::string what = "'" + key + "' of " + owner;
+    Keys(v, &kAssetKeys, {"in ", owner}, [&](const std::string& key, YamlId k, YamlId value) {
+      What what{"'", key, "' of ", owner};
       if (key == "type" && Scalar(value, what, &def.type)) {
         has_type = true;
         def.type_location = doc_.Location(value);
@@ -206,8 +213,8 @@ class Walker {
         Error(value, "invalid group name '" + def.group + "' in " + owner +
                          " (want letters, digits and '_')");
       } else if (key == "tags" && Expect(value, Kind::kMap, what)) {
-        Keys(value, nullptr, "in tags of " + owner, [&](const std::string& tag, YamlId, YamlId t) {
-          Scalar(t, "tag '" + tag + "' of " + owner, &def.tags[tag]);
+        Keys(value, nullptr, {"in tags of ", owner}, [&](const std::string& tag, YamlId, YamlId t) {
+          Scalar(t, {"tag '", tag, "' of ", owner}, &def.tags[tag]);
         });
       } else if (key == "code_version") {
         a->has_code_version = Scalar(value, what, &def.code_version);
@@ -225,13 +232,13 @@ class Walker {
   }
 
   void Inputs(YamlId v, const std::string& owner, std::vector<InputDef>* inputs) {
-    if (!Expect(v, Kind::kMap, "'inputs' of " + owner)) return;
-    Keys(v, nullptr, "in inputs of " + owner, [&](const std::string& name, YamlId k, YamlId up) {
+    if (!Expect(v, Kind::kMap, {"'inputs' of ", owner})) return;
+    Keys(v, nullptr, {"in inputs of ", owner}, [&](const std::string& name, YamlId k, YamlId up) {
       InputDef input;
       if (!IsName(name)) {
         Error(k, "invalid input name '" + name + "' in " + owner +
                      " (want letters, digits and '_')");
-      } else if (Scalar(up, "input '" + name + "' of " + owner, &input.asset_key)) {
+      } else if (Scalar(up, {"input '", name, "' of ", owner}, &input.asset_key)) {
         std::vector<std::string> segments;
         if (!SplitAssetKey(input.asset_key, &segments)) {
           Error(up, "invalid asset key '" + input.asset_key + "' for input '" + name + "' of " +
@@ -247,7 +254,7 @@ class Walker {
   }
 
   // A number (>= 0 when `non_negative`, > 0 otherwise); plain or quoted, as the text says.
-  bool Number(YamlId v, const std::string& what, bool integer, bool non_negative, double* out) {
+  bool Number(YamlId v, const What& what, bool integer, bool non_negative, double* out) {
     const YamlNode& n = doc_.node(v);
     PlainScalar s = ResolvePlainScalar(n.IsScalar() ? n.value : "");
     double x = s.kind == PlainScalar::Kind::kInt ? static_cast<double>(s.i) : s.d;
@@ -260,12 +267,12 @@ class Walker {
     std::string expected = integer ? "a non-negative integer"
                                    : non_negative ? "a non-negative number"
                                                   : "a number greater than 0";
-    Error(v, "expected " + expected + " for " + what + ", got " + Got(v));
+    Error(v, "expected " + expected + " for " + what.str() + ", got " + Got(v));
     return false;
   }
 
   template <class E>
-  bool Choice(YamlId v, const std::string& what, const std::vector<std::string>& names,
+  bool Choice(YamlId v, const What& what, const std::vector<std::string>& names,
               const std::vector<E>& values, E* out) {
     std::string text;
     if (!Scalar(v, what, &text)) return false;
@@ -275,19 +282,19 @@ class Walker {
         return true;
       }
     }
-    Error(v, "expected '" + names[0] + "' or '" + names[1] + "' for " + what + ", got " + Got(v),
+    Error(v, "expected '" + names[0] + "' or '" + names[1] + "' for " + what.str() + ", got " + Got(v),
           NearestName(text, names));
     return false;
   }
 
   void Retry(YamlId key_id, YamlId v, const std::string& owner, std::optional<RetryPolicy>* out) {
-    if (!Expect(v, Kind::kMap, "'retry_policy' of " + owner)) return;
+    if (!Expect(v, Kind::kMap, {"'retry_policy' of ", owner})) return;
     RetryPolicy p;
     bool given_max = false, has_max = false, has_delay = false, ok = true;
     std::vector<YamlId> needs_delay;
-    Keys(v, &kRetryKeys, "in retry_policy of " + owner,
+    Keys(v, &kRetryKeys, {"in retry_policy of ", owner},
          [&](const std::string& key, YamlId k, YamlId value) {
-           std::string what = "'" + key + "' of " + owner;
+           What what{"'", key, "' of ", owner};
            if (key == "max_retries") {
              double n = 0;
              given_max = true;
@@ -303,7 +310,7 @@ class Walker {
              } else {
                ok = false;
                Error(value, "expected a duration (seconds, or like '500ms', '5s', '2m', '1h') for " +
-                                what + ", got " + Got(value));
+                                what.str() + ", got " + Got(value));
              }
            } else if (key == "backoff") {
              needs_delay.push_back(k);
@@ -329,12 +336,12 @@ class Walker {
 
   void Freshness(YamlId key_id, YamlId v, const std::string& owner,
                  std::optional<FreshnessPolicy>* out) {
-    if (!Expect(v, Kind::kMap, "'freshness_policy' of " + owner)) return;
+    if (!Expect(v, Kind::kMap, {"'freshness_policy' of ", owner})) return;
     FreshnessPolicy p;
     bool has_lag = false, given_lag = false, ok = true;
-    Keys(v, &kFreshnessKeys, "in freshness_policy of " + owner,
+    Keys(v, &kFreshnessKeys, {"in freshness_policy of ", owner},
          [&](const std::string& key, YamlId, YamlId value) {
-           std::string what = "'" + key + "' of " + owner;
+           What what{"'", key, "' of ", owner};
            if (key == "maximum_lag_minutes") {
              given_lag = true;
              has_lag = Number(value, what, /*integer=*/false, /*non_negative=*/false,
@@ -347,7 +354,7 @@ class Walker {
              if (count != 5) {
                ok = false;
                Error(value, "expected a cron schedule of 5 fields (like '0 * * * *') for " +
-                                what + ", got " + Got(value));
+                                what.str() + ", got " + Got(value));
              }
            }
          });

@@ -38,6 +38,7 @@ inline TypeCatalog TestCatalog() {
       "additionalProperties": false})",
                                            "3"};
   c.assets["examples/constant"] = {"", "7"};
+  c.assets["examples/anything"] = {R"({"type": "object"})", ""};
   c.io_managers["fs_io/fs_io_manager"] = {R"({
       "type": "object",
       "properties": {"base_dir": {"type": "string", "default": "/tmp/af/storage"}},

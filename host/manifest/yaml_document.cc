@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "manifest/yaml_fast_parser.h"
+
 namespace af {
 
 // Turns yaml-cpp's parser events into YamlDocument nodes.
@@ -27,7 +29,8 @@ class YamlTreeBuilder : public YAML::EventHandler {
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     if (anchor >= anchors_.size() ||
-        std::find(stack_.begin(), stack_.end(), anchors_[anchor]) != stack_.end()) {
+        std::any_of(stack_.begin(), stack_.end(),
+                    [&](const OpenContainer& o) { return o.id == anchors_[anchor]; })) {
       // A node containing an alias to itself would make the tree infinite.
       diagnostics_->push_back({Loc(mark), "recursive or unknown YAML alias", ""});
       Add(NewNode(YamlNode::Kind::kNull, mark), 0);
@@ -41,7 +44,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
     YamlId id = NewNode(YamlNode::Kind::kScalar, mark);
     YamlNode& n = doc_->nodes_[id];
     n.plain = IsPlainTag(tag);
-    if (IsMapKeyPosition()) {
+    if (IsMapKeyPosition() || value.find('$') == std::string::npos) {
       n.value = value;  // keys name things; they are never expanded
     } else {
       Expected<std::string> expanded = ExpandEnv(value, env_);
@@ -59,12 +62,12 @@ class YamlTreeBuilder : public YAML::EventHandler {
                        YAML::EmitterStyle::value) override {
     Open(NewNode(YamlNode::Kind::kSequence, mark), anchor);
   }
-  void OnSequenceEnd() override { stack_.pop_back(); }
+  void OnSequenceEnd() override { Close(); }
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
     Open(NewNode(YamlNode::Kind::kMap, mark), anchor);
   }
-  void OnMapEnd() override { stack_.pop_back(); }
+  void OnMapEnd() override { Close(); }
 
  private:
   // "?" is yaml-cpp's tag for an untagged plain scalar ("!" for quoted ones); explicit
@@ -92,8 +95,8 @@ class YamlTreeBuilder : public YAML::EventHandler {
 
   bool IsMapKeyPosition() const {
     if (stack_.empty()) return false;
-    const YamlNode& parent = doc_->nodes_[stack_.back()];
-    return parent.IsMap() && parent.children.size() % 2 == 0;
+    const YamlNode& parent = doc_->nodes_[stack_.back().id];
+    return parent.IsMap() && (pending_.size() - stack_.back().first_pending) % 2 == 0;
   }
 
   void Add(YamlId id, YAML::anchor_t anchor) {
@@ -104,19 +107,36 @@ class YamlTreeBuilder : public YAML::EventHandler {
     if (stack_.empty()) {
       doc_->roots_.push_back(id);
     } else {
-      doc_->nodes_[stack_.back()].children.push_back(id);
+      pending_.push_back(id);
     }
   }
 
   void Open(YamlId id, YAML::anchor_t anchor) {
     Add(id, anchor);
-    stack_.push_back(id);
+    stack_.push_back({id, pending_.size()});
+  }
+
+  // Moves the closing container's children from the pending stack to the document's list.
+  void Close() {
+    OpenContainer open = stack_.back();
+    stack_.pop_back();
+    YamlNode& n = doc_->nodes_[open.id];
+    n.first_child = static_cast<uint32_t>(doc_->child_ids_.size());
+    n.child_count = static_cast<uint32_t>(pending_.size() - open.first_pending);
+    doc_->child_ids_.insert(doc_->child_ids_.end(), pending_.begin() + open.first_pending,
+                            pending_.end());
+    pending_.resize(open.first_pending);
   }
 
   YamlDocument* doc_;
   const EnvLookupFn& env_;
   Diagnostics* diagnostics_;
-  std::vector<YamlId> stack_;    // open sequences and maps
+  struct OpenContainer {
+    YamlId id;
+    size_t first_pending;  // where its children start in pending_
+  };
+  std::vector<OpenContainer> stack_;       // open sequences and maps
+  std::vector<YamlId> pending_;   // children of the open containers, innermost last
   std::vector<YamlId> anchors_;  // anchor_t -> node
 };
 
@@ -126,6 +146,19 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text,
                                                   Diagnostics* diagnostics) {
   auto doc = std::unique_ptr<YamlDocument>(new YamlDocument);
   doc->file_ = file;
+  doc->nodes_.reserve(text.size() / 16);  // manifests run ~16-20 bytes a node
+  doc->child_ids_.reserve(text.size() / 16);
+  {
+    Diagnostics expansion_errors;  // kept only if the fast path sees the whole file
+    YamlTreeBuilder builder(doc.get(), env, &expansion_errors);
+    if (FastParseYaml(text, &builder)) {
+      diagnostics->insert(diagnostics->end(), expansion_errors.begin(), expansion_errors.end());
+      return doc;
+    }
+    doc->nodes_.clear();
+    doc->child_ids_.clear();
+    doc->roots_.clear();
+  }
   std::istringstream in(text);
   YamlTreeBuilder builder(doc.get(), env, diagnostics);
   try {

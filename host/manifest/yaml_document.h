@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,8 @@ struct YamlNode {
   int line = 0;       // 1-based
   int column = 0;     // 1-based
   std::string value;  // scalars; values (not mapping keys) have ${VAR} expanded
-  // Sequence items; for a map: key, value, key, value, ... in file order, duplicates kept.
-  // An alias shares its anchor's node id, so the tree is a DAG (never a cycle).
-  std::vector<YamlId> children;
+  uint32_t first_child = 0;  // into the document's child list: see YamlDocument::children
+  uint32_t child_count = 0;
 
   bool IsMap() const { return kind == Kind::kMap; }
   bool IsScalar() const { return kind == Kind::kScalar; }
@@ -45,6 +45,11 @@ class YamlDocument {
   // One root per YAML document in the file ("---" separated); empty for an empty file.
   const std::vector<YamlId>& roots() const { return roots_; }
   const YamlNode& node(YamlId id) const { return nodes_[id]; }
+  // Sequence items; for a map: key, value, key, value, ... in file order, duplicates kept.
+  // An alias shares its anchor's node id, so the tree is a DAG (never a cycle).
+  std::span<const YamlId> children(YamlId id) const {
+    return {child_ids_.data() + nodes_[id].first_child, nodes_[id].child_count};
+  }
   SourceLocation Location(YamlId id) const {
     return SourceLocation{file_, nodes_[id].line, nodes_[id].column};
   }
@@ -59,6 +64,7 @@ class YamlDocument {
   friend class YamlTreeBuilder;
   std::string file_;
   std::vector<YamlNode> nodes_;
+  std::vector<YamlId> child_ids_;  // every container's children, contiguous per container
   std::vector<YamlId> roots_;
   bool complete_ = true;
 };

@@ -1,0 +1,135 @@
+// The fast path must be indistinguishable from yaml-cpp: same events, same marks. Each text
+// here is parsed by both; where the fast parser accepts, the event streams must be identical.
+#include "manifest/yaml_fast_parser.h"
+
+#include <doctest/doctest.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
+
+#include <sstream>
+#include <string>
+
+namespace af {
+namespace {
+
+class Recorder : public YAML::EventHandler {
+ public:
+  std::string events;
+  void OnDocumentStart(const YAML::Mark& m) override { Add("doc", m); }
+  void OnDocumentEnd() override { events += "end-doc\n"; }
+  void OnNull(const YAML::Mark& m, YAML::anchor_t a) override { Add("null", m, a); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t a) override { Add("alias", m, a); }
+  void OnScalar(const YAML::Mark& m, const std::string& tag, YAML::anchor_t a,
+                const std::string& value) override {
+    Add("scalar " + tag + " [" + value + "]", m, a);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t a,
+                       YAML::EmitterStyle::value style) override {
+    Add("seq " + tag + " " + std::to_string(style), m, a);
+  }
+  void OnSequenceEnd() override { events += "end-seq\n"; }
+  void OnMapStart(const YAML::Mark& m, const std::string& tag, YAML::anchor_t a,
+                  YAML::EmitterStyle::value style) override {
+    Add("map " + tag + " " + std::to_string(style), m, a);
+  }
+  void OnMapEnd() override { events += "end-map\n"; }
+
+ private:
+  void Add(const std::string& what, const YAML::Mark& m, YAML::anchor_t a = 0) {
+    events += what + " @" + std::to_string(m.line) + ":" + std::to_string(m.column) + " &" +
+              std::to_string(a) + "\n";
+  }
+};
+
+std::string WithYamlCpp(const std::string& text) {
+  Recorder r;
+  std::istringstream in(text);
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(r)) {
+    }
+  } catch (const YAML::Exception& e) {
+    r.events += "error: " + e.msg + "\n";
+  }
+  return r.events;
+}
+
+// Returns whether the fast path took `text`; checks it agreed with yaml-cpp if so.
+bool Agrees(const std::string& text) {
+  Recorder fast;
+  if (!FastParseYaml(text, &fast)) return false;
+  INFO("text:\n" << text);
+  CHECK(fast.events == WithYamlCpp(text));
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("the fast YAML path emits exactly yaml-cpp's events for the manifest subset") {
+  const char* kAccepted[] = {
+      "",
+      "# only a comment\n\n",
+      "assets:\n",
+      "a: 1\nb: two words  # comment\nc: 'it''s'\nd: \"q\\\"\\n\\\\\"\n",
+      "a:\n  b:\n    c: x\n  d: y\ne: z\n",
+      "\n# c\nassets:\n  a:\n    x:\n    y: ~\n    z: null\n  b:\n  - 1\n  - k: v\n    k2:\n"
+      "  c: [a, {b: c}, \"d\"]\nlast:\n",
+      "a:\n  b:\n\n# tail\n\n",
+      "a:   # c\n",
+      "a: Null\nb: NULL\nc: \"null\"\nd: -1\ne: -x\nf: a#b\ng: http://x:80/v0\n",
+      "list:\n- a\n-\n- c\n-   \n  # c\n- e\n",
+      "list:\n  - a: 1\n    b:\n      - x\n      - y\n  - c\nnext: {}\n",
+      "m: {a: 1, 'b': [x, y z, \"w\"], c: {d: e}}\nn: []\n",
+      "k: [http://x:80/a, a-b, -3, .5]\n",
+      "- a\n- b\n",
+      "- k: v\n  j: w\n- x\n",
+      "seq_in_seq:\n- \n  - a\n  - b\n",
+      "a:\n\n\n  b: 1\n   \n  c: 2\n",
+      "a: 1   \nb:    2\n",
+      "\"quoted key\": v\n'single': w\n",
+      "a: ${VAR:-default}\nb: \"${X}/y\"\n",
+  };
+  for (const char* text : kAccepted) {
+    CAPTURE(std::string(text));
+    CHECK(Agrees(text));
+  }
+}
+
+TEST_CASE("the fast YAML path leaves everything else to yaml-cpp") {
+  const char* kRefused[] = {
+      "a: &x 1\nb: *x\n",           // anchors, aliases
+      "a: !!str 1\n",               // tags
+      "a: |\n  text\n",             // block scalars
+      "a: >\n  text\n",
+      "a: multi\n  line\n",         // multi-line plain scalar
+      "a: \"multi\n  line\"\n",     // multi-line quoted scalar
+      "---\na: 1\n",                // document markers
+      "a: 1\n---\nb: 2\n",
+      "a: [1,\n  2]\n",             // multi-line flow
+      "a: [1, 2, ]\n",              // trailing comma
+      "a: {x}\n",                   // flow key without value
+      "a: {x: }\n",
+      "a:\tb\n",                    // tabs
+      "a: b\r\n",                   // CR
+      "a: caf\xc3\xa9\n",           // non-ASCII
+      "a: b: c\n",                  // syntax errors
+      "a:\n  - b\n  c: d\n",
+      "- a\nb: c\n",
+      "a: [b\n",
+      "? complex\n: key\n",
+      "a: \"\\u00e9\"\n",           // escapes beyond the simple ones
+      "a: [b: c]\n",                // single-pair maps in sequences
+      "a: {b: c?d}\n",
+      "plain\n",                    // a scalar document
+      "a:",                         // a null at an end without newline
+      "- - a\n",                    // nested compact sequences
+      "a:\n   b: 1\n  c: 2\n",      // bad indentation
+  };
+  for (const char* text : kRefused) {
+    CAPTURE(std::string(text));
+    Recorder r;
+    CHECK_FALSE(FastParseYaml(text, &r));
+  }
+}
+
+}  // namespace af
