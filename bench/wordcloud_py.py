@@ -1,0 +1,23 @@
+#!/usr/bin/python3
+"""Baseline for bench/wordcloud_bench.sh: Python's wordcloud (Debian's python3-wordcloud 1.8) on
+the same titles, as the seed does it: WordCloud(width, height).generate(text).to_image(), saved
+as PNG. Run with /usr/bin/python3 (the pyenv python3 on PATH has no wordcloud).
+
+    wordcloud_py.py ITEMS.json WIDTH HEIGHT OUT.png
+"""
+import json
+import sys
+
+from wordcloud import WordCloud
+
+
+def main():
+    items_path, width, height, out = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+    with open(items_path, encoding="utf-8") as f:
+        items = json.load(f)
+    text = "\n".join(item["title"] for item in items if item and isinstance(item.get("title"), str))
+    WordCloud(width=width, height=height).generate(text).to_image().save(out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+#include "font.hpp"
+
+#include <cairo-ft.h>
+#include <fontconfig/fontconfig.h>
+#include <ft2build.h>
+#include FT_FREETYPE_H
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+
+#include <sys/stat.h>
+
+#include "text.hpp"
+
+namespace wordcloud {
+
+namespace {
+
+const char kDejaVuSans[] = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+bool is_file(const std::string& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+// The FreeType library and face live as long as Cairo's font face, which Cairo may keep in its
+// caches after Font is gone: they are freed by the face's user-data destructor.
+struct FtHolder {
+  FT_Library library = nullptr;
+  FT_Face face = nullptr;
+  ~FtHolder() {
+    if (face) FT_Done_Face(face);
+    if (library) FT_Done_FreeType(library);
+  }
+};
+const cairo_user_data_key_t kFtHolderKey{};
+
+// Fixed options, so output does not depend on the desktop's fontconfig settings. No hinting:
+// hinting would make vertical and horizontal glyphs differ and sizes step unevenly.
+cairo_font_options_t* font_options() {
+  static cairo_font_options_t* options = [] {
+    cairo_font_options_t* o = cairo_font_options_create();
+    cairo_font_options_set_antialias(o, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(o, CAIRO_HINT_STYLE_NONE);
+    cairo_font_options_set_hint_metrics(o, CAIRO_HINT_METRICS_OFF);
+    return o;
+  }();
+  return options;
+}
+
+// Text-space to device-space matrix for a word's orientation.
+cairo_matrix_t orientation_matrix(bool vertical) {
+  cairo_matrix_t m;
+  if (vertical) cairo_matrix_init(&m, 0, -1, 1, 0, 0, 0);
+  else cairo_matrix_init_identity(&m);
+  return m;
+}
+
+// The word's ink extents in device space relative to its origin: [x0, x1] × [y0, y1].
+void device_extents(const Font& font, const std::string& text, int size, bool vertical,
+                    double* x0, double* y0, double* x1, double* y1) {
+  cairo_matrix_t font_matrix, ctm = orientation_matrix(vertical);
+  cairo_matrix_init_scale(&font_matrix, size, size);
+  cairo_scaled_font_t* sf = cairo_scaled_font_create(font.face(), &font_matrix, &ctm, font_options());
+  cairo_text_extents_t e;
+  cairo_scaled_font_text_extents(sf, text.c_str(), &e);
+  cairo_status_t status = cairo_scaled_font_status(sf);
+  cairo_scaled_font_destroy(sf);
+  if (status != CAIRO_STATUS_SUCCESS)
+    throw std::runtime_error(std::string("cairo: ") + cairo_status_to_string(status));
+  if (!vertical) {
+    *x0 = e.x_bearing, *x1 = e.x_bearing + e.width;
+    *y0 = e.y_bearing, *y1 = e.y_bearing + e.height;
+  } else {  // (u, v) -> (v, -u)
+    *x0 = e.y_bearing, *x1 = e.y_bearing + e.height;
+    *y0 = -(e.x_bearing + e.width), *y1 = -e.x_bearing;
+  }
+}
+
+}  // namespace
+
+std::string default_font_path() {
+  if (is_file(kDejaVuSans)) return kDejaVuSans;
+  std::string found;
+  if (FcConfig* config = FcInitLoadConfigAndFonts()) {
+    FcPattern* pattern = FcNameParse(reinterpret_cast<const FcChar8*>("DejaVu Sans"));
+    FcConfigSubstitute(config, pattern, FcMatchPattern);
+    FcDefaultSubstitute(pattern);
+    FcResult result;
+    if (FcPattern* match = FcFontMatch(config, pattern, &result)) {
+      FcChar8* file = nullptr;
+      if (FcPatternGetString(match, FC_FILE, 0, &file) == FcResultMatch) found = reinterpret_cast<char*>(file);
+      FcPatternDestroy(match);
+    }
+    FcPatternDestroy(pattern);
+    FcConfigDestroy(config);
+  }
+  if (found.empty()) throw std::runtime_error("no font: DejaVu Sans is not installed (fonts-dejavu-core); set config 'font'");
+  return found;
+}
+
+Font::Font(const std::string& path) : path_(path) {
+  auto holder = std::make_unique<FtHolder>();
+  if (FT_Init_FreeType(&holder->library) != 0) throw std::runtime_error("FreeType failed to initialize");
+  if (!is_file(path) || FT_New_Face(holder->library, path.c_str(), 0, &holder->face) != 0)
+    throw std::runtime_error("cannot open font '" + path + "'");
+  if (!FT_IS_SCALABLE(holder->face)) throw std::runtime_error("font '" + path + "' is not scalable");
+  face_ = cairo_ft_font_face_create_for_ft_face(holder->face, 0);
+  if (cairo_font_face_set_user_data(face_, &kFtHolderKey, holder.get(),
+                                    [](void* p) { delete static_cast<FtHolder*>(p); }) != CAIRO_STATUS_SUCCESS) {
+    cairo_font_face_destroy(face_);
+    throw std::runtime_error("cairo: out of memory");
+  }
+  holder.release();
+}
+
+Font::~Font() { cairo_font_face_destroy(face_); }
+
+bool Font::covers(const std::string& text) const {
+  FT_Face face = static_cast<FtHolder*>(cairo_font_face_get_user_data(face_, &kFtHolderKey))->face;
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t c = decode_utf8(text, i);
+    if (c != ' ' && FT_Get_Char_Index(face, c) == 0) return false;
+  }
+  return true;
+}
+
+void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size, bool vertical,
+               int origin_x, int origin_y) {
+  cairo_save(cr);
+  cairo_translate(cr, origin_x, origin_y);
+  cairo_matrix_t m = orientation_matrix(vertical);
+  cairo_transform(cr, &m);
+  cairo_set_font_face(cr, font.face());
+  cairo_set_font_size(cr, size);
+  cairo_set_font_options(cr, font_options());
+  cairo_move_to(cr, 0, 0);
+  cairo_show_text(cr, text.c_str());
+  cairo_restore(cr);
+}
+
+void estimate_word_box(const Font& font, const std::string& text, int size, bool vertical,
+                       double* width, double* height) {
+  double x0, y0, x1, y1;
+  device_extents(font, text, size, vertical, &x0, &y0, &x1, &y1);
+  *width = x1 - x0;
+  *height = y1 - y0;
+}
+
+WordMask rasterize_word(const Font& font, const std::string& text, int size, bool vertical) {
+  double x0, y0, x1, y1;
+  device_extents(font, text, size, vertical, &x0, &y0, &x1, &y1);
+  // Anti-aliasing can spill a pixel past the outline extents; pad generously and grow the pad
+  // if ink ever reaches the scratch surface's border.
+  for (int pad = 4;; pad *= 4) {
+    int ox = pad - static_cast<int>(std::floor(x0)), oy = pad - static_cast<int>(std::floor(y0));
+    int sw = static_cast<int>(std::ceil(x1)) + ox + pad, sh = static_cast<int>(std::ceil(y1)) + oy + pad;
+    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_A8, sw, sh);
+    cairo_t* cr = cairo_create(s);
+    draw_word(cr, font, text, size, vertical, ox, oy);
+    cairo_destroy(cr);
+    cairo_surface_flush(s);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+      std::string msg = cairo_status_to_string(cairo_surface_status(s));
+      cairo_surface_destroy(s);
+      throw std::runtime_error("cairo: " + msg);
+    }
+    const uint8_t* data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    int minx = sw, miny = sh, maxx = -1, maxy = -1;
+    for (int y = 0; y < sh; ++y) {
+      const uint8_t* row = data + static_cast<std::size_t>(y) * stride;
+      for (int x = 0; x < sw; ++x)
+        if (row[x]) {
+          minx = std::min(minx, x), maxx = std::max(maxx, x);
+          miny = std::min(miny, y), maxy = std::max(maxy, y);
+        }
+    }
+    WordMask m;
+    bool touches_border = maxx >= 0 && (minx == 0 || miny == 0 || maxx == sw - 1 || maxy == sh - 1);
+    if (maxx >= 0 && !touches_border) {
+      m.width = maxx - minx + 1;
+      m.height = maxy - miny + 1;
+      m.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, m.width);
+      m.origin_x = ox - minx;
+      m.origin_y = oy - miny;
+      m.alpha.assign(static_cast<std::size_t>(m.stride) * m.height, 0);
+      for (int y = 0; y < m.height; ++y)
+        std::copy_n(data + static_cast<std::size_t>(y + miny) * stride + minx, m.width,
+                    m.alpha.data() + static_cast<std::size_t>(y) * m.stride);
+    }
+    cairo_surface_destroy(s);
+    if (!touches_border) return m;
+  }
+}
+
+}  // namespace wordcloud

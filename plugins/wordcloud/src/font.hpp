@@ -1,0 +1,64 @@
+// Fonts through Cairo's FreeType backend, and the one routine that draws a word. Layout
+// measures a word by rasterizing it with draw_word(); the final image composites exactly those
+// masks, so what is measured is what is drawn.
+#ifndef ASSETFLOW_WORDCLOUD_FONT_HPP
+#define ASSETFLOW_WORDCLOUD_FONT_HPP
+
+#include <cairo.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace wordcloud {
+
+// DejaVu Sans from fonts-dejavu-core; fontconfig is asked only if it is not at its Debian path
+// (FcInit costs more than the whole layout of a small cloud).
+std::string default_font_path();
+
+// A font file opened with FreeType as a Cairo font face. Not copyable; one per call/thread.
+class Font {
+ public:
+  // Throws std::runtime_error if the file cannot be opened as a scalable font.
+  explicit Font(const std::string& path);
+  ~Font();
+  Font(const Font&) = delete;
+  Font& operator=(const Font&) = delete;
+
+  cairo_font_face_t* face() const { return face_; }
+  const std::string& path() const { return path_; }
+  // True if every character of `text` has a glyph (else Cairo would draw empty boxes).
+  bool covers(const std::string& text) const;
+
+ private:
+  std::string path_;
+  cairo_font_face_t* face_ = nullptr;
+};
+
+// An anti-aliased word as an A8 bitmap cropped to its ink (alpha > 0).
+struct WordMask {
+  int width = 0, height = 0, stride = 0;
+  // Where draw_word's origin (the baseline start) lies, relative to the mask's top-left.
+  int origin_x = 0, origin_y = 0;
+  std::vector<uint8_t> alpha;  // height rows of `stride` bytes
+  bool empty() const { return width == 0; }
+  uint8_t at(int x, int y) const { return alpha[static_cast<std::size_t>(y) * stride + x]; }
+};
+
+// Draws `text` at `size` pixels with its baseline origin at (origin_x, origin_y), horizontal or
+// vertical (rotated 90° counter-clockwise, reading bottom to top: the exact matrix [0 1; -1 0],
+// no floating-point rotation). Uses the current source. Everyone who draws a word calls this.
+void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size, bool vertical,
+               int origin_x, int origin_y);
+
+// The word's ink box size from glyph outlines, without rasterizing: a cheap lower bound used to
+// skip sizes that cannot fit the canvas.
+void estimate_word_box(const Font& font, const std::string& text, int size, bool vertical,
+                       double* width, double* height);
+
+// Rasterizes the word with draw_word() and crops to its ink. Empty if it has no ink.
+WordMask rasterize_word(const Font& font, const std::string& text, int size, bool vertical);
+
+}  // namespace wordcloud
+
+#endif

@@ -1,0 +1,147 @@
+#include "layout.hpp"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+
+#include "occupancy.hpp"
+
+namespace wordcloud {
+
+namespace {
+
+class Placer {
+ public:
+  Placer(const Font& font, const LayoutOptions& o, Rng& rng)
+      : font_(font), o_(o), rng_(rng), occupancy_(o.width, o.height, o.margin) {}
+
+  // Tries the word from `size` down; on success it is recorded as ink.
+  std::optional<PlacedWord> place(const WordCount& word, int size) {
+    if (!font_.covers(word.text)) return std::nullopt;
+    bool vertical_first = rng_.uniform() >= o_.prefer_horizontal;
+    bool allowed[2] = {o_.prefer_horizontal > 0, o_.prefer_horizontal < 1};  // [horizontal, vertical]
+    while (size >= o_.min_font_size) {
+      int next = size - std::max(1, size / 20);
+      double best_ratio = 0;  // the largest scale at which some orientation might fit
+      for (bool vertical : {vertical_first, !vertical_first}) {
+        if (!allowed[vertical]) continue;
+        double ew, eh;
+        estimate_word_box(font_, word.text, size, vertical, &ew, &eh);
+        if (ew > o_.width || eh > o_.height) {
+          best_ratio = std::max(best_ratio, std::min(o_.width / ew, o_.height / eh));
+          continue;
+        }
+        WordMask mask = rasterize_word(font_, word.text, size, vertical);
+        if (mask.empty()) return std::nullopt;
+        // Along the reading direction words need more air than `margin` or neighbours read as
+        // one word ("worldwebcode"); a tenth of the font size does it.
+        int pad_along = std::max(o_.margin, size / 10);
+        int pad_x = vertical ? o_.margin : pad_along, pad_y = vertical ? pad_along : o_.margin;
+        int window_w = mask.width + 2 * pad_x, window_h = mask.height + 2 * pad_y;
+        int room_w = o_.width + 2 * o_.margin, room_h = o_.height + 2 * o_.margin;
+        if (window_w > room_w || window_h > room_h) {
+          best_ratio = std::max(best_ratio, std::min(double(room_w) / window_w, double(room_h) / window_h));
+          continue;
+        }
+        if (known_to_fail(window_w, window_h)) continue;
+        int x, y, widest;
+        if (occupancy_.find(mask.width, mask.height, pad_x, pad_y, rng_, &x, &y, &widest)) {
+          occupancy_.add(mask, x, y);
+          PlacedWord p;
+          p.text = word.text;
+          p.count = word.count;
+          p.font_size = size;
+          p.vertical = vertical;
+          p.x = x;
+          p.y = y;
+          p.origin_x = x + mask.origin_x;
+          p.origin_y = y + mask.origin_y;
+          p.mask = std::move(mask);
+          return p;
+        }
+        failed_.emplace_back(std::min(window_w, widest + 1), window_h);
+        // No band this tall has a free run wider than `widest`: shrinking by less than that
+        // ratio would almost surely fail again, and each failure is a full scan.
+        best_ratio = std::max(best_ratio, double(widest) / window_w);
+      }
+      // Jump straight to the scale where the word could fit (the empty canvas, or the widest
+      // free run seen), but never grow.
+      if (best_ratio > 0) next = std::min(next, static_cast<int>(std::floor(size * best_ratio)));
+      size = next;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // Ink only ever grows, so once no free window of w × h (box plus pads) exists, no window at
+  // least as wide and as tall will exist either.
+  bool known_to_fail(int w, int h) const {
+    for (auto& [fw, fh] : failed_)
+      if (w >= fw && h >= fh) return true;
+    return false;
+  }
+
+  const Font& font_;
+  const LayoutOptions& o_;
+  Rng& rng_;
+  Occupancy occupancy_;
+  std::vector<std::pair<int, int>> failed_;
+};
+
+// The reference's start size: lay out the top two words from font size = height and take the
+// harmonic mean of their final sizes.
+int estimate_max_font_size(const std::vector<WordCount>& words, const Font& font,
+                           const LayoutOptions& o, Rng& rng) {
+  if (words.size() == 1) return o.height;
+  LayoutOptions trial = o;
+  trial.max_font_size = o.height;
+  trial.on_progress = nullptr;
+  Layout l = layout_words({words[0], words[1]}, font, trial, rng);
+  if (l.words.empty()) throw std::runtime_error("the canvas is too small for even the most frequent word");
+  if (l.words.size() == 1) return l.words[0].font_size;
+  double a = l.words[0].font_size, b = l.words[1].font_size;
+  return static_cast<int>(2 * a * b / (a + b));
+}
+
+}  // namespace
+
+Layout layout_words(const std::vector<WordCount>& words, const Font& font, const LayoutOptions& o,
+                    Rng& rng) {
+  Layout out;
+  out.width = o.width;
+  out.height = o.height;
+  if (words.empty()) return out;
+  int planned = o.max_font_size > 0 ? o.max_font_size : estimate_max_font_size(words, font, o, rng);
+  Placer placer(font, o, rng);
+  double top = words.front().count, last_freq = 1.0;
+  int cap = INT_MAX;            // smallest size placed among strictly higher counts
+  int group_min = INT_MAX;      // smallest size placed among words of the current count
+  int group_count = words.front().count;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const WordCount& w = words[i];
+    double freq = w.count / top;
+    if (o.relative_scaling != 0)
+      planned = static_cast<int>(std::nearbyint((o.relative_scaling * freq / last_freq + (1 - o.relative_scaling)) * planned));
+    last_freq = freq;
+    if (w.count != group_count) {
+      cap = std::min(cap, group_min);
+      group_min = INT_MAX;
+      group_count = w.count;
+    }
+    std::optional<PlacedWord> p = placer.place(w, std::min(planned, cap));
+    if (p) {
+      group_min = std::min(group_min, p->font_size);
+      out.words.push_back(std::move(*p));
+    } else {
+      out.dropped.push_back(w);
+    }
+    if (o.on_progress) o.on_progress(i + 1, words.size());
+  }
+  if (out.words.empty())
+    throw std::runtime_error("no word could be drawn: the canvas is too small, or the font has no glyphs for them");
+  return out;
+}
+
+}  // namespace wordcloud

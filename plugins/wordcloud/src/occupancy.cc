@@ -1,0 +1,121 @@
+#include "occupancy.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace wordcloud {
+
+Occupancy::Occupancy(int width, int height, int margin)
+    : width_(width), height_(height), margin_(margin), gw_(width + 2 * margin), gh_(height + 2 * margin) {
+  if (width < 1 || height < 1 || width > kMaxSide || height > kMaxSide || margin < 0 || margin > 1000)
+    throw std::invalid_argument("canvas size out of range");
+  words_ = (gw_ + 63) / 64;
+  bits_.assign(static_cast<std::size_t>(words_) * gh_, 0);
+  band_.assign(words_, 0);
+}
+
+void Occupancy::add(const WordMask& mask, int x, int y) {
+  for (int r = 0; r < mask.height; ++r) {
+    Word* dst = row(y + r + margin_);
+    for (int c = 0; c < mask.width; ++c)
+      if (mask.at(c, r)) {
+        int gx = x + c + margin_;
+        dst[gx >> 6] |= Word{1} << (gx & 63);
+      }
+  }
+  suffix_block_ = prefix_block_ = -1;  // cached band tables are stale
+}
+
+void Occupancy::compute_band(int gy, int wh) {
+  // Blocks of wh rows: block k = rows [k·wh, (k+1)·wh). Band(gy) = suffix of gy's block from gy,
+  // OR prefix of the next block up to gy + wh - 1.
+  if (block_h_ != wh) {
+    block_h_ = wh;
+    suffix_block_ = prefix_block_ = -1;
+    suffix_.assign(static_cast<std::size_t>(words_) * wh, 0);
+    prefix_.assign(static_cast<std::size_t>(words_) * wh, 0);
+  }
+  int k = gy / wh, i = gy % wh;
+  if (suffix_block_ != k) {
+    int first = k * wh, last = std::min(first + wh, gh_) - 1;
+    for (int r = last; r >= first; --r) {
+      Word* s = &suffix_[static_cast<std::size_t>(r - first) * words_];
+      const Word* src = row(r);
+      if (r == last) std::copy(src, src + words_, s);
+      else
+        for (int w = 0; w < words_; ++w) s[w] = src[w] | s[w + words_];
+    }
+    suffix_block_ = k;
+  }
+  const Word* s = &suffix_[static_cast<std::size_t>(i) * words_];
+  if (i == 0) {
+    std::copy(s, s + words_, band_.begin());
+    return;
+  }
+  if (prefix_block_ != k + 1) {
+    int first = (k + 1) * wh, last = std::min(first + wh, gh_) - 1;
+    for (int r = first; r <= last; ++r) {
+      Word* p = &prefix_[static_cast<std::size_t>(r - first) * words_];
+      const Word* src = row(r);
+      if (r == first) std::copy(src, src + words_, p);
+      else
+        for (int w = 0; w < words_; ++w) p[w] = src[w] | p[static_cast<std::ptrdiff_t>(w) - words_];
+    }
+    prefix_block_ = k + 1;
+  }
+  const Word* p = &prefix_[static_cast<std::size_t>(i - 1) * words_];
+  for (int w = 0; w < words_; ++w) band_[w] = s[w] | p[w];
+}
+
+int Occupancy::first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const {
+  // Alternate: next clear bit at or after x (start of a free run), then the next set bit (its
+  // end).
+  auto next_bit = [&](int x, bool set) -> int {
+    if (x >= gw_) return gw_;
+    int w = x >> 6;
+    Word v = (set ? band_[w] : ~band_[w]) & (~Word{0} << (x & 63));
+    while (v == 0) {
+      if (++w >= words_) return gw_;
+      v = set ? band_[w] : ~band_[w];
+    }
+    return std::min(gw_, (w << 6) + __builtin_ctzll(v));
+  };
+  int x = x_begin;
+  while (x < scan_end) {
+    x = next_bit(x, false);
+    if (x >= scan_end) break;
+    int end = next_bit(x, true);
+    if (end - x >= ww && x < x_end) return x;
+    *longest = std::max(*longest, end - x);
+    x = end;
+  }
+  return -1;
+}
+
+bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* y, int* widest) {
+  pad_x = std::max(pad_x, margin_);
+  pad_y = std::max(pad_y, margin_);
+  int ww = w + 2 * pad_x, wh = h + 2 * pad_y;
+  // Window tops-lefts in grid coordinates; the box is at window + pad - margin on the canvas.
+  int nx = gw_ - ww + 1, ny = gh_ - wh + 1;
+  *widest = ny < 1 ? 0 : gw_;  // too tall: nothing of this height; too wide: no information
+  if (w < 1 || h < 1 || nx < 1 || ny < 1) return false;
+  *widest = 0;
+  int x0 = static_cast<int>(rng.below(static_cast<uint32_t>(nx)));
+  int y0 = static_cast<int>(rng.below(static_cast<uint32_t>(ny)));
+  for (int k = 0; k < ny; ++k) {
+    int gy = y0 + k < ny ? y0 + k : y0 + k - ny;
+    compute_band(gy, wh);
+    // Runs starting in [x0, gw) then in [0, x0): each run of the band is seen whole once.
+    int gx = first_zero_run(ww, x0, nx, gw_, widest);
+    if (gx < 0 && x0 > 0) gx = first_zero_run(ww, 0, x0, x0, widest);
+    if (gx >= 0) {
+      *x = gx + pad_x - margin_;
+      *y = gy + pad_y - margin_;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace wordcloud

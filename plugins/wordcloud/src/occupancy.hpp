@@ -1,0 +1,65 @@
+// Where ink already is, and a fast search for a free box.
+//
+// The reference keeps a summed-area table and, per attempt, tests all W·H windows twice (count
+// the fits, then walk to a random one), then rebuilds the table below-right of every placed
+// word. Here ink is one bit per pixel. For a window of h rows, the OR of rows y..y+h-1 ("the
+// band") marks every column that has ink somewhere in those rows; van Herk/Gil-Werman prefix
+// and suffix ORs give each band in two word-wide ORs whatever h is. Free windows are then the
+// zero runs of at least w bits, found with count-trailing-zeros jumps, so a row costs
+// O(W/64 + runs), not O(W); the search stops at the first fit after a random start instead of
+// enumerating all fits; adding a word sets its ink bits and nothing else.
+#ifndef ASSETFLOW_WORDCLOUD_OCCUPANCY_HPP
+#define ASSETFLOW_WORDCLOUD_OCCUPANCY_HPP
+
+#include <cstdint>
+#include <vector>
+
+#include "font.hpp"
+#include "rng.hpp"
+
+namespace wordcloud {
+
+class Occupancy {
+ public:
+  static constexpr int kMaxSide = 16384;
+
+  // A canvas of width × height pixels. `margin` is the most a clearance may hang over the
+  // canvas edge (find's pads are at least this).
+  Occupancy(int width, int height, int margin);
+
+  // Finds a top-left (x, y) for a w × h ink box inside the canvas such that the box grown by
+  // pad_x left and right and pad_y above and below holds no ink (pads >= margin; the part of
+  // a pad up to `margin` beyond the canvas edge counts as free). Starts at a random row and
+  // column and returns the first fit in row-major order, wrapping around.
+  // On failure, *widest is the longest free run (in window columns, pads included) over all
+  // bands of that height: no window of that height and a greater width exists.
+  bool find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* y, int* widest);
+
+  // Marks the mask's nonzero pixels, placed with its top-left at canvas (x, y), as ink.
+  void add(const WordMask& mask, int x, int y);
+
+  bool ink(int x, int y) const { return bit(row(y + margin_), x + margin_); }
+
+ private:
+  using Word = uint64_t;
+  const Word* row(int gy) const { return &bits_[static_cast<std::size_t>(gy) * words_]; }
+  Word* row(int gy) { return &bits_[static_cast<std::size_t>(gy) * words_]; }
+  static bool bit(const Word* r, int x) { return (r[x >> 6] >> (x & 63)) & 1; }
+  // The OR of grid rows [gy, gy + wh) into band_, via the prefix/suffix tables of its blocks.
+  void compute_band(int gy, int wh);
+  // First x in [x_begin, x_end) with band_ bits [x, x + ww) all clear, or -1. Visits the zero
+  // runs starting in [x_begin, scan_end) (whole, even past scan_end) and raises *longest.
+  int first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const;
+
+  int width_, height_, margin_;
+  int gw_, gh_;   // the grid: the canvas plus a free border of `margin` on every side
+  int words_;     // 64-bit words per grid row
+  std::vector<Word> bits_;
+  // Scratch for the search: per block of wh rows, suffix ORs of block k and prefix ORs of k+1.
+  std::vector<Word> suffix_, prefix_, band_;
+  int block_h_ = 0, suffix_block_ = -1, prefix_block_ = -1;
+};
+
+}  // namespace wordcloud
+
+#endif

@@ -1,0 +1,272 @@
+#include "tokenizer.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "text.hpp"
+
+namespace wordcloud {
+
+std::vector<std::string> documents_from_input(std::string_view input, const std::string& field) {
+  std::size_t first = input.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  std::vector<std::string> docs;
+  if (first != std::string_view::npos && input[first] == '[') {
+    rapidjson::Document d;
+    d.Parse(input.data(), input.size());
+    if (d.HasParseError())
+      throw std::runtime_error(std::string("input is not valid JSON: ") +
+                               rapidjson::GetParseError_En(d.GetParseError()) + " at byte " +
+                               std::to_string(d.GetErrorOffset()));
+    for (const auto& item : d.GetArray()) {
+      if (item.IsString()) {
+        docs.emplace_back(item.GetString(), item.GetStringLength());
+      } else if (item.IsObject()) {
+        auto it = item.FindMember(field.c_str());
+        if (it != item.MemberEnd() && it->value.IsString())
+          docs.emplace_back(it->value.GetString(), it->value.GetStringLength());
+      }
+    }
+    return docs;
+  }
+  std::size_t pos = 0;
+  while (pos < input.size()) {
+    std::size_t end = input.find('\n', pos);
+    if (end == std::string_view::npos) end = input.size();
+    docs.emplace_back(input.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return docs;
+}
+
+namespace {
+
+struct Token {
+  std::string text;
+  // Lower case, before the possessive was stripped: "let's" is a stopword, "let" is not.
+  std::string unstripped;
+  // Punctuation other than spaces and hyphens precedes it: "Show HN: Foo" must not give the
+  // bigram "HN Foo".
+  bool break_before = false;
+};
+
+bool joins_words(char32_t c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0xA0 || c == 0x2009 ||
+         c == 0x202F || c == '-' || c == 0x2010 || c == 0x2011;
+}
+
+std::vector<Token> tokenize_with_breaks(std::string_view doc) {
+  std::vector<Token> out;
+  bool pending_break = false;
+  std::size_t i = 0;
+  while (i < doc.size()) {
+    std::size_t start = i;
+    char32_t c = decode_utf8(doc, i);
+    if (!is_letter(c) && !is_digit(c)) {
+      if (!joins_words(c)) pending_break = true;
+      continue;
+    }
+    std::string word;
+    i = start;
+    for (std::size_t j = i; j < doc.size();) {
+      std::size_t at = j;
+      char32_t d = decode_utf8(doc, j);
+      if (is_apostrophe(d)) {
+        word += '\'';
+      } else if (is_letter(d) || is_digit(d)) {
+        word.append(doc.substr(at, j - at));
+      } else {
+        break;
+      }
+      i = j;
+    }
+    // "users'" -> "users"; "Google's" / "Google’s" -> "Google" (the reference left a stray "s"
+    // for the curly form).
+    while (!word.empty() && word.back() == '\'') word.pop_back();
+    std::string unstripped = lowercase(word);
+    if (word.size() > 2 && word[word.size() - 2] == '\'' && (word.back() | 0x20) == 's') {
+      word.resize(word.size() - 2);
+      while (!word.empty() && word.back() == '\'') word.pop_back();
+    }
+    out.push_back({std::move(word), std::move(unstripped), pending_break});
+    pending_break = false;
+  }
+  return out;
+}
+
+bool all_digits(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();)
+    if (!is_digit(decode_utf8(s, i))) return false;
+  return true;
+}
+
+// Spellings of one word (case variants, plurals folded in), each with its count.
+struct Group {
+  std::vector<std::pair<std::string, int>> spellings;  // in order of first occurrence
+  int total = 0;
+  std::size_t first = 0;  // token index of the first occurrence
+  void add(const std::string& spelling, int n) {
+    total += n;
+    for (auto& s : spellings)
+      if (s.first == spelling) {
+        s.second += n;
+        return;
+      }
+    spellings.emplace_back(spelling, n);
+  }
+  // The most frequent spelling; the first seen on a tie.
+  const std::string& display() const {
+    const std::pair<std::string, int>* best = &spellings.front();
+    for (auto& s : spellings)
+      if (s.second > best->second) best = &s;
+    return best->first;
+  }
+};
+
+// Groups keyed by lower-case text, remembering insertion order for stable ties.
+struct Counter {
+  std::unordered_map<std::string, Group> groups;
+  std::vector<std::string> order;
+  void add(const std::string& spelling, std::size_t position) {
+    std::string key = lowercase(spelling);
+    auto [it, fresh] = groups.try_emplace(key);
+    if (fresh) {
+      it->second.first = position;
+      order.push_back(key);
+    }
+    it->second.add(spelling, 1);
+  }
+};
+
+// Words whose trailing s is not a plural although the shorter word exists ("news" / "new").
+bool never_fold(const std::string& key) {
+  static const std::unordered_set<std::string> words = {
+      "news", "series", "species", "means", "windows", "physics", "economics", "politics",
+      "always", "sometimes", "perhaps"};
+  return words.count(key) != 0;
+}
+
+// Folds "apples" into "apple" when "apple" occurs too (never "class" into "clas"). Returns the
+// map from each folded key to its singular.
+std::unordered_map<std::string, std::string> fold_plurals(Counter& c) {
+  std::unordered_map<std::string, std::string> folded;
+  for (const std::string& key : c.order) {
+    if (key.size() < 2 || key.back() != 's' || key[key.size() - 2] == 's' || never_fold(key))
+      continue;
+    std::string singular = key.substr(0, key.size() - 1);
+    auto target = c.groups.find(singular);
+    if (target == c.groups.end()) continue;
+    Group& plural = c.groups.at(key);
+    for (auto& [spelling, n] : plural.spellings)
+      target->second.add(spelling.substr(0, spelling.size() - 1), n);
+    target->second.first = std::min(target->second.first, plural.first);
+    folded.emplace(key, singular);
+  }
+  for (auto& [plural, singular] : folded) c.groups.erase(plural);
+  c.order.erase(std::remove_if(c.order.begin(), c.order.end(),
+                               [&](const std::string& k) { return folded.count(k) != 0; }),
+                c.order.end());
+  return folded;
+}
+
+// Dunning's log-likelihood ratio for a bigram (Manning & Schütze, p. 162), as the reference
+// computes it.
+double collocation_score(double c12, double c1, double c2, double n) {
+  if (n <= c1 || n <= c2) return 0;
+  auto l = [](double k, double nn, double x) {
+    return k * std::log(std::max(x, 1e-10)) + (nn - k) * std::log(std::max(1 - x, 1e-10));
+  };
+  double p = c2 / n, p1 = c12 / c1, p2 = (c2 - c12) / (n - c1);
+  return -2 * (l(c12, c1, p) + l(c2 - c12, n - c1, p) - l(c12, c1, p1) -
+               l(c2 - c12, n - c1, p2));
+}
+
+}  // namespace
+
+std::vector<std::string> tokenize(std::string_view document) {
+  std::vector<std::string> out;
+  for (auto& t : tokenize_with_breaks(document)) out.push_back(std::move(t.text));
+  return out;
+}
+
+std::vector<WordCount> count_words(const std::vector<std::string>& documents,
+                                   const TokenizeOptions& options) {
+  std::unordered_set<std::string> stop;
+  for (const auto& s : options.stopwords) {
+    std::string k = lowercase(s);
+    std::string norm;
+    for (std::size_t i = 0; i < k.size();) {
+      char32_t c = decode_utf8(k, i);
+      append_utf8(norm, is_apostrophe(c) ? U'\'' : c);
+    }
+    stop.insert(std::move(norm));
+  }
+
+  Counter unigrams, bigrams;
+  std::size_t position = 0;
+  for (const std::string& doc : documents) {
+    const std::string* previous = nullptr;  // last kept word, if adjacent to the next token
+    for (Token& t : tokenize_with_breaks(doc)) {
+      ++position;
+      if (t.break_before) previous = nullptr;
+      std::string lower = lowercase(t.text);
+      if (t.text.empty() || stop.count(lower) || stop.count(t.unstripped) ||
+          (!options.include_numbers && all_digits(t.text))) {
+        previous = nullptr;
+        continue;
+      }
+      unigrams.add(t.text, position);
+      if (previous && options.collocations) bigrams.add(*previous + " " + t.text, position - 1);
+      previous = &t.text;
+    }
+  }
+  std::unordered_map<std::string, std::string> folded;
+  if (options.normalize_plurals) {
+    folded = fold_plurals(unigrams);
+    fold_plurals(bigrams);
+  }
+  auto standard = [&](const std::string& lower) -> std::string {
+    auto it = folded.find(lower);
+    return it == folded.end() ? lower : it->second;
+  };
+
+  struct Entry {
+    std::string text;
+    int count;
+    std::size_t first;
+  };
+  std::unordered_map<std::string, int> remaining;
+  for (auto& [key, g] : unigrams.groups) remaining[key] = g.total;
+  std::vector<Entry> entries;
+  double n = 0;
+  for (auto& [key, g] : unigrams.groups) n += g.total;
+  for (const std::string& key : bigrams.order) {
+    const Group& g = bigrams.groups.at(key);
+    std::size_t space = key.find(' ');
+    std::string w1 = standard(key.substr(0, space)), w2 = standard(key.substr(space + 1));
+    double c1 = unigrams.groups.at(w1).total, c2 = unigrams.groups.at(w2).total;
+    if (collocation_score(g.total, c1, c2, n) > options.collocation_threshold) {
+      remaining[w1] -= g.total;
+      remaining[w2] -= g.total;
+      entries.push_back({g.display(), g.total, g.first});
+    }
+  }
+  for (const std::string& key : unigrams.order) {
+    const Group& g = unigrams.groups.at(key);
+    if (remaining[key] > 0) entries.push_back({g.display(), remaining[key], g.first});
+  }
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return a.count != b.count ? a.count > b.count : a.first < b.first;
+  });
+  std::vector<WordCount> out;
+  out.reserve(entries.size());
+  for (auto& e : entries) out.push_back({std::move(e.text), e.count});
+  return out;
+}
+
+}  // namespace wordcloud
