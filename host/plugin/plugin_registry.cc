@@ -26,11 +26,12 @@ namespace fs = std::filesystem;
 
 // The version block: magic, struct_size, abi_major, abi_minor. Read before anything else.
 constexpr std::size_t kVersionBlockSize = AF_END_OF(af_plugin_entry, abi_minor);
-// What an ABI 1.0 entry has; get_extension (the last field) is optional and read only if present.
-constexpr std::size_t kMinEntrySize = AF_END_OF(af_plugin_entry, io_managers);
-// Every field the host calls in ABI 1.0 is required, so descriptors must cover all of them.
+// Every struct must have at least its ABI 1.0 fields: host code then reads any 1.0 field
+// (io_manager.wipe, entry.get_extension included) without a size check. Fields appended by a
+// later minor are read only after checking struct_size against them.
+constexpr std::size_t kMinEntrySize = AF_END_OF(af_plugin_entry, get_extension);
 constexpr std::size_t kMinAssetDescriptorSize = AF_END_OF(af_asset_descriptor, materialize);
-constexpr std::size_t kMinIoManagerDescriptorSize = AF_END_OF(af_io_manager_descriptor, close_reader);
+constexpr std::size_t kMinIoManagerDescriptorSize = AF_END_OF(af_io_manager_descriptor, wipe);
 
 std::string Hex32(uint32_t v) {
   char buf[16];
