@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <thread>
 
 namespace af {
 namespace {
@@ -191,6 +192,17 @@ TEST_CASE("PluginRegistry::LoadFile reports refusal and keeps going") {
   CHECK(r.errors()[2].message == "not a shared library (no ELF header); only assetflow plugins "
                                  "belong in a plugin directory");
   CHECK(r.plugins().size() == 1);
+}
+
+TEST_CASE("PluginRegistry serializes loads from several threads") {
+  PluginRegistry r;
+  std::vector<std::thread> threads;
+  for (const char* file : {"good_alpha.so", "good_beta.so", "dup_name_a.so", "abi_major.so"})
+    threads.emplace_back([&r, file] { r.LoadFile(Mixed(file)); });
+  for (auto& t : threads) t.join();
+  CHECK(LoadedNames(r) == std::set<std::string>{"dup_name", "good_alpha", "good_beta"});
+  CHECK(r.errors().size() == 1);
+  CHECK(r.Catalog().assets.size() == 5);
 }
 
 TEST_CASE("PluginRegistry reports a library that the loader cannot load") {
