@@ -33,19 +33,30 @@ class Placer {
           best_ratio = std::max(best_ratio, std::min(o_.width / ew, o_.height / eh));
           continue;
         }
-        WordMask mask = rasterize_word(font_, word.text, size, vertical);
-        if (mask.empty()) return std::nullopt;
         // Along the reading direction words need more air than `margin` or neighbours read as
         // one word ("worldwebcode"); a tenth of the font size does it.
         int pad_along = std::max(o_.margin, size / 10);
         int pad_x = vertical ? o_.margin : pad_along, pad_y = vertical ? pad_along : o_.margin;
+        // Rasterized ink is at most a pixel short of the outline extents on each side, so this
+        // lower bound of the window can rule a size out before rasterizing it.
+        int least_w = std::max(1, static_cast<int>(ew) - 2) + 2 * pad_x;
+        int least_h = std::max(1, static_cast<int>(eh) - 2) + 2 * pad_y;
+        if (int widest = known_widest(least_w, least_h); widest >= 0) {
+          best_ratio = std::max(best_ratio, double(widest) / least_w);
+          continue;
+        }
+        WordMask mask = rasterize_word(font_, word.text, size, vertical);
+        if (mask.empty()) return std::nullopt;
         int window_w = mask.width + 2 * pad_x, window_h = mask.height + 2 * pad_y;
         int room_w = o_.width + 2 * o_.margin, room_h = o_.height + 2 * o_.margin;
         if (window_w > room_w || window_h > room_h) {
           best_ratio = std::max(best_ratio, std::min(double(room_w) / window_w, double(room_h) / window_h));
           continue;
         }
-        if (known_to_fail(window_w, window_h)) continue;
+        if (int widest = known_widest(window_w, window_h); widest >= 0) {
+          best_ratio = std::max(best_ratio, double(widest) / window_w);
+          continue;
+        }
         int x, y, widest;
         if (occupancy_.find(mask.width, mask.height, pad_x, pad_y, rng_, &x, &y, &widest)) {
           occupancy_.add(mask, x, y);
@@ -61,7 +72,7 @@ class Placer {
           p.mask = std::move(mask);
           return p;
         }
-        failed_.emplace_back(std::min(window_w, widest + 1), window_h);
+        failed_.push_back({std::min(window_w - 1, widest), window_h});
         // No band this tall has a free run wider than `widest`: shrinking by less than that
         // ratio would almost surely fail again, and each failure is a full scan.
         best_ratio = std::max(best_ratio, double(widest) / window_w);
@@ -75,19 +86,23 @@ class Placer {
   }
 
  private:
-  // Ink only ever grows, so once no free window of w × h (box plus pads) exists, no window at
-  // least as wide and as tall will exist either.
-  bool known_to_fail(int w, int h) const {
-    for (auto& [fw, fh] : failed_)
-      if (w >= fw && h >= fh) return true;
-    return false;
+  // Ink only ever grows, so once a search for a window (box plus pads) of height h found no
+  // free run wider than `widest`, no window at least that tall and wider will ever be free.
+  // Returns that `widest` for a w × h window ruled out this way, else -1.
+  int known_widest(int w, int h) const {
+    for (const Failure& f : failed_)
+      if (h >= f.height && w > f.widest) return f.widest;
+    return -1;
   }
 
   const Font& font_;
   const LayoutOptions& o_;
   Rng& rng_;
   Occupancy occupancy_;
-  std::vector<std::pair<int, int>> failed_;
+  struct Failure {
+    int widest, height;
+  };
+  std::vector<Failure> failed_;
 };
 
 // The reference's start size: lay out the top two words from font size = height and take the
