@@ -3,9 +3,10 @@
 // as "<plugin>/<definition>".
 //
 // A bad plugin never stops the others from loading and never crashes the host: each problem is
-// a Diagnostic naming the file (not a shared library, no entry symbol, entry returned NULL, ABI
-// major differs, needs a newer minor, struct_size too small, duplicate plugin name, duplicate
-// definition).
+// a Diagnostic naming the file (not a shared library, no entry symbol, entry returned NULL, bad
+// magic, ABI major differs, needs a newer minor, struct_size too small, invalid name, required
+// function NULL, duplicate plugin name, duplicate definition). Every library that was loaded,
+// refused or not, stays loaded: code of it has already run.
 //
 // Lifetime: libraries stay loaded until the registry is destroyed; every descriptor pointer it
 // hands out is valid until then. Thread: loading is [main-thread]; lookups are thread-safe once

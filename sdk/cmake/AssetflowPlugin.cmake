@@ -6,7 +6,10 @@
 # Used in-tree and, installed, by third parties through find_package(AssetflowSDK); the
 # version script is found next to this file in both cases.
 include_guard(GLOBAL)
-cmake_minimum_required(VERSION 3.17)  # CMAKE_CURRENT_FUNCTION_LIST_DIR
+# Not cmake_minimum_required(): that would reset the including project's policies.
+if(CMAKE_VERSION VERSION_LESS 3.17)
+  message(FATAL_ERROR "assetflow_add_plugin needs CMake >= 3.17 (CMAKE_CURRENT_FUNCTION_LIST_DIR)")
+endif()
 
 function(assetflow_add_plugin target)
   cmake_parse_arguments(P "C" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
