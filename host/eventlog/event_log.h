@@ -7,11 +7,18 @@
 // keep two runs from materializing the same asset at once. An EventLog must not be used in a
 // child created by fork(); the child opens its own.
 //
-// Durability of events: AppendEvent(s) only queue; a background flusher commits the queue in
-// one transaction within kFlushIntervalMs (sooner once kFlushBatch events wait). Queued events
-// are committed (visible to other processes, and surviving a crash of this one) when any of
-// these returns: Flush(), EndRun(), any other write call (the queue goes first, in the same
-// transaction), RunEvents(), or the destructor. Order of events is kept.
+// Writes are fast because most are queued: AppendEvent(s), RecordMaterialization and
+// RecordAttempt only queue their write and return (the engine records ~7 writes per step, and
+// a transaction per write would cost more than the steps). A background flusher commits the
+// queue in one transaction within kFlushIntervalMs (sooner once kFlushBatch writes wait).
+//   - This EventLog sees queued writes at once: LatestMaterialization and LastAttempt look in
+//     the queue first, RunEvents commits it first.
+//   - Other processes see them once committed; everything queued so far is committed (and
+//     survives a crash of this process) when one of these returns: Flush(), EndRun(),
+//     StartRun(), WipeAsset(), ClaimAssets(), ReleaseAssets() (their own change goes in the
+//     same transaction, after the queue), RunEvents(), or the destructor.
+//   - Order is kept. A commit that fails (disk full) is retried later; Flush() reports it.
+//     Queued writes are lost only if the process dies before they are committed.
 #ifndef ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_H_
 #define ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_H_
 
@@ -92,14 +99,16 @@ class EventLog {
   // Neither appends RUN_* events: the engine does, with its own messages.
   Status StartRun(const RunRecord& run);
   Status EndRun(const std::string& run_id, RunStatus status, int64_t ended_ms);
-  // Queues events (see "Durability" above). time_ms 0 means now; empty data_json means "{}".
-  // Cheap: never waits for the database unless the queue is far behind.
+  // Queue events (see above). time_ms 0 means now; empty data_json means "{}". Cheap: never
+  // wait for the database unless the queue is far behind.
   Status AppendEvent(const EventRecord& event);
   Status AppendEvents(const std::vector<EventRecord>& events);
-  // Commits every event queued so far; returns the first error doing so.
+  // Commits every write queued so far.
   Status Flush();
+  // Queued like events. An empty asset key is an InvalidArgument error.
   Status RecordMaterialization(const MaterializationRecord& m);
   // Records that the asset's last attempt failed (failed=true) or clears it (on success).
+  // Queued like events.
   Status RecordAttempt(const std::string& asset_key, const AttemptRecord& attempt);
   // Forgets the asset's materializations and last attempt (it becomes MISSING). Run events
   // stay: they are the runs' history.
@@ -110,6 +119,11 @@ class EventLog {
   // Latest = last recorded (insertion order, not time_ms, so clock steps do not reorder).
   std::optional<MaterializationRecord> LatestMaterialization(const std::string& asset_key);
   std::optional<AttemptRecord> LastAttempt(const std::string& asset_key);
+  // The same for many assets at once, in one snapshot (the status of a whole graph): keyed
+  // by asset key, only for those that have one.
+  std::map<std::string, MaterializationRecord> LatestMaterializations(
+      const std::vector<std::string>& asset_keys);
+  std::map<std::string, AttemptRecord> LastAttempts(const std::vector<std::string>& asset_keys);
   // Newest first by start time; limit <= 0 means all.
   std::vector<RunRecord> RecentRuns(int limit);
   std::optional<RunRecord> FindRun(const std::string& run_id);
@@ -129,6 +143,7 @@ class EventLog {
   Status ReleaseAssets(const std::string& run_id);
 
  private:
+  friend struct EventLogAccess;
   struct Impl;
   explicit EventLog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

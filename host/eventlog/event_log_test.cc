@@ -262,6 +262,46 @@ TEST_CASE("Materializations round-trip; the latest wins; wipe forgets them") {
   CHECK(log->RunEvents("run-3").size() == 1);  // history stays
 }
 
+TEST_CASE("Queued materializations and attempts are seen at once here, elsewhere after Flush") {
+  TempHome home;
+  auto log = OpenLog(home.path());
+  auto other = OpenLog(home.path());
+  const auto first = SampleMaterialization("a", "run-1", "1111");
+  const auto second = SampleMaterialization("a", "run-2", "2222");
+  REQUIRE(log->RecordMaterialization(first).ok());
+  REQUIRE(log->RecordMaterialization(second).ok());
+  REQUIRE(log->RecordAttempt("a", {"run-2", 7, false, ""}).ok());
+  REQUIRE(log->LatestMaterialization("a"));
+  CheckSame(*log->LatestMaterialization("a"), second);
+  REQUIRE(log->LastAttempt("a"));
+  CHECK(log->LastAttempt("a")->run_id == "run-2");
+  REQUIRE(log->Flush().ok());
+  REQUIRE(other->LatestMaterialization("a"));
+  CheckSame(*other->LatestMaterialization("a"), second);
+  REQUIRE(other->LastAttempt("a"));
+  CHECK(other->LastAttempt("a")->time_ms == 7);
+  CHECK(log->RecordMaterialization(MaterializationRecord{}).IsInvalidArgument());
+}
+
+TEST_CASE("Bulk lookups return the latest of each asset that has one, queued or committed") {
+  TempHome home;
+  auto log = OpenLog(home.path());
+  REQUIRE(log->RecordMaterialization(SampleMaterialization("a", "r1", "a1")).ok());
+  REQUIRE(log->RecordMaterialization(SampleMaterialization("b", "r1", "b1")).ok());
+  REQUIRE(log->RecordAttempt("b", {"r1", 1, true, "no"}).ok());
+  REQUIRE(log->Flush().ok());
+  REQUIRE(log->RecordMaterialization(SampleMaterialization("b", "r2", "b2")).ok());  // queued
+  auto latest = log->LatestMaterializations({"a", "b", "never"});
+  REQUIRE(latest.size() == 2);
+  CHECK(latest.at("a").data_version == "a1");
+  CHECK(latest.at("b").data_version == "b2");
+  CHECK(latest.at("b").asset_key == "b");
+  auto attempts = log->LastAttempts({"a", "b"});
+  REQUIRE(attempts.size() == 1);
+  CHECK(attempts.at("b").message == "no");
+  CHECK(log->LatestMaterializations({}).empty());
+}
+
 TEST_CASE("The last attempt is replaced by the next one") {
   TempHome home;
   auto log = OpenLog(home.path());

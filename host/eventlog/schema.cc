@@ -13,6 +13,8 @@ struct Migration {
 };
 
 // Append only: a released migration is never edited, a change is a new entry.
+// Ids are INTEGER PRIMARY KEY without AUTOINCREMENT (which costs a sqlite_sequence update per
+// insert): a new row still gets an id above every existing one, which is all "latest" needs.
 const Migration kMigrations[] = {
     {1, R"sql(
       CREATE TABLE runs (
@@ -23,7 +25,7 @@ const Migration kMigrations[] = {
         ended_ms INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX runs_by_start ON runs (started_ms);
       CREATE TABLE events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL,
         asset_key TEXT NOT NULL,
         type TEXT NOT NULL,
@@ -32,7 +34,7 @@ const Migration kMigrations[] = {
         data_json TEXT NOT NULL);
       CREATE INDEX events_of_run ON events (run_id, id);
       CREATE TABLE materializations (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id INTEGER PRIMARY KEY,
         asset_key TEXT NOT NULL,
         run_id TEXT NOT NULL,
         time_ms INTEGER NOT NULL,

@@ -98,8 +98,16 @@ Status SqliteDb::Retry(const std::function<Status()>& attempt) {
 }
 
 Status SqliteDb::Write(const std::function<Status()>& body) {
+  return Transaction("BEGIN IMMEDIATE", body);
+}
+
+Status SqliteDb::Read(const std::function<Status()>& body) {
+  return Transaction("BEGIN", body);
+}
+
+Status SqliteDb::Transaction(const char* begin, const std::function<Status()>& body) {
   return Retry([&]() -> Status {
-    Status s = Exec("BEGIN IMMEDIATE");
+    Status s = Exec(begin);
     if (!s.ok()) return s;
     s = body();
     if (s.ok()) s = Exec("COMMIT");
@@ -113,7 +121,6 @@ Status SqliteDb::Write(const std::function<Status()>& body) {
   });
 }
 
-Status SqliteDb::Read(const std::function<Status()>& body) { return Retry(body); }
 
 Query& Query::Bind(int index, int64_t value) {
   if (stmt_ != nullptr) sqlite3_bind_int64(stmt_, index, value);

@@ -40,8 +40,8 @@ class SqliteDb {
   // its own captured state, which it resets). A non-OK status from `body` rolls back and is
   // returned as is.
   Status Write(const std::function<Status()>& body);
-  // Runs a read-only `body` (outside any explicit transaction), retrying it on busy the
-  // same way.
+  // Runs a read-only `body` in one read transaction (one consistent snapshot, one lock
+  // acquisition for all its statements), retrying it on busy the same way.
   Status Read(const std::function<Status()>& body);
   // Executes SQL text (may hold several statements); for schema changes and pragmas.
   Status Exec(const char* sql);
@@ -58,6 +58,7 @@ class SqliteDb {
  private:
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Status Retry(const std::function<Status()>& attempt);
+  Status Transaction(const char* begin, const std::function<Status()>& body);
 
   sqlite3* db_;
   std::string path_;

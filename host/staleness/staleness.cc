@@ -77,47 +77,41 @@ void AddConfigCauses(const std::string& old_json, const std::string& new_json,
   }
 }
 
+using Materializations = std::map<std::string, MaterializationRecord>;
+using Attempts = std::map<std::string, AttemptRecord>;
+
 void AddUpstreamCauses(const AssetGraph& graph, size_t asset, const MaterializationRecord& last,
-                       EventLog& log, std::vector<StaleCause>& causes) {
+                       const Materializations& latest, std::vector<StaleCause>& causes) {
   const auto& assets = graph.definitions().assets;
   for (size_t parent : graph.Upstream(asset)) {
     const std::string& key = assets[parent].key;
     auto recorded = last.upstream_data_versions.find(key);
     const bool was_recorded = recorded != last.upstream_data_versions.end();
-    auto current = log.LatestMaterialization(key);
+    auto current = latest.find(key);
     const std::string quoted = "upstream '" + key + "'";
-    if (!current) {
+    if (current == latest.end()) {
       causes.push_back({StaleCause::Kind::kUpstreamMissing,
                         quoted + (was_recorded ? " was wiped" : " was never materialized")});
     } else if (!was_recorded) {
       causes.push_back({StaleCause::Kind::kUpstreamData,
                         quoted + " is a new input (data version " +
-                            ShortVersion(current->data_version) + ")"});
-    } else if (recorded->second != current->data_version) {
+                            ShortVersion(current->second.data_version) + ")"});
+    } else if (recorded->second != current->second.data_version) {
       causes.push_back({StaleCause::Kind::kUpstreamData,
                         quoted + " has a new data version (" + ShortVersion(recorded->second) +
-                            " -> " + ShortVersion(current->data_version) + ")"});
+                            " -> " + ShortVersion(current->second.data_version) + ")"});
     }
   }
 }
 
-}  // namespace
-
-const char* AssetStateName(AssetState state) {
-  switch (state) {
-    case AssetState::kMissing: return "MISSING";
-    case AssetState::kFresh: return "FRESH";
-    case AssetState::kStale: return "STALE";
-    case AssetState::kFailed: return "FAILED";
-  }
-  return "UNKNOWN";
-}
-
-AssetStatus ComputeStatus(const AssetGraph& graph, size_t asset, EventLog& log) {
+// The status of `asset` given the latest materializations of (at least) it and its direct
+// upstreams, and its last attempt.
+AssetStatus StatusFrom(const AssetGraph& graph, size_t asset, const Materializations& latest,
+                       const Attempts& attempts) {
   const AssetDef& def = graph.definitions().assets[asset];
   AssetStatus status;
-  status.last = log.LatestMaterialization(def.key);
-  status.last_attempt = log.LastAttempt(def.key);
+  if (auto it = latest.find(def.key); it != latest.end()) status.last = it->second;
+  if (auto it = attempts.find(def.key); it != attempts.end()) status.last_attempt = it->second;
   if (status.last_attempt && status.last_attempt->failed &&
       (!status.last || status.last_attempt->time_ms >= status.last->time_ms)) {
     status.state = AssetState::kFailed;
@@ -138,9 +132,44 @@ AssetStatus ComputeStatus(const AssetGraph& graph, size_t asset, EventLog& log) 
     AddConfigCauses(last.config_json, def.config_json, last.config_hash, config_hash,
                     status.causes);
   }
-  AddUpstreamCauses(graph, asset, last, log, status.causes);
+  AddUpstreamCauses(graph, asset, last, latest, status.causes);
   status.state = status.causes.empty() ? AssetState::kFresh : AssetState::kStale;
   return status;
+}
+
+}  // namespace
+
+const char* AssetStateName(AssetState state) {
+  switch (state) {
+    case AssetState::kMissing: return "MISSING";
+    case AssetState::kFresh: return "FRESH";
+    case AssetState::kStale: return "STALE";
+    case AssetState::kFailed: return "FAILED";
+  }
+  return "UNKNOWN";
+}
+
+AssetStatus ComputeStatus(const AssetGraph& graph, size_t asset, EventLog& log) {
+  const auto& assets = graph.definitions().assets;
+  std::vector<std::string> keys{assets[asset].key};
+  for (size_t parent : graph.Upstream(asset)) keys.push_back(assets[parent].key);
+  return StatusFrom(graph, asset, log.LatestMaterializations(keys),
+                    log.LastAttempts({assets[asset].key}));
+}
+
+std::vector<AssetStatus> ComputeAllStatuses(const AssetGraph& graph, EventLog& log) {
+  const auto& assets = graph.definitions().assets;
+  std::vector<std::string> keys;
+  keys.reserve(assets.size());
+  for (const AssetDef& def : assets) keys.push_back(def.key);
+  const Materializations latest = log.LatestMaterializations(keys);
+  const Attempts attempts = log.LastAttempts(keys);
+  std::vector<AssetStatus> statuses;
+  statuses.reserve(assets.size());
+  for (size_t i = 0; i < assets.size(); ++i) {
+    statuses.push_back(StatusFrom(graph, i, latest, attempts));
+  }
+  return statuses;
 }
 
 }  // namespace af

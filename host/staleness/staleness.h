@@ -2,8 +2,8 @@
 // upstream assets would produce now, and if not, why, in words a user can act on. Dagster's
 // StaleStatus (MISSING / STALE / FRESH) plus FAILED, so "materialize failed" is a selection.
 //
-// Reads the event log only; never writes. Cost: two lookups for the asset and one per direct
-// upstream, each an indexed query.
+// Reads the event log only; never writes. Cost: one indexed lookup for the asset's attempt,
+// and one per materialization (the asset's and each direct upstream's).
 #ifndef ASSETFLOW_HOST_STALENESS_STALENESS_H_
 #define ASSETFLOW_HOST_STALENESS_STALENESS_H_
 
@@ -55,6 +55,10 @@ struct AssetStatus {
 // Staleness does not propagate: an asset whose upstream is STALE but unchanged is FRESH until
 // that upstream is materialized again with a new data version.
 AssetStatus ComputeStatus(const AssetGraph& graph, size_t asset, EventLog& log);
+
+// ComputeStatus of every asset, indexed like graph.definitions().assets. Reads the log in two
+// snapshots instead of a few queries per asset: use it for a whole graph.
+std::vector<AssetStatus> ComputeAllStatuses(const AssetGraph& graph, EventLog& log);
 
 }  // namespace af
 

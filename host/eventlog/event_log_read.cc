@@ -1,0 +1,173 @@
+// EventLog's reads. Each holds db_mu, so a write is seen either in the queue or in the
+// database, never in neither.
+#include <map>
+#include <utility>
+
+#include "eventlog/event_log_impl.h"
+#include "eventlog/record_json.h"
+
+namespace af {
+
+namespace {
+
+RunStatus ParseRunStatus(const std::string& name) {
+  for (RunStatus s : {RunStatus::kStarted, RunStatus::kSuccess, RunStatus::kFailed,
+                      RunStatus::kCanceled}) {
+    if (name == RunStatusName(s)) return s;
+  }
+  return RunStatus::kFailed;  // unknown text from a newer writer: do not claim success
+}
+
+RunRecord ReadRun(const Query& q) {
+  return RunRecord{q.Text(0), ParseRunStatus(q.Text(1)), q.Text(2), q.Int(3), q.Int(4)};
+}
+
+}  // namespace
+
+// The newest queued record of each asset, as (asset key, record) from `get`, which returns
+// nullptr for writes of another kind. The caller holds db_mu, so nothing leaves the queue
+// for the database meanwhile.
+template <class Record, class Get>
+std::map<std::string, Record> NewestQueued(std::mutex& queue_mu,
+                                           const std::vector<PendingWrite>& queue, Get get) {
+  std::map<std::string, Record> newest;
+  std::lock_guard<std::mutex> lock(queue_mu);
+  for (const PendingWrite& write : queue) {
+    if (auto found = get(write); found.second != nullptr) newest[*found.first] = *found.second;
+  }
+  return newest;
+}
+
+std::map<std::string, MaterializationRecord> EventLog::LatestMaterializations(
+    const std::vector<std::string>& asset_keys) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  const auto queued = NewestQueued<MaterializationRecord>(
+      impl_->queue_mu, impl_->queue, [](const PendingWrite& w) {
+    const auto* m = std::get_if<MaterializationRecord>(&w);
+    return std::make_pair(m ? &m->asset_key : nullptr, m);
+  });
+  SqliteDb& db = *impl_->db;
+  std::map<std::string, MaterializationRecord> latest;
+  db.Read([&]() -> Status {
+    latest.clear();
+    for (const std::string& key : asset_keys) {
+      if (auto it = queued.find(key); it != queued.end()) {
+        latest[key] = it->second;
+        continue;
+      }
+      Query q(db,
+              "SELECT run_id, time_ms, data_version, code_version, config_hash, upstream_json, "
+              "metadata_json, config_json FROM materializations WHERE asset_key = ? "
+              "ORDER BY id DESC LIMIT 1");
+      if (q.Bind(1, key).Step()) {
+        MaterializationRecord& m = latest[key];
+        m.asset_key = key;
+        m.run_id = q.Text(0);
+        m.time_ms = q.Int(1);
+        m.data_version = q.Text(2);
+        m.code_version = q.Text(3);
+        m.config_hash = q.Text(4);
+        m.upstream_data_versions = UpstreamFromJson(q.Text(5));
+        m.metadata = MetadataFromJson(q.Text(6));
+        m.config_json = q.Text(7);
+      }
+      if (!q.status().ok()) return q.status();
+    }
+    return Status::OK();
+  });
+  return latest;
+}
+
+std::map<std::string, AttemptRecord> EventLog::LastAttempts(
+    const std::vector<std::string>& asset_keys) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  const auto queued = NewestQueued<AttemptRecord>(
+      impl_->queue_mu, impl_->queue, [](const PendingWrite& w) {
+    const auto* a = std::get_if<AttemptWrite>(&w);
+    return std::make_pair(a ? &a->asset_key : nullptr, a ? &a->attempt : nullptr);
+  });
+  SqliteDb& db = *impl_->db;
+  std::map<std::string, AttemptRecord> attempts;
+  db.Read([&]() -> Status {
+    attempts.clear();
+    for (const std::string& key : asset_keys) {
+      if (auto it = queued.find(key); it != queued.end()) {
+        attempts[key] = it->second;
+        continue;
+      }
+      Query q(db,
+              "SELECT run_id, time_ms, failed, message FROM last_attempts WHERE asset_key = ?");
+      if (q.Bind(1, key).Step()) {
+        attempts[key] = AttemptRecord{q.Text(0), q.Int(1), q.Int(2) != 0, q.Text(3)};
+      }
+      if (!q.status().ok()) return q.status();
+    }
+    return Status::OK();
+  });
+  return attempts;
+}
+
+std::optional<MaterializationRecord> EventLog::LatestMaterialization(const std::string& asset_key) {
+  auto latest = LatestMaterializations({asset_key});
+  if (latest.empty()) return std::nullopt;
+  return std::move(latest.begin()->second);
+}
+
+std::optional<AttemptRecord> EventLog::LastAttempt(const std::string& asset_key) {
+  auto attempts = LastAttempts({asset_key});
+  if (attempts.empty()) return std::nullopt;
+  return std::move(attempts.begin()->second);
+}
+
+std::vector<RunRecord> EventLog::RecentRuns(int limit) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  std::vector<RunRecord> runs;
+  db.Read([&]() -> Status {
+    runs.clear();
+    Query q(db,
+            "SELECT run_id, status, selection, started_ms, ended_ms FROM runs "
+            "ORDER BY started_ms DESC, rowid DESC LIMIT ?");
+    q.Bind(1, limit > 0 ? int64_t{limit} : int64_t{-1});
+    while (q.Step()) runs.push_back(ReadRun(q));
+    return q.status();
+  });
+  return runs;
+}
+
+std::optional<RunRecord> EventLog::FindRun(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  std::optional<RunRecord> run;
+  db.Read([&]() -> Status {
+    run.reset();
+    Query q(db,
+            "SELECT run_id, status, selection, started_ms, ended_ms FROM runs WHERE run_id = ?");
+    if (q.Bind(1, run_id).Step()) run = ReadRun(q);
+    return q.status();
+  });
+  return run;
+}
+
+std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  // Queued events have no id yet: commit them first.
+  impl_->WriteWithQueue(nullptr);
+  SqliteDb& db = *impl_->db;
+  std::vector<EventRecord> events;
+  db.Read([&]() -> Status {
+    events.clear();
+    Query q(db,
+            "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
+            "WHERE run_id = ? ORDER BY id");
+    q.Bind(1, run_id);
+    while (q.Step()) {
+      events.push_back(
+          EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
+    }
+    return q.status();
+  });
+  return events;
+}
+
+}  // namespace af
