@@ -209,7 +209,8 @@ TEST_CASE("PluginRegistry reports a library that the loader cannot load") {
   // An ELF file that is not a loadable library: the executable running this test.
   fs::path dir = fs::temp_directory_path() / ("af_plugin_test_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  fs::copy_file("/proc/self/exe", dir / "program.so", fs::copy_options::overwrite_existing);
+  fs::copy_file(fs::read_symlink("/proc/self/exe"), dir / "program.so",
+                fs::copy_options::overwrite_existing);
   PluginRegistry r;
   CHECK_FALSE(r.LoadFile((dir / "program.so").string()));
   REQUIRE(r.errors().size() == 1);
