@@ -146,6 +146,8 @@ TEST_CASE("PluginRegistry refuses each broken plugin with one precise diagnostic
        "asset definition #0: struct_size is 8 bytes; ABI 1.0 needs at least " + min_asset},
       {"null_materialize.so", "asset definition 'broken': materialize is NULL"},
       {"null_io_function.so", "IO manager definition 'store': close_reader is NULL"},
+      {"null_name.so", "plugin name is NULL"},
+      {"null_assets_list.so", "plugin entry has asset_count 2 but assets is NULL"},
       {"bad_plugin_name.so",
        "invalid plugin name 'bad name/x' (allowed: one or more of A-Z a-z 0-9 _ -)"},
       {"bad_definition_name.so",
