@@ -17,9 +17,11 @@ namespace af {
 
 class AssetGraph {
  public:
-  // Builds the graph of `defs` (which must outlive it). A cycle is an error whose message
-  // prints the cycle as "a -> b -> c -> a", each edge with its manifest location. Inputs must
-  // name existing assets (the loader has checked that).
+  // Builds the graph of `defs` (which must outlive it; assets sorted by key, as the loader
+  // makes them). A cycle is an InvalidArgument whose message prints the cycle from its
+  // smallest key, "dependency cycle: a -> b -> a", then one line per edge with the location
+  // of the input that reads it ("  a -> b: m.yaml:7:14"). Inputs must name existing assets
+  // (the loader has checked that; otherwise an InvalidArgument diagnostic).
   static Expected<AssetGraph> Build(const Definitions& defs);
 
   size_t size() const;

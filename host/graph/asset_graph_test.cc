@@ -199,7 +199,9 @@ TEST_CASE("100,000 assets with 300,000 edges build in well under a second") {
   double seconds = static_cast<double>(std::clock() - start) / CLOCKS_PER_SEC;
   REQUIRE(graph.ok());
   MESSAGE("Build of 100,000 assets: " << seconds * 1000 << " ms");
-  CHECK(seconds < 1.0);
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
+  CHECK(seconds < 1.0);  // optimised builds only: a Debug or ASan build is several times slower
+#endif
   CHECK(IsTopological(*graph));
 }
 

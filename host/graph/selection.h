@@ -5,8 +5,9 @@
 //   (has tag k), tag:k=v; values may be quoted ("key:\"a/b\""); a bare name is key:name;
 //   combined with and / or / not (any case) and parentheses, not > and > or (',' = or).
 // Traversals apply to a name, an attribute or a parenthesised expression: "+group:g",
-// "(a or b)*". A '+' is one level in both syntaxes (Dagster's newer syntax reads a lone '+'
-// as unbounded); the "2+a" depth form, sinks()/roots() and other attributes are not supported.
+// "(a or b)*". A '+' is one level everywhere, as in the legacy syntax (Dagster's newer syntax
+// seems to read a bare '+' as unbounded); the "2+a" depth form, sinks()/roots() and other
+// attributes (owner:, kind:, ...) are not supported.
 #ifndef ASSETFLOW_HOST_GRAPH_SELECTION_H_
 #define ASSETFLOW_HOST_GRAPH_SELECTION_H_
 
