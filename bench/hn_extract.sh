@@ -40,7 +40,7 @@ PORT="$(awk '/^listening on/ {print $3; exit}' "$WORK/replay.out")"
 BASE="http://127.0.0.1:$PORT/v0"
 
 CONFIG="{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$CONCURRENCY}"
-if [[ -x "$AF" ]] && "$AF" materialize --help >/dev/null 2>&1; then
+if [[ -x "$AF" ]] && "$AF" --help 2>/dev/null | grep -qE '^ +materialize'; then
   mkdir -p "$WORK/manifests"
   cat >"$WORK/manifests/hn.yaml" <<EOF
 resources:

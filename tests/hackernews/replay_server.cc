@@ -17,10 +17,8 @@ extern char** environ;
 
 namespace hn_test {
 
-ReplayServer::ReplayServer(const std::string& set, const std::vector<std::string>& args) {
-  std::vector<std::string> argv_s = {HN_REPLAY_PATH, "--data", std::string(HN_DATA_DIR) + "/" + set,
-                                     "--port", "0"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
+ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::string& ready_prefix) {
+  std::vector<std::string> argv_s = args;
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -32,40 +30,62 @@ ReplayServer::ReplayServer(const std::string& set, const std::vector<std::string
   posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&fa, out[0]);
   posix_spawn_file_actions_addclose(&fa, out[1]);
-  int rc = posix_spawn(&pid_, HN_REPLAY_PATH, &fa, nullptr, argv.data(), environ);
+  int rc = posix_spawnp(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   close(out[1]);
   if (rc != 0) {
     close(out[0]);
-    throw std::runtime_error(std::string("cannot start " HN_REPLAY_PATH ": ") + std::strerror(rc));
+    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
   }
 
-  // Read the first line: "listening on <port>".
-  std::string line;
+  // Read lines until the ready one.
+  std::string text;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+  bool ready = false;
+  while (!ready && std::chrono::steady_clock::now() < deadline) {
     pollfd p{out[0], POLLIN, 0};
     if (poll(&p, 1, 100) <= 0) continue;
-    char buf[128];
+    char buf[256];
     ssize_t n = read(out[0], buf, sizeof buf);
     if (n <= 0) break;
-    line.append(buf, static_cast<size_t>(n));
+    text.append(buf, static_cast<size_t>(n));
+    for (size_t start = 0, end; !ready && (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+      if (text.compare(start, ready_prefix.size(), ready_prefix) == 0) {
+        ready_value_ = text.substr(start + ready_prefix.size(), end - start - ready_prefix.size());
+        ready = true;
+      }
+    }
   }
-  close(out[0]);  // hn-replay prints nothing more on stdout
-  if (line.rfind("listening on ", 0) != 0) {
+  // Kept open until the child dies: a server that logs more on stdout must not get SIGPIPE
+  // (the pipe buffer holds far more than these tests make them print).
+  stdout_fd_ = out[0];
+  if (!ready) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
-    throw std::runtime_error("hn-replay did not start: '" + line + "'");
+    close(stdout_fd_);
+    throw std::runtime_error(args[0] + " did not print '" + ready_prefix + "...': '" + text + "'");
   }
-  port_ = std::stoi(line.substr(13));
 }
 
-ReplayServer::~ReplayServer() {
+ChildProcess::~ChildProcess() {
   if (pid_ > 0) {
     kill(pid_, SIGKILL);
     waitpid(pid_, nullptr, 0);
   }
+  if (stdout_fd_ >= 0) close(stdout_fd_);
 }
+
+namespace {
+std::vector<std::string> replay_argv(const std::string& set, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {HN_REPLAY_PATH, "--data", std::string(HN_DATA_DIR) + "/" + set,
+                                   "--port", "0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+}  // namespace
+
+ReplayServer::ReplayServer(const std::string& set, const std::vector<std::string>& args)
+    : process_(replay_argv(set, args), "listening on "), port_(std::stoi(process_.ready_value())) {}
 
 std::string ReplayServer::base_url() const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/v0";

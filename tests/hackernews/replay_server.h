@@ -1,5 +1,6 @@
-// Test fixtures for the hackernews plugin: a real hn-replay child process on a free port, the
-// plugin loaded from its built .so, and a plain HTTP GET for /stats.
+// Test fixtures for the hackernews plugin: real servers as child processes (hn-replay, or any
+// program that announces its port on stdout), the plugin loaded from its built .so, and a plain
+// HTTP GET for /stats.
 #ifndef TESTS_HACKERNEWS_REPLAY_SERVER_H
 #define TESTS_HACKERNEWS_REPLAY_SERVER_H
 
@@ -11,15 +12,29 @@
 
 namespace hn_test {
 
+// A child process that prints a line starting with `ready_prefix` on stdout once it serves; the
+// destructor kills it. Throws std::runtime_error if that line doesn't come within 10 s.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::string& ready_prefix);
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+  // The rest of the ready line after the prefix, e.g. the port.
+  const std::string& ready_value() const { return ready_value_; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdout_fd_ = -1;
+  std::string ready_value_;
+};
+
 // Starts `hn-replay --data <HN_DATA_DIR>/<set> --port 0 <args...>` and waits for its
 // `listening on <port>` line; the destructor kills it. Throws std::runtime_error if it does not
 // come up within 10 s.
 class ReplayServer {
  public:
   explicit ReplayServer(const std::string& set, const std::vector<std::string>& args = {});
-  ~ReplayServer();
-  ReplayServer(const ReplayServer&) = delete;
-  ReplayServer& operator=(const ReplayServer&) = delete;
 
   int port() const { return port_; }
   // "http://127.0.0.1:<port>/v0", what the plugin's base_url takes.
@@ -28,7 +43,7 @@ class ReplayServer {
   uint64_t stat(const char* name) const;
 
  private:
-  pid_t pid_ = -1;
+  ChildProcess process_;
   int port_ = 0;
 };
 

@@ -291,3 +291,23 @@ TEST_CASE("unknown ids answer null, like the real API") {
   CHECK(hn_test::http_get(server.base_url() + "/item/1.json") == "null");
   CHECK(server.stat("nulls_served") == 1);
 }
+
+TEST_CASE("TLS verification stays on: a self-signed server is a fatal error") {
+  char dir[] = "/tmp/hn_tls_XXXXXX";
+  REQUIRE(mkdtemp(dir) != nullptr);
+  const std::string d = dir;
+  REQUIRE(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+                       "-subj /CN=127.0.0.1 -keyout " + d + "/key.pem -out " + d + "/cert.pem 2>/dev/null").c_str()) == 0);
+  {
+    hn_test::ChildProcess tls({"openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", d + "/cert.pem",
+                               "-key", d + "/key.pem", "-www"},
+                              "ACCEPT 127.0.0.1:");
+    const std::string base = "https://127.0.0.1:" + tls.ready_value() + "/v0";
+    AssetRun run(hn_test::plugin_entry(), "top_stories");
+    run.config("{\"base_url\":\"" + base + "\",\"retries\":3}");
+    Result r = run.materialize();
+    CHECK(r.status == AF_ERR_FATAL);
+    CHECK(r.error.rfind("GET " + base + "/topstories.json: SSL certificate problem: self-signed certificate", 0) == 0);
+  }
+  std::system(("rm -rf " + d).c_str());
+}
