@@ -21,7 +21,7 @@ execute_process(
 if(NOT rc EQUAL EXPECT_RC)
   message(FATAL_ERROR "assetflow check exited ${rc}, expected ${EXPECT_RC}\n${out}${err}")
 endif()
-if(DEFINED EXPECT_MESSAGE)
+if(NOT "${EXPECT_MESSAGE}" STREQUAL "")
   string(FIND "${out}${err}" "${EXPECT_MESSAGE}" at)
   if(at EQUAL -1)
     message(FATAL_ERROR "assetflow check did not say '${EXPECT_MESSAGE}':\n${out}${err}")
