@@ -149,13 +149,10 @@ Status AssetGraph::Impl::Link(const Definitions& defs) {
     for (const auto& input : asset.inputs) {
       auto it = index_of.find(input.asset_key);
       if (it == index_of.end()) {
-        // The loader rejects these first; this keeps hand-built Definitions honest.
-        std::vector<std::string> keys;
-        for (const auto& a : defs.assets) keys.push_back(a.key);
-        Diagnostic d{input.location,
-                     "asset '" + asset.key + "' reads unknown asset '" + input.asset_key + "'",
-                     NearestName(input.asset_key, keys)};
-        return Status::InvalidArgument(d.ToString());
+        // The loader rejects these first, with suggestions; this keeps hand-built Definitions
+        // honest. No "error:" prefix: like the cycle message, callers add their own.
+        return Status::InvalidArgument(input.location.ToString() + ": asset '" + asset.key +
+                                       "' reads unknown asset '" + input.asset_key + "'");
       }
       parents.push_back(it->second);
     }

@@ -21,7 +21,7 @@ class AssetGraph {
   // makes them). A cycle is an InvalidArgument whose message prints the cycle from its
   // smallest key, "dependency cycle: a -> b -> a", then one line per edge with the location
   // of the input that reads it ("  a -> b: m.yaml:7:14"). Inputs must name existing assets
-  // (the loader has checked that; otherwise an InvalidArgument diagnostic).
+  // (the loader has checked that; otherwise an InvalidArgument naming the input's location).
   static Expected<AssetGraph> Build(const Definitions& defs);
 
   size_t size() const;
