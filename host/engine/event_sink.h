@@ -1,0 +1,66 @@
+// EventSink: the one place a run's events are worded and structured. Each event goes to the
+// observer (serialized under a mutex, so the CLI needs no locking of its own) and then to the
+// EventLog, which queues and batches the writes. PROGRESS events go to the observer only.
+// Thread-safe.
+#ifndef ASSETFLOW_HOST_ENGINE_EVENT_SINK_H_
+#define ASSETFLOW_HOST_ENGINE_EVENT_SINK_H_
+
+#include <assetflow/host.h>
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "engine/executor.h"
+#include "engine/retry.h"
+#include "eventlog/event_log.h"
+
+namespace af {
+
+class EventSink {
+ public:
+  EventSink(EventLog& log, const EventObserver& observer, Clock& clock, std::string run_id)
+      : log_(log), observer_(observer), clock_(clock), run_id_(std::move(run_id)) {}
+
+  void RunStarted(const std::string& selection, size_t steps, int parallelism);
+  void StepStarted(const std::string& asset);
+  void StepRetry(const std::string& asset, uint32_t failed_attempt, int max_retries,
+                 double delay_s, int32_t status, const std::string& error);
+  void StepFailed(const std::string& asset, int32_t status, const std::string& error,
+                  uint32_t attempts);
+  void StepCanceled(const std::string& asset, uint32_t attempts);
+  void StepSkipped(const std::string& asset, const std::string& reason);
+  // MATERIALIZATION then STEP_SUCCESS; also records the materialization and clears the
+  // asset's failed attempt.
+  void StepSucceeded(const MaterializationRecord& m, uint64_t bytes, uint32_t attempts,
+                     int64_t duration_ms);
+  void Log(const std::string& asset, af_log_level level, const std::string& message);
+  void Progress(const std::string& asset, uint64_t done, uint64_t total);
+  void RunEnded(RunStatus status, size_t succeeded, size_t failed, size_t skipped,
+                size_t canceled);
+
+  // The first error writing to the event log, if any (a run goes on without its history
+  // rather than stop half-way; the CLI reports it).
+  Status first_error();
+
+ private:
+  void Emit(const std::string& asset, const char* type, std::string message, std::string data,
+            bool store = true);
+  void Check(const Status& s);
+
+  EventLog& log_;
+  const EventObserver& observer_;
+  Clock& clock_;
+  const std::string run_id_;
+  std::mutex mu_;  // serializes the observer and keeps its order equal to the log's
+  Status first_error_;
+};
+
+// The metadata entries as a JSON array [{"key":..,"type":..,"value":..}], values of type int,
+// float, bool and json embedded as JSON, the others as strings.
+std::string MetadataJson(const std::vector<MetadataEntry>& metadata);
+
+}  // namespace af
+
+#endif

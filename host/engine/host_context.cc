@@ -1,0 +1,270 @@
+#include "engine/host_context.h"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/pointer.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+namespace af {
+
+const af_host_api& HostApiTable();  // defined at the end, after the functions it points to
+
+ParsedConfig::ParsedConfig(std::string json) : text(std::move(json)) {
+  doc.Parse(text.c_str());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    text = "{}";
+    doc.SetObject();
+  }
+}
+
+const rapidjson::Value* ParsedConfig::Find(const char* key) const {
+  if (!key) return nullptr;
+  if (key[0] == '/') {
+    rapidjson::Pointer pointer(key);
+    return pointer.IsValid() ? pointer.Get(doc) : nullptr;
+  }
+  auto it = doc.FindMember(key);
+  return it == doc.MemberEnd() ? nullptr : &it->value;
+}
+
+const char* MetadataTypeName(af_metadata_type type) {
+  switch (type) {
+    case AF_META_INT: return "int";
+    case AF_META_FLOAT: return "float";
+    case AF_META_TEXT: return "text";
+    case AF_META_MARKDOWN: return "markdown";
+    case AF_META_URL: return "url";
+    case AF_META_PATH: return "path";
+    case AF_META_JSON: return "json";
+    case AF_META_BOOL: return "bool";
+    default: return nullptr;
+  }
+}
+
+bool MetadataValueIsValid(af_metadata_type type, const std::string& value) {
+  const char* s = value.c_str();
+  char* end = nullptr;
+  errno = 0;
+  switch (type) {
+    case AF_META_INT:
+      std::strtoll(s, &end, 10);
+      return !value.empty() && *end == '\0' && errno == 0 && !std::isspace(static_cast<unsigned char>(s[0]));
+    case AF_META_FLOAT:
+      std::strtod(s, &end);
+      return !value.empty() && *end == '\0' && !std::isspace(static_cast<unsigned char>(s[0]));
+    case AF_META_BOOL:
+      return value == "true" || value == "false";
+    case AF_META_JSON: {
+      rapidjson::Document d;
+      d.Parse(s, value.size());
+      return !d.HasParseError();
+    }
+    default:
+      return MetadataTypeName(type) != nullptr;
+  }
+}
+
+const char* StatusName(af_status status) {
+  switch (status) {
+    case AF_OK: return "AF_OK";
+    case AF_ERR_RETRYABLE: return "AF_ERR_RETRYABLE";
+    case AF_ERR_FATAL: return "AF_ERR_FATAL";
+    case AF_ERR_CANCELED: return "AF_ERR_CANCELED";
+    case AF_ERR_INVALID_ARGUMENT: return "AF_ERR_INVALID_ARGUMENT";
+    case AF_ERR_NOT_FOUND: return "AF_ERR_NOT_FOUND";
+    case AF_ERR_IO: return "AF_ERR_IO";
+    case AF_ERR_UNSUPPORTED: return "AF_ERR_UNSUPPORTED";
+    default: return "unknown status";
+  }
+}
+
+// An input being read: the upstream IO manager's reader and the context of the IO-manager
+// calls that opened it (it must live until close_reader).
+struct HostCall::OpenInput {
+  HostCall io_call;
+  af_istream reader{};
+  OpenInput(const InputSource& source, const HostCall& owner)
+      : io_call(source.asset_key, owner.run_id_, owner.attempt_, owner.home_, *source.io_config,
+                owner.cancel_, owner.listener_) {}
+};
+
+HostCall::HostCall(const std::string& asset_key, const std::string& run_id, uint32_t attempt,
+                   const std::string& home, const ParsedConfig& config,
+                   const std::atomic<bool>* cancel, CallListener* listener)
+    : asset_key_(asset_key),
+      run_id_(run_id),
+      attempt_(attempt),
+      home_(home),
+      config_(config),
+      cancel_(cancel),
+      listener_(listener) {
+  ctx_.api = &HostApiTable();
+  ctx_.host_data = this;
+}
+
+HostCall::~HostCall() { CloseInputs(); }
+
+void HostCall::set_inputs(const std::vector<InputSource>* inputs) {
+  CloseInputs();
+  inputs_ = inputs;
+  open_.assign(inputs ? inputs->size() : 0, nullptr);
+}
+
+void HostCall::CloseInputs() {
+  for (size_t i = 0; i < open_.size(); ++i) {
+    if (!open_[i]) continue;
+    const af_io_manager_descriptor* io = (*inputs_)[i].io;
+    io->close_reader(io, open_[i]->io_call.context(), &open_[i]->reader);
+    delete open_[i];
+    open_[i] = nullptr;
+  }
+}
+
+// The af_host_api functions. Each casts host_data back to its HostCall; none throws (a
+// bad_alloc would end the process, as anywhere else in the host).
+struct HostApiImpl {
+  static void Log(const af_context* c, af_log_level level, const char* message) {
+    HostCall& h = HostCall::Self(c);
+    if (h.listener_) h.listener_->OnLog(h.asset_key_, level, message ? message : "");
+  }
+  static void SetError(const af_context* c, af_status status, const char* message) {
+    HostCall& h = HostCall::Self(c);
+    h.error_status_ = status;
+    h.error_message_ = message ? message : "";
+  }
+  static void ReportProgress(const af_context* c, uint64_t done, uint64_t total) {
+    HostCall& h = HostCall::Self(c);
+    if (h.listener_) h.listener_->OnProgress(h.asset_key_, done, total);
+  }
+  static af_status AddMetadata(const af_context* c, const char* key, af_metadata_type type,
+                               const char* value) {
+    HostCall& h = HostCall::Self(c);
+    const char* type_name = MetadataTypeName(type);
+    if (!key || !*key || !value || !type_name) return AF_ERR_INVALID_ARGUMENT;
+    std::string v(value);
+    if (!MetadataValueIsValid(type, v)) return AF_ERR_INVALID_ARGUMENT;
+    if (!h.metadata_) return AF_OK;
+    for (MetadataEntry& e : *h.metadata_) {
+      if (e.key == key) {
+        e.type = type_name;
+        e.value = std::move(v);
+        return AF_OK;
+      }
+    }
+    h.metadata_->push_back({key, type_name, std::move(v)});
+    return AF_OK;
+  }
+  static int32_t IsCanceled(const af_context* c) {
+    const HostCall& h = HostCall::Self(c);
+    return h.cancel_ && h.cancel_->load(std::memory_order_relaxed) ? 1 : 0;
+  }
+  static const char* AssetKey(const af_context* c) { return HostCall::Self(c).asset_key_.c_str(); }
+  static const char* RunId(const af_context* c) { return HostCall::Self(c).run_id_.c_str(); }
+  static uint32_t Attempt(const af_context* c) { return HostCall::Self(c).attempt_; }
+  static const char* ConfigJson(const af_context* c) { return HostCall::Self(c).config_.text.c_str(); }
+
+  static af_status ConfigGetInt(const af_context* c, const char* key, int64_t* value) {
+    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
+    if (!v) return AF_ERR_NOT_FOUND;
+    if (!v->IsInt64() || !value) return AF_ERR_INVALID_ARGUMENT;
+    *value = v->GetInt64();
+    return AF_OK;
+  }
+  static af_status ConfigGetDouble(const af_context* c, const char* key, double* value) {
+    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
+    if (!v) return AF_ERR_NOT_FOUND;
+    if (!v->IsNumber() || !value) return AF_ERR_INVALID_ARGUMENT;
+    *value = v->GetDouble();
+    return AF_OK;
+  }
+  static af_status ConfigGetBool(const af_context* c, const char* key, int32_t* value) {
+    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
+    if (!v) return AF_ERR_NOT_FOUND;
+    if (!v->IsBool() || !value) return AF_ERR_INVALID_ARGUMENT;
+    *value = v->GetBool() ? 1 : 0;
+    return AF_OK;
+  }
+  static af_status ConfigGetString(const af_context* c, const char* key, const char** value,
+                                   uint64_t* length) {
+    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
+    if (!v) return AF_ERR_NOT_FOUND;
+    if (!v->IsString() || !value) return AF_ERR_INVALID_ARGUMENT;
+    *value = v->GetString();
+    if (length) *length = v->GetStringLength();
+    return AF_OK;
+  }
+
+  static uint32_t InputCount(const af_context* c) {
+    const HostCall& h = HostCall::Self(c);
+    return h.inputs_ ? static_cast<uint32_t>(h.inputs_->size()) : 0;
+  }
+  static const char* InputName(const af_context* c, uint32_t index) {
+    const HostCall& h = HostCall::Self(c);
+    if (!h.inputs_ || index >= h.inputs_->size()) return nullptr;
+    return (*h.inputs_)[index].name.c_str();
+  }
+  static af_status OpenInput(const af_context* c, const char* name, const af_istream** stream) {
+    HostCall& h = HostCall::Self(c);
+    if (!name || !stream || !h.inputs_) return AF_ERR_INVALID_ARGUMENT;
+    size_t i = 0;
+    while (i < h.inputs_->size() && (*h.inputs_)[i].name != name) ++i;
+    if (i == h.inputs_->size()) return AF_ERR_NOT_FOUND;
+    const InputSource& source = (*h.inputs_)[i];
+    const af_io_manager_descriptor* io = source.io;
+    if (h.open_[i]) {  // opening again restarts: close the previous reader first
+      io->close_reader(io, h.open_[i]->io_call.context(), &h.open_[i]->reader);
+      delete h.open_[i];
+      h.open_[i] = nullptr;
+    }
+    auto input = std::make_unique<HostCall::OpenInput>(source, h);
+    af_status s = io->open_reader(io, input->io_call.context(), &input->reader);
+    if (s != AF_OK) {
+      const std::string& why = input->io_call.error_message();
+      h.input_error_ = why.empty() ? std::string("the IO manager returned ") + StatusName(s) : why;
+      return s;
+    }
+    *stream = &input->reader;
+    h.open_[i] = input.release();
+    return AF_OK;
+  }
+  static const af_ostream* Output(const af_context* c) { return HostCall::Self(c).output_; }
+  static const char* HomeDir(const af_context* c) { return HostCall::Self(c).home_.c_str(); }
+  static const void* GetExtension(const af_context*, const char*) { return nullptr; }
+};
+
+const af_host_api& HostApiTable() {
+  static const af_host_api api = [] {
+    af_host_api t{};
+    t.struct_size = sizeof(af_host_api);
+    t.abi_major = AF_ABI_MAJOR;
+    t.abi_minor = AF_ABI_MINOR;
+    t.host_version = "assetflow 0.1.0";
+    t.log = &HostApiImpl::Log;
+    t.set_error = &HostApiImpl::SetError;
+    t.report_progress = &HostApiImpl::ReportProgress;
+    t.add_metadata = &HostApiImpl::AddMetadata;
+    t.is_canceled = &HostApiImpl::IsCanceled;
+    t.asset_key = &HostApiImpl::AssetKey;
+    t.run_id = &HostApiImpl::RunId;
+    t.attempt = &HostApiImpl::Attempt;
+    t.config_json = &HostApiImpl::ConfigJson;
+    t.config_get_int = &HostApiImpl::ConfigGetInt;
+    t.config_get_double = &HostApiImpl::ConfigGetDouble;
+    t.config_get_bool = &HostApiImpl::ConfigGetBool;
+    t.config_get_string = &HostApiImpl::ConfigGetString;
+    t.input_count = &HostApiImpl::InputCount;
+    t.input_name = &HostApiImpl::InputName;
+    t.open_input = &HostApiImpl::OpenInput;
+    t.output = &HostApiImpl::Output;
+    t.home_dir = &HostApiImpl::HomeDir;
+    t.get_extension = &HostApiImpl::GetExtension;
+    return t;
+  }();
+  return api;
+}
+
+}  // namespace af

@@ -1,0 +1,73 @@
+#include "engine/retry.h"
+
+#include <assetflow/status.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <mutex>
+#include <random>
+#include <thread>
+
+namespace af {
+namespace {
+
+class RealClock : public Clock {
+ public:
+  int64_t NowMs() override {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+  void Sleep(double seconds, const std::atomic<bool>* cancel) override {
+    using namespace std::chrono;
+    const auto end = steady_clock::now() + duration_cast<steady_clock::duration>(duration<double>(seconds));
+    for (auto now = steady_clock::now(); now < end; now = steady_clock::now()) {
+      if (cancel && cancel->load()) return;
+      std::this_thread::sleep_for(std::min<steady_clock::duration>(end - now, milliseconds(50)));
+    }
+  }
+};
+
+class MersenneRandom : public RandomSource {
+ public:
+  double Next() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::uniform_real_distribution<double>(0.0, 1.0)(engine_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::mt19937_64 engine_{std::random_device{}()};
+};
+
+}  // namespace
+
+Clock& SystemClock() {
+  static RealClock clock;
+  return clock;
+}
+
+RandomSource& DefaultRandom() {
+  static MersenneRandom random;
+  return random;
+}
+
+double RetryDelaySeconds(const RetryPolicy& policy, int retry, RandomSource& random) {
+  const double delay = policy.delay_seconds;
+  double computed = delay;
+  switch (policy.backoff) {
+    case RetryPolicy::Backoff::kNone: break;
+    case RetryPolicy::Backoff::kLinear: computed = delay * retry; break;
+    case RetryPolicy::Backoff::kExponential: computed = (std::pow(2.0, retry) - 1.0) * delay; break;
+  }
+  switch (policy.jitter) {
+    case RetryPolicy::Jitter::kNone: break;
+    case RetryPolicy::Jitter::kFull: computed = random.Next() * computed; break;
+    case RetryPolicy::Jitter::kPlusMinus: computed = computed + (2 * random.Next() * delay - delay); break;
+  }
+  return computed;
+}
+
+bool IsRetryable(int32_t status) { return status == AF_ERR_RETRYABLE || status == AF_ERR_IO; }
+
+}  // namespace af

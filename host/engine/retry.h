@@ -1,0 +1,49 @@
+// Retries: Dagster's RetryPolicy delays, and the clock and random source they use, injectable
+// so tests assert exact delays without waiting.
+#ifndef ASSETFLOW_HOST_ENGINE_RETRY_H_
+#define ASSETFLOW_HOST_ENGINE_RETRY_H_
+
+#include <atomic>
+#include <cstdint>
+
+#include "manifest/definitions.h"
+
+namespace af {
+
+// Wall time and waiting. Thread-safe: called from every worker.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Unix epoch milliseconds (event and run timestamps).
+  virtual int64_t NowMs() = 0;
+  // Waits `seconds` (<= 0: returns at once) or until `*cancel` becomes true (may be null),
+  // whichever comes first.
+  virtual void Sleep(double seconds, const std::atomic<bool>* cancel) = 0;
+};
+
+// Uniform doubles in [0, 1) (Python's random.random()). Thread-safe.
+class RandomSource {
+ public:
+  virtual ~RandomSource() = default;
+  virtual double Next() = 0;
+};
+
+// The real clock (system_clock for timestamps; sleeps in slices so cancel is noticed within
+// ~50 ms) and a mt19937_64-based source. Process-wide singletons.
+Clock& SystemClock();
+RandomSource& DefaultRandom();
+
+// Delay in seconds before retry number `retry` (1 = the first retry, i.e. attempt 2), with
+// Dagster's formulas (core/definitions/policy.py calculate_delay):
+//   backoff none: delay; linear: retry*delay; exponential: (2^retry - 1)*delay;
+//   jitter full: random*computed; plus_minus: computed + (2*random*delay - delay).
+// `random` is consumed only when the policy has jitter. The result may be negative with
+// plus_minus jitter, as in Dagster; the executor waits max(0, delay).
+double RetryDelaySeconds(const RetryPolicy& policy, int retry, RandomSource& random);
+
+// Whether a failure with this af_status may be retried: AF_ERR_RETRYABLE and AF_ERR_IO.
+bool IsRetryable(int32_t af_status_code);
+
+}  // namespace af
+
+#endif

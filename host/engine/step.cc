@@ -1,0 +1,108 @@
+#include "engine/step.h"
+
+#include <exception>
+
+#include "eventlog/hash.h"
+
+namespace af {
+namespace {
+
+// The host's output stream: hashes and counts what the IO manager accepted, then forwards.
+// Refuses writes once the run is canceled, so a plugin that does not poll is still stopped.
+struct TeeOutput {
+  af_ostream stream{this, &TeeOutput::Write};
+  af_ostream* writer = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
+  Sha256 hash;
+  uint64_t bytes = 0;
+  bool failed = false;
+
+  static int64_t Write(const af_ostream* s, const void* data, uint64_t size) {
+    TeeOutput& t = *static_cast<TeeOutput*>(s->ctx);
+    if (t.failed || (t.cancel && t.cancel->load(std::memory_order_relaxed))) return -1;
+    if (size == 0) return 0;
+    int64_t n = t.writer->write(t.writer, data, size);
+    if (n <= 0 || static_cast<uint64_t>(n) > size) {
+      t.failed = true;
+      return -1;
+    }
+    t.hash.Update(data, static_cast<size_t>(n));
+    t.bytes += static_cast<uint64_t>(n);
+    return n;
+  }
+};
+
+// The plugin's message, completed with the reason an input could not be opened (the plugin
+// usually only names the input) or a fallback when it gave none.
+std::string FailureMessage(const HostCall& call, af_status status) {
+  std::string message = call.error_message();
+  if (!call.input_error().empty() &&
+      message.find(call.input_error()) == std::string::npos) {
+    message = message.empty() ? call.input_error() : message + ": " + call.input_error();
+  }
+  if (message.empty()) message = std::string("materialize returned ") + StatusName(status);
+  return message;
+}
+
+}  // namespace
+
+AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
+  AttemptResult result;
+  const af_io_manager_descriptor* io = spec.io->desc;
+  HostCall io_call(*spec.asset_key, *spec.run_id, attempt, *spec.home, spec.io->config,
+                   spec.cancel, spec.listener);
+  TeeOutput tee;
+  tee.cancel = spec.cancel;
+  af_ostream writer{};
+  af_status s = io->open_writer(io, io_call.context(), &writer);
+  if (s != AF_OK) {
+    result.status = s;
+    result.message = "cannot store '" + *spec.asset_key + "' with " + spec.io->type + ": " +
+                     (io_call.error_message().empty() ? StatusName(s) : io_call.error_message());
+    return result;
+  }
+  tee.writer = &writer;
+
+  HostCall call(*spec.asset_key, *spec.run_id, attempt, *spec.home, *spec.config, spec.cancel,
+                spec.listener);
+  call.set_inputs(&spec.inputs);
+  call.set_output(&tee.stream);
+  call.set_metadata_sink(&result.metadata);
+  try {
+    s = spec.plugin->materialize(spec.plugin, call.context());
+  } catch (const std::exception& e) {  // a plugin broke the ABI contract; contain it here
+    s = AF_ERR_FATAL;
+    call.context()->api->set_error(call.context(), s, e.what());
+  } catch (...) {
+    s = AF_ERR_FATAL;
+    call.context()->api->set_error(call.context(), s, "materialize threw an exception");
+  }
+  call.CloseInputs();
+
+  if (s == AF_OK && tee.failed) {
+    s = AF_ERR_IO;
+    call.context()->api->set_error(call.context(), s,
+                                   "the plugin returned success after its output stream failed");
+  }
+  if (s != AF_OK) {
+    io->abort_writer(io, io_call.context(), &writer);
+    result.status = s;
+    result.message = FailureMessage(call, s);
+    result.metadata.clear();
+    return result;
+  }
+  io_call.set_metadata_sink(&result.metadata);
+  s = io->commit_writer(io, io_call.context(), &writer);
+  if (s != AF_OK) {
+    result.status = s;
+    result.message = "storing '" + *spec.asset_key + "' with " + spec.io->type + " failed: " +
+                     (io_call.error_message().empty() ? StatusName(s) : io_call.error_message());
+    result.metadata.clear();
+    return result;
+  }
+  result.data_version = tee.hash.FinalHex();
+  result.bytes = tee.bytes;
+  return result;
+}
+
+}  // namespace af

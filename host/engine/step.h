@@ -1,0 +1,49 @@
+// One attempt at materializing one asset: open the asset's IO-manager writer, hand the plugin a
+// host output stream that tees every byte into a SHA-256 (the data version) and a byte count
+// on its way to the writer, call materialize, then commit (AF_OK) or abort (anything else,
+// so the previous version stays). Inputs are opened lazily, by the plugin, straight from each
+// upstream's IO-manager reader: nothing is copied or buffered by the host.
+#ifndef ASSETFLOW_HOST_ENGINE_STEP_H_
+#define ASSETFLOW_HOST_ENGINE_STEP_H_
+
+#include <assetflow/assetflow.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/host_context.h"
+#include "engine/io_managers.h"
+#include "eventlog/event_log.h"
+
+namespace af {
+
+// Everything an attempt needs; all borrowed, owned by the executor for the whole run.
+struct StepSpec {
+  const std::string* asset_key = nullptr;
+  const af_asset_descriptor* plugin = nullptr;
+  const ParsedConfig* config = nullptr;
+  const IoManagerRef* io = nullptr;
+  std::vector<InputSource> inputs;  // sorted by name
+  const std::string* run_id = nullptr;
+  const std::string* home = nullptr;
+  const std::atomic<bool>* cancel = nullptr;
+  CallListener* listener = nullptr;
+};
+
+struct AttemptResult {
+  af_status status = AF_OK;
+  std::string message;       // empty on success
+  std::string data_version;  // sha256 hex of the committed bytes (success only)
+  uint64_t bytes = 0;
+  std::vector<MetadataEntry> metadata;  // the plugin's, then the IO manager's commit metadata
+};
+
+// Runs attempt number `attempt` (1-based). Never throws: an exception escaping a plugin (which
+// the ABI forbids) becomes AF_ERR_FATAL with its message. [worker thread]
+AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt);
+
+}  // namespace af
+
+#endif
