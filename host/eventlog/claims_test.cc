@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -111,6 +114,36 @@ TEST_CASE("A claim held by a live process waits, then is Busy; released, it is t
   CHECK(WaitChild(holder) == 0);
   close(ready[0]);
   close(release[1]);
+}
+
+TEST_CASE("A holder killed while we wait: its claim is taken over without waiting it out") {
+  TempHome home;
+  int ready[2];
+  REQUIRE(pipe(ready) == 0);
+  const pid_t holder = ForkChild([&] {
+    close(ready[0]);
+    auto log = EventLog::Open(home.path());
+    if (!log.ok() || !(*log)->ClaimAssets("holder-run", {"x"}, 0).ok()) return 2;
+    if (write(ready[1], "c", 1) != 1) return 3;
+    for (;;) pause();
+  });
+  close(ready[1]);
+  char c;
+  REQUIRE(read(ready[0], &c, 1) == 1);
+  close(ready[0]);
+
+  auto log = OpenLog(home.path());
+  // Killed, and not reaped while we wait (a zombie), as when a sibling run crashes.
+  std::thread killer([holder] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    kill(holder, SIGKILL);
+  });
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(log->ClaimAssets("my-run", {"x"}, 10000).ok());
+  CHECK(ElapsedMs(start) >= 150);
+  CHECK(ElapsedMs(start) < 5000);
+  killer.join();
+  CHECK(WaitChild(holder) == 128 + SIGKILL);
 }
 
 TEST_CASE("A claim whose process died is taken over at once") {

@@ -102,6 +102,19 @@ TEST_CASE("Open fails clearly when the home cannot be created") {
   CHECK(log.status().message().rfind("cannot create assetflow home '" + file + "/home': ", 0) == 0);
 }
 
+TEST_CASE("Open refuses a file that is not a database, naming it") {
+  TempHome home;
+  {
+    std::FILE* f = std::fopen((home.path() + "/assetflow.db").c_str(), "w");
+    std::fputs("this is not an SQLite database, but it is long enough to have a header", f);
+    std::fclose(f);
+  }
+  auto log = EventLog::Open(home.path());
+  REQUIRE_FALSE(log.ok());
+  CHECK(log.status().message() ==
+        home.path() + "/assetflow.db: PRAGMA journal_mode=WAL: file is not a database");
+}
+
 TEST_CASE("Runs round-trip and list newest first") {
   TempHome home;
   auto log = OpenLog(home.path());

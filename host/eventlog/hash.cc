@@ -80,7 +80,9 @@ std::string Sha256Hex(std::string_view data) {
 
 std::string CanonicalJson(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  // Full precision: the default parser may round the last digit of some decimals, and then
+  // the canonical text (shown to users in staleness causes) would differ from theirs.
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   if (doc.HasParseError()) return json;
   SortKeys(doc);
   rapidjson::StringBuffer out;
