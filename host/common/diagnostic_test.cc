@@ -16,6 +16,8 @@ TEST_CASE("NearestName suggests plausible misspellings only") {
   CHECK(NearestName("grup", keys) == "group");
   CHECK(NearestName("Config", keys) == "config");
   CHECK(NearestName("io_manger", keys) == "io_manager");
+  CHECK(NearestName("gruop", keys) == "group");  // a swap of two letters is one edit
+  CHECK(NearestName("tema", {"team", "tier"}) == "team");
   CHECK(NearestName("zzzzzz", keys) == "");
   CHECK(NearestName("x", {}) == "");
 }
