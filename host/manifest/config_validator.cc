@@ -18,7 +18,7 @@ struct ConfigValidator::Compiled {
   rj::Document schema;  // kept to read keywords (maximum, properties, ...) for messages
   std::unique_ptr<rj::SchemaDocument> schema_doc;
   std::unique_ptr<rj::SchemaValidator> validator;  // reused: Reset() is cheaper than building
-  std::string error;    // why the schema text is unusable; empty when fine
+  std::string error;       // why the schema text is unusable; empty when fine
   bool no_config = false;  // empty schema text: the definition takes no config
 };
 
@@ -119,8 +119,12 @@ class YamlToJson {
   bool Convert(YamlId id, rj::Value* out, Allocator& a) {
     const YamlNode& n = doc_.node(id);
     switch (n.kind) {
-      case YamlNode::Kind::kNull: out->SetNull(); return true;
-      case YamlNode::Kind::kScalar: SetScalar(n, out, a); return true;
+      case YamlNode::Kind::kNull:
+        out->SetNull();
+        return true;
+      case YamlNode::Kind::kScalar:
+        SetScalar(n, out, a);
+        return true;
       case YamlNode::Kind::kSequence:
         out->SetArray();
         for (YamlId child : doc_.children(id)) {
@@ -159,18 +163,30 @@ class YamlToJson {
     }
     PlainScalar s = ResolvePlainScalar(n.value);
     switch (s.kind) {
-      case PlainScalar::Kind::kNull: out->SetNull(); break;
-      case PlainScalar::Kind::kBool: out->SetBool(s.b); break;
-      case PlainScalar::Kind::kInt: out->SetInt64(s.i); break;
-      case PlainScalar::Kind::kUint: out->SetUint64(s.u); break;
-      case PlainScalar::Kind::kDouble: out->SetDouble(s.d); break;
-      case PlainScalar::Kind::kString: out->SetString(n.value.data(), n.value.size(), a); break;
+      case PlainScalar::Kind::kNull:
+        out->SetNull();
+        break;
+      case PlainScalar::Kind::kBool:
+        out->SetBool(s.b);
+        break;
+      case PlainScalar::Kind::kInt:
+        out->SetInt64(s.i);
+        break;
+      case PlainScalar::Kind::kUint:
+        out->SetUint64(s.u);
+        break;
+      case PlainScalar::Kind::kDouble:
+        out->SetDouble(s.d);
+        break;
+      case PlainScalar::Kind::kString:
+        out->SetString(n.value.data(), n.value.size(), a);
+        break;
     }
   }
 
   bool Fail(YamlId at, const std::string& message) {
-    diagnostics_->push_back({doc_.Location(at),
-                             message + " for " + site_.owner_name + " (" + site_.type + ")", ""});
+    diagnostics_->push_back(
+        {doc_.Location(at), message + " for " + site_.owner_name + " (" + site_.type + ")", ""});
     return false;
   }
 
@@ -230,16 +246,17 @@ class ErrorReporter {
       bool max = keyword == "maximum";
       const rj::Value* exclusive = Member(sub, max ? "exclusiveMaximum" : "exclusiveMinimum");
       bool strict = exclusive && exclusive->IsBool() && exclusive->GetBool();
-      what = ToJson(*value) + " is " +
-             (max ? (strict ? "not less than the exclusive maximum " : "greater than the maximum ")
-                  : (strict ? "not greater than the exclusive minimum "
-                            : "less than the minimum ")) +
-             ToJson(*limit);
+      what =
+          ToJson(*value) + " is " +
+          (max ? (strict ? "not less than the exclusive maximum " : "greater than the maximum ")
+               : (strict ? "not greater than the exclusive minimum " : "less than the minimum ")) +
+          ToJson(*limit);
     } else if (keyword == "multipleOf" && limit && value) {
       what = ToJson(*value) + " is not a multiple of " + ToJson(*limit);
     } else if ((keyword == "maxLength" || keyword == "minLength") && limit && value) {
-      what = Shown(*value) + " is " + (keyword == "maxLength" ? "longer" : "shorter") + " than the " +
-             (keyword == "maxLength" ? "maximum" : "minimum") + " length " + ToJson(*limit);
+      what = Shown(*value) + " is " + (keyword == "maxLength" ? "longer" : "shorter") +
+             " than the " + (keyword == "maxLength" ? "maximum" : "minimum") + " length " +
+             ToJson(*limit);
     } else if (keyword == "pattern" && limit && value) {
       what = Shown(*value) + " does not match the pattern " + Shown(*limit);
     } else if (keyword == "enum" && limit && limit->IsArray() && value) {
@@ -350,8 +367,8 @@ std::optional<std::string> ConfigValidator::Validate(const DefinitionInfo& info,
     return std::nullopt;
   }
   if (!c->error.empty()) {
-    diagnostics->push_back({site.owner, "the definition's config schema is unusable (" +
-                                            c->error + ")" + suffix, ""});
+    diagnostics->push_back(
+        {site.owner, "the definition's config schema is unusable (" + c->error + ")" + suffix, ""});
     return std::nullopt;
   }
 
@@ -361,8 +378,8 @@ std::optional<std::string> ConfigValidator::Validate(const DefinitionInfo& info,
   rj::MemoryPoolAllocator<> allocator(pool, sizeof(pool));
   rj::Document instance(&allocator);
   instance.SetObject();
-  if (has_config && !YamlToJson(site, diagnostics).Convert(site.value, &instance,
-                                                           instance.GetAllocator()))
+  if (has_config &&
+      !YamlToJson(site, diagnostics).Convert(site.value, &instance, instance.GetAllocator()))
     return std::nullopt;
   c->validator->Reset();
   if (!instance.Accept(*c->validator)) {

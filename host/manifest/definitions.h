@@ -35,6 +35,7 @@ struct ResourceDef {
   std::string key;   // "io_manager", "hn_io_manager"
   std::string type;  // "<plugin>/<definition>"
   std::string config_json = "{}";  // validated against the definition's schema, defaults filled
+  std::string description;
   SourceLocation location;         // of the resource's key
   SourceLocation type_location;
 };

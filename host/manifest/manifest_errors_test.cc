@@ -421,6 +421,31 @@ m.yaml:6:11: error: unknown asset type 'wordcloud/markdown_reprt' for asset 'b' 
 )",
      R"(m.yaml:2:3: error: invalid resource key 'io manager' (want letters, digits and '_')
 )"},
+    {"missing config with a required key",
+     R"(resources:
+  hn_io_manager:
+    type: fs_io/file_writer
+)",
+     R"(m.yaml:2:3: error: config: missing required key 'path' for resource 'hn_io_manager' (fs_io/file_writer)
+)"},
+    {"empty value where a string is needed",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    group:
+  b: {type: examples/constant}
+)",
+     R"(m.yaml:4:5: error: expected a string for 'group' of asset 'a', got null
+)"},
+    {"config that is not valid for a nested object",
+     R"(assets:
+  a:
+    type: wordcloud/markdown_report
+    config:
+      font: {size: big}
+)",
+     R"(m.yaml:5:20: error: config 'font.size': expected number, got string for asset 'a' (wordcloud/markdown_report)
+)"},
 };
 
 }  // namespace

@@ -37,6 +37,15 @@ std::vector<std::string> KeysOf(const std::map<std::string, V>& m) {
   return keys;
 }
 
+// A problem with a whole file or directory (no line). Built field by field: GCC 12 warns
+// spuriously about nested brace-initialized strings here.
+Diagnostic PathError(const std::string& path, std::string message) {
+  Diagnostic d;
+  d.location.file = path;
+  d.message = std::move(message);
+  return d;
+}
+
 bool IsManifestFile(const fs::path& p) {
   return p.extension() == ".yaml" || p.extension() == ".yml";
 }
@@ -55,7 +64,8 @@ struct ManifestLoader::Impl {
     std::stringstream text;
     if (in) text << in.rdbuf();
     if (!in || in.bad()) {
-      diagnostics.push_back({{path, 0, 0}, "cannot read manifest: " + std::string(std::strerror(errno)), ""});
+      diagnostics.push_back(
+          PathError(path, "cannot read manifest: " + std::string(std::strerror(errno))));
       return;
     }
     ParseTextAs(text.str(), path);
@@ -92,10 +102,10 @@ bool ManifestLoader::Parse(const std::vector<std::string>& paths) {
     std::sort(found.begin(), found.end(),
               [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
     if (ec) {
-      impl_->diagnostics.push_back({{path, 0, 0}, "cannot list directory: " + ec.message(), ""});
+      impl_->diagnostics.push_back(PathError(path, "cannot list directory: " + ec.message()));
     } else if (found.empty()) {
       impl_->diagnostics.push_back(
-          {{path, 0, 0}, "no manifests (*.yaml, *.yml) in this directory", ""});
+          PathError(path, "no manifests (*.yaml, *.yml) in this directory"));
     }
     for (const fs::path& file : found) impl_->ParseFile(file.string());
   }
@@ -133,9 +143,12 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
   const std::string& io = out->io_manager_key;
   SourceLocation io_at = a.io_manager_location.line > 0 ? a.io_manager_location : a.def.location;
   if (io == kDefaultIoManagerKey && default_io_manager_missing) {
-    diagnostics.push_back({io_at, owner + " needs resource 'io_manager', which no manifest "
-                                  "defines and no plugin provides a default for ('" +
-                                  std::string(kDefaultIoManagerType) + "')", ""});
+    diagnostics.push_back({io_at,
+                           owner +
+                               " needs resource 'io_manager', which no manifest "
+                               "defines and no plugin provides a default for ('" +
+                               std::string(kDefaultIoManagerType) + "')",
+                           ""});
   } else if (!defs.resources.count(io)) {
     diagnostics.push_back({io_at, owner + " uses unknown resource '" + io + "' as io_manager",
                            NearestName(io, KeysOf(defs.resources))});
@@ -166,14 +179,15 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
     if (def.type.empty()) continue;  // its absence is already reported
     auto type = catalog.io_managers.find(def.type);
     if (type == catalog.io_managers.end()) {
-      m.diagnostics.push_back({def.type_location,
-                               "unknown IO manager type '" + def.type + "' for resource '" +
-                                   def.key + "'",
-                               NearestName(def.type, KeysOf(catalog.io_managers))});
+      m.diagnostics.push_back(
+          {def.type_location,
+           "unknown IO manager type '" + def.type + "' for resource '" + def.key + "'",
+           NearestName(def.type, KeysOf(catalog.io_managers))});
       continue;
     }
-    ConfigSite site{r.config.doc, r.config.key, r.config.value, def.location,
-                    "resource '" + def.key + "'", def.type};
+    ConfigSite site{
+        r.config.doc, r.config.key, r.config.value, def.location, "resource '" + def.key + "'",
+        def.type};
     if (auto json = validator.Validate(type->second, site, &m.diagnostics)) def.config_json = *json;
   }
 
@@ -188,7 +202,9 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
       ResourceDef def;
       def.key = kDefaultIoManagerKey;
       def.type = kDefaultIoManagerType;
-      ConfigSite site{nullptr, 0, 0, {}, "the default resource 'io_manager'", def.type};
+      ConfigSite site;  // no YAML behind it
+      site.owner_name = "the default resource 'io_manager'";
+      site.type = def.type;
       if (auto json = validator.Validate(type->second, site, &m.diagnostics))
         def.config_json = *json;
       defs.resources[def.key] = def;
@@ -204,8 +220,8 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
   std::vector<std::string> asset_keys;  // for suggestions, filled on demand
   defs.assets.resize(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
-    m.ResolveAsset(m.parsed.assets[order[i]], catalog, defs, default_io_manager_missing,
-                   &validator, &asset_keys, &defs.assets[i]);
+    m.ResolveAsset(m.parsed.assets[order[i]], catalog, defs, default_io_manager_missing, &validator,
+                   &asset_keys, &defs.assets[i]);
     defs.asset_index.emplace_hint(defs.asset_index.end(), defs.assets[i].key, i);
   }
 

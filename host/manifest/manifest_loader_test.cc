@@ -126,6 +126,7 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
   CHECK(defs.resources.at("io_manager").config_json == R"({"base_dir":"/home/af/storage"})");
   CHECK(defs.resources.at("io_manager").type == "fs_io/fs_io_manager");
   CHECK(defs.resources.at("hn_io_manager").config_json == R"({"path":"output.md"})");
+  CHECK(defs.resources.at("hn_io_manager").description == "the report goes to a file");
   CHECK(defs.resources.at("hn_io_manager").location.ToString() == "m.yaml:6:3");
   CHECK(defs.resources.at("hn_io_manager").type_location.ToString() == "m.yaml:7:11");
 }
@@ -133,9 +134,10 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
 TEST_CASE("several files merge, and inputs may cross files") {
   ManifestLoader loader;
   REQUIRE(loader.ParseText("assets:\n  b: {type: examples/constant}\n", "one.yaml"));
-  REQUIRE(loader.ParseText("assets:\n  a:\n    type: wordcloud/markdown_report\n"
-                           "    inputs: {x: b}\n",
-                           "two.yaml"));
+  REQUIRE(
+      loader.ParseText("assets:\n  a:\n    type: wordcloud/markdown_report\n"
+                       "    inputs: {x: b}\n",
+                       "two.yaml"));
   Definitions defs = Load(loader, testing::TestCatalog());
   REQUIRE(defs.assets.size() == 2);
   CHECK(defs.assets[0].key == "a");
@@ -172,9 +174,8 @@ assets:
   const AssetDef& a = defs.assets.at(0);
   CHECK(a.group == "hn");
   CHECK(a.description == "costs $5, nothing");
-  CHECK(a.config_json ==
-        R"({"${COUNT}":"keys are not expanded","fallback":7,"plain_number":42,)"
-        R"("quoted_number":"42","url":"http://localhost:8080/v0"})");
+  CHECK(a.config_json == R"({"${COUNT}":"keys are not expanded","fallback":7,"plain_number":42,)"
+                         R"("quoted_number":"42","url":"http://localhost:8080/v0"})");
 }
 
 TEST_CASE("config scalars follow the YAML 1.2 core schema; quoted ones stay strings") {
@@ -289,9 +290,9 @@ TEST_CASE("plugin_dirs resolve against the manifest's folder") {
   REQUIRE(loader.ParseText("plugin_dirs: [plugins, ../shared/, /opt/x, plugins]\n",
                            "/srv/af/manifests/m.yaml"));
   REQUIRE(loader.ParseText("plugin_dirs: [/opt/x, more]\n", "local.yaml"));
-  CHECK(loader.PluginDirs() ==
-        std::vector<std::string>{"/srv/af/manifests/plugins", "/srv/af/shared", "/opt/x",
-                                 (fs::current_path() / "more").string()});
+  CHECK(loader.PluginDirs() == std::vector<std::string>{"/srv/af/manifests/plugins",
+                                                        "/srv/af/shared", "/opt/x",
+                                                        (fs::current_path() / "more").string()});
   Definitions defs = Load(loader, testing::TestCatalog());
   CHECK(defs.plugin_dirs == loader.PluginDirs());
 }

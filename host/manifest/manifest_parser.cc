@@ -1,8 +1,8 @@
 #include "manifest/manifest_parser.h"
 
 #include <filesystem>
-#include <string_view>
 #include <sstream>
+#include <string_view>
 
 #include "manifest/scalars.h"
 
@@ -26,14 +26,17 @@ bool IsName(const std::string& s, bool dash = false) {
 const std::vector<std::string> kTopKeys = {"plugin_dirs", "resources", "assets"};
 const std::vector<std::string> kResourceKeys = {"type", "config", "description"};
 const std::vector<std::string> kAssetKeys = {
-    "type", "inputs", "config", "group", "tags", "code_version", "description",
-    "retry_policy", "freshness_policy", "io_manager"};
+    "type",        "inputs",       "config",           "group",     "tags", "code_version",
+    "description", "retry_policy", "freshness_policy", "io_manager"};
 const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter"};
 const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule"};
 
 // A message fragment ("'group' of asset 'x'"), assembled only when an error needs it: the
 // happy path must not allocate for every key it checks.
 struct What {
+  What(std::string_view a, std::string_view b = {}, std::string_view c = {},
+       std::string_view d = {})
+      : a(a), b(b), c(c), d(d) {}
   std::string_view a, b, c, d;
   std::string str() const { return std::string(a).append(b).append(c).append(d); }
 };
@@ -68,8 +71,9 @@ class Walker {
   bool Expect(YamlId v, Kind kind, const What& what) {
     Kind actual = doc_.node(v).kind;
     if (actual == kind || (actual == Kind::kNull && kind != Kind::kScalar)) return true;
-    const char* expected = kind == Kind::kMap ? "a mapping" : kind == Kind::kSequence ? "a list"
-                                                                                       : "a string";
+    const char* expected = kind == Kind::kMap        ? "a mapping"
+                           : kind == Kind::kSequence ? "a list"
+                                                     : "a string";
     Error(v, std::string("expected ") + expected + " for " + what.str() + ", got " + Got(v));
     return false;
   }
@@ -123,8 +127,8 @@ class Walker {
   }
 
   // A duplicate key (in this file or an earlier one) is reported and skipped.
-  bool Claim(std::unordered_map<std::string, size_t>* index, const std::string& key,
-             YamlId key_id, size_t position, const char* what, const SourceLocation& first_of) {
+  bool Claim(std::unordered_map<std::string, size_t>* index, const std::string& key, YamlId key_id,
+             size_t position, const char* what, const SourceLocation& first_of) {
     auto [it, inserted] = index->emplace(key, position);
     if (!inserted)
       Error(key_id, std::string("duplicate ") + what + " '" + key + "' (first defined at " +
@@ -166,8 +170,7 @@ class Walker {
         r->def.type_location = doc_.Location(value);
       }
       if (key == "config" && Expect(value, Kind::kMap, what)) r->config = {&doc_, k, value};
-      std::string ignored;  // a description is for people; checked, not kept
-      if (key == "description") Scalar(value, what, &ignored);
+      if (key == "description") Scalar(value, what, &r->def.description);
     });
     if (!has_type) Error(key_id, "missing required key 'type' in " + owner);
   }
@@ -179,8 +182,9 @@ class Walker {
       const std::string& key = doc_.node(c[i]).value;
       ParsedAsset a;
       if (!SplitAssetKey(key, &a.def.segments)) {
-        Error(c[i], "invalid asset key '" + key + "' (want segments of letters, digits, '_' "
-                    "and '-', separated by '/')");
+        Error(c[i], "invalid asset key '" + key +
+                        "' (want segments of letters, digits, '_' "
+                        "and '-', separated by '/')");
         continue;
       }
       auto found = out_->asset_by_key.find(key);
@@ -236,13 +240,14 @@ class Walker {
     Keys(v, nullptr, {"in inputs of ", owner}, [&](const std::string& name, YamlId k, YamlId up) {
       InputDef input;
       if (!IsName(name)) {
-        Error(k, "invalid input name '" + name + "' in " + owner +
-                     " (want letters, digits and '_')");
+        Error(k,
+              "invalid input name '" + name + "' in " + owner + " (want letters, digits and '_')");
       } else if (Scalar(up, {"input '", name, "' of ", owner}, &input.asset_key)) {
         std::vector<std::string> segments;
         if (!SplitAssetKey(input.asset_key, &segments)) {
           Error(up, "invalid asset key '" + input.asset_key + "' for input '" + name + "' of " +
-                        owner + " (want segments of letters, digits, '_' and '-', separated "
+                        owner +
+                        " (want segments of letters, digits, '_' and '-', separated "
                         "by '/')");
           return;
         }
@@ -264,9 +269,9 @@ class Walker {
       *out = x;
       return true;
     }
-    std::string expected = integer ? "a non-negative integer"
-                                   : non_negative ? "a non-negative number"
-                                                  : "a number greater than 0";
+    std::string expected = integer        ? "a non-negative integer"
+                           : non_negative ? "a non-negative number"
+                                          : "a number greater than 0";
     Error(v, "expected " + expected + " for " + what.str() + ", got " + Got(v));
     return false;
   }
@@ -282,7 +287,8 @@ class Walker {
         return true;
       }
     }
-    Error(v, "expected '" + names[0] + "' or '" + names[1] + "' for " + what.str() + ", got " + Got(v),
+    Error(v,
+          "expected '" + names[0] + "' or '" + names[1] + "' for " + what.str() + ", got " + Got(v),
           NearestName(text, names));
     return false;
   }
@@ -309,8 +315,9 @@ class Walker {
                p.delay_seconds = *s;
              } else {
                ok = false;
-               Error(value, "expected a duration (seconds, or like '500ms', '5s', '2m', '1h') for " +
-                                what.str() + ", got " + Got(value));
+               Error(value,
+                     "expected a duration (seconds, or like '500ms', '5s', '2m', '1h') for " +
+                         what.str() + ", got " + Got(value));
              }
            } else if (key == "backoff") {
              needs_delay.push_back(k);
@@ -320,8 +327,7 @@ class Walker {
            } else if (key == "jitter") {
              needs_delay.push_back(k);
              ok &= Choice(value, what, {"full", "plus_minus"},
-                          {RetryPolicy::Jitter::kFull, RetryPolicy::Jitter::kPlusMinus},
-                          &p.jitter);
+                          {RetryPolicy::Jitter::kFull, RetryPolicy::Jitter::kPlusMinus}, &p.jitter);
            }
          });
     if (!has_delay) {
@@ -329,8 +335,7 @@ class Walker {
         Error(k, "'" + doc_.node(k).value + "' needs a 'delay' in retry_policy of " + owner);
       ok &= needs_delay.empty();
     }
-    if (!given_max)
-      Error(key_id, "missing required key 'max_retries' in retry_policy of " + owner);
+    if (!given_max) Error(key_id, "missing required key 'max_retries' in retry_policy of " + owner);
     if (ok && has_max) *out = p;
   }
 
@@ -383,8 +388,7 @@ bool SplitAssetKey(const std::string& key, std::vector<std::string>* segments) {
   }
 }
 
-void ParseManifestDocument(const YamlDocument& doc, ParsedManifest* out,
-                           Diagnostics* diagnostics) {
+void ParseManifestDocument(const YamlDocument& doc, ParsedManifest* out, Diagnostics* diagnostics) {
   Walker walker(doc, out, diagnostics);
   for (YamlId root : doc.roots()) walker.Top(root);
 }

@@ -45,8 +45,7 @@ struct ParsedManifest {
 };
 
 // Appends what `doc` declares to `out`; problems go to `diagnostics`. `doc` must outlive `out`.
-void ParseManifestDocument(const YamlDocument& doc, ParsedManifest* out,
-                           Diagnostics* diagnostics);
+void ParseManifestDocument(const YamlDocument& doc, ParsedManifest* out, Diagnostics* diagnostics);
 
 // "a/b/c" with segments of [A-Za-z0-9_-]+ -> {"a","b","c"}; false if malformed.
 bool SplitAssetKey(const std::string& key, std::vector<std::string>* segments);

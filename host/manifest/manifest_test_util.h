@@ -43,7 +43,7 @@ inline TypeCatalog TestCatalog() {
       "type": "object",
       "properties": {"base_dir": {"type": "string", "default": "/tmp/af/storage"}},
       "additionalProperties": false})",
-                                         ""};
+                                          ""};
   c.io_managers["fs_io/file_writer"] = {R"({
       "type": "object",
       "properties": {"path": {"type": "string", "minLength": 1}},

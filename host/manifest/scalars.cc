@@ -132,17 +132,16 @@ Expected<std::string> ExpandEnv(const std::string& text, const EnvLookupFn& look
     size_t sep = body.find(":-");
     std::string name = body.substr(0, sep);
     if (name.empty() || !IsVarStart(name[0]) || !AllOf(name, 0, IsVarChar))
-      return Status::InvalidArgument("bad environment variable name '" + name + "' in '" +
-                                     text + "'");
+      return Status::InvalidArgument("bad environment variable name '" + name + "' in '" + text +
+                                     "'");
     std::optional<std::string> value = lookup ? lookup(name) : std::nullopt;
     if (sep != std::string::npos && (!value || value->empty())) {
       out += body.substr(sep + 2);
     } else if (value) {
       out += *value;
     } else {
-      return Status::InvalidArgument("environment variable '" + name +
-                                     "' is not set (write ${" + name +
-                                     ":-default} to give a default)");
+      return Status::InvalidArgument("environment variable '" + name + "' is not set (write ${" +
+                                     name + ":-default} to give a default)");
     }
     i = close;
   }

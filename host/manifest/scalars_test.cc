@@ -66,7 +66,8 @@ TEST_CASE("ExpandEnv expands variables, defaults and $$") {
   CHECK(ExpandEnv("${NOPE}", env).status().message() ==
         "environment variable 'NOPE' is not set (write ${NOPE:-default} to give a default)");
   CHECK(ExpandEnv("a ${HOME_DIR", env).status().message() == "unterminated '${' in 'a ${HOME_DIR'");
-  CHECK(ExpandEnv("${1X}", env).status().message() == "bad environment variable name '1X' in '${1X}'");
+  CHECK(ExpandEnv("${1X}", env).status().message() ==
+        "bad environment variable name '1X' in '${1X}'");
   CHECK(ExpandEnv("${}", env).status().message() == "bad environment variable name '' in '${}'");
 }
 

@@ -24,7 +24,17 @@ class YamlTreeBuilder : public YAML::EventHandler {
   void OnDocumentEnd() override {}
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    Add(NewNode(YamlNode::Kind::kNull, mark), anchor);
+    YamlId id = NewNode(YamlNode::Kind::kNull, mark);
+    // yaml-cpp places an empty value ("key:" and nothing) at the next token, often on a later
+    // line; an error about it reads better at its key.
+    if (!stack_.empty() && !IsMapKeyPosition() && doc_->nodes_[stack_.back().id].IsMap()) {
+      const YamlNode& key = doc_->nodes_[pending_.back()];
+      if (key.line != mark.line + 1) {
+        doc_->nodes_[id].line = key.line;
+        doc_->nodes_[id].column = key.column;
+      }
+    }
+    Add(id, anchor);
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
@@ -135,13 +145,12 @@ class YamlTreeBuilder : public YAML::EventHandler {
     YamlId id;
     size_t first_pending;  // where its children start in pending_
   };
-  std::vector<OpenContainer> stack_;       // open sequences and maps
-  std::vector<YamlId> pending_;   // children of the open containers, innermost last
-  std::vector<YamlId> anchors_;  // anchor_t -> node
+  std::vector<OpenContainer> stack_;  // open sequences and maps
+  std::vector<YamlId> pending_;       // children of the open containers, innermost last
+  std::vector<YamlId> anchors_;       // anchor_t -> node
 };
 
-std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text,
-                                                  const std::string& file,
+std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const std::string& file,
                                                   const EnvLookupFn& env,
                                                   Diagnostics* diagnostics) {
   auto doc = std::unique_ptr<YamlDocument>(new YamlDocument);
@@ -176,10 +185,14 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text,
 
 std::string YamlDocument::KindName(YamlId id) const {
   switch (nodes_[id].kind) {
-    case YamlNode::Kind::kNull: return "null";
-    case YamlNode::Kind::kScalar: return "a string";
-    case YamlNode::Kind::kSequence: return "a list";
-    case YamlNode::Kind::kMap: return "a mapping";
+    case YamlNode::Kind::kNull:
+      return "null";
+    case YamlNode::Kind::kScalar:
+      return "a string";
+    case YamlNode::Kind::kSequence:
+      return "a list";
+    case YamlNode::Kind::kMap:
+      return "a mapping";
   }
   return "?";
 }

@@ -22,10 +22,10 @@ using YamlId = uint32_t;
 struct YamlNode {
   enum class Kind : uint8_t { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
-  bool plain = true;  // scalars: unquoted and untagged (or tagged with a core-schema type)
-  int line = 0;       // 1-based
-  int column = 0;     // 1-based
-  std::string value;  // scalars; values (not mapping keys) have ${VAR} expanded
+  bool plain = true;         // scalars: unquoted and untagged (or tagged with a core-schema type)
+  int line = 0;              // 1-based
+  int column = 0;            // 1-based
+  std::string value;         // scalars; values (not mapping keys) have ${VAR} expanded
   uint32_t first_child = 0;  // into the document's child list: see YamlDocument::children
   uint32_t child_count = 0;
 

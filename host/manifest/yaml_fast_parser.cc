@@ -21,9 +21,7 @@ bool IsIndicator(char c) {
   return false;
 }
 
-bool IsFlowIndicator(char c) {
-  return c == ',' || c == '[' || c == ']' || c == '{' || c == '}';
-}
+bool IsFlowIndicator(char c) { return c == ',' || c == '[' || c == ']' || c == '{' || c == '}'; }
 
 // yaml-cpp reports these plain scalars as null events rather than scalars.
 bool IsNullString(const std::string& s) {
@@ -52,12 +50,12 @@ class FastParser {
  private:
   [[noreturn]] static void Fail() { throw Unsupported{}; }
 
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0';
-  }
+  char Peek(size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
   bool AtEof() const { return pos_ >= s_.size(); }
   bool AtSequenceItem() const { return Peek() == '-' && IsBlankOrEnd(Peek(1)); }
-  bool StartsWith(const char* p) const { return s_.compare(pos_, std::char_traits<char>::length(p), p) == 0; }
+  bool StartsWith(const char* p) const {
+    return s_.compare(pos_, std::char_traits<char>::length(p), p) == 0;
+  }
 
   YAML::Mark Here() const {
     YAML::Mark m;
@@ -107,8 +105,10 @@ class FastParser {
   void EndLine() {
     if (!AtLineEnd()) Fail();
     SkipComment();
-    if (Peek() == '\n') NewLine();
-    else line_start_ = pos_;  // the end of the text
+    if (Peek() == '\n')
+      NewLine();
+    else
+      line_start_ = pos_;  // the end of the text
   }
 
   // An empty value is a null event placed at the next token, as yaml-cpp places it.
@@ -119,8 +119,11 @@ class FastParser {
   }
 
   void BlockNode(int indent) {
-    if (AtSequenceItem()) BlockSequence(indent);
-    else BlockMap(indent);
+    // Block depth is bounded by the line length: each level indents by at least one more.
+    if (AtSequenceItem())
+      BlockSequence(indent);
+    else
+      BlockMap(indent);
   }
 
   void BlockMap(int indent) {
@@ -238,8 +241,10 @@ class FastParser {
       ++pos_;
     }
     std::string text = TrimRight(s_, start, pos_);
-    if (IsNullString(text)) h_->OnNull(mark, 0);
-    else h_->OnScalar(mark, "?", 0, text);
+    if (IsNullString(text))
+      h_->OnNull(mark, 0);
+    else
+      h_->OnScalar(mark, "?", 0, text);
   }
 
   std::string Quoted() {
@@ -262,12 +267,23 @@ class FastParser {
         char e = Peek();
         ++pos_;
         switch (e) {
-          case '\\': out += '\\'; break;
-          case '"': out += '"'; break;
-          case '/': out += '/'; break;
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          default: Fail();
+          case '\\':
+            out += '\\';
+            break;
+          case '"':
+            out += '"';
+            break;
+          case '/':
+            out += '/';
+            break;
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          default:
+            Fail();
         }
         continue;
       }
@@ -278,10 +294,13 @@ class FastParser {
   // [a, b] or {k: v} on one line (lines inside flows have indentation rules we leave to
   // yaml-cpp).
   void Flow() {
+    if (++flow_depth_ > kMaxFlowDepth) Fail();  // bounded recursion; yaml-cpp guards its own
     bool map = Peek() == '{';
     char close = map ? '}' : ']';
-    if (map) h_->OnMapStart(Here(), "?", 0, YAML::EmitterStyle::Flow);
-    else h_->OnSequenceStart(Here(), "?", 0, YAML::EmitterStyle::Flow);
+    if (map)
+      h_->OnMapStart(Here(), "?", 0, YAML::EmitterStyle::Flow);
+    else
+      h_->OnSequenceStart(Here(), "?", 0, YAML::EmitterStyle::Flow);
     ++pos_;
     SkipSpaces();
     if (Peek() == close) {
@@ -305,8 +324,11 @@ class FastParser {
         if (Peek() == close) Fail();  // a trailing comma
       }
     }
-    if (map) h_->OnMapEnd();
-    else h_->OnSequenceEnd();
+    if (map)
+      h_->OnMapEnd();
+    else
+      h_->OnSequenceEnd();
+    --flow_depth_;
   }
 
   void FlowNode() {
@@ -342,6 +364,8 @@ class FastParser {
   size_t line_start_ = 0;
   int line_ = 0;    // 0-based, as yaml-cpp's marks
   int indent_ = 0;  // column of the current line's first content character
+  int flow_depth_ = 0;
+  static constexpr int kMaxFlowDepth = 16;
 };
 
 }  // namespace

@@ -88,6 +88,10 @@ TEST_CASE("the fast YAML path emits exactly yaml-cpp's events for the manifest s
       "a: 1   \nb:    2\n",
       "\"quoted key\": v\n'single': w\n",
       "a: ${VAR:-default}\nb: \"${X}/y\"\n",
+      "a : b\na:b: c\n'k''q': v\nk: 'a'  # c\n",
+      "k: [ a , b ]\nm: { a: 1 , b: 2 }\nn: {\"q\": [], 'r': {}}\n",
+      "- []\n- {}\n- [[a], [b, [c]]]\n",
+      "a: b#c\nd: e #f\ng: h:i\n",
   };
   for (const char* text : kAccepted) {
     CAPTURE(std::string(text));
@@ -97,33 +101,36 @@ TEST_CASE("the fast YAML path emits exactly yaml-cpp's events for the manifest s
 
 TEST_CASE("the fast YAML path leaves everything else to yaml-cpp") {
   const char* kRefused[] = {
-      "a: &x 1\nb: *x\n",           // anchors, aliases
-      "a: !!str 1\n",               // tags
-      "a: |\n  text\n",             // block scalars
+      "a: &x 1\nb: *x\n",  // anchors, aliases
+      "a: !!str 1\n",      // tags
+      "a: |\n  text\n",    // block scalars
       "a: >\n  text\n",
-      "a: multi\n  line\n",         // multi-line plain scalar
-      "a: \"multi\n  line\"\n",     // multi-line quoted scalar
-      "---\na: 1\n",                // document markers
+      "a: multi\n  line\n",      // multi-line plain scalar
+      "a: \"multi\n  line\"\n",  // multi-line quoted scalar
+      "---\na: 1\n",             // document markers
       "a: 1\n---\nb: 2\n",
-      "a: [1,\n  2]\n",             // multi-line flow
-      "a: [1, 2, ]\n",              // trailing comma
-      "a: {x}\n",                   // flow key without value
+      "a: [1,\n  2]\n",  // multi-line flow
+      "a: [1, 2, ]\n",   // trailing comma
+      "a: {x}\n",        // flow key without value
       "a: {x: }\n",
-      "a:\tb\n",                    // tabs
-      "a: b\r\n",                   // CR
-      "a: caf\xc3\xa9\n",           // non-ASCII
-      "a: b: c\n",                  // syntax errors
+      "a:\tb\n",           // tabs
+      "a: b\r\n",          // CR
+      "a: caf\xc3\xa9\n",  // non-ASCII
+      "a: b: c\n",         // syntax errors
       "a:\n  - b\n  c: d\n",
       "- a\nb: c\n",
       "a: [b\n",
       "? complex\n: key\n",
-      "a: \"\\u00e9\"\n",           // escapes beyond the simple ones
-      "a: [b: c]\n",                // single-pair maps in sequences
+      "a: \"\\u00e9\"\n",  // escapes beyond the simple ones
+      "a: [b: c]\n",       // single-pair maps in sequences
       "a: {b: c?d}\n",
-      "plain\n",                    // a scalar document
-      "a:",                         // a null at an end without newline
-      "- - a\n",                    // nested compact sequences
-      "a:\n   b: 1\n  c: 2\n",      // bad indentation
+      "plain\n",     // a scalar document
+      "a:",          // a null at an end without newline
+      "- - a\n",     // nested compact sequences
+      "a: 'x' y\n",  // text after a quoted scalar
+      "a: -\n",
+      "k: [a, [b, [c, [d, [e, [f, [g, [h, [i, [j, [k, [l, [m, [n, [o, [p, [q]]]]]]]]]]]]]]]]]\n",
+      "a:\n   b: 1\n  c: 2\n",  // bad indentation
   };
   for (const char* text : kRefused) {
     CAPTURE(std::string(text));
