@@ -147,7 +147,6 @@ TEST_CASE("selection: errors name the culprit, its column and the nearest valid 
       {"nope", "unknown asset 'nope' at column 1"},
       {"group:hackernwes", "unknown group 'hackernwes' at column 7 (did you mean 'hackernews'?)"},
       {"tag:teem", "unknown tag 'teem' at column 5 (did you mean 'team'?)"},
-      // NearestName counts a transposition as two edits, too many for a 4-letter name.
       {"tag:tema", "unknown tag 'tema' at column 5 (did you mean 'team'?)"},
       {"tag:team=dta", "unknown tag 'team=dta' at column 5 (did you mean 'team=data'?)"},
       {"grup:ingest", "unknown attribute 'grup' at column 1 (did you mean 'group'?)"},
