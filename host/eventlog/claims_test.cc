@@ -17,12 +17,6 @@ namespace af {
 
 namespace {
 
-std::unique_ptr<EventLog> OpenLog(const std::string& home) {
-  auto log = EventLog::Open(home);
-  REQUIRE_MESSAGE(log.ok(), log.status().message());
-  return std::move(*log);
-}
-
 std::string BusyMessage(const std::string& key, const std::string& run, pid_t pid) {
   return "asset '" + key + "' is being materialized by run " + run + " (pid " +
          std::to_string(pid) + "); try again when it finishes";
@@ -62,7 +56,7 @@ TEST_CASE("ProcessIdentity names a live process stably, and nothing for a dead o
 
 TEST_CASE("Claims are all or nothing, re-entrant for their run, and released") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   REQUIRE(log->ClaimAssets("r1", {"x", "y"}, 0).ok());
   REQUIRE(log->ClaimAssets("r1", {"x"}, 0).ok());
 
@@ -100,7 +94,7 @@ TEST_CASE("A claim held by a live process waits, then is Busy; released, it is t
   char c;
   REQUIRE(read(ready[0], &c, 1) == 1);
 
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   auto start = std::chrono::steady_clock::now();
   Status busy = log->ClaimAssets("my-run", {"x"}, 300);
   CHECK(ElapsedMs(start) >= 300);
@@ -132,7 +126,7 @@ TEST_CASE("A holder killed while we wait: its claim is taken over without waitin
   REQUIRE(read(ready[0], &c, 1) == 1);
   close(ready[0]);
 
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   // Killed, and not reaped while we wait (a zombie), as when a sibling run crashes.
   std::thread killer([holder] {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -155,7 +149,7 @@ TEST_CASE("A claim whose process died is taken over at once") {
   });
   REQUIRE(WaitChild(crashed) == 0);
 
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   const auto start = std::chrono::steady_clock::now();
   CHECK(log->ClaimAssets("next-run", {"y"}, 5000).ok());
   CHECK(ElapsedMs(start) < 1000);
@@ -170,7 +164,7 @@ namespace af {
 
 TEST_CASE("A claim whose pid now belongs to another process, or to a zombie, is taken over") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   REQUIRE(log->ClaimAssets("before-reboot", {"x"}, 0).ok());
   SUBCASE("pid reused") {
     // Our own, live pid, but recorded with another start time: a different process.

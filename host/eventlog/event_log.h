@@ -143,7 +143,6 @@ class EventLog {
   Status ReleaseAssets(const std::string& run_id);
 
  private:
-  friend struct EventLogAccess;
   struct Impl;
   explicit EventLog(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

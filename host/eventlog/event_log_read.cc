@@ -24,87 +24,77 @@ RunRecord ReadRun(const Query& q) {
 
 }  // namespace
 
-// The newest queued record of each asset, as (asset key, record) from `get`, which returns
-// nullptr for writes of another kind. The caller holds db_mu, so nothing leaves the queue
-// for the database meanwhile.
-template <class Record, class Get>
-std::map<std::string, Record> NewestQueued(std::mutex& queue_mu,
-                                           const std::vector<PendingWrite>& queue, Get get) {
-  std::map<std::string, Record> newest;
-  std::lock_guard<std::mutex> lock(queue_mu);
-  for (const PendingWrite& write : queue) {
-    if (auto found = get(write); found.second != nullptr) newest[*found.first] = *found.second;
+// The newest record of each of `keys` that has one: from the queue (what `queued` returns
+// for a write: its asset key and record, or nulls for writes of another kind), else from the
+// database by `sql` (one row for the key bound to ?1, decoded by `decode`), all in one read
+// snapshot. Requires db_mu, so nothing moves from the queue to the database meanwhile.
+template <class Record, class Queued, class Decode>
+std::map<std::string, Record> NewestRecords(std::mutex& queue_mu,
+                                            const std::vector<PendingWrite>& queue, SqliteDb& db,
+                                            const std::vector<std::string>& keys,
+                                            Queued queued, const char* sql, Decode decode) {
+  std::map<std::string, Record> pending;
+  {
+    std::lock_guard<std::mutex> lock(queue_mu);
+    for (const PendingWrite& write : queue) {
+      if (auto [key, record] = queued(write); record != nullptr) pending[*key] = *record;
+    }
   }
+  std::map<std::string, Record> newest;
+  db.Read([&]() -> Status {
+    newest.clear();
+    for (const std::string& key : keys) {
+      if (auto it = pending.find(key); it != pending.end()) {
+        newest[key] = it->second;
+        continue;
+      }
+      Query q(db, sql);
+      if (q.Bind(1, key).Step()) newest[key] = decode(q, key);
+      if (!q.status().ok()) return q.status();
+    }
+    return Status::OK();
+  });
   return newest;
 }
 
 std::map<std::string, MaterializationRecord> EventLog::LatestMaterializations(
     const std::vector<std::string>& asset_keys) {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
-  const auto queued = NewestQueued<MaterializationRecord>(
-      impl_->queue_mu, impl_->queue, [](const PendingWrite& w) {
-    const auto* m = std::get_if<MaterializationRecord>(&w);
-    return std::make_pair(m ? &m->asset_key : nullptr, m);
-  });
-  SqliteDb& db = *impl_->db;
-  std::map<std::string, MaterializationRecord> latest;
-  db.Read([&]() -> Status {
-    latest.clear();
-    for (const std::string& key : asset_keys) {
-      if (auto it = queued.find(key); it != queued.end()) {
-        latest[key] = it->second;
-        continue;
-      }
-      Query q(db,
-              "SELECT run_id, time_ms, data_version, code_version, config_hash, upstream_json, "
-              "metadata_json, config_json FROM materializations WHERE asset_key = ? "
-              "ORDER BY id DESC LIMIT 1");
-      if (q.Bind(1, key).Step()) {
-        MaterializationRecord& m = latest[key];
-        m.asset_key = key;
-        m.run_id = q.Text(0);
-        m.time_ms = q.Int(1);
-        m.data_version = q.Text(2);
-        m.code_version = q.Text(3);
-        m.config_hash = q.Text(4);
-        m.upstream_data_versions = UpstreamFromJson(q.Text(5));
-        m.metadata = MetadataFromJson(q.Text(6));
-        m.config_json = q.Text(7);
-      }
-      if (!q.status().ok()) return q.status();
-    }
-    return Status::OK();
-  });
-  return latest;
+  return NewestRecords<MaterializationRecord>(
+      impl_->queue_mu, impl_->queue, *impl_->db, asset_keys,
+      [](const PendingWrite& w) {
+        const auto* m = std::get_if<MaterializationRecord>(&w);
+        return std::make_pair(m ? &m->asset_key : nullptr, m);
+      },
+      "SELECT run_id, time_ms, data_version, code_version, config_hash, upstream_json, "
+      "metadata_json, config_json FROM materializations WHERE asset_key = ? "
+      "ORDER BY id DESC LIMIT 1",
+      [](const Query& q, const std::string& key) {
+        return MaterializationRecord{key,
+                                     q.Text(0),
+                                     q.Int(1),
+                                     q.Text(2),
+                                     q.Text(3),
+                                     q.Text(4),
+                                     UpstreamFromJson(q.Text(5)),
+                                     MetadataFromJson(q.Text(6)),
+                                     q.Text(7)};
+      });
 }
 
 std::map<std::string, AttemptRecord> EventLog::LastAttempts(
     const std::vector<std::string>& asset_keys) {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
-  const auto queued = NewestQueued<AttemptRecord>(
-      impl_->queue_mu, impl_->queue, [](const PendingWrite& w) {
-    const auto* a = std::get_if<AttemptWrite>(&w);
-    return std::make_pair(a ? &a->asset_key : nullptr, a ? &a->attempt : nullptr);
-  });
-  SqliteDb& db = *impl_->db;
-  std::map<std::string, AttemptRecord> attempts;
-  db.Read([&]() -> Status {
-    attempts.clear();
-    for (const std::string& key : asset_keys) {
-      if (auto it = queued.find(key); it != queued.end()) {
-        attempts[key] = it->second;
-        continue;
-      }
-      Query q(db,
-              "SELECT run_id, time_ms, failed, message FROM last_attempts WHERE asset_key = ?");
-      if (q.Bind(1, key).Step()) {
-        attempts[key] = AttemptRecord{q.Text(0), q.Int(1), q.Int(2) != 0, q.Text(3)};
-      }
-      if (!q.status().ok()) return q.status();
-    }
-    return Status::OK();
-  });
-  return attempts;
+  return NewestRecords<AttemptRecord>(
+      impl_->queue_mu, impl_->queue, *impl_->db, asset_keys,
+      [](const PendingWrite& w) {
+        const auto* a = std::get_if<AttemptWrite>(&w);
+        return std::make_pair(a ? &a->asset_key : nullptr, a ? &a->attempt : nullptr);
+      },
+      "SELECT run_id, time_ms, failed, message FROM last_attempts WHERE asset_key = ?",
+      [](const Query& q, const std::string&) {
+        return AttemptRecord{q.Text(0), q.Int(1), q.Int(2) != 0, q.Text(3)};
+      });
 }
 
 std::optional<MaterializationRecord> EventLog::LatestMaterialization(const std::string& asset_key) {

@@ -19,12 +19,6 @@ namespace af {
 
 namespace {
 
-std::unique_ptr<EventLog> OpenLog(const std::string& home) {
-  auto log = EventLog::Open(home);
-  REQUIRE_MESSAGE(log.ok(), log.status().message());
-  return std::move(*log);
-}
-
 MaterializationRecord SampleMaterialization(const std::string& key, const std::string& run,
                                             const std::string& data_version) {
   MaterializationRecord m;
@@ -83,7 +77,7 @@ std::string ThreadRun(int t) {
 TEST_CASE("Open creates a missing home, in WAL mode, at the latest schema version") {
   TempHome temp;
   const std::string home = temp.path() + "/nested/home";
-  OpenLog(home);
+  OpenTestLog(home);
   CHECK(std::filesystem::exists(home + "/assetflow.db"));
   CHECK(QueryInt(home, "SELECT MAX(version) FROM schema_version") == LatestSchemaVersion());
   CHECK(QueryInt(home, "SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'") == 1);
@@ -117,7 +111,7 @@ TEST_CASE("Open refuses a file that is not a database, naming it") {
 
 TEST_CASE("Runs round-trip and list newest first") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   CHECK(log->StartRun({"run-1", RunStatus::kStarted, "*", 1000, 0}).ok());
   CHECK(log->StartRun({"run-2", RunStatus::kStarted, "hackernews_wordcloud+", 2000, 0}).ok());
   Status dup = log->StartRun({"run-1", RunStatus::kStarted, "*", 3000, 0});
@@ -149,7 +143,7 @@ TEST_CASE("Runs round-trip and list newest first") {
 
 TEST_CASE("Events round-trip exactly, in order, and are visible to another connection") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   REQUIRE(log->StartRun({"r", RunStatus::kStarted, "*", 1, 0}).ok());
   const std::vector<EventRecord> events = {
       {0, "r", "", "RUN_STARTED", 10, "run started", R"({"assets":2})"},
@@ -161,7 +155,7 @@ TEST_CASE("Events round-trip exactly, in order, and are visible to another conne
   REQUIRE(log->AppendEvents({{0, "other", "x", "LOG", 14, "not this run", "{}"}}).ok());
   REQUIRE(log->Flush().ok());
 
-  auto other = OpenLog(home.path());
+  auto other = OpenTestLog(home.path());
   auto stored = other->RunEvents("r");
   REQUIRE(stored.size() == events.size());
   for (size_t i = 0; i < events.size(); ++i) {
@@ -178,7 +172,7 @@ TEST_CASE("Events round-trip exactly, in order, and are visible to another conne
 
 TEST_CASE("AppendEvent fills time and data; RunEvents sees what was just appended") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   const int64_t before = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch()).count();
   REQUIRE(log->AppendEvent({0, "r", "", "LOG", 0, "hi", ""}).ok());
@@ -190,9 +184,9 @@ TEST_CASE("AppendEvent fills time and data; RunEvents sees what was just appende
 
 TEST_CASE("Queued events are committed by the background flusher and by the destructor") {
   TempHome home;
-  auto reader = OpenLog(home.path());
+  auto reader = OpenTestLog(home.path());
   {
-    auto log = OpenLog(home.path());
+    auto log = OpenTestLog(home.path());
     REQUIRE(log->AppendEvent({0, "r", "", "LOG", 1, "soon", "{}"}).ok());
     for (int i = 0; i < 200 && reader->RunEvents("r").empty(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -205,7 +199,7 @@ TEST_CASE("Queued events are committed by the background flusher and by the dest
 
 TEST_CASE("50,000 events are written in well under a few seconds") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   const auto start = std::chrono::steady_clock::now();
   bool all_ok = true;
   for (int i = 0; i < 50000; ++i) {
@@ -221,7 +215,7 @@ TEST_CASE("50,000 events are written in well under a few seconds") {
 
 TEST_CASE("Threads appending at once keep each thread's order; nothing is lost") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int t = 0; t < 8; ++t) {
@@ -247,7 +241,7 @@ TEST_CASE("Threads appending at once keep each thread's order; nothing is lost")
 
 TEST_CASE("Materializations round-trip; the latest wins; wipe forgets them") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   CHECK_FALSE(log->LatestMaterialization("a/b"));
   const auto first = SampleMaterialization("a/b", "run-1", "1111");
   auto second = SampleMaterialization("a/b", "run-2", "2222");
@@ -277,8 +271,8 @@ TEST_CASE("Materializations round-trip; the latest wins; wipe forgets them") {
 
 TEST_CASE("Queued materializations and attempts are seen at once here, elsewhere after Flush") {
   TempHome home;
-  auto log = OpenLog(home.path());
-  auto other = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
+  auto other = OpenTestLog(home.path());
   const auto first = SampleMaterialization("a", "run-1", "1111");
   const auto second = SampleMaterialization("a", "run-2", "2222");
   REQUIRE(log->RecordMaterialization(first).ok());
@@ -298,7 +292,7 @@ TEST_CASE("Queued materializations and attempts are seen at once here, elsewhere
 
 TEST_CASE("Bulk lookups return the latest of each asset that has one, queued or committed") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   REQUIRE(log->RecordMaterialization(SampleMaterialization("a", "r1", "a1")).ok());
   REQUIRE(log->RecordMaterialization(SampleMaterialization("b", "r1", "b1")).ok());
   REQUIRE(log->RecordAttempt("b", {"r1", 1, true, "no"}).ok());
@@ -317,7 +311,7 @@ TEST_CASE("Bulk lookups return the latest of each asset that has one, queued or 
 
 TEST_CASE("The last attempt is replaced by the next one") {
   TempHome home;
-  auto log = OpenLog(home.path());
+  auto log = OpenTestLog(home.path());
   CHECK_FALSE(log->LastAttempt("a"));
   REQUIRE(log->RecordAttempt("a", {"run-1", 10, true, "HTTP 503 from api"}).ok());
   auto attempt = log->LastAttempt("a");
@@ -342,7 +336,7 @@ TEST_CASE("Migrations bring v0 and v1 databases up to date, once") {
       REQUIRE(db.ok());
       REQUIRE((*db)->Exec("CREATE TABLE unrelated (x INTEGER)").ok());
     }
-    OpenLog(home);
+    OpenTestLog(home);
     CHECK(QueryInt(home, "SELECT MAX(version) FROM schema_version") == LatestSchemaVersion());
     CHECK(QueryInt(home, "SELECT COUNT(*) FROM unrelated") == 0);
   }
@@ -359,7 +353,7 @@ TEST_CASE("Migrations bring v0 and v1 databases up to date, once") {
     }
     CHECK(QueryInt(home, "SELECT MAX(version) FROM schema_version") == 1);
     for (int reopen = 0; reopen < 2; ++reopen) {
-      auto log = OpenLog(home);
+      auto log = OpenTestLog(home);
       auto m = log->LatestMaterialization("a");
       REQUIRE(m);
       CHECK(m->run_id == "old-run");
@@ -374,7 +368,7 @@ TEST_CASE("Migrations bring v0 and v1 databases up to date, once") {
   }
   SUBCASE("a database from a newer assetflow is refused") {
     const std::string home = temp.path();
-    OpenLog(home);
+    OpenTestLog(home);
     {
       auto db = SqliteDb::Open(home + "/assetflow.db");
       REQUIRE(db.ok());
@@ -415,7 +409,7 @@ TEST_CASE("Two processes writing 2,000 events each into a new home: all 4,000 ar
   close(start_gate[1]);
   for (pid_t child : children) CHECK(WaitChild(child) == 0);
 
-  auto log = OpenLog(home);
+  auto log = OpenTestLog(home);
   for (int writer = 0; writer < 2; ++writer) {
     const std::string run = "writer-" + std::to_string(writer);
     auto events = log->RunEvents(run);

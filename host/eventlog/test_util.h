@@ -6,9 +6,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "eventlog/event_log.h"
 
 namespace af {
 
@@ -33,6 +38,13 @@ class TempHome {
  private:
   std::string path_;
 };
+
+// An EventLog on `home`, or the test stops with the reason.
+inline std::unique_ptr<EventLog> OpenTestLog(const std::string& home) {
+  auto log = EventLog::Open(home);
+  REQUIRE_MESSAGE(log.ok(), log.status().message());
+  return std::move(*log);
+}
 
 // Runs `body` in a forked child process, which exits with body()'s return value (1 if it
 // throws) through _exit: no doctest reporting, no destructors of the parent's objects. Fork

@@ -24,18 +24,13 @@ struct Fixture {
   TempHome home;
   Definitions defs = testing::MakeDefinitions({{.key = "b", .inputs = {"a"}}, {.key = "a"}});
   AssetGraph graph = Build(defs);
-  std::unique_ptr<EventLog> log = Open(home.path());
+  std::unique_ptr<EventLog> log = OpenTestLog(home.path());
   int64_t clock_ms = 1000;
 
   static AssetGraph Build(const Definitions& defs) {
     auto graph = AssetGraph::Build(defs);
     REQUIRE_MESSAGE(graph.ok(), graph.status().message());
     return std::move(*graph);
-  }
-  static std::unique_ptr<EventLog> Open(const std::string& home) {
-    auto log = EventLog::Open(home);
-    REQUIRE_MESSAGE(log.ok(), log.status().message());
-    return std::move(*log);
   }
 
   AssetDef& def(const std::string& key) { return defs.assets[defs.asset_index.at(key)]; }
@@ -221,7 +216,7 @@ TEST_CASE("The status of 10,000 assets takes well under a second") {
   TempHome home;
   const Definitions defs = testing::MakeChain(10000);
   const AssetGraph graph = Fixture::Build(defs);
-  auto log = Fixture::Open(home.path());
+  auto log = OpenTestLog(home.path());
   bool recorded = true;
   for (size_t i = 0; i < defs.assets.size(); ++i) {
     MaterializationRecord m;
