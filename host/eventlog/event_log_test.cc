@@ -382,6 +382,39 @@ TEST_CASE("Migrations bring v0 and v1 databases up to date, once") {
   }
 }
 
+TEST_CASE("A write lock held longer than SQLite's busy timeout delays writes, never fails them") {
+  TempHome home;
+  OpenTestLog(home.path());  // create the database before the child locks it
+  int locked[2];
+  REQUIRE(pipe(locked) == 0);
+  const int hold_ms = SqliteDb::kBusyTimeoutMs + 700;
+  const pid_t holder = ForkChild([&] {
+    close(locked[0]);
+    sqlite3* db = nullptr;
+    if (sqlite3_open((home.path() + "/assetflow.db").c_str(), &db) != SQLITE_OK) return 2;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return 3;
+    if (write(locked[1], "l", 1) != 1) return 4;
+    usleep(hold_ms * 1000);
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    return 0;
+  });
+  close(locked[1]);
+  char c;
+  REQUIRE(read(locked[0], &c, 1) == 1);
+  close(locked[0]);
+
+  auto log = OpenTestLog(home.path());  // opening and reading need no write lock
+  CHECK_FALSE(log->FindRun("r"));
+  const auto start = std::chrono::steady_clock::now();
+  Status s = log->StartRun({"r", RunStatus::kStarted, "*", 1, 0});
+  const auto waited = std::chrono::steady_clock::now() - start;
+  CHECK_MESSAGE(s.ok(), s.message());
+  CHECK(waited >= std::chrono::milliseconds(SqliteDb::kBusyTimeoutMs));
+  CHECK(log->FindRun("r"));
+  CHECK(WaitChild(holder) == 0);
+}
+
 TEST_CASE("Two processes writing 2,000 events each into a new home: all 4,000 arrive") {
   TempHome temp;
   const std::string home = temp.path() + "/shared";
