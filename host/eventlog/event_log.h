@@ -70,8 +70,9 @@ struct MaterializationRecord {
   std::string config_hash;   // sha256 hex of the canonical config JSON
   std::map<std::string, std::string> upstream_data_versions;  // upstream key -> data version
   std::vector<MetadataEntry> metadata;
-  // The config that was hashed (canonical JSON), so staleness can name changed keys; empty
-  // for materializations recorded before schema version 2.
+  // The config that was hashed, as CanonicalJson(config), so staleness can name the keys
+  // that changed. Empty (not set, or recorded before schema version 2): staleness can only
+  // say that the config hash changed.
   std::string config_json;
 };
 
@@ -91,7 +92,7 @@ class EventLog {
   // Opens (creating the `home` directory, the database and migrating it as needed)
   // `home`/assetflow.db.
   static Expected<std::unique_ptr<EventLog>> Open(const std::string& home);
-  // Commits the queued events; errors at that point are lost (call Flush() to see them).
+  // Commits the queued writes; errors at that point are lost (call Flush() to see them).
   ~EventLog();
 
   // StartRun inserts the run row (an existing run_id is an InvalidArgument error); EndRun
@@ -134,8 +135,10 @@ class EventLog {
   // materialize them at the same time; waits up to `wait_ms` for assets held by live runs
   // (a claim whose process is gone is taken over). Busy status names the asset and run.
   // All or nothing: on Busy, none of the keys is claimed. Claiming a key the run already
-  // holds is a no-op. Liveness is checked only for claims made on this host (kill(pid, 0));
-  // a claim from another host is held until its run releases it.
+  // holds is a no-op. Liveness is checked only for claims made on this host: the pid must
+  // exist, not be a zombie, and have the start time recorded with the claim (so a pid reused
+  // after a crash or reboot is not mistaken for the holder); a claim from another host is
+  // held until its run releases it.
   // Busy message: "asset 'x' is being materialized by run <id> (pid N); try again when it
   // finishes".
   Status ClaimAssets(const std::string& run_id, const std::vector<std::string>& asset_keys,
