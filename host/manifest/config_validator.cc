@@ -58,7 +58,10 @@ void WriteSorted(const rj::Value& v, rj::Writer<rj::StringBuffer>* w) {
   }
 }
 
-// Fills missing properties' `default`s, recursing into nested objects that are present.
+// Fills missing properties' `default`s, recursing into nested objects. An absent nested
+// object without a default of its own is created when its defaults make it non-empty and it
+// requires nothing, as Dagster fills an optional shape: a plugin can then rely on every
+// default being present.
 void FillDefaults(const rj::Value& schema, rj::Value* instance, Allocator& a) {
   if (!schema.IsObject() || !instance->IsObject()) return;
   auto props = schema.FindMember("properties");
@@ -71,8 +74,13 @@ void FillDefaults(const rj::Value& schema, rj::Value* instance, Allocator& a) {
     }
     if (!p.value.IsObject()) continue;
     auto def = p.value.FindMember("default");
-    if (def != p.value.MemberEnd())
+    if (def != p.value.MemberEnd()) {
       instance->AddMember(rj::Value(p.name, a), rj::Value(def->value, a), a);
+    } else if (p.value.HasMember("properties") && !p.value.HasMember("required")) {
+      rj::Value nested(rj::kObjectType);
+      FillDefaults(p.value, &nested, a);
+      if (nested.MemberCount() > 0) instance->AddMember(rj::Value(p.name, a), nested, a);
+    }
   }
 }
 

@@ -103,7 +103,8 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
   CHECK(cloud.inputs[1].asset_key == "hackernews_source_data");
   CHECK(cloud.inputs[1].location.ToString() == "m.yaml:18:24");
   CHECK(cloud.config_json ==
-        R"({"extra_stopwords":["Ask","Show","HN"],"format":"png","height":800,"width":640})");
+        R"({"extra_stopwords":["Ask","Show","HN"],"font":{"family":"DejaVu Sans","size":12},)"
+        R"("format":"png","height":800,"width":640})");
   CHECK(cloud.code_version == "2");  // the manifest's wins
   CHECK(cloud.description == "a wordcloud of the titles");
   CHECK(cloud.group == "default");
@@ -129,6 +130,23 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
   CHECK(defs.resources.at("hn_io_manager").description == "the report goes to a file");
   CHECK(defs.resources.at("hn_io_manager").location.ToString() == "m.yaml:6:3");
   CHECK(defs.resources.at("hn_io_manager").type_location.ToString() == "m.yaml:7:11");
+}
+
+TEST_CASE("defaults fill nested objects, given or not") {
+  ManifestLoader loader;
+  REQUIRE(loader.ParseText(R"(
+assets:
+  given: {type: wordcloud/markdown_report, config: {font: {size: 9.5}}}
+  absent: {type: wordcloud/markdown_report}
+)",
+                           "m.yaml"));
+  Definitions defs = Load(loader, testing::TestCatalog());
+  CHECK(defs.FindAsset("given")->config_json ==
+        R"({"extra_stopwords":[],"font":{"family":"DejaVu Sans","size":9.5},"format":"png",)"
+        R"("height":800,"width":800})");
+  CHECK(defs.FindAsset("absent")->config_json ==
+        R"({"extra_stopwords":[],"font":{"family":"DejaVu Sans","size":12},"format":"png",)"
+        R"("height":800,"width":800})");
 }
 
 TEST_CASE("several files merge, and inputs may cross files") {
