@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Row: the Hacker News extract, 500 stories from one hn-replay server with 20 ms of latency per
+# Rows: the Hacker News extract, 500 stories from one hn-replay server with 20 ms of latency per
 # request, side by side in one run: assetflow's hackernews/top_stories vs the seed's sequential
 # Python (bench/hn_seed_extract.py). Target: ≤ 0.5 s and within 1.5× of the ideal
-# ceil(500 / concurrency) × latency. Prints markdown table rows (see lib.sh).
+# ceil(500 / concurrency) × latency. Prints one markdown table row per concurrency (see lib.sh).
 #
 # Env: BUILD (default <repo>/build), HN_DATA (default <repo>/../shared/hn-data), LATENCY_MS (20),
-# CONCURRENCY (32), COUNT (500), RUNS (assetflow runs, 10), PY_RUNS (Python runs, 3).
+# CONCURRENCIES (one row each, "32 64"), COUNT (500), RUNS (assetflow runs per row, 10),
+# PY_RUNS (Python runs, 3; measured once for all rows).
 # The assetflow side is `assetflow materialize` when the engine is built, else
 # bench/hn_extract_driver.cc (the same plugin entry through the SDK harness), compiled here.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LATENCY_MS="${LATENCY_MS:-20}"
-CONCURRENCY="${CONCURRENCY:-32}"
+CONCURRENCIES="${CONCURRENCIES:-32 64}"
 COUNT="${COUNT:-500}"
 RUNS="${RUNS:-10}"
 PY_RUNS="${PY_RUNS:-3}"
@@ -39,43 +40,50 @@ PORT="$(awk '/^listening on/ {print $3; exit}' "$WORK/replay.out")"
 [[ -n "$PORT" ]] || { echo "hn_extract.sh: hn-replay did not start: $(cat "$WORK/replay.err")" >&2; exit 1; }
 BASE="http://127.0.0.1:$PORT/v0"
 
-CONFIG="{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$CONCURRENCY}"
+HAVE_ENGINE=""
 if [[ -x "$AF" ]] && "$AF" --help 2>/dev/null | grep -qE '^ +materialize'; then
-  mkdir -p "$WORK/manifests"
-  cat >"$WORK/manifests/hn.yaml" <<EOF
-resources:
-  io_manager:
-    type: fs_io/fs_io_manager
-    config: { base_dir: "$WORK/home/storage" }
-assets:
-  hackernews_source_data:
-    type: hackernews/top_stories
-    config: $CONFIG
-EOF
-  AF_CMD="$AF --home $WORK/home --manifest $WORK/manifests --plugin-dir $BUILD/plugins -q materialize --select hackernews_source_data"
+  HAVE_ENGINE=1
   SIDE="assetflow materialize"
 else
-  echo "$CONFIG" >"$WORK/config.json"
   c++ -O2 -std=c++17 -I"$BENCH_ROOT/sdk/include" "$BENCH_ROOT/bench/hn_extract_driver.cc" \
     -o "$WORK/driver" -ldl
-  AF_CMD="$WORK/driver $PLUGIN $WORK/config.json $COUNT"
   SIDE="harness driver"
 fi
+
+# af_command CONCURRENCY: prints the assetflow command of one run at that concurrency.
+af_command() {
+  local c="$1"
+  local config="{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$c}"
+  if [[ -n "$HAVE_ENGINE" ]]; then
+    mkdir -p "$WORK/c$c/manifests"
+    printf '%s\n' "resources:" "  io_manager:" "    type: fs_io/fs_io_manager" \
+      "    config: { base_dir: \"$WORK/c$c/home/storage\" }" "assets:" \
+      "  hackernews_source_data:" "    type: hackernews/top_stories" "    config: $config" \
+      >"$WORK/c$c/manifests/hn.yaml"
+    echo "$AF --home $WORK/c$c/home --manifest $WORK/c$c/manifests --plugin-dir $BUILD/plugins -q materialize --select hackernews_source_data"
+  else
+    echo "$config" >"$WORK/config-$c.json"
+    echo "$WORK/driver $PLUGIN $WORK/config-$c.json $COUNT"
+  fi
+}
+
+# The baseline once: it does not depend on the concurrency.
 PY_CMD="/usr/bin/python3 $BENCH_ROOT/bench/hn_seed_extract.py $BASE $COUNT"
-
-# Both must produce all the stories before anything is timed.
-$AF_CMD >/dev/null || { echo "hn_extract.sh: assetflow side failed: $AF_CMD" >&2; exit 1; }
 /usr/bin/python3 "$BENCH_ROOT/bench/hn_seed_extract.py" "$BASE" 3 >/dev/null
-
-t_af="$(median_s "$RUNS" "$AF_CMD")"
 t_py="$(median_s "$PY_RUNS" "$PY_CMD")"
-rss_af="$(peak_rss_mb $AF_CMD)"
 rss_py="$(peak_rss_mb $PY_CMD)"
 
-ideal="$(python3 -c "import math,sys; print(math.ceil($COUNT/$CONCURRENCY)*$LATENCY_MS/1000)")"
-verdict="$(python3 -c "
+for c in $CONCURRENCIES; do
+  AF_CMD="$(af_command "$c")"
+  # It must produce all the stories before anything is timed.
+  $AF_CMD >/dev/null || { echo "hn_extract.sh: assetflow side failed: $AF_CMD" >&2; exit 1; }
+  t_af="$(median_s "$RUNS" "$AF_CMD")"
+  rss_af="$(peak_rss_mb $AF_CMD)"
+  ideal="$(python3 -c "import math; print(math.ceil($COUNT / $c) * $LATENCY_MS / 1000)")"
+  verdict="$(python3 -c "
 t, ideal = $t_af, $ideal
 ok = t <= 0.5 and t <= 1.5 * ideal
-print('%s ≤ 0.5 s, ≤ 1.5× ideal %.0f ms: %.2f× %s' % ('✅' if ok else '❌', ideal * 1e3, t / ideal, 'met' if ok else 'missed'))")"
-row "HN extract, $COUNT stories, ${LATENCY_MS} ms/request, concurrency $CONCURRENCY ($SIDE vs Python sequential requests)" \
-  "$(fmt_s "$t_af")" "$(fmt_s "$t_py")" "$(ratio "$t_py" "$t_af")" "$verdict" "$rss_af / $rss_py MiB"
+print('%s ≤ 0.5 s and ≤ 1.5× ideal %.0f ms: %.2f× ideal' % ('✅' if ok else '❌', ideal * 1e3, t / ideal))")"
+  row "HN extract: $COUNT stories, ${LATENCY_MS} ms/request, concurrency $c ($SIDE vs the seed's sequential Python)" \
+    "$(fmt_s "$t_af")" "$(fmt_s "$t_py")" "$(ratio "$t_py" "$t_af")" "$verdict" "$rss_af / $rss_py MiB"
+done
