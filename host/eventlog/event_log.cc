@@ -53,9 +53,11 @@ const char* RunStatusName(RunStatus s) {
 
 Status EventLog::Impl::Enqueue(std::vector<PendingWrite> writes) {
   size_t queued = 0;
+  bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(queue_mu);
-    if (queue.empty()) {
+    was_empty = queue.empty();
+    if (was_empty) {
       queue = std::move(writes);
     } else {
       queue.insert(queue.end(), std::make_move_iterator(writes.begin()),
@@ -64,8 +66,9 @@ Status EventLog::Impl::Enqueue(std::vector<PendingWrite> writes) {
     queued = queue.size();
   }
   if (queued < kMaxQueued) {
-    // The flusher is already waiting out kFlushIntervalMs; wake it early only for a batch.
-    if (queued >= kFlushBatch) queue_cv.notify_one();
+    // The flusher sleeps until the queue is non-empty, then waits out kFlushIntervalMs
+    // unless a batch is ready: wake it for those two, not for every write.
+    if (was_empty || queued >= kFlushBatch) queue_cv.notify_one();
     return Status::OK();
   }
   std::lock_guard<std::mutex> lock(db_mu);
