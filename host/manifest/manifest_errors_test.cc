@@ -401,18 +401,18 @@ m.yaml:5:3: error: missing required key 'type' in asset 'b'
 m.yaml:9:44: error: expected 'full' or 'plus_minus' for 'jitter' of asset 'c', got 'ful' (did you mean 'full'?)
 m.yaml:9:36: error: 'jitter' needs a 'delay' in retry_policy of asset 'c'
 )"},
-    {"several resolve errors are all reported",
+    {"several resolve errors are all reported, in file order",
      R"(assets:
-  a:
+  zeta:
     type: hackernews/top_stories
     config: {count: 0}
-  b:
+  alpha:
     type: wordcloud/markdown_reprt
-    inputs: {x: aa}
+    inputs: {x: zet}
 )",
-     R"(m.yaml:4:21: error: config 'count': 0 is less than the minimum 1 for asset 'a' (hackernews/top_stories)
-m.yaml:7:17: error: input 'x' of asset 'b' names unknown asset 'aa' (did you mean 'a'?)
-m.yaml:6:11: error: unknown asset type 'wordcloud/markdown_reprt' for asset 'b' (did you mean 'wordcloud/markdown_report'?)
+     R"(m.yaml:4:21: error: config 'count': 0 is less than the minimum 1 for asset 'zeta' (hackernews/top_stories)
+m.yaml:6:11: error: unknown asset type 'wordcloud/markdown_reprt' for asset 'alpha' (did you mean 'wordcloud/markdown_report'?)
+m.yaml:7:17: error: input 'x' of asset 'alpha' names unknown asset 'zet' (did you mean 'zeta'?)
 )"},
     {"bad resource key",
      R"(resources:

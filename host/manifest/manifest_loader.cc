@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <system_error>
+#include <tuple>
+#include <unordered_map>
 
 #include "manifest/config_validator.h"
 #include "manifest/manifest_parser.h"
@@ -58,6 +60,8 @@ struct ManifestLoader::Impl {
   std::vector<std::unique_ptr<YamlDocument>> docs;  // own the trees ParsedManifest points into
   std::vector<std::string> files;
   ParsedManifest parsed;
+  // Diagnostics of the parse phase; Resolve replaces whatever follows, so it may run again.
+  size_t parse_diagnostics = 0;
 
   void ParseFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -97,23 +101,31 @@ bool ManifestLoader::Parse(const std::vector<std::string>& paths) {
       continue;
     }
     std::vector<fs::path> found;
-    for (const auto& entry : fs::directory_iterator(path, ec))
-      if (IsManifestFile(entry.path()) && entry.is_regular_file(ec)) found.push_back(entry.path());
+    std::error_code list_error;  // iterated by hand: operator++ would throw on an error
+    for (fs::directory_iterator it(path, list_error), end; !list_error && it != end;
+         it.increment(list_error)) {
+      std::error_code type_error;  // a dangling symlink is skipped, not an error
+      if (IsManifestFile(it->path()) && it->is_regular_file(type_error))
+        found.push_back(it->path());
+    }
     std::sort(found.begin(), found.end(),
               [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
-    if (ec) {
-      impl_->diagnostics.push_back(PathError(path, "cannot list directory: " + ec.message()));
+    if (list_error) {
+      impl_->diagnostics.push_back(
+          PathError(path, "cannot list directory: " + list_error.message()));
     } else if (found.empty()) {
       impl_->diagnostics.push_back(
           PathError(path, "no manifests (*.yaml, *.yml) in this directory"));
     }
     for (const fs::path& file : found) impl_->ParseFile(file.string());
   }
+  impl_->parse_diagnostics = impl_->diagnostics.size();
   return impl_->diagnostics.empty();
 }
 
 bool ManifestLoader::ParseText(const std::string& text, const std::string& name) {
   impl_->ParseTextAs(text, name);
+  impl_->parse_diagnostics = impl_->diagnostics.size();
   return impl_->diagnostics.empty();
 }
 
@@ -169,6 +181,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
 
 bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
   Impl& m = *impl_;
+  m.diagnostics.resize(m.parse_diagnostics);
   Definitions defs;
   defs.files = m.files;
   defs.plugin_dirs = m.parsed.plugin_dirs;
@@ -224,6 +237,17 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
                    &asset_keys, &defs.assets[i]);
     defs.asset_index.emplace_hint(defs.asset_index.end(), defs.assets[i].key, i);
   }
+
+  // Assets were resolved in key order; people read files top to bottom.
+  std::unordered_map<std::string, size_t> file_rank;
+  for (size_t i = 0; i < m.files.size(); ++i) file_rank.emplace(m.files[i], i);
+  auto rank = [&](const Diagnostic& d) {
+    auto it = file_rank.find(d.location.file);
+    return std::make_tuple(it == file_rank.end() ? m.files.size() : it->second, d.location.line,
+                           d.location.column);
+  };
+  std::stable_sort(m.diagnostics.begin() + m.parse_diagnostics, m.diagnostics.end(),
+                   [&](const Diagnostic& x, const Diagnostic& y) { return rank(x) < rank(y); });
 
   *out = std::move(defs);
   return m.diagnostics.empty();

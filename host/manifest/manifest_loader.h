@@ -40,7 +40,9 @@ class ManifestLoader {
   std::vector<std::string> PluginDirs() const;
 
   // Checks types, inputs, io_manager keys and config against `catalog` and fills `out`.
-  // False if any diagnostic was recorded.
+  // False if any diagnostic was recorded. Resolve diagnostics come in file order, after the
+  // parse ones; calling Resolve again replaces them. Adds resource `io_manager` of type
+  // fs_io/fs_io_manager (schema defaults as config) when no manifest defines one.
   bool Resolve(const TypeCatalog& catalog, Definitions* out);
 
   const Diagnostics& diagnostics() const;

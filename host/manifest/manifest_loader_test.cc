@@ -303,6 +303,19 @@ assets:
   CHECK(defs.resources.count("io_manager") == 0);
 }
 
+TEST_CASE("Resolve may run again: its diagnostics replace the previous run's") {
+  ManifestLoader loader;
+  REQUIRE(loader.ParseText("assets:\n  a: {type: nope/nope}\n", "m.yaml"));
+  Definitions defs;
+  CHECK_FALSE(loader.Resolve(testing::TestCatalog(), &defs));
+  CHECK(loader.diagnostics().size() == 1);
+  TypeCatalog catalog = testing::TestCatalog();
+  catalog.assets["nope/nope"] = {"", "9"};
+  CHECK(loader.Resolve(catalog, &defs));
+  CHECK(loader.diagnostics().empty());
+  CHECK(defs.assets.at(0).code_version == "9");
+}
+
 TEST_CASE("plugin_dirs resolve against the manifest's folder") {
   ManifestLoader loader;
   REQUIRE(loader.ParseText("plugin_dirs: [plugins, ../shared/, /opt/x, plugins]\n",
