@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "replay_server.h"
@@ -268,11 +269,23 @@ TEST_CASE("broken responses are fatal errors naming the URL and what was wrong")
 }
 
 TEST_CASE("a canceled run stops with AF_ERR_CANCELED and writes nothing") {
-  ReplayServer server("hn-2022-03-29", {"--latency-ms", "50"});
+  ReplayServer server("hn-2022-03-29", {"--latency-ms", "1500"});
   AssetRun run(hn_test::plugin_entry(), "top_stories");
-  run.config("{\"base_url\":\"" + server.base_url() + "\"}");
-  run.harness().canceled = 1;
+  run.config("{\"base_url\":\"" + server.base_url() + "\",\"count\":64}");
+  std::thread canceler;
+  SUBCASE("before it starts") {
+    run.harness().canceled = 1;
+  }
+  SUBCASE("while requests are in flight") {
+    // Uncanceled, this run would succeed after ~3 s; only a cancellation check during the
+    // transfers can make it end as canceled.
+    canceler = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      run.harness().canceled = 1;
+    });
+  }
   Result r = run.materialize();
+  if (canceler.joinable()) canceler.join();
   CHECK(r.status == AF_ERR_CANCELED);
   CHECK(r.output.empty());
 }
