@@ -1,0 +1,243 @@
+// Retries, cancellation, interrupted writes and staleness through real runs.
+#include <doctest/doctest.h>
+
+#include <map>
+
+#include "engine/engine_test_util.h"
+#include "engine/executor.h"
+#include "staleness/staleness.h"
+
+namespace af {
+namespace {
+
+using testing::FakeClock;
+using testing::FixedRandom;
+using testing::TempHome;
+using testing::TestEnv;
+
+std::string FailingManifest(const std::string& mode, int succeed_on, const std::string& policy) {
+  return "assets:\n  flaky:\n    type: examples/fail\n    config: { mode: " + mode +
+         ", message: boom, succeed_on_attempt: " + std::to_string(succeed_on) + " }\n" +
+         "    retry_policy: " + policy + "\n";
+}
+
+struct Retried {
+  RunResult run;
+  std::vector<double> sleeps;
+  std::vector<std::string> retry_messages;
+  std::vector<std::string> retry_data;
+};
+
+Retried RunWithFakeClock(const std::string& yaml, double random) {
+  TempHome home;
+  TestEnv env(yaml, home.path());
+  FakeClock clock;
+  FixedRandom rnd(random);
+  RunOptions options;
+  options.clock = &clock;
+  options.random = &rnd;
+  Retried out;
+  out.run = env.Run("*", options);
+  out.sleeps = clock.sleeps;
+  for (auto& e : env.Events(out.run.run_id, "STEP_RETRY")) {
+    out.retry_messages.push_back(e.message);
+    out.retry_data.push_back(e.data_json);
+  }
+  return out;
+}
+
+AssetState StateOf(TestEnv& env, const std::string& key) {
+  return ComputeStatus(env.graph(), env.Index(key), env.log()).state;
+}
+
+std::vector<std::string> CausesOf(TestEnv& env, const std::string& key) {
+  std::vector<std::string> out;
+  for (auto& c : ComputeStatus(env.graph(), env.Index(key), env.log()).causes) out.push_back(c.detail);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("retry: exponential backoff waits exactly (2^n - 1) * delay, then succeeds") {
+  Retried r = RunWithFakeClock(
+      FailingManifest("retryable", 4, "{ max_retries: 5, delay: 2s, backoff: exponential }"), 0.5);
+  CHECK(r.run.status == RunStatus::kSuccess);
+  CHECK(r.run.steps[0].attempts == 4);
+  CHECK(r.sleeps == std::vector<double>{2.0, 6.0, 14.0});
+  CHECK(r.retry_messages == std::vector<std::string>{
+            "attempt 1 failed (AF_ERR_RETRYABLE: boom); retry 1 of 5 in 2.000 s",
+            "attempt 2 failed (AF_ERR_RETRYABLE: boom); retry 2 of 5 in 6.000 s",
+            "attempt 3 failed (AF_ERR_RETRYABLE: boom); retry 3 of 5 in 14.000 s"});
+  CHECK(r.retry_data[1] ==
+        R"({"attempt":2,"retry":2,"max_retries":5,"delay_s":6.0,"status":"AF_ERR_RETRYABLE","error":"boom"})");
+}
+
+TEST_CASE("retry: linear backoff, and exhausting the retries fails the step") {
+  Retried r = RunWithFakeClock(
+      FailingManifest("retryable", 0, "{ max_retries: 3, delay: 1.5s, backoff: linear }"), 0.5);
+  CHECK(r.run.status == RunStatus::kFailed);
+  CHECK(r.run.steps[0].attempts == 4);
+  CHECK(r.run.steps[0].message == "boom");
+  CHECK(r.sleeps == std::vector<double>{1.5, 3.0, 4.5});
+}
+
+TEST_CASE("retry: jitter full and plus_minus use the injected random value") {
+  Retried full = RunWithFakeClock(
+      FailingManifest("retryable", 3, "{ max_retries: 2, delay: 4s, backoff: linear, jitter: full }"),
+      0.25);
+  CHECK(full.sleeps == std::vector<double>{1.0, 2.0});  // 0.25 * (1*4), 0.25 * (2*4)
+  Retried pm = RunWithFakeClock(
+      FailingManifest("retryable", 3, "{ max_retries: 2, delay: 4s, jitter: plus_minus }"), 0.75);
+  CHECK(pm.sleeps == std::vector<double>{6.0, 6.0});  // 4 + (2*0.75*4 - 4)
+  Retried low = RunWithFakeClock(
+      FailingManifest("retryable", 2, "{ max_retries: 1, delay: 4s, jitter: plus_minus }"), 0.0);
+  CHECK(low.sleeps == std::vector<double>{0.0});  // 4 + (0 - 4)
+}
+
+TEST_CASE("retry: a fatal failure is never retried") {
+  Retried r = RunWithFakeClock(
+      FailingManifest("fatal", 2, "{ max_retries: 5, delay: 1s }"), 0.5);
+  CHECK(r.run.status == RunStatus::kFailed);
+  CHECK(r.run.steps[0].attempts == 1);
+  CHECK(r.sleeps.empty());
+  CHECK(r.retry_messages.empty());
+}
+
+TEST_CASE("interrupted write: a failing step leaves the previous version byte-for-byte") {
+  TempHome home;
+  {
+    TestEnv v1(R"(
+assets:
+  x: { type: examples/bytes, config: { size: 100000, chunk: 4096 } }
+)", home.path());
+    REQUIRE(v1.Run("x").status == RunStatus::kSuccess);
+  }
+  const std::string before = testing::ReadFile(home.path() + "/storage/x");
+  REQUIRE(before.size() == 100000);
+  TestEnv v2(R"(
+assets:
+  x: { type: examples/fail, config: { mode: fatal } }
+)", home.path());
+  RunResult r = v2.Run("x");
+  CHECK(r.status == RunStatus::kFailed);
+  CHECK(v2.Stored("x") == before);
+  CHECK(testing::FilesUnder(home.path() + "/storage") == std::vector<std::string>{"x"});
+}
+
+TEST_CASE("cancel: mid-stream, the run is CANCELED and the previous version stays intact") {
+  TempHome home;
+  {
+    TestEnv v1(R"(
+assets:
+  big: { type: examples/bytes, config: { size: 5000, chunk: 1000 } }
+)", home.path());
+    REQUIRE(v1.Run("big").status == RunStatus::kSuccess);
+  }
+  const std::string before = testing::ReadFile(home.path() + "/storage/big");
+  TestEnv env(R"(
+assets:
+  big: { type: examples/bytes, config: { size: 1000000000, chunk: 65536 } }
+  after: { type: examples/concat, inputs: { x: big } }
+  independent: { type: examples/sleep, config: { ms: 0 } }
+)", home.path());
+  std::atomic<bool> cancel{false};
+  RunOptions options;
+  options.parallelism = 1;
+  options.cancel = &cancel;
+  // Cancel when the first chunk of `big` has been written (as Ctrl-C would, mid-stream).
+  options.observer = [&](const EventRecord& e) {
+    if (e.type == "PROGRESS" && e.asset_key == "big") cancel = true;
+  };
+  RunResult r = env.Run("*", options);
+  CHECK(r.status == RunStatus::kCanceled);
+  std::map<std::string, StepResult> by_key;
+  for (auto& s : r.steps) by_key[s.asset_key] = s;
+  CHECK(by_key["big"].state == StepState::kCanceled);
+  CHECK(by_key["after"].state == StepState::kSkipped);
+  CHECK(by_key["after"].message == "skipped: run canceled");
+  CHECK(by_key["independent"].state == StepState::kSkipped);  // -j 1: not started yet
+  CHECK(env.Stored("big") == before);
+  CHECK(testing::FilesUnder(home.path() + "/storage") == std::vector<std::string>{"big"});
+  CHECK(env.log().FindRun(r.run_id)->status == RunStatus::kCanceled);
+  CHECK(env.Events(r.run_id, "RUN_CANCELED").size() == 1);
+  CHECK_FALSE(env.log().LastAttempt("big")->failed);  // a cancel is not a failure of the asset
+}
+
+TEST_CASE("staleness: every transition through real runs") {
+  TempHome home;
+  auto manifest = [](const std::string& value, const std::string& code_version) {
+    return "assets:\n  up: { type: examples/constant, config: { value: \"" + value + "\" } }\n" +
+           "  down: { type: examples/concat, inputs: { x: up }" +
+           (code_version.empty() ? "" : ", code_version: \"" + code_version + "\"") + " }\n";
+  };
+  {
+    TestEnv env(manifest("v1", ""), home.path());
+    CHECK(StateOf(env, "up") == AssetState::kMissing);
+    CHECK(StateOf(env, "down") == AssetState::kMissing);
+    REQUIRE(env.Run("*").status == RunStatus::kSuccess);
+    CHECK(StateOf(env, "up") == AssetState::kFresh);
+    CHECK(StateOf(env, "down") == AssetState::kFresh);
+  }
+  {
+    // Config of `up` changes: up is STALE (config), down stays FRESH until up has new data.
+    TestEnv env(manifest("v2", ""), home.path());
+    CHECK(StateOf(env, "up") == AssetState::kStale);
+    REQUIRE(CausesOf(env, "up").size() == 1);
+    CHECK(CausesOf(env, "up")[0] == "config changed: key 'value' \"v1\" -> \"v2\"");
+    CHECK(StateOf(env, "down") == AssetState::kFresh);
+    REQUIRE(env.Run("up").status == RunStatus::kSuccess);
+    CHECK(StateOf(env, "up") == AssetState::kFresh);
+    CHECK(StateOf(env, "down") == AssetState::kStale);
+    REQUIRE(CausesOf(env, "down").size() == 1);
+    CHECK(CausesOf(env, "down")[0].rfind("upstream 'up' has a new data version", 0) == 0);
+    REQUIRE(env.Run("down").status == RunStatus::kSuccess);
+    CHECK(StateOf(env, "down") == AssetState::kFresh);
+    CHECK(env.Stored("down") == "v2\n");
+  }
+  {
+    // Code version of `down` changes.
+    TestEnv env(manifest("v2", "7"), home.path());
+    CHECK(StateOf(env, "down") == AssetState::kStale);
+    CHECK(CausesOf(env, "down") == std::vector<std::string>{"code version changed: 1 -> 7"});
+    REQUIRE(env.Run("down").status == RunStatus::kSuccess);
+    CHECK(StateOf(env, "down") == AssetState::kFresh);
+  }
+  {
+    // A failed attempt makes it FAILED; a success clears it.
+    TestEnv env("assets:\n  up: { type: examples/fail }\n"
+                "  down: { type: examples/concat, inputs: { x: up }, code_version: \"7\" }\n",
+                home.path());
+    REQUIRE(env.Run("up").status == RunStatus::kFailed);
+    CHECK(StateOf(env, "up") == AssetState::kFailed);
+    CHECK(ComputeStatus(env.graph(), env.Index("up"), env.log()).last_attempt->message ==
+          "failed on purpose");
+  }
+  {
+    TestEnv env(manifest("v2", "7"), home.path());
+    REQUIRE(env.Run("up").status == RunStatus::kSuccess);
+    CHECK(StateOf(env, "up") == AssetState::kFresh);
+    CHECK(StateOf(env, "down") == AssetState::kFresh);  // same bytes: same data version
+    // Wiping makes it MISSING.
+    REQUIRE(env.log().WipeAsset("up").ok());
+    CHECK(StateOf(env, "up") == AssetState::kMissing);
+  }
+}
+
+TEST_CASE("write-only IO manager: loading from it later is a clear error") {
+  TempHome home;
+  const std::string out = home.path() + "/report.md";
+  TestEnv env("resources:\n  report_io: { type: fs_io/file_writer, config: { path: \"" + out +
+                  "\" } }\nassets:\n  report: { type: examples/constant, config: { value: \"# r\" }, "
+                  "io_manager: report_io }\n  mail: { type: examples/concat, inputs: { body: report } }\n",
+              home.path());
+  REQUIRE(env.Run("report").status == RunStatus::kSuccess);
+  CHECK(testing::ReadFile(out) == "# r");
+  RunResult r = env.Run("mail");
+  CHECK(r.status == RunStatus::kFailed);
+  CHECK(r.steps[0].message ==
+        "cannot open input 'body': file_writer is a write-only IO manager: report cannot be "
+        "loaded from it; materialize it in the same run as its downstream assets, or give it an "
+        "io_manager that can load");
+}
+
+}  // namespace af
