@@ -1,6 +1,7 @@
 #include "eventlog/event_log.h"
 
 #include <doctest/doctest.h>
+#include <signal.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -64,6 +65,14 @@ int64_t QueryInt(const std::string& home, const std::string& sql) {
   sqlite3_finalize(stmt);
   sqlite3_close(db);
   return value;
+}
+
+// Whether the events' messages are "0", "1", ... in order: none lost, none reordered.
+bool NumberedInOrder(const std::vector<EventRecord>& events) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    if (events[i].message != std::to_string(i)) return false;
+  }
+  return true;
 }
 
 std::string ThreadRun(int t) {
@@ -240,9 +249,7 @@ TEST_CASE("Threads appending at once keep each thread's order; nothing is lost")
   for (int t = 0; t < 8; ++t) {
     auto events = log->RunEvents(ThreadRun(t));
     REQUIRE(events.size() == 1000);
-    bool in_order = true;
-    for (int i = 0; i < 1000; ++i) in_order = in_order && events[i].message == std::to_string(i);
-    CHECK(in_order);
+    CHECK(NumberedInOrder(events));
   }
 }
 
@@ -422,6 +429,37 @@ TEST_CASE("A write lock held longer than SQLite's busy timeout delays writes, ne
   CHECK(WaitChild(holder) == 0);
 }
 
+TEST_CASE("A writer killed mid-stream leaves a sound database that others keep using") {
+  TempHome home;
+  OpenTestLog(home.path());
+  int started[2];
+  REQUIRE(pipe(started) == 0);
+  const pid_t writer = ForkChild([&] {
+    close(started[0]);
+    auto log = EventLog::Open(home.path());
+    if (!log.ok()) return 2;
+    for (int i = 0;; ++i) {
+      (*log)->AppendEvent({0, "doomed", "a", "LOG", i + 1, std::to_string(i), "{}"});
+      if (i == 1000 && write(started[1], "s", 1) != 1) return 3;
+    }
+  });
+  close(started[1]);
+  char c;
+  REQUIRE(read(started[0], &c, 1) == 1);
+  close(started[0]);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  kill(writer, SIGKILL);
+  CHECK(WaitChild(writer) == 128 + SIGKILL);
+
+  auto log = OpenTestLog(home.path());
+  auto events = log->RunEvents("doomed");
+  CHECK(events.size() > 0);  // what was committed before the kill, in order, no gaps
+  CHECK(NumberedInOrder(events));
+  REQUIRE(log->StartRun({"after", RunStatus::kStarted, "*", 1, 0}).ok());
+  CHECK(QueryInt(home.path(), "SELECT COUNT(*) FROM pragma_integrity_check "
+                              "WHERE integrity_check = 'ok'") == 1);
+}
+
 TEST_CASE("Two processes writing 2,000 events each into a new home: all 4,000 arrive") {
   TempHome temp;
   const std::string home = temp.path() + "/shared";
@@ -438,7 +476,8 @@ TEST_CASE("Two processes writing 2,000 events each into a new home: all 4,000 ar
       const std::string run = "writer-" + std::to_string(writer);
       if (!(*log)->StartRun({run, RunStatus::kStarted, "*", writer, 0}).ok()) return 4;
       for (int i = 0; i < 2000; ++i) {
-        if (!(*log)->AppendEvent({0, run, "a", "LOG", i + 1, std::to_string(i), "{}"}).ok()) return 5;
+        const EventRecord event{0, run, "a", "LOG", i + 1, std::to_string(i), "{}"};
+        if (!(*log)->AppendEvent(event).ok()) return 5;
         // Many small commits, so the two processes really contend for the write lock.
         if (i % 20 == 19 && !(*log)->Flush().ok()) return 6;
       }
@@ -454,9 +493,7 @@ TEST_CASE("Two processes writing 2,000 events each into a new home: all 4,000 ar
     const std::string run = "writer-" + std::to_string(writer);
     auto events = log->RunEvents(run);
     REQUIRE(events.size() == 2000);
-    bool in_order = true;
-    for (int i = 0; i < 2000; ++i) in_order = in_order && events[i].message == std::to_string(i);
-    CHECK(in_order);
+    CHECK(NumberedInOrder(events));
     auto recorded = log->FindRun(run);
     REQUIRE(recorded);
     CHECK(recorded->status == RunStatus::kSuccess);

@@ -38,7 +38,8 @@ TEST_CASE("CanonicalJson sorts keys recursively and drops whitespace") {
 }
 
 TEST_CASE("ConfigHash ignores key order and formatting but not values") {
-  CHECK(ConfigHash(R"({"count": 500, "width": 800})") == ConfigHash(R"({"width":800,"count":500})"));
+  CHECK(ConfigHash(R"({"count": 500, "width": 800})") ==
+        ConfigHash(R"({"width":800,"count":500})"));
   CHECK(ConfigHash(R"({"count": 500})") != ConfigHash(R"({"count": 100})"));
   CHECK(ConfigHash("{}") == Sha256Hex("{}"));
 }

@@ -22,7 +22,8 @@ namespace af {
 class TempHome {
  public:
   TempHome() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "assetflow-test-XXXXXX").string();
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "assetflow-test-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
