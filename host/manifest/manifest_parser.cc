@@ -1,6 +1,8 @@
 #include "manifest/manifest_parser.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <span>
 #include <sstream>
 #include <string_view>
 
@@ -126,13 +128,15 @@ class Walker {
     }
   }
 
-  // A duplicate key (in this file or an earlier one) is reported and skipped.
-  bool Claim(std::unordered_map<std::string, size_t>* index, const std::string& key, YamlId key_id,
-             size_t position, const char* what, const SourceLocation& first_of) {
-    auto [it, inserted] = index->emplace(key, position);
+  // Registers `key` as the next of `records`; a key seen before (in this file or an earlier
+  // one) is reported with both places, and skipped.
+  template <class Record>
+  bool Claim(std::unordered_map<std::string, size_t>* index, const std::vector<Record>& records,
+             const std::string& key, YamlId key_id, const char* what) {
+    auto [it, inserted] = index->emplace(key, records.size());
     if (!inserted)
       Error(key_id, std::string("duplicate ") + what + " '" + key + "' (first defined at " +
-                        first_of.ToString() + ")");
+                        records[it->second].def.location.ToString() + ")");
     return inserted;
   }
 
@@ -145,12 +149,7 @@ class Walker {
         Error(c[i], "invalid resource key '" + key + "' (want letters, digits and '_')");
         continue;
       }
-      auto found = out_->resource_by_key.find(key);
-      SourceLocation first = found == out_->resource_by_key.end()
-                                 ? SourceLocation{}
-                                 : out_->resources[found->second].def.location;
-      if (!Claim(&out_->resource_by_key, key, c[i], out_->resources.size(), "resource", first))
-        continue;
+      if (!Claim(&out_->resource_by_key, out_->resources, key, c[i], "resource")) continue;
       ParsedResource r;
       r.def.key = key;
       r.def.location = doc_.Location(c[i]);
@@ -187,11 +186,7 @@ class Walker {
                         "and '-', separated by '/')");
         continue;
       }
-      auto found = out_->asset_by_key.find(key);
-      SourceLocation first = found == out_->asset_by_key.end()
-                                 ? SourceLocation{}
-                                 : out_->assets[found->second].def.location;
-      if (!Claim(&out_->asset_by_key, key, c[i], out_->assets.size(), "asset", first)) continue;
+      if (!Claim(&out_->asset_by_key, out_->assets, key, c[i], "asset")) continue;
       a.def.key = key;
       a.def.location = doc_.Location(c[i]);
       Asset(c[i], c[i + 1], &a);

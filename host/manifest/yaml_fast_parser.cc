@@ -129,7 +129,7 @@ class FastParser {
   void BlockMap(int indent) {
     h_->OnMapStart(Here(), "?", 0, YAML::EmitterStyle::Block);
     while (true) {
-      Key();
+      Key(/*in_flow=*/false);
       BlockValue(indent, /*allow_sequence_at_indent=*/true);
       SkipBlankLines();
       if (AtEof() || indent_ < indent) break;
@@ -195,7 +195,13 @@ class FastParser {
     return false;
   }
 
-  void Key() {
+  // ':' ending a key: then a space; in block context also a newline or the end.
+  bool AtKeyEnd(bool in_flow) const {
+    return Peek() == ':' && (in_flow ? Peek(1) == ' ' : IsBlankOrEnd(Peek(1)));
+  }
+
+  // A mapping key and its ':'.
+  void Key(bool in_flow) {
     YAML::Mark mark = Here();
     char c = Peek();
     if (c == '"' || c == '\'') {
@@ -203,15 +209,17 @@ class FastParser {
     } else {
       if (IsIndicator(c)) Fail();
       size_t start = pos_;
-      while (!(Peek() == ':' && IsBlankOrEnd(Peek(1)))) {
-        if (Peek() == '\n' || AtEof() || (Peek() == ' ' && Peek(1) == '#')) Fail();
+      while (!AtKeyEnd(in_flow)) {
+        char d = Peek();
+        if (d == '\n' || AtEof() || (d == ' ' && Peek(1) == '#')) Fail();
+        if (in_flow && (IsFlowIndicator(d) || d == '?' || d == ':')) Fail();
         ++pos_;
       }
       std::string key = TrimRight(s_, start, pos_);
       if (IsNullString(key)) Fail();
       h_->OnScalar(mark, "?", 0, key);
     }
-    if (Peek() != ':' || !IsBlankOrEnd(Peek(1))) Fail();
+    if (!AtKeyEnd(in_flow)) Fail();
     ++pos_;
   }
 
@@ -308,7 +316,7 @@ class FastParser {
     } else {
       while (true) {
         if (map) {
-          FlowKey();
+          Key(/*in_flow=*/true);
           SkipSpaces();
           if (Peek() == ',' || Peek() == '}') Fail();  // an empty value
         }
@@ -334,28 +342,6 @@ class FastParser {
   void FlowNode() {
     if (Peek() == '[' || Peek() == '{') return Flow();
     Scalar(/*in_flow=*/true);
-  }
-
-  void FlowKey() {
-    YAML::Mark mark = Here();
-    char c = Peek();
-    if (c == '"' || c == '\'') {
-      h_->OnScalar(mark, "!", 0, Quoted());
-    } else {
-      if (IsIndicator(c)) Fail();
-      size_t start = pos_;
-      while (!(Peek() == ':' && Peek(1) == ' ')) {
-        if (AtEof() || Peek() == '\n' || IsFlowIndicator(Peek()) || Peek() == '?' ||
-            Peek() == ':' || (Peek() == ' ' && Peek(1) == '#'))
-          Fail();
-        ++pos_;
-      }
-      std::string key = TrimRight(s_, start, pos_);
-      if (IsNullString(key)) Fail();
-      h_->OnScalar(mark, "?", 0, key);
-    }
-    if (Peek() != ':' || Peek(1) != ' ') Fail();
-    ++pos_;
   }
 
   const std::string& s_;

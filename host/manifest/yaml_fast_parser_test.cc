@@ -6,6 +6,8 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
+#include <iterator>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -63,7 +65,79 @@ bool Agrees(const std::string& text) {
   return true;
 }
 
+// Random block/flow YAML in the style of manifests (and some outside the subset), so the two
+// parsers are compared on shapes nobody thought to write down. Deterministic: fixed seed.
+class RandomYaml {
+ public:
+  explicit RandomYaml(unsigned seed) : rng_(seed) {}
+
+  std::string Document() {
+    std::string text;
+    Block(0, 0, &text);
+    const char* endings[] = {"\n", "\n\n", "", "\n# end\n"};
+    return text + endings[Pick(4)];
+  }
+
+ private:
+  size_t Pick(size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(rng_); }
+  bool Chance(double p) { return std::uniform_real_distribution<double>(0, 1)(rng_) < p; }
+
+  std::string Scalar() {
+    static const char* kWords[] = {"a",    "key",  "x_y", "two words", "http://h:1/p", "-1",
+                                   "1.5",  "~",    "null", "true",     "a#b",          "it's",
+                                   "${V}", "x:y",  "a.b", "0x1F",      "-",            "*a"};
+    std::string w = kWords[Pick(std::size(kWords))];
+    char quote = Chance(0.1) ? '\'' : Chance(0.1) ? '"' : 0;
+    if (quote == 0) return w;
+    if (quote == '\'') w = Replace(w, "'", "''");
+    return std::string(1, quote).append(w).append(1, quote);
+  }
+  static std::string Replace(std::string s, const std::string& from, const std::string& to) {
+    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+      s.replace(p, from.size(), to);
+    return s;
+  }
+
+  std::string Flow(int depth) {
+    if (depth > 2 || Chance(0.5)) return Scalar();
+    std::string out;
+    size_t n = Pick(4);
+    bool map = Chance(0.5);
+    for (size_t i = 0; i < n; ++i)
+      out += (i ? ", " : "") + (map ? Scalar() + ": " : "") + Flow(depth + 1);
+    return map ? "{" + out + "}" : "[" + out + "]";
+  }
+
+  void Block(int indent, int depth, std::string* out) {
+    std::string pad(indent, ' ');
+    bool sequence = Chance(0.3);
+    for (size_t i = 0, n = 1 + Pick(4); i < n; ++i) {
+      if (Chance(0.1)) *out += std::string(Pick(5), ' ') + (Chance(0.5) ? "# c\n" : "\n");
+      std::string head = pad + (sequence ? "-" : Scalar() + ":");
+      if (depth < 3 && Chance(0.3)) {
+        *out += head + (Chance(0.2) ? " # c\n" : "\n");
+        int step = Chance(0.1) ? (sequence ? 2 : 0) : 1 + static_cast<int>(Pick(3));
+        Block(indent + step, depth + 1, out);
+      } else if (Chance(0.15)) {
+        *out += head + (Chance(0.5) ? "" : "  ") + "\n";  // an empty value
+      } else {
+        *out += head + " " + Flow(0) + (Chance(0.2) ? "  # c" : "") + "\n";
+      }
+    }
+  }
+
+  std::mt19937 rng_;
+};
+
 }  // namespace
+
+TEST_CASE("the fast YAML path agrees with yaml-cpp on random manifest-like YAML") {
+  RandomYaml random(20261125);
+  int fast = 0;
+  for (int i = 0; i < 1500; ++i) fast += Agrees(random.Document());
+  MESSAGE(fast << " of 1500 random documents took the fast path");
+  CHECK(fast > 200);  // the comparison must actually exercise the fast path
+}
 
 TEST_CASE("the fast YAML path emits exactly yaml-cpp's events for the manifest subset") {
   const char* kAccepted[] = {
