@@ -1,10 +1,7 @@
 #include "eventlog/event_log.h"
 
 #include <doctest/doctest.h>
-#include <signal.h>
-#include <sqlite3.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,11 +10,9 @@
 #include <vector>
 
 #include "eventlog/schema.h"
-#include "eventlog/sqlite_db.h"
 #include "eventlog/test_util.h"
 
 namespace af {
-
 namespace {
 
 MaterializationRecord SampleMaterialization(const std::string& key, const std::string& run,
@@ -53,34 +48,6 @@ void CheckSame(const MaterializationRecord& a, const MaterializationRecord& b) {
   }
 }
 
-// Straight SQL on the file, as a second, independent reader of what the EventLog wrote.
-int64_t QueryInt(const std::string& home, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open((home + "/assetflow.db").c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* stmt = nullptr;
-  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK,
-                  sqlite3_errmsg(db));
-  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
-  const int64_t value = sqlite3_column_int64(stmt, 0);
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return value;
-}
-
-// Whether the events' messages are "0", "1", ... in order: none lost, none reordered.
-bool NumberedInOrder(const std::vector<EventRecord>& events) {
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (events[i].message != std::to_string(i)) return false;
-  }
-  return true;
-}
-
-std::string ThreadRun(int t) {
-  std::string run = "thread-";
-  run += std::to_string(t);
-  return run;
-}
-
 }  // namespace
 
 TEST_CASE("Open creates a missing home, in WAL mode, at the latest schema version") {
@@ -89,7 +56,8 @@ TEST_CASE("Open creates a missing home, in WAL mode, at the latest schema versio
   OpenTestLog(home);
   CHECK(std::filesystem::exists(home + "/assetflow.db"));
   CHECK(QueryInt(home, "SELECT MAX(version) FROM schema_version") == LatestSchemaVersion());
-  CHECK(QueryInt(home, "SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'") == 1);
+  CHECK(QueryInt(home, "SELECT COUNT(*) FROM pragma_journal_mode "
+                      "WHERE journal_mode = 'wal'") == 1);
   for (const char* index : {"latest_materialization", "events_of_run"}) {
     CHECK(QueryInt(home, std::string("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' "
                                      "AND name = '") + index + "'") == 1);
@@ -229,30 +197,6 @@ TEST_CASE("50,000 events are written in well under a few seconds") {
   CHECK(elapsed < std::chrono::seconds(2));
 }
 
-TEST_CASE("Threads appending at once keep each thread's order; nothing is lost") {
-  TempHome home;
-  auto log = OpenTestLog(home.path());
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string run = ThreadRun(t);
-      for (int i = 0; i < 1000; ++i) {
-        if (!log->AppendEvent({0, run, "", "LOG", 0, std::to_string(i), "{}"}).ok()) ++failures;
-        if (i % 97 == 0 && !log->Flush().ok()) ++failures;
-        if (i % 250 == 0 && log->RunEvents(run).size() < size_t(i) + 1) ++failures;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  CHECK(failures == 0);
-  for (int t = 0; t < 8; ++t) {
-    auto events = log->RunEvents(ThreadRun(t));
-    REQUIRE(events.size() == 1000);
-    CHECK(NumberedInOrder(events));
-  }
-}
-
 TEST_CASE("Materializations round-trip; the latest wins; wipe forgets them") {
   TempHome home;
   auto log = OpenTestLog(home.path());
@@ -339,166 +283,6 @@ TEST_CASE("The last attempt is replaced by the next one") {
   REQUIRE(attempt);
   CHECK(attempt->run_id == "run-2");
   CHECK_FALSE(attempt->failed);
-}
-
-TEST_CASE("Migrations bring v0 and v1 databases up to date, once") {
-  TempHome temp;
-  SUBCASE("v0: a database file without a schema_version table") {
-    const std::string home = temp.path();
-    {
-      auto db = SqliteDb::Open(home + "/assetflow.db");
-      REQUIRE(db.ok());
-      REQUIRE((*db)->Exec("CREATE TABLE unrelated (x INTEGER)").ok());
-    }
-    OpenTestLog(home);
-    CHECK(QueryInt(home, "SELECT MAX(version) FROM schema_version") == LatestSchemaVersion());
-    CHECK(QueryInt(home, "SELECT COUNT(*) FROM unrelated") == 0);
-  }
-  SUBCASE("v1: materializations without config_json keep their rows") {
-    const std::string home = temp.path();
-    {
-      auto db = SqliteDb::Open(home + "/assetflow.db");
-      REQUIRE(db.ok());
-      REQUIRE(MigrateSchema(**db, 1).ok());
-      REQUIRE((*db)->Exec(
-          "INSERT INTO materializations (asset_key, run_id, time_ms, data_version, code_version,"
-          " config_hash, upstream_json, metadata_json) VALUES ('a', 'old-run', 5, 'dv', '1',"
-          " 'ch', '{\"u\":\"uv\"}', '[{\"key\":\"k\",\"type\":\"int\",\"value\":\"7\"}]')").ok());
-    }
-    CHECK(QueryInt(home, "SELECT MAX(version) FROM schema_version") == 1);
-    for (int reopen = 0; reopen < 2; ++reopen) {
-      auto log = OpenTestLog(home);
-      auto m = log->LatestMaterialization("a");
-      REQUIRE(m);
-      CHECK(m->run_id == "old-run");
-      CHECK(m->data_version == "dv");
-      CHECK(m->upstream_data_versions == std::map<std::string, std::string>{{"u", "uv"}});
-      REQUIRE(m->metadata.size() == 1);
-      CHECK(m->metadata[0].value == "7");
-      CHECK(m->config_json == "");
-    }
-    CHECK(QueryInt(home, "SELECT MAX(version) FROM schema_version") == LatestSchemaVersion());
-    CHECK(QueryInt(home, "SELECT COUNT(*) FROM schema_version") == LatestSchemaVersion());
-  }
-  SUBCASE("a database from a newer assetflow is refused") {
-    const std::string home = temp.path();
-    OpenTestLog(home);
-    {
-      auto db = SqliteDb::Open(home + "/assetflow.db");
-      REQUIRE(db.ok());
-      REQUIRE((*db)->Exec("INSERT INTO schema_version VALUES (99, 0)").ok());
-    }
-    auto log = EventLog::Open(home);
-    REQUIRE_FALSE(log.ok());
-    CHECK(log.status().message() ==
-          home + "/assetflow.db has schema version 99, newer than this assetflow knows (" +
-              std::to_string(LatestSchemaVersion()) + "); use a newer assetflow");
-  }
-}
-
-TEST_CASE("A write lock held longer than SQLite's busy timeout delays writes, never fails them") {
-  TempHome home;
-  OpenTestLog(home.path());  // create the database before the child locks it
-  int locked[2];
-  REQUIRE(pipe(locked) == 0);
-  const int hold_ms = SqliteDb::kBusyTimeoutMs + 700;
-  const pid_t holder = ForkChild([&] {
-    close(locked[0]);
-    sqlite3* db = nullptr;
-    if (sqlite3_open((home.path() + "/assetflow.db").c_str(), &db) != SQLITE_OK) return 2;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return 3;
-    if (write(locked[1], "l", 1) != 1) return 4;
-    usleep(hold_ms * 1000);
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-    return 0;
-  });
-  close(locked[1]);
-  char c;
-  REQUIRE(read(locked[0], &c, 1) == 1);
-  close(locked[0]);
-
-  auto log = OpenTestLog(home.path());  // opening and reading need no write lock
-  CHECK_FALSE(log->FindRun("r"));
-  const auto start = std::chrono::steady_clock::now();
-  Status s = log->StartRun({"r", RunStatus::kStarted, "*", 1, 0});
-  const auto waited = std::chrono::steady_clock::now() - start;
-  CHECK_MESSAGE(s.ok(), s.message());
-  CHECK(waited >= std::chrono::milliseconds(SqliteDb::kBusyTimeoutMs));
-  CHECK(log->FindRun("r"));
-  CHECK(WaitChild(holder) == 0);
-}
-
-TEST_CASE("A writer killed mid-stream leaves a sound database that others keep using") {
-  TempHome home;
-  OpenTestLog(home.path());
-  int started[2];
-  REQUIRE(pipe(started) == 0);
-  const pid_t writer = ForkChild([&] {
-    close(started[0]);
-    auto log = EventLog::Open(home.path());
-    if (!log.ok()) return 2;
-    for (int i = 0;; ++i) {
-      (*log)->AppendEvent({0, "doomed", "a", "LOG", i + 1, std::to_string(i), "{}"});
-      if (i == 1000 && write(started[1], "s", 1) != 1) return 3;
-    }
-  });
-  close(started[1]);
-  char c;
-  REQUIRE(read(started[0], &c, 1) == 1);
-  close(started[0]);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  kill(writer, SIGKILL);
-  CHECK(WaitChild(writer) == 128 + SIGKILL);
-
-  auto log = OpenTestLog(home.path());
-  auto events = log->RunEvents("doomed");
-  CHECK(events.size() > 0);  // what was committed before the kill, in order, no gaps
-  CHECK(NumberedInOrder(events));
-  REQUIRE(log->StartRun({"after", RunStatus::kStarted, "*", 1, 0}).ok());
-  CHECK(QueryInt(home.path(), "SELECT COUNT(*) FROM pragma_integrity_check "
-                              "WHERE integrity_check = 'ok'") == 1);
-}
-
-TEST_CASE("Two processes writing 2,000 events each into a new home: all 4,000 arrive") {
-  TempHome temp;
-  const std::string home = temp.path() + "/shared";
-  int start_gate[2];
-  REQUIRE(pipe(start_gate) == 0);
-  std::vector<pid_t> children;
-  for (int writer = 0; writer < 2; ++writer) {
-    children.push_back(ForkChild([&, writer] {
-      close(start_gate[1]);
-      char c;
-      if (read(start_gate[0], &c, 1) != 0) return 2;  // wait until the parent opens the gate
-      auto log = EventLog::Open(home);  // both create and migrate the same new database
-      if (!log.ok()) return 3;
-      const std::string run = "writer-" + std::to_string(writer);
-      if (!(*log)->StartRun({run, RunStatus::kStarted, "*", writer, 0}).ok()) return 4;
-      for (int i = 0; i < 2000; ++i) {
-        const EventRecord event{0, run, "a", "LOG", i + 1, std::to_string(i), "{}"};
-        if (!(*log)->AppendEvent(event).ok()) return 5;
-        // Many small commits, so the two processes really contend for the write lock.
-        if (i % 20 == 19 && !(*log)->Flush().ok()) return 6;
-      }
-      return (*log)->EndRun(run, RunStatus::kSuccess, 9999).ok() ? 0 : 7;
-    }));
-  }
-  close(start_gate[0]);
-  close(start_gate[1]);
-  for (pid_t child : children) CHECK(WaitChild(child) == 0);
-
-  auto log = OpenTestLog(home);
-  for (int writer = 0; writer < 2; ++writer) {
-    const std::string run = "writer-" + std::to_string(writer);
-    auto events = log->RunEvents(run);
-    REQUIRE(events.size() == 2000);
-    CHECK(NumberedInOrder(events));
-    auto recorded = log->FindRun(run);
-    REQUIRE(recorded);
-    CHECK(recorded->status == RunStatus::kSuccess);
-  }
-  CHECK(QueryInt(home, "SELECT COUNT(*) FROM events") == 4000);
 }
 
 }  // namespace af

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <doctest/doctest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <memory>
@@ -45,6 +46,20 @@ inline std::unique_ptr<EventLog> OpenTestLog(const std::string& home) {
   auto log = EventLog::Open(home);
   REQUIRE_MESSAGE(log.ok(), log.status().message());
   return std::move(*log);
+}
+
+// Straight SQL on the file, as a second, independent reader of what the EventLog wrote.
+inline int64_t QueryInt(const std::string& home, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((home + "/assetflow.db").c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  REQUIRE_MESSAGE(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK,
+                  sqlite3_errmsg(db));
+  REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+  const int64_t value = sqlite3_column_int64(stmt, 0);
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return value;
 }
 
 // Runs `body` in a forked child process, which exits with body()'s return value (1 if it
