@@ -177,6 +177,8 @@ class Walker {
   void Assets(YamlId v) {
     if (!Expect(v, Kind::kMap, {"'assets'"})) return;
     std::span<const YamlId> c = doc_.children(v);
+    out_->assets.reserve(out_->assets.size() + c.size() / 2);
+    out_->asset_by_key.reserve(out_->asset_by_key.size() + c.size() / 2);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string& key = doc_.node(c[i]).value;
       ParsedAsset a;
