@@ -20,6 +20,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   void OnDocumentStart(const YAML::Mark&) override {
     anchors_.clear();  // anchors are scoped to one YAML document
     stack_.clear();
+    pending_.clear();
   }
   void OnDocumentEnd() override {}
 
@@ -54,8 +55,9 @@ class YamlTreeBuilder : public YAML::EventHandler {
     YamlId id = NewNode(YamlNode::Kind::kScalar, mark);
     YamlNode& n = doc_->nodes_[id];
     n.plain = IsPlainTag(tag);
+    // Keys name things and are never expanded; most values have nothing to expand.
     if (IsMapKeyPosition() || value.find('$') == std::string::npos) {
-      n.value = value;  // keys name things; they are never expanded
+      n.value = value;
     } else {
       Expected<std::string> expanded = ExpandEnv(value, env_);
       if (expanded.ok()) {
