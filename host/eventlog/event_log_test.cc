@@ -181,7 +181,7 @@ TEST_CASE("Queued events are committed by the background flusher and by the dest
   CHECK(reader->RunEvents("r").size() == 4);
 }
 
-TEST_CASE("50,000 events are written in well under a few seconds") {
+TEST_CASE("50,000 events are committed in well under a few seconds") {
   TempHome home;
   auto log = OpenTestLog(home.path());
   const auto start = std::chrono::steady_clock::now();
@@ -194,7 +194,9 @@ TEST_CASE("50,000 events are written in well under a few seconds") {
   REQUIRE(log->Flush().ok());
   const auto elapsed = std::chrono::steady_clock::now() - start;
   CHECK(QueryInt(home.path(), "SELECT COUNT(*) FROM events WHERE run_id = 'big'") == 50000);
-  CHECK(elapsed < std::chrono::seconds(2));
+  // ~0.2 s on one idle core: the bound leaves room for a loaded CI machine and still catches
+  // a transaction per event (~10 s) or a quadratic queue.
+  CHECK(elapsed < std::chrono::seconds(4));
 }
 
 TEST_CASE("Materializations round-trip; the latest wins; wipe forgets them") {
