@@ -333,6 +333,36 @@ class ErrorReporter {
   const rj::Value& instance_;
 };
 
+// RapidJSON 1.1 stops at the first violation. To report more than one, a member that failed
+// (a bad value, or a key the schema does not allow) is removed and the rest validated again.
+// Object-level violations (a missing key, too few keys) end it: after a removal they may be
+// echoes of it, as a compiler stops at a cascade.
+bool Exhaust(rj::SchemaValidator* validator, const rj::Document& schema, const ConfigSite& site,
+             rj::Document* instance, Diagnostics* diagnostics) {
+  constexpr int kMaxErrors = 8;
+  bool valid = true;
+  for (int round = 0; round < kMaxErrors; ++round) {
+    validator->Reset();
+    if (instance->Accept(*validator)) break;
+    valid = false;
+    std::string keyword = validator->GetInvalidSchemaKeyword();
+    bool object_level = keyword == "required" || keyword == "minProperties" ||
+                        keyword == "maxProperties" || keyword == "dependencies";
+    if (round > 0 && object_level) break;
+    diagnostics->push_back(ErrorReporter(site, *instance).Report(*validator, schema));
+    const auto& pointer = validator->GetInvalidDocumentPointer();
+    size_t count = pointer.GetTokenCount();
+    if (object_level || count == 0) break;
+    rj::Pointer parent_pointer(pointer.GetTokens(), count - 1);
+    rj::Value* parent = parent_pointer.Get(*instance);
+    const PointerToken& last = pointer.GetTokens()[count - 1];
+    if (parent == nullptr || !parent->IsObject() ||
+        !parent->EraseMember(rj::StringRef(last.name, last.length)))
+      break;  // array items would shift the positions of later errors: stop there
+  }
+  return valid;
+}
+
 }  // namespace
 
 ConfigValidator::ConfigValidator() = default;
@@ -389,11 +419,7 @@ std::optional<std::string> ConfigValidator::Validate(const DefinitionInfo& info,
   if (has_config &&
       !YamlToJson(site, diagnostics).Convert(site.value, &instance, instance.GetAllocator()))
     return std::nullopt;
-  c->validator->Reset();
-  if (!instance.Accept(*c->validator)) {
-    diagnostics->push_back(ErrorReporter(site, instance).Report(*c->validator, c->schema));
-    return std::nullopt;
-  }
+  if (!Exhaust(c->validator.get(), c->schema, site, &instance, diagnostics)) return std::nullopt;
   FillDefaults(c->schema, &instance, instance.GetAllocator());
   rj::StringBuffer buffer;
   rj::Writer<rj::StringBuffer> writer(buffer);

@@ -34,8 +34,8 @@ class ConfigValidator {
   ConfigValidator();
   ~ConfigValidator();
 
-  // Canonical JSON of the config with defaults filled, or nullopt after appending exactly one
-  // diagnostic (RapidJSON stops at the first violation).
+  // Canonical JSON of the config with defaults filled, or nullopt after appending its
+  // diagnostics (up to 8; see Exhaust in the .cc for how more than RapidJSON's first).
   std::optional<std::string> Validate(const DefinitionInfo& info, const ConfigSite& site,
                                       Diagnostics* diagnostics);
 

@@ -421,6 +421,32 @@ m.yaml:7:17: error: input 'x' of asset 'alpha' names unknown asset 'zet' (did yo
 )",
      R"(m.yaml:2:3: error: invalid resource key 'io manager' (want letters, digits and '_')
 )"},
+    {"several config errors in one config",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    config: {count: 5000, concurency: 32, base_url: 7}
+  b:
+    type: wordcloud/markdown_report
+    config: {width: 1, font: {famly: x, size: big}, extra_stopwords: [1, 2]}
+)",
+     R"(m.yaml:4:21: error: config 'count': 5000 is greater than the maximum 500 for asset 'a' (hackernews/top_stories)
+m.yaml:4:27: error: config: unknown key 'concurency' for asset 'a' (hackernews/top_stories) (did you mean 'concurrency'?)
+m.yaml:4:53: error: config 'base_url': expected string, got integer for asset 'a' (hackernews/top_stories)
+m.yaml:7:21: error: config 'width': 1 is less than the minimum 16 for asset 'b' (wordcloud/markdown_report)
+m.yaml:7:31: error: config 'font': unknown key 'famly' for asset 'b' (wordcloud/markdown_report) (did you mean 'family'?)
+m.yaml:7:47: error: config 'font.size': expected number, got string for asset 'b' (wordcloud/markdown_report)
+m.yaml:7:71: error: config 'extra_stopwords[0]': expected string, got integer for asset 'b' (wordcloud/markdown_report)
+)"},
+    {"a required key with a bad value is not also reported missing",
+     R"(resources:
+  out:
+    type: fs_io/file_writer
+    config: {path: 5, extra: 1}
+)",
+     R"(m.yaml:4:21: error: config 'path': expected string, got integer for resource 'out' (fs_io/file_writer)
+m.yaml:4:23: error: config: unknown key 'extra' for resource 'out' (fs_io/file_writer)
+)"},
     {"missing config with a required key",
      R"(resources:
   hn_io_manager:
