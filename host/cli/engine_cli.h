@@ -1,0 +1,36 @@
+// Internals shared by the engine commands (engine_commands.cc: materialize; engine_history.cc:
+// status, runs, logs, wipe). Not part of the CLI's interface: commands.h is.
+#ifndef ASSETFLOW_HOST_CLI_ENGINE_CLI_H_
+#define ASSETFLOW_HOST_CLI_ENGINE_CLI_H_
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "cli/workspace.h"
+#include "eventlog/event_log.h"
+
+namespace af {
+
+void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+void AddHistoryCommands(CLI::App& app, const GlobalOptions* options, int* exit_code);
+
+// Opens the event log of `home`; on failure prints "error: ..." and returns nullptr.
+std::unique_ptr<EventLog> OpenEventLogOrReport(const std::string& home);
+// The asset index of `key` in the workspace, or prints an error naming the nearest key and
+// returns npos.
+size_t FindAssetOrReport(const Workspace& ws, const std::string& key);
+
+// One event as one line of JSON: {"run_id","asset","type","time","time_ms","message","data"}.
+std::string EventJsonLine(const EventRecord& e);
+// "2026-11-25 10:00:00.123 UTC" / "10:00:00.123" (time of day only).
+std::string FormatTime(int64_t epoch_ms);
+std::string FormatTimeOfDay(int64_t epoch_ms);
+// "850 ms", "12.3 s", "4 min 05 s".
+std::string FormatDuration(int64_t ms);
+
+}  // namespace af
+
+#endif

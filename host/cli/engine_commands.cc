@@ -1,0 +1,308 @@
+// `assetflow materialize`: selects assets (expression, status filters, upstream closure),
+// prints or runs the plan, and reports the run as it happens: a line per finished step, a
+// live progress line on a terminal (a log line every few seconds otherwise), or one JSON
+// event per line with --log-format json.
+#include <rapidjson/document.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/engine_cli.h"
+#include "engine/executor.h"
+#include "graph/selection.h"
+#include "staleness/staleness.h"
+
+namespace af {
+namespace {
+
+// Set by SIGINT/SIGTERM; the executor polls it. A second signal ends the process at once.
+std::atomic<bool> g_cancel{false};
+
+void OnSignal(int) {
+  g_cancel.store(true);
+  static const char kMessage[] =
+      "\nassetflow: canceling: no new steps; waiting for running steps to stop (again to force)\n";
+  ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  (void)ignored;
+  ::signal(SIGINT, SIG_DFL);
+  ::signal(SIGTERM, SIG_DFL);
+}
+
+// Installs the handlers for the life of a run and restores the previous ones after.
+class CancelOnSignals {
+ public:
+  CancelOnSignals() {
+    g_cancel = false;
+    struct sigaction sa {};
+    sa.sa_handler = &OnSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~CancelOnSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+struct MaterializeArgs {
+  bool all = false, with_upstream = false, missing = false, stale = false, failed = false;
+  bool dry_run = false;
+  std::string select;
+  int jobs = 0;
+  double wait_s = 0;
+};
+
+// The run's output. Called by the executor with events serialized (see EventObserver).
+class RunPrinter {
+ public:
+  RunPrinter(const GlobalOptions& options, size_t steps)
+      : json_(options.log_format == "json"),
+        quiet_(options.quiet),
+        tty_(::isatty(STDERR_FILENO) == 1),
+        steps_(steps) {}
+
+  void OnEvent(const EventRecord& e) {
+    if (json_) {
+      std::cout << EventJsonLine(e) << '\n';
+      if (e.type.rfind("RUN_", 0) == 0) std::cout.flush();
+      return;
+    }
+    if (e.type == "PROGRESS") return OnProgress(e);
+    if (e.type == "STEP_STARTED") {
+      running_[e.asset_key] = "started";
+      return Redraw();
+    }
+    std::string line;
+    if (e.type == "STEP_SUCCESS") {
+      ++done_;
+      line = "  ok       " + e.asset_key + "  (" + e.message + ")";
+    } else if (e.type == "STEP_FAILED") {
+      ++done_;
+      line = "  FAILED   " + e.asset_key + ": " + e.message;
+    } else if (e.type == "STEP_SKIPPED") {
+      ++done_;
+      line = "  skipped  " + e.asset_key + ": " + e.message;
+    } else if (e.type == "STEP_RETRY") {
+      line = "  retry    " + e.asset_key + ": " + e.message;
+    } else if (e.type == "LOG") {
+      line = "  log      " + e.asset_key + ": " + e.message;
+    } else if (e.type == "RUN_STARTED") {
+      line = "run " + e.run_id + ": " + e.message;
+    } else if (e.type.rfind("RUN_", 0) == 0) {
+      line = "run " + e.run_id + " " + e.type.substr(4) + ": " + e.message;
+    }
+    if (e.type == "STEP_SUCCESS" || e.type == "STEP_FAILED" || e.type == "STEP_SKIPPED")
+      running_.erase(e.asset_key);
+    const bool important = e.type == "STEP_FAILED" || e.type.rfind("RUN_", 0) == 0;
+    if (!line.empty() && (!quiet_ || (important && e.type != "RUN_STARTED"))) {
+      ClearLine();
+      std::cout << line << '\n';
+      std::cout.flush();
+    }
+    Redraw();
+  }
+
+  void Finish() { ClearLine(); }
+
+ private:
+  void OnProgress(const EventRecord& e) {
+    rapidjson::Document d;
+    d.Parse(e.data_json.c_str());
+    if (d.HasParseError() || !d.IsObject()) return;
+    const uint64_t done = d["done"].GetUint64(), total = d["total"].GetUint64();
+    running_[e.asset_key] = total ? std::to_string(done * 100 / total) + "% (" +
+                                        std::to_string(done) + "/" + std::to_string(total) + ")"
+                                  : std::to_string(done);
+    Redraw();
+  }
+
+  std::string Summary() const {
+    std::string s = "[" + std::to_string(done_) + "/" + std::to_string(steps_) + "]";
+    for (const auto& [key, progress] : running_) s += "  " + key + " " + progress;
+    return s;
+  }
+
+  // On a terminal: redraw the status line in place (at most every 50 ms). Otherwise: a
+  // progress line every 5 s while steps run.
+  void Redraw() {
+    if (quiet_ || running_.empty()) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (tty_) {
+      if (now - last_draw_ < std::chrono::milliseconds(50)) return;
+      std::string s = Summary();
+      if (s.size() > 160) s = s.substr(0, 157) + "...";
+      std::cerr << "\r\033[K" << s << std::flush;
+      drawn_ = true;
+    } else {
+      if (now - last_draw_ < std::chrono::seconds(5)) return;
+      if (last_draw_ == std::chrono::steady_clock::time_point{}) {  // not at the very start
+        last_draw_ = now;
+        return;
+      }
+      std::cout << "  progress " << Summary() << '\n' << std::flush;
+    }
+    last_draw_ = now;
+  }
+  void ClearLine() {
+    if (drawn_) std::cerr << "\r\033[K" << std::flush;
+    drawn_ = false;
+  }
+
+  const bool json_, quiet_, tty_;
+  const size_t steps_;
+  size_t done_ = 0;
+  std::map<std::string, std::string> running_;  // asset -> progress text
+  std::chrono::steady_clock::time_point last_draw_{};
+  bool drawn_ = false;
+};
+
+// The assets to run, or an error message (usage).
+Expected<std::vector<size_t>> Select(const Workspace& ws, EventLog& log,
+                                     const MaterializeArgs& args) {
+  const AssetGraph& graph = *ws.graph;
+  const bool by_status = args.missing || args.stale || args.failed;
+  if (!args.all && args.select.empty() && !by_status)
+    return Status::InvalidArgument(
+        "nothing selected: use --all, --select EXPR, or --missing / --stale / --failed");
+  if (args.all && !args.select.empty())
+    return Status::InvalidArgument("--all and --select exclude each other");
+  std::vector<size_t> selected;
+  if (!args.select.empty()) {
+    auto s = SelectAssets(graph, args.select);
+    if (!s.ok()) return Status::InvalidArgument("--select: " + s.status().message());
+    selected = *s;
+  } else {
+    selected.resize(graph.size());
+    for (size_t i = 0; i < selected.size(); ++i) selected[i] = i;
+  }
+  if (by_status) {
+    std::vector<size_t> kept;
+    for (size_t i : selected) {
+      const AssetState state = ComputeStatus(graph, i, log).state;
+      if ((args.missing && state == AssetState::kMissing) ||
+          (args.stale && state == AssetState::kStale) ||
+          (args.failed && state == AssetState::kFailed))
+        kept.push_back(i);
+    }
+    selected = std::move(kept);
+  }
+  if (args.with_upstream) {
+    for (size_t i : graph.Ancestors(selected)) selected.push_back(i);
+    std::sort(selected.begin(), selected.end());
+    selected.erase(std::unique(selected.begin(), selected.end()), selected.end());
+  }
+  return selected;
+}
+
+std::string SelectionText(const MaterializeArgs& a) {
+  std::string s = a.all ? "--all" : a.select.empty() ? "" : a.select;
+  for (auto [on, flag] : {std::pair{a.missing, "--missing"}, {a.stale, "--stale"},
+                          {a.failed, "--failed"}, {a.with_upstream, "--with-upstream"}})
+    if (on) s += (s.empty() ? "" : " ") + std::string(flag);
+  return s;
+}
+
+void PrintPlan(const Workspace& ws, EventLog& log, const std::vector<size_t>& plan, int jobs) {
+  const Definitions& defs = ws.definitions;
+  std::set<size_t> in_plan(plan.begin(), plan.end());
+  std::cout << "plan: " << plan.size() << " step" << (plan.size() == 1 ? "" : "s") << ", -j "
+            << jobs << " (dry run: nothing is run)\n";
+  size_t n = 0;
+  for (size_t i : plan) {
+    const AssetDef& a = defs.assets[i];
+    std::cout << "  " << ++n << ". " << a.key << "  (" << a.type << ")";
+    std::vector<std::string> notes;
+    for (const InputDef& in : a.inputs) {
+      const size_t up = defs.asset_index.at(in.asset_key);
+      if (in_plan.count(up)) continue;
+      notes.push_back(log.LatestMaterialization(in.asset_key)
+                          ? "loads '" + in.asset_key + "' from storage"
+                          : "needs '" + in.asset_key + "', never materialized");
+    }
+    for (const auto& note : notes) std::cout << (&note == &notes.front() ? "  " : ", ") << note;
+    std::cout << "\n";
+  }
+}
+
+int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
+  auto ws = LoadWorkspace(options);
+  if (!ws) return kExitUsage;
+  auto log = OpenEventLogOrReport(ws->home);
+  if (!log) return kExitRunFailure;
+  auto selected = Select(*ws, *log, args);
+  if (!selected.ok()) {
+    std::cerr << "error: " << selected.status().message() << "\n";
+    return kExitUsage;
+  }
+  const int jobs = args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  if (args.dry_run) {
+    PrintPlan(*ws, *log, ws->graph->Plan(*selected), jobs);
+    return kExitOk;
+  }
+  if (selected->empty()) {
+    if (!options.quiet) std::cout << "nothing to materialize\n";
+    return kExitOk;
+  }
+
+  RunPrinter printer(options, selected->size());
+  RunOptions run;
+  run.selection = *selected;
+  run.selection_text = SelectionText(args);
+  run.parallelism = jobs;
+  run.cancel = &g_cancel;
+  run.claim_wait_ms = static_cast<int64_t>(args.wait_s * 1000);
+  run.observer = [&printer](const EventRecord& e) { printer.OnEvent(e); };
+  CancelOnSignals signals;
+  Executor executor(*ws->graph, *ws->plugins, *log, ws->home);
+  auto result = executor.Run(run);
+  printer.Finish();
+  if (!result.ok()) {
+    std::cerr << "error: " << result.status().message() << "\n";
+    return kExitRunFailure;
+  }
+  return result->status == RunStatus::kSuccess ? kExitOk : kExitRunFailure;
+}
+
+}  // namespace
+
+void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
+  auto* cmd = app.add_subcommand(
+      "materialize", "Run assets: a selection, or only what is missing, stale or failed");
+  auto args = std::make_shared<MaterializeArgs>();
+  cmd->add_flag("--all", args->all, "Every asset of the manifests");
+  cmd->add_option("-s,--select", args->select,
+                  "Selection: 'a', '+a', '*a', 'a+', 'group:g and not tag:k', 'a,b'");
+  cmd->add_flag("--with-upstream", args->with_upstream, "Add every ancestor of the selection");
+  cmd->add_flag("--missing", args->missing, "Only assets never materialized (filters --select)");
+  cmd->add_flag("--stale", args->stale, "Only stale assets (filters --select)");
+  cmd->add_flag("--failed", args->failed, "Only assets whose last attempt failed (filters --select)");
+  cmd->add_flag("--dry-run", args->dry_run, "Print the plan; run nothing");
+  cmd->add_option("-j,--jobs", args->jobs, "Steps run at once (default: the number of cores)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--wait", args->wait_s,
+                  "Seconds to wait for assets another run is materializing (default 0: fail)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([options, exit_code, args] { *exit_code = RunMaterialize(*options, *args); });
+}
+
+void AddEngineCommands(CLI::App& app, const GlobalOptions* options, int* exit_code) {
+  AddMaterializeCommand(app, options, exit_code);
+  AddHistoryCommands(app, options, exit_code);
+}
+
+}  // namespace af

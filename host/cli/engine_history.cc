@@ -1,0 +1,256 @@
+// What the event log knows: `status [ASSET]`, `runs`, `logs RUN_ID`, and `wipe ASSET...`.
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <ctime>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/engine_cli.h"
+#include "cli/table.h"
+#include "common/diagnostic.h"
+#include "engine/io_managers.h"
+#include "staleness/staleness.h"
+
+namespace af {
+
+std::unique_ptr<EventLog> OpenEventLogOrReport(const std::string& home) {
+  auto log = EventLog::Open(home);
+  if (!log.ok()) {
+    std::cerr << "error: cannot open the event log in " << home << ": " << log.status().message()
+              << "\n";
+    return nullptr;
+  }
+  return std::move(*log);
+}
+
+size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
+  auto it = ws.definitions.asset_index.find(key);
+  if (it != ws.definitions.asset_index.end()) return it->second;
+  std::vector<std::string> keys;
+  for (const AssetDef& a : ws.definitions.assets) keys.push_back(a.key);
+  const std::string near = NearestName(key, keys);
+  std::cerr << "error: unknown asset '" << key << "'"
+            << (near.empty() ? "" : " (did you mean '" + near + "'?)") << "\n";
+  return static_cast<size_t>(-1);
+}
+
+std::string EventJsonLine(const EventRecord& e) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  auto str = [&](const char* k, const std::string& v) {
+    w.Key(k);
+    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  w.StartObject();
+  str("run_id", e.run_id);
+  str("asset", e.asset_key);
+  str("type", e.type);
+  str("time", FormatTime(e.time_ms));
+  w.Key("time_ms");
+  w.Int64(e.time_ms);
+  str("message", e.message);
+  w.Key("data");
+  rapidjson::Document d;
+  d.Parse(e.data_json.c_str());
+  if (e.data_json.empty() || d.HasParseError()) {
+    w.StartObject();
+    w.EndObject();
+  } else {
+    w.RawValue(e.data_json.c_str(), e.data_json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  return b.GetString();
+}
+
+std::string FormatTime(int64_t ms) {
+  if (ms <= 0) return "-";
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d UTC", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string FormatTimeOfDay(int64_t ms) {
+  const std::string full = FormatTime(ms);
+  return full.size() > 11 ? full.substr(11, 12) : full;
+}
+
+std::string FormatDuration(int64_t ms) {
+  char buf[32];
+  if (ms < 1000) std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(ms));
+  else if (ms < 60000) std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000.0);
+  else std::snprintf(buf, sizeof buf, "%lld min %02lld s", static_cast<long long>(ms / 60000),
+                     static_cast<long long>(ms / 1000 % 60));
+  return buf;
+}
+
+namespace {
+
+std::string Short(const std::string& version) { return version.substr(0, 12); }
+
+// The one-line reason shown in the status table.
+std::string Why(const AssetStatus& s) {
+  switch (s.state) {
+    case AssetState::kStale: {
+      std::string why = s.causes.front().detail;
+      if (s.causes.size() > 1) why += " (+" + std::to_string(s.causes.size() - 1) + " more)";
+      return why;
+    }
+    case AssetState::kFailed: return s.last_attempt ? s.last_attempt->message : "";
+    case AssetState::kMissing: return "never materialized";
+    default: return "";
+  }
+}
+
+void PrintAssetStatus(const std::string& key, const AssetStatus& s) {
+  std::cout << "asset:   " << key << "\nstatus:  " << AssetStateName(s.state) << "\n";
+  for (const StaleCause& c : s.causes) std::cout << "  - " << c.detail << "\n";
+  if (s.state == AssetState::kFailed && s.last_attempt) {
+    std::cout << "last attempt failed: " << s.last_attempt->message << "\n"
+              << "  run:  " << s.last_attempt->run_id << "\n"
+              << "  time: " << FormatTime(s.last_attempt->time_ms) << "\n";
+  }
+  if (!s.last) {
+    std::cout << "last materialization: none\n";
+    return;
+  }
+  const MaterializationRecord& m = *s.last;
+  std::cout << "last materialization:\n"
+            << "  run:          " << m.run_id << "\n"
+            << "  time:         " << FormatTime(m.time_ms) << "\n"
+            << "  data version: " << m.data_version << "\n"
+            << "  code version: " << (m.code_version.empty() ? "(none)" : m.code_version) << "\n"
+            << "  config hash:  " << m.config_hash << "\n";
+  for (const auto& [up, version] : m.upstream_data_versions)
+    std::cout << "  upstream:     " << up << " @ " << Short(version) << "\n";
+  if (!m.metadata.empty()) std::cout << "  metadata:\n";
+  for (const MetadataEntry& e : m.metadata)
+    std::cout << "    " << e.key << " (" << e.type << "): " << e.value << "\n";
+}
+
+int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
+  auto ws = LoadWorkspace(options);
+  if (!ws) return kExitUsage;
+  auto log = OpenEventLogOrReport(ws->home);
+  if (!log) return kExitRunFailure;
+  if (!asset.empty()) {
+    const size_t i = FindAssetOrReport(*ws, asset);
+    if (i == static_cast<size_t>(-1)) return kExitUsage;
+    PrintAssetStatus(asset, ComputeStatus(*ws->graph, i, *log));
+    return kExitOk;
+  }
+  Table table({"ASSET", "STATUS", "LAST RUN", "MATERIALIZED", "DATA VERSION", "WHY"});
+  for (size_t i : ws->graph->TopologicalOrder()) {
+    const AssetStatus s = ComputeStatus(*ws->graph, i, *log);
+    table.Add({ws->definitions.assets[i].key, AssetStateName(s.state),
+               s.last ? s.last->run_id.substr(0, 8) : "-", s.last ? FormatTime(s.last->time_ms) : "-",
+               s.last ? Short(s.last->data_version) : "-", Why(s)});
+  }
+  table.Print(std::cout);
+  return kExitOk;
+}
+
+int RunRunsCommand(const GlobalOptions& options, int limit) {
+  auto log = OpenEventLogOrReport(ResolveHome(options));
+  if (!log) return kExitRunFailure;
+  Table table({"RUN ID", "STATUS", "STARTED", "DURATION", "SELECTION"});
+  for (const RunRecord& r : log->RecentRuns(limit)) {
+    table.Add({r.run_id, RunStatusName(r.status), FormatTime(r.started_ms),
+               r.ended_ms ? FormatDuration(r.ended_ms - r.started_ms) : "running",
+               r.selection});
+  }
+  table.Print(std::cout);
+  return kExitOk;
+}
+
+int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
+  auto log = OpenEventLogOrReport(ResolveHome(options));
+  if (!log) return kExitRunFailure;
+  // A unique prefix is enough, as with git commits.
+  std::vector<std::string> matches;
+  for (const RunRecord& r : log->RecentRuns(0))
+    if (r.run_id.rfind(run_id, 0) == 0) matches.push_back(r.run_id);
+  if (matches.size() != 1) {
+    std::cerr << "error: " << (matches.empty() ? "no run '" : "ambiguous run id '") << run_id
+              << "'" << (matches.empty() ? " (see `assetflow runs`)" : "") << "\n";
+    return kExitUsage;
+  }
+  std::string out;
+  for (const EventRecord& e : log->RunEvents(matches[0])) {
+    if (options.log_format == "json") {
+      out += EventJsonLine(e) + "\n";
+    } else {
+      out += FormatTimeOfDay(e.time_ms) + "  " + e.type;
+      out += std::string(e.type.size() < 16 ? 16 - e.type.size() : 1, ' ');
+      out += (e.asset_key.empty() ? "" : e.asset_key + "  ") + e.message + "\n";
+    }
+  }
+  std::cout << out;
+  return kExitOk;
+}
+
+int RunWipeCommand(const GlobalOptions& options, const std::vector<std::string>& assets) {
+  auto ws = LoadWorkspace(options);
+  if (!ws) return kExitUsage;
+  std::vector<size_t> indices;
+  for (const std::string& key : assets) {
+    const size_t i = FindAssetOrReport(*ws, key);
+    if (i == static_cast<size_t>(-1)) return kExitUsage;
+    indices.push_back(i);
+  }
+  auto log = OpenEventLogOrReport(ws->home);
+  if (!log) return kExitRunFailure;
+  auto io = IoManagerSet::Resolve(ws->definitions, *ws->plugins);
+  if (!io.ok()) {
+    std::cerr << "error: " << io.status().message() << "\n";
+    return kExitRunFailure;
+  }
+  int code = kExitOk;
+  for (size_t i : indices) {
+    const AssetDef& asset = ws->definitions.assets[i];
+    Status s = WipeStoredAsset((*io)->For(asset), asset.key, ws->home);
+    if (s.ok()) s = log->WipeAsset(asset.key);
+    if (!s.ok()) {
+      std::cerr << "error: " << s.message() << "\n";
+      code = kExitRunFailure;
+      continue;
+    }
+    if (!options.quiet) std::cout << "wiped " << asset.key << "\n";
+  }
+  return code;
+}
+
+}  // namespace
+
+void AddHistoryCommands(CLI::App& app, const GlobalOptions* options, int* exit_code) {
+  auto* status = app.add_subcommand(
+      "status", "MISSING / FRESH / STALE (with causes) / FAILED, last run, data version, metadata");
+  auto asset = std::make_shared<std::string>();
+  status->add_option("asset", *asset, "One asset: full detail");
+  status->callback([=] { *exit_code = RunStatusCommand(*options, *asset); });
+
+  auto* runs = app.add_subcommand("runs", "Recent runs: id, status, start, duration, selection");
+  auto limit = std::make_shared<int>(20);
+  runs->add_option("-n,--limit", *limit, "How many (0 = all; default 20)");
+  runs->callback([=] { *exit_code = RunRunsCommand(*options, *limit); });
+
+  auto* logs = app.add_subcommand("logs", "The events of one run (--log-format json: JSON lines)");
+  auto run_id = std::make_shared<std::string>();
+  logs->add_option("run_id", *run_id, "Run id (a unique prefix is enough)")->required();
+  logs->callback([=] { *exit_code = RunLogsCommand(*options, *run_id); });
+
+  auto* wipe = app.add_subcommand("wipe", "Delete stored assets and their materialization history");
+  auto keys = std::make_shared<std::vector<std::string>>();
+  wipe->add_option("assets", *keys, "Asset keys")->required();
+  wipe->callback([=] { *exit_code = RunWipeCommand(*options, *keys); });
+}
+
+}  // namespace af
