@@ -444,7 +444,7 @@ m.yaml:7:71: error: config 'extra_stopwords[0]': expected string, got integer fo
     type: fs_io/file_writer
     config: {path: 5, extra: 1}
 )",
-     R"(m.yaml:4:21: error: config 'path': expected string, got integer for resource 'out' (fs_io/file_writer)
+     R"(m.yaml:4:20: error: config 'path': expected string, got integer for resource 'out' (fs_io/file_writer)
 m.yaml:4:23: error: config: unknown key 'extra' for resource 'out' (fs_io/file_writer)
 )"},
     {"missing config with a required key",
