@@ -3,10 +3,15 @@
 the same titles, as the seed does it: WordCloud(width, height).generate(text).to_image(), saved
 as PNG. Run with /usr/bin/python3 (the pyenv python3 on PATH has no wordcloud).
 
-    wordcloud_py.py ITEMS.json WIDTH HEIGHT OUT.png
+    wordcloud_py.py ITEMS.json WIDTH HEIGHT OUT.png [REPEAT]
+
+With REPEAT, renders that many times in one process and prints the median seconds of
+generate + to_image + save alone (no interpreter start or imports), for the in-process row.
 """
 import json
+import statistics
 import sys
+import time
 
 from wordcloud import WordCloud
 
@@ -16,7 +21,14 @@ def main():
     with open(items_path, encoding="utf-8") as f:
         items = json.load(f)
     text = "\n".join(item["title"] for item in items if item and isinstance(item.get("title"), str))
-    WordCloud(width=width, height=height).generate(text).to_image().save(out)
+    repeat = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+    times = []
+    for _ in range(max(repeat, 1)):
+        start = time.perf_counter()
+        WordCloud(width=width, height=height).generate(text).to_image().save(out)
+        times.append(time.perf_counter() - start)
+    if repeat:
+        print("%.6f" % statistics.median(times))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 
@@ -77,6 +78,19 @@ void device_extents(const Font& font, const std::string& text, int size, bool ve
     *x0 = e.y_bearing, *x1 = e.y_bearing + e.height;
     *y0 = -(e.x_bearing + e.width), *y1 = -e.x_bearing;
   }
+}
+
+// Index of the first nonzero byte of row[0, n), or n; eight bytes at a time, since most of a
+// scratch surface is empty.
+int first_nonzero(const uint8_t* row, int n) {
+  int x = 0;
+  for (; x + 8 <= n; x += 8) {
+    uint64_t v;
+    std::memcpy(&v, row + x, 8);
+    if (v) break;
+  }
+  while (x < n && !row[x]) ++x;
+  return x;
 }
 
 }  // namespace
@@ -157,8 +171,19 @@ WordMask rasterize_word(const Font& font, const std::string& text, int size, boo
   for (int pad = 4;; pad *= 4) {
     int ox = pad - static_cast<int>(std::floor(x0)), oy = pad - static_cast<int>(std::floor(y0));
     int sw = static_cast<int>(std::ceil(x1)) + ox + pad, sh = static_cast<int>(std::ceil(y1)) + oy + pad;
-    cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_A8, sw, sh);
+    // A reused scratch buffer: a fresh surface per attempt costs page faults, not drawing.
+    thread_local std::vector<uint8_t> scratch;
+    int scratch_stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, sw);
+    std::size_t bytes = static_cast<std::size_t>(scratch_stride) * sh;
+    if (scratch.size() < bytes) scratch.resize(bytes);
+    cairo_surface_t* s = cairo_image_surface_create_for_data(scratch.data(), CAIRO_FORMAT_A8, sw, sh, scratch_stride);
     cairo_t* cr = cairo_create(s);
+    // Clearing through Cairo marks the surface clear, and Cairo composites glyphs onto a clear
+    // surface differently (where two glyphs' anti-aliased edges meet) than onto one it merely
+    // contains zeros: a fresh surface, as anyone re-drawing the word uses, is known clear.
+    cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
+    cairo_paint(cr);
+    cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
     draw_word(cr, font, text, size, vertical, ox, oy);
     cairo_destroy(cr);
     cairo_surface_flush(s);
@@ -172,11 +197,12 @@ WordMask rasterize_word(const Font& font, const std::string& text, int size, boo
     int minx = sw, miny = sh, maxx = -1, maxy = -1;
     for (int y = 0; y < sh; ++y) {
       const uint8_t* row = data + static_cast<std::size_t>(y) * stride;
-      for (int x = 0; x < sw; ++x)
-        if (row[x]) {
-          minx = std::min(minx, x), maxx = std::max(maxx, x);
-          miny = std::min(miny, y), maxy = std::max(maxy, y);
-        }
+      int first = first_nonzero(row, sw);
+      if (first == sw) continue;
+      int last = sw - 1;
+      while (!row[last]) --last;
+      minx = std::min(minx, first), maxx = std::max(maxx, last);
+      miny = std::min(miny, y), maxy = y;
     }
     WordMask m;
     bool touches_border = maxx >= 0 && (minx == 0 || miny == 0 || maxx == sw - 1 || maxy == sh - 1);

@@ -47,7 +47,9 @@ struct WordMask {
 
 // Draws `text` at `size` pixels with its baseline origin at (origin_x, origin_y), horizontal or
 // vertical (rotated 90° counter-clockwise, reading bottom to top: the exact matrix [0 1; -1 0],
-// no floating-point rotation). Uses the current source. Everyone who draws a word calls this.
+// no floating-point rotation). Uses the current source. Everyone who draws a word calls this;
+// the ink is identical for the same word and origin only on a surface Cairo knows is clear (a
+// fresh one, or one cleared with CAIRO_OPERATOR_CLEAR).
 void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size, bool vertical,
                int origin_x, int origin_y);
 

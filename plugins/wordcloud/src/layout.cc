@@ -12,6 +12,25 @@ namespace wordcloud {
 
 namespace {
 
+// A word's ink box at font size 1, from its outline extents.
+struct WordExtents {
+  double width, height;
+  void box(int size, bool vertical, double* w, double* h) const {
+    *w = (vertical ? height : width) * size;
+    *h = (vertical ? width : height) * size;
+  }
+};
+WordExtents unit_extents(const Font& font, const std::string& text) {
+  const int reference = 256;
+  double w, h;
+  estimate_word_box(font, text, reference, false, &w, &h);
+  return {w / reference, h / reference};
+}
+
+// Clearance along the reading direction. With only `margin`, neighbours on one line read as one
+// word ("worldwebcode"); a tenth of the font size keeps them apart.
+int pad_along(int size, int margin) { return std::max(margin, size / 10); }
+
 class Placer {
  public:
   Placer(const Font& font, const LayoutOptions& o, Rng& rng)
@@ -20,6 +39,9 @@ class Placer {
   // Tries the word from `size` down; on success it is recorded as ink.
   std::optional<PlacedWord> place(const WordCount& word, int size) {
     if (!font_.covers(word.text)) return std::nullopt;
+    // Unhinted outlines scale linearly: measure once, and size candidates cost nothing (a new
+    // Cairo scaled font per size would reload every glyph from FreeType).
+    const WordExtents unit = unit_extents(font_, word.text);
     bool vertical_first = rng_.uniform() >= o_.prefer_horizontal;
     bool allowed[2] = {o_.prefer_horizontal > 0, o_.prefer_horizontal < 1};  // [horizontal, vertical]
     while (size >= o_.min_font_size) {
@@ -28,15 +50,13 @@ class Placer {
       for (bool vertical : {vertical_first, !vertical_first}) {
         if (!allowed[vertical]) continue;
         double ew, eh;
-        estimate_word_box(font_, word.text, size, vertical, &ew, &eh);
+        unit.box(size, vertical, &ew, &eh);
         if (ew > o_.width || eh > o_.height) {
           best_ratio = std::max(best_ratio, std::min(o_.width / ew, o_.height / eh));
           continue;
         }
-        // Along the reading direction words need more air than `margin` or neighbours read as
-        // one word ("worldwebcode"); a tenth of the font size does it.
-        int pad_along = std::max(o_.margin, size / 10);
-        int pad_x = vertical ? o_.margin : pad_along, pad_y = vertical ? pad_along : o_.margin;
+        int along = pad_along(size, o_.margin);
+        int pad_x = vertical ? o_.margin : along, pad_y = vertical ? along : o_.margin;
         // Rasterized ink is at most a pixel short of the outline extents on each side, so this
         // lower bound of the window can rule a size out before rasterizing it.
         int least_w = std::max(1, static_cast<int>(ew) - 2) + 2 * pad_x;
@@ -105,19 +125,41 @@ class Placer {
   std::vector<Failure> failed_;
 };
 
-// The reference's start size: lay out the top two words from font size = height and take the
-// harmonic mean of their final sizes.
-int estimate_max_font_size(const std::vector<WordCount>& words, const Font& font,
-                           const LayoutOptions& o, Rng& rng) {
-  if (words.size() == 1) return o.height;
-  LayoutOptions trial = o;
-  trial.max_font_size = o.height;
-  trial.on_progress = nullptr;
-  Layout l = layout_words({words[0], words[1]}, font, trial, rng);
-  if (l.words.empty()) throw std::runtime_error("the canvas is too small for even the most frequent word");
-  if (l.words.size() == 1) return l.words[0].font_size;
-  double a = l.words[0].font_size, b = l.words[1].font_size;
-  return static_cast<int>(2 * a * b / (a + b));
+// The largest size (at most `size`) at which `text` in the given orientation, with its pads,
+// fits a room_w × room_h area, from outline extents (no rasterizing). 0 if none.
+int fit_size(const Font& font, const std::string& text, int size, bool vertical, double room_w, double room_h,
+             int margin) {
+  const WordExtents unit = unit_extents(font, text);
+  for (int guard = 0; size >= 1 && guard < 32; ++guard) {
+    double w, h;
+    unit.box(size, vertical, &w, &h);
+    double pad = pad_along(size, margin);
+    double need_w = w + 2 * (vertical ? margin : pad), need_h = h + 2 * (vertical ? pad : margin);
+    double ratio = std::min(room_w / need_w, room_h / need_h);
+    if (ratio >= 1) return size;
+    size = std::min(size - 1, static_cast<int>(size * ratio));
+  }
+  return 0;
+}
+
+// The start size. The reference lays out the top two words from font size = height and takes
+// the harmonic mean of their final sizes, which costs dozens of rasterized full-size attempts.
+// The same idea from extents alone: the top word as large as the canvas allows, the second as
+// large as the rest of the canvas (below or beside it) allows.
+int estimate_max_font_size(const std::vector<WordCount>& words, const Font& font, const LayoutOptions& o) {
+  bool vertical = o.prefer_horizontal <= 0;
+  double room_w = o.width + 2 * o.margin, room_h = o.height + 2 * o.margin;
+  int a = fit_size(font, words[0].text, o.height, vertical, room_w, room_h, o.margin);
+  if (a == 0) throw std::runtime_error("the canvas is too small for even the most frequent word");
+  if (words.size() == 1) return a;
+  double w1, h1;
+  unit_extents(font, words[0].text).box(a, vertical, &w1, &h1);
+  double rs = o.relative_scaling;
+  int start = static_cast<int>(std::nearbyint((rs * words[1].count / words[0].count + (1 - rs)) * a));
+  int below = fit_size(font, words[1].text, start, vertical, room_w, room_h - h1 - 2 * o.margin, o.margin);
+  int beside = fit_size(font, words[1].text, start, vertical, room_w - w1 - 2 * o.margin, room_h, o.margin);
+  int b = std::max(below, beside);
+  return b == 0 ? a : static_cast<int>(2.0 * a * b / (a + b));
 }
 
 }  // namespace
@@ -128,7 +170,7 @@ Layout layout_words(const std::vector<WordCount>& words, const Font& font, const
   out.width = o.width;
   out.height = o.height;
   if (words.empty()) return out;
-  int planned = o.max_font_size > 0 ? o.max_font_size : estimate_max_font_size(words, font, o, rng);
+  int planned = o.max_font_size > 0 ? o.max_font_size : estimate_max_font_size(words, font, o);
   Placer placer(font, o, rng);
   double top = words.front().count, last_freq = 1.0;
   int cap = INT_MAX;            // smallest size placed among strictly higher counts

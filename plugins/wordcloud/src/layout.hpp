@@ -16,7 +16,7 @@ namespace wordcloud {
 struct LayoutOptions {
   int width = 400, height = 200;
   int min_font_size = 4;
-  int max_font_size = 0;  // 0: estimated from a trial layout of the top two words
+  int max_font_size = 0;  // 0: estimated from the top two words' extents
   double prefer_horizontal = 0.9;
   double relative_scaling = 0.5;
   int margin = 2;

@@ -12,6 +12,28 @@ Occupancy::Occupancy(int width, int height, int margin)
   words_ = (gw_ + 63) / 64;
   bits_.assign(static_cast<std::size_t>(words_) * gh_, 0);
   band_.assign(words_, 0);
+  row_widest_.assign(gh_, gw_);
+}
+
+int Occupancy::next_bit(const Word* bits, int x, bool set) const {
+  if (x >= gw_) return gw_;
+  int w = x >> 6;
+  Word v = (set ? bits[w] : ~bits[w]) & (~Word{0} << (x & 63));
+  while (v == 0) {
+    if (++w >= words_) return gw_;
+    v = set ? bits[w] : ~bits[w];
+  }
+  return std::min(gw_, (w << 6) + __builtin_ctzll(v));
+}
+
+int Occupancy::longest_zero_run(const Word* bits) const {
+  int longest = 0;
+  for (int x = next_bit(bits, 0, false); x < gw_;) {
+    int end = next_bit(bits, x, true);
+    longest = std::max(longest, end - x);
+    x = next_bit(bits, end, false);
+  }
+  return longest;
 }
 
 void Occupancy::add(const WordMask& mask, int x, int y) {
@@ -22,6 +44,7 @@ void Occupancy::add(const WordMask& mask, int x, int y) {
         int gx = x + c + margin_;
         dst[gx >> 6] |= Word{1} << (gx & 63);
       }
+    row_widest_[y + r + margin_] = longest_zero_run(dst);
   }
   suffix_block_ = prefix_block_ = -1;  // cached band tables are stale
 }
@@ -70,16 +93,7 @@ void Occupancy::compute_band(int gy, int wh) {
 int Occupancy::first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const {
   // Alternate: next clear bit at or after x (start of a free run), then the next set bit (its
   // end).
-  auto next_bit = [&](int x, bool set) -> int {
-    if (x >= gw_) return gw_;
-    int w = x >> 6;
-    Word v = (set ? band_[w] : ~band_[w]) & (~Word{0} << (x & 63));
-    while (v == 0) {
-      if (++w >= words_) return gw_;
-      v = set ? band_[w] : ~band_[w];
-    }
-    return std::min(gw_, (w << 6) + __builtin_ctzll(v));
-  };
+  auto next_bit = [&](int at, bool set) { return this->next_bit(band_.data(), at, set); };
   int x = x_begin;
   while (x < scan_end) {
     x = next_bit(x, false);
@@ -103,8 +117,24 @@ bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* 
   *widest = 0;
   int x0 = static_cast<int>(rng.below(static_cast<uint32_t>(nx)));
   int y0 = static_cast<int>(rng.below(static_cast<uint32_t>(ny)));
+  // band_bound_[gy] = min(row_widest_[gy .. gy + wh - 1]), by a monotone deque.
+  band_bound_.resize(ny);
+  std::vector<int> deque(gh_);
+  int head = 0, tail = 0;
+  for (int r = 0; r < gh_; ++r) {
+    while (tail > head && row_widest_[deque[tail - 1]] >= row_widest_[r]) --tail;
+    deque[tail++] = r;
+    int top = r - wh + 1;
+    if (top < 0) continue;
+    if (deque[head] < top) ++head;
+    if (top < ny) band_bound_[top] = row_widest_[deque[head]];
+  }
   for (int k = 0; k < ny; ++k) {
     int gy = y0 + k < ny ? y0 + k : y0 + k - ny;
+    if (band_bound_[gy] < ww) {
+      *widest = std::max(*widest, band_bound_[gy]);
+      continue;
+    }
     compute_band(gy, wh);
     // Runs starting in [x0, gw) then in [0, x0): each run of the band is seen whole once.
     int gx = first_zero_run(ww, x0, nx, gw_, widest);

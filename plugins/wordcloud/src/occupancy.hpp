@@ -47,6 +47,9 @@ class Occupancy {
   static bool bit(const Word* r, int x) { return (r[x >> 6] >> (x & 63)) & 1; }
   // The OR of grid rows [gy, gy + wh) into band_, via the prefix/suffix tables of its blocks.
   void compute_band(int gy, int wh);
+  // The first bit at or after x that is set (or clear, if !set) in `bits`; gw_ if none.
+  int next_bit(const Word* bits, int x, bool set) const;
+  int longest_zero_run(const Word* bits) const;
   // First x in [x_begin, x_end) with band_ bits [x, x + ww) all clear, or -1. Visits the zero
   // runs starting in [x_begin, scan_end) (whole, even past scan_end) and raises *longest.
   int first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const;
@@ -55,6 +58,10 @@ class Occupancy {
   int gw_, gh_;   // the grid: the canvas plus a free border of `margin` on every side
   int words_;     // 64-bit words per grid row
   std::vector<Word> bits_;
+  // Per grid row, its longest free run. A band can have no longer run than its rows' minimum,
+  // so most crowded bands are rejected in O(1) without being ORed or scanned.
+  std::vector<int> row_widest_;
+  std::vector<int> band_bound_;  // scratch: sliding minimum of row_widest_ over wh rows
   // Scratch for the search: per block of wh rows, suffix ORs of block k and prefix ORs of k+1.
   std::vector<Word> suffix_, prefix_, band_;
   int block_h_ = 0, suffix_block_ = -1, prefix_block_ = -1;

@@ -1,5 +1,7 @@
 #include "text.hpp"
 
+#include <algorithm>
+
 namespace wordcloud {
 
 char32_t decode_utf8(std::string_view s, std::size_t& i) {
@@ -119,6 +121,10 @@ char32_t to_lower(char32_t c) {
 std::string lowercase(std::string_view s) {
   std::string out;
   out.reserve(s.size());
+  if (std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    for (char c : s) out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 0x20) : c;
+    return out;
+  }
   for (std::size_t i = 0; i < s.size();) append_utf8(out, to_lower(decode_utf8(s, i)));
   return out;
 }

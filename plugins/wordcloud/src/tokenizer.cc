@@ -132,8 +132,7 @@ struct Group {
 struct Counter {
   std::unordered_map<std::string, Group> groups;
   std::vector<std::string> order;
-  void add(const std::string& spelling, std::size_t position) {
-    std::string key = lowercase(spelling);
+  void add(const std::string& spelling, const std::string& key, std::size_t position) {
     auto [it, fresh] = groups.try_emplace(key);
     if (fresh) {
       it->second.first = position;
@@ -210,19 +209,23 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
   Counter unigrams, bigrams;
   std::size_t position = 0;
   for (const std::string& doc : documents) {
-    const std::string* previous = nullptr;  // last kept word, if adjacent to the next token
+    // The last kept word and its lower case, if nothing separates it from the next token.
+    const std::string* previous = nullptr;
+    std::string previous_lower, lower;
     for (Token& t : tokenize_with_breaks(doc)) {
       ++position;
       if (t.break_before) previous = nullptr;
-      std::string lower = lowercase(t.text);
+      lower = t.text.size() == t.unstripped.size() ? t.unstripped : lowercase(t.text);
       if (t.text.empty() || stop.count(lower) || stop.count(t.unstripped) ||
           (!options.include_numbers && all_digits(t.text))) {
         previous = nullptr;
         continue;
       }
-      unigrams.add(t.text, position);
-      if (previous && options.collocations) bigrams.add(*previous + " " + t.text, position - 1);
+      unigrams.add(t.text, lower, position);
+      if (previous && options.collocations)
+        bigrams.add(*previous + " " + t.text, previous_lower + " " + lower, position - 1);
       previous = &t.text;
+      previous_lower.swap(lower);
     }
   }
   std::unordered_map<std::string, std::string> folded;
