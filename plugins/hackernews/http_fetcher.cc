@@ -102,6 +102,7 @@ struct Fetcher::Impl {
       curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+      if (!policy.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, policy.ca_file.c_str());
       curl_easy_setopt(e, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     }
   }

@@ -24,6 +24,7 @@ struct FetchPolicy {
   long max_retry_after_ms = 60000;    // a server's Retry-After is honoured up to this
   uint64_t max_body_bytes = 1 << 20;  // a longer body is a fatal error
   std::string user_agent = "assetflow-hackernews";
+  std::string ca_file;  // PEM CA bundle to verify servers with; empty: the system's store
 };
 
 // What finally became of one URL.

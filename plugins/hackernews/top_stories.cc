@@ -40,6 +40,8 @@ const char kSchema[] = R"json({
     "min_success_ratio": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.98,
                           "description": "share of items that must arrive, else the step fails as retryable"},
     "user_agent": {"type": "string", "minLength": 1, "default": "assetflow-hackernews/0.1"},
+    "ca_file": {"type": "string", "minLength": 1,
+                "description": "PEM file of CA certificates to verify the server with, instead of the system's (verification is always on)"},
     "max_body_bytes": {"type": "integer", "minimum": 64, "default": 1048576,
                        "description": "cap of one item response; a longer one is an error"},
     "max_topstories_bytes": {"type": "integer", "minimum": 64, "default": 8388608,
@@ -66,6 +68,7 @@ Config read_config(const assetflow::Context& ctx) {
   c.fetch.retries = static_cast<int>(ctx.config_int("retries"));
   c.fetch.backoff_ms = static_cast<long>(ctx.config_int("retry_backoff_ms"));
   c.fetch.user_agent = ctx.config_string("user_agent");
+  if (ctx.has_config("ca_file")) c.fetch.ca_file = ctx.config_string("ca_file");
   c.fetch.max_body_bytes = static_cast<uint64_t>(ctx.config_int("max_body_bytes"));
   c.max_topstories_bytes = static_cast<uint64_t>(ctx.config_int("max_topstories_bytes"));
   return c;

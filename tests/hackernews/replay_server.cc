@@ -1,17 +1,21 @@
 #include "replay_server.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <poll.h>
 #include <rapidjson/document.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 extern char** environ;
 
@@ -41,7 +45,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::stri
   // Read lines until the ready one.
   std::string text;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  bool ready = false;
+  bool ready = ready_prefix.empty();
   while (!ready && std::chrono::steady_clock::now() < deadline) {
     pollfd p{out[0], POLLIN, 0};
     if (poll(&p, 1, 100) <= 0) continue;
@@ -98,6 +102,37 @@ uint64_t ReplayServer::stat(const char* name) const {
   if (d.HasParseError() || !d.IsObject() || !d.HasMember(name) || !d[name].IsUint64())
     throw std::runtime_error("/stats has no counter '" + std::string(name) + "': " + body);
   return d[name].GetUint64();
+}
+
+int free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t n = sizeof a;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n) != 0) {
+    close(fd);
+    throw std::runtime_error("no free port on 127.0.0.1");
+  }
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+void wait_for_port(int port) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    bool up = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (up) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("nothing listens on 127.0.0.1:" + std::to_string(port));
 }
 
 std::string http_get(const std::string& url) {

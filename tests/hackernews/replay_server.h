@@ -12,8 +12,9 @@
 
 namespace hn_test {
 
-// A child process that prints a line starting with `ready_prefix` on stdout once it serves; the
-// destructor kills it. Throws std::runtime_error if that line doesn't come within 10 s.
+// A child process that prints a line starting with `ready_prefix` on stdout once it serves (an
+// empty prefix: don't wait); the destructor kills it. Throws std::runtime_error if that line
+// doesn't come within 10 s.
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& argv, const std::string& ready_prefix);
@@ -46,6 +47,11 @@ class ReplayServer {
   ChildProcess process_;
   int port_ = 0;
 };
+
+// A port that was free on 127.0.0.1 a moment ago, for servers that can't pick their own.
+int free_port();
+// Waits until 127.0.0.1:`port` accepts connections; throws after 10 s.
+void wait_for_port(int port);
 
 // The GET body of `url` (libcurl, no retries); throws on a transport error or non-200.
 std::string http_get(const std::string& url);
