@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 
@@ -29,6 +30,19 @@ std::string ToHex(const unsigned char* bytes, size_t size) {
 void CheckEvp(int ok) {
   if (ok != 1) std::abort();
 }
+
+// Writes doubles in their shortest round-trip form (std::to_chars), where RapidJSON's
+// Grisu2 may print more or other digits than the user wrote: 0.1 + 0.2 prints as
+// 0.30000000000000004, not 0.30000000000000007; 1.0 prints as 1, so it hashes like 1.
+class CanonicalWriter : public rapidjson::Writer<rapidjson::StringBuffer> {
+ public:
+  using Writer::Writer;
+  bool Double(double d) {
+    char text[32];
+    const auto result = std::to_chars(text, text + sizeof(text), d);
+    return RawValue(text, static_cast<size_t>(result.ptr - text), rapidjson::kNumberType);
+  }
+};
 
 void SortKeys(rapidjson::Value& v) {
   if (v.IsObject()) {
@@ -86,7 +100,7 @@ std::string CanonicalJson(const std::string& json) {
   if (doc.HasParseError()) return json;
   SortKeys(doc);
   rapidjson::StringBuffer out;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(out);
+  CanonicalWriter writer(out);
   doc.Accept(writer);
   return std::string(out.GetString(), out.GetSize());
 }

@@ -33,8 +33,9 @@ class Sha256 {
 };
 
 // `json` re-serialized compactly with every object's keys sorted (recursively, by byte order;
-// array order is kept). Text that is not valid JSON is returned unchanged, so hashing it
-// still gives a deterministic value.
+// array order is kept) and numbers that are not integers in their shortest round-trip form
+// (0.10 -> 0.1, 1.0 -> 1, 1e300 -> 1e+300). Text that is not valid JSON is returned
+// unchanged, so hashing it still gives a deterministic value.
 std::string CanonicalJson(const std::string& json);
 
 // Sha256Hex(CanonicalJson(config_json)): what MaterializationRecord::config_hash holds.

@@ -33,6 +33,8 @@ TEST_CASE("CanonicalJson sorts keys recursively and drops whitespace") {
   CHECK(CanonicalJson("{}") == "{}");
   CHECK(CanonicalJson(R"({"b":1,"ba":2,"B":3})") == R"({"B":3,"b":1,"ba":2})");
   CHECK(CanonicalJson("not json") == "not json");
+  CHECK(CanonicalJson("[0.30000000000000004, 0.10, 1.0, 1e300, -2.5e-7, 3]") ==
+        "[0.30000000000000004,0.1,1,1e+300,-2.5e-07,3]");
   CHECK(CanonicalJson(R"({"x": 0.1, "y": 12345678901234567890, "z": -3, "s": "\u00e9"})") ==
         "{\"s\":\"\xc3\xa9\",\"x\":0.1,\"y\":12345678901234567890,\"z\":-3}");
 }

@@ -25,7 +25,7 @@ std::string OrNone(const std::string& version) { return version.empty() ? "(none
 // object (config is always one; older rows have "").
 std::optional<std::map<std::string, std::string>> TopLevelValues(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
   std::map<std::string, std::string> values;
   for (const auto& m : doc.GetObject()) {
@@ -38,8 +38,12 @@ std::optional<std::map<std::string, std::string>> TopLevelValues(const std::stri
   return values;
 }
 
+// At most kMaxValueChars bytes, cut before a UTF-8 character rather than inside one.
 std::string Shorten(const std::string& value) {
-  return value.size() <= kMaxValueChars ? value : value.substr(0, kMaxValueChars - 3) + "...";
+  if (value.size() <= kMaxValueChars) return value;
+  size_t cut = kMaxValueChars - 3;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;
+  return value.substr(0, cut) + "...";
 }
 
 void AddConfigCauses(const std::string& old_json, const std::string& new_json,

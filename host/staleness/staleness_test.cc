@@ -174,6 +174,18 @@ TEST_CASE("Several causes are all reported, code first, then config keys, then u
         "upstream 'a' has a new data version (3f2a9c1b -> 77aa01c2)\n");
 }
 
+TEST_CASE("Config values are shown exactly, and cut only between characters") {
+  Fixture f;
+  f.def("a").config_json = R"({"ratio": 0.1, "title": "short"})";
+  f.Materialize("a", kV1);
+  // 36 ASCII bytes then "é" (2 bytes) straddling the 37-byte cut.
+  f.def("a").config_json = R"({"ratio": 0.30000000000000004, "title": ")" +
+                           std::string(36, 'x') + "\xc3\xa9 and more\"}";
+  CHECK(f.Causes("a") ==
+        "config changed: key 'ratio' 0.1 -> 0.30000000000000004\n"
+        "config changed: key 'title' \"short\" -> \"" + std::string(36, 'x') + "...\n");
+}
+
 TEST_CASE("Upstreams never materialized, and inputs added since") {
   Fixture f;
   f.Materialize("b", "b1");  // e.g. materialized while a was an ordering-only dependency
