@@ -28,8 +28,8 @@ WordExtents unit_extents(const Font& font, const std::string& text) {
 }
 
 // Clearance along the reading direction. With only `margin`, neighbours on one line read as one
-// word ("worldwebcode"); a tenth of the font size keeps them apart.
-int pad_along(int size, int margin) { return std::max(margin, size / 10); }
+// word ("worldwebcode"); a quarter of the font size (about a space) keeps them apart.
+int pad_along(int size, int margin) { return std::max(margin, size / 4); }
 
 class Placer {
  public:
