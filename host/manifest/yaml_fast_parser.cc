@@ -3,6 +3,10 @@
 #include <yaml-cpp/emitterstyle.h>
 #include <yaml-cpp/mark.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
 namespace af {
 
 namespace {
@@ -150,8 +154,7 @@ class FastParser {
       } else if (LooksLikeKey()) {
         BlockMap(static_cast<int>(pos_ - line_start_));  // compact "- key: value"
       } else {
-        InlineValue();
-        EndLine();
+        BlockValue(indent, /*allow_sequence_at_indent=*/false);
       }
       SkipBlankLines();
       if (AtEof() || indent_ < indent) break;
@@ -164,6 +167,7 @@ class FastParser {
   // The value after "key:" or "-": on this line, or a block on the next lines.
   void BlockValue(int indent, bool allow_sequence_at_indent) {
     if (!AtLineEnd()) {
+      if (Peek() == '|') return LiteralScalar(indent);
       InlineValue();
       EndLine();
       return;
@@ -177,6 +181,52 @@ class FastParser {
     } else {
       EmptyValue();
     }
+  }
+
+  // A literal block scalar, "|" (one final newline kept) or "|-" (none), with its content
+  // more indented than `parent_indent`. Indentation indicators, "|+" and folded ">" scalars
+  // are left to yaml-cpp.
+  void LiteralScalar(int parent_indent) {
+    YAML::Mark mark = Here();
+    ++pos_;  // '|'
+    bool strip = Peek() == '-';
+    if (strip) ++pos_;
+    if (!IsBlankOrEnd(Peek())) Fail();
+    EndLine();
+    std::vector<std::string> lines;  // the block's lines without their indentation
+    int indent = -1;                 // the content's, set by its first non-blank line
+    size_t max_leading_blank = 0;
+    while (!AtEof()) {
+      size_t spaces = 0;
+      while (Peek(spaces) == ' ') ++spaces;
+      if (pos_ + spaces >= s_.size()) Fail();  // spaces, then the end without a newline
+      char next = Peek(spaces);
+      if (next == '\n') {  // a blank line belongs to the block so far
+        if (indent < 0) max_leading_blank = std::max(max_leading_blank, spaces);
+        else if (static_cast<int>(spaces) > indent) Fail();  // spaces that are content
+        lines.emplace_back();
+        pos_ += spaces;
+        NewLine();
+        continue;
+      }
+      if (indent < 0) {
+        indent = static_cast<int>(spaces);
+        if (indent <= parent_indent) break;  // an empty scalar; this line follows it
+        if (max_leading_blank > spaces) Fail();
+      }
+      if (static_cast<int>(spaces) < indent) break;
+      size_t start = pos_ + indent;
+      SkipComment();  // to the end of the line: '#' is content here
+      if (AtEof()) Fail();  // yaml-cpp's marks at an unterminated end are its own
+      lines.push_back(s_.substr(start, pos_ - start));
+      NewLine();
+    }
+    while (!lines.empty() && lines.back().empty()) lines.pop_back();  // chomped either way
+    std::string value;
+    for (size_t i = 0; i < lines.size(); ++i) value.append(i ? "\n" : "").append(lines[i]);
+    if (!strip && !lines.empty()) value += '\n';
+    pos_ = line_start_;
+    h_->OnScalar(mark, "!", 0, value);
   }
 
   // Does the rest of this line start with a "key:"?

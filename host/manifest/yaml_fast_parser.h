@@ -4,11 +4,12 @@
 // marks included, that yaml-cpp's parser would.
 //
 // The subset: block mappings and sequences indented with spaces, compact "- key: v" items,
-// flow [..] and {..} collections (also across lines), plain, 'single' and "double" quoted
-// scalars (simple escapes), comments, a single document. Anything else (anchors, aliases,
-// tags, block scalars, multi-line plain or quoted scalars, "---", tabs, CR, non-ASCII bytes,
-// any syntax error) makes it give up, and the caller must discard the events it emitted and
-// parse with yaml-cpp, whose messages are authoritative. Internal to the manifest module.
+// one-line flow [..] and {..} collections, plain, 'single' and "double" quoted scalars (simple
+// escapes), literal "|" and "|-" block scalars, comments, a single document. Anything else
+// (anchors, aliases, tags, folded scalars, multi-line plain or quoted scalars, "---", tabs,
+// CR, non-ASCII bytes, any syntax error) makes it give up, and the caller must discard the
+// events it emitted and parse with yaml-cpp, whose messages are authoritative. Internal to
+// the manifest module.
 #ifndef ASSETFLOW_HOST_MANIFEST_YAML_FAST_PARSER_H_
 #define ASSETFLOW_HOST_MANIFEST_YAML_FAST_PARSER_H_
 

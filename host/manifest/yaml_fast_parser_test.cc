@@ -120,6 +120,10 @@ class RandomYaml {
         Block(indent + step, depth + 1, out);
       } else if (Chance(0.15)) {
         *out += head + (Chance(0.5) ? "" : "  ") + "\n";  // an empty value
+      } else if (Chance(0.15)) {
+        *out += head + (Chance(0.5) ? " |\n" : " |-\n");  // a literal block scalar
+        for (size_t j = 0, lines = Pick(4); j < lines; ++j)
+          *out += Chance(0.2) ? "\n" : std::string(indent + 2 + Pick(2), ' ') + Scalar() + "\n";
       } else {
         *out += head + " " + Flow(0) + (Chance(0.2) ? "  # c" : "") + "\n";
       }
@@ -166,6 +170,13 @@ TEST_CASE("the fast YAML path emits exactly yaml-cpp's events for the manifest s
       "k: [ a , b ]\nm: { a: 1 , b: 2 }\nn: {\"q\": [], 'r': {}}\n",
       "- []\n- {}\n- [[a], [b, [c]]]\n",
       "a: b#c\nd: e #f\ng: h:i\n",
+      "a: |\n  line one\n    indented\n\n  # not a comment\nb: |-\n  x\n  y\n\n\nc:\n"
+      "  d: |\n     deep\n  e: 1\nf: | # comment\n  z\n",
+      "a: |\n\n  x\n",
+      "a: |\nb: 1\n",
+      "- |\n  x\n- |-\n\n- y\n",
+      "s:\n- k: |\n   x\n  j: 1\nl: |\n  last\n\n\n",
+      "a: |\n  x\n# a comment ends it\nb: 2\n",
   };
   for (const char* text : kAccepted) {
     CAPTURE(std::string(text));
@@ -177,8 +188,11 @@ TEST_CASE("the fast YAML path leaves everything else to yaml-cpp") {
   const char* kRefused[] = {
       "a: &x 1\nb: *x\n",  // anchors, aliases
       "a: !!str 1\n",      // tags
-      "a: |\n  text\n",    // block scalars
-      "a: >\n  text\n",
+      "a: >\n  text\n",           // folded scalars
+      "a: |+\n  text\n\n",        // kept final newlines
+      "a: |2\n   text\n",         // indentation indicators
+      "a: |\n    x\n  y\n",       // less indented content
+      "a: |\n\n    \n  x\n",      // leading blank lines deeper than the content
       "a: multi\n  line\n",      // multi-line plain scalar
       "a: \"multi\n  line\"\n",  // multi-line quoted scalar
       "---\na: 1\n",             // document markers
