@@ -447,6 +447,15 @@ m.yaml:7:71: error: config 'extra_stopwords[0]': expected string, got integer fo
      R"(m.yaml:4:20: error: config 'path': expected string, got integer for resource 'out' (fs_io/file_writer)
 m.yaml:4:23: error: config: unknown key 'extra' for resource 'out' (fs_io/file_writer)
 )"},
+    {"a merge key needs a mapping",
+     R"(x-base: &base [1]
+assets:
+  a:
+    <<: *base
+    type: hackernews/top_stories
+)",
+     R"(m.yaml:4:5: error: unknown key '<<' in asset 'a'
+)"},
     {"missing config with a required key",
      R"(resources:
   hn_io_manager:

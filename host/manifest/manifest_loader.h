@@ -2,7 +2,9 @@
 // Definitions, expands ${VAR} and ${VAR:-default}, and validates strictly: an unknown key, a
 // wrong type, a missing required key, an unknown type or input, a bad asset key, or config
 // that does not match the definition's JSON Schema (RapidJSON's validator) is a Diagnostic with
-// file:line:col and, for misspellings, the nearest valid name.
+// file:line:col and, for misspellings, the nearest valid name. YAML anchors and merge keys
+// ("<<: *base") share settings between entries; top-level "x-..." keys are ignored, a place
+// to define such anchors (as in docker-compose).
 //
 // Two phases, because plugin directories come from the manifests and config schemas from the
 // plugins:  Parse(paths) -> PluginDirs() -> (load plugins) -> Resolve(catalog, &defs).

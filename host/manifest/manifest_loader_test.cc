@@ -249,6 +249,39 @@ assets:
   CHECK(defs.assets[2].key == "c");
 }
 
+TEST_CASE("merge keys share settings; x- keys at the top level hold the anchors") {
+  ManifestLoader loader;
+  REQUIRE(loader.ParseText(R"(
+x-hackernews: &hn
+  type: hackernews/top_stories
+  group: hn
+  tags: {team: data}
+  config: &small {count: 5}
+x-retry: &retry {retry_policy: {max_retries: 2}}
+assets:
+  a:
+    <<: *hn
+  b:
+    <<: [*hn, *retry]
+    group: other
+    config: {<<: *small, concurrency: 2}
+)",
+                           "m.yaml"));
+  Definitions defs = Load(loader, testing::TestCatalog());
+  const AssetDef& a = *defs.FindAsset("a");
+  CHECK(a.type == "hackernews/top_stories");
+  CHECK(a.group == "hn");
+  CHECK(a.tags.at("team") == "data");
+  CHECK(a.config_json ==
+        R"({"base_url":"https://hacker-news.firebaseio.com/v0","concurrency":16,"count":5})");
+  CHECK(a.type_location.ToString() == "m.yaml:3:9");  // where the shared value is written
+  const AssetDef& b = *defs.FindAsset("b");
+  CHECK(b.group == "other");
+  CHECK(b.retry_policy->max_retries == 2);
+  CHECK(b.config_json ==
+        R"({"base_url":"https://hacker-news.firebaseio.com/v0","concurrency":2,"count":5})");
+}
+
 TEST_CASE("retry delays accept seconds and duration strings") {
   ManifestLoader loader;
   REQUIRE(loader.ParseText(R"(

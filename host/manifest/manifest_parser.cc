@@ -55,7 +55,12 @@ class Walker {
       if (key == "plugin_dirs") PluginDirs(v);
       if (key == "resources") Resources(v);
       if (key == "assets") Assets(v);
-    });
+    }, IsExtensionKey);
+  }
+
+  // "x-..." keys at the top level are for the manifest's author (as in docker-compose): a place
+  // to define YAML anchors shared by merge keys. Everything else must be known.
+  static bool IsExtensionKey(const std::string& key) { return key.rfind("x-", 0) == 0;
   }
 
  private:
@@ -81,11 +86,11 @@ class Walker {
   }
 
   // Visits a mapping's entries in order. With `allowed`, other keys are errors (with the
-  // nearest allowed key); a repeated key is an error either way. `where` ends messages.
-  // `visit(key, key_id, value)`.
+  // nearest allowed key) unless `ignore` says to skip them; a repeated key is an error either
+  // way. `where` ends messages. `visit(key, key_id, value)`.
   template <class Visit>
   void Keys(YamlId map, const std::vector<std::string>* allowed, const What& where,
-            const Visit& visit) {
+            const Visit& visit, bool (*ignore)(const std::string&) = nullptr) {
     std::span<const YamlId> c = doc_.children(map);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string& key = doc_.node(c[i]).value;
@@ -93,6 +98,7 @@ class Walker {
         Error(c[i], "expected a string key " + where.str() + ", got " + doc_.KindName(c[i]));
         continue;
       }
+      if (ignore && ignore(key)) continue;
       if (allowed && std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
         Error(c[i], "unknown key '" + key + "' " + where.str(), NearestName(key, *allowed));
         continue;

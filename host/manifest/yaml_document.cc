@@ -132,12 +132,59 @@ class YamlTreeBuilder : public YAML::EventHandler {
   void Close() {
     OpenContainer open = stack_.back();
     stack_.pop_back();
+    if (doc_->nodes_[open.id].IsMap()) ApplyMergeKeys(open.first_pending);
     YamlNode& n = doc_->nodes_[open.id];
     n.first_child = static_cast<uint32_t>(doc_->child_ids_.size());
     n.child_count = static_cast<uint32_t>(pending_.size() - open.first_pending);
     doc_->child_ids_.insert(doc_->child_ids_.end(), pending_.begin() + open.first_pending,
                             pending_.end());
     pending_.resize(open.first_pending);
+  }
+
+  // YAML's merge key: "<<: *defaults" (or "<<: [*a, *b]") adds the entries of the aliased
+  // mappings whose keys the mapping does not set itself, earlier sources first. yaml-cpp's
+  // parser leaves "<<" as an ordinary key. A "<<" whose value is not a mapping (or a list of
+  // mappings) stays, and is reported as an unknown key.
+  void ApplyMergeKeys(size_t first) {
+    auto is_merge = [&](size_t i) {
+      const YamlNode& key = doc_->nodes_[pending_[i]];
+      return key.IsScalar() && key.plain && key.value == "<<" && IsMergeable(pending_[i + 1]);
+    };
+    bool any = false;
+    for (size_t i = first; i + 1 < pending_.size(); i += 2) any |= is_merge(i);
+    if (!any) return;
+    std::vector<YamlId> entries, sources;
+    for (size_t i = first; i + 1 < pending_.size(); i += 2) {
+      if (!is_merge(i)) {
+        entries.insert(entries.end(), {pending_[i], pending_[i + 1]});
+        continue;
+      }
+      const YamlNode& value = doc_->nodes_[pending_[i + 1]];
+      if (value.IsMap()) sources.push_back(pending_[i + 1]);
+      else for (YamlId item : doc_->children(pending_[i + 1])) sources.push_back(item);
+    }
+    for (YamlId source : sources) {
+      std::span<const YamlId> c = doc_->children(source);
+      for (size_t j = 0; j + 1 < c.size(); j += 2) {
+        const std::string& key = doc_->nodes_[c[j]].value;
+        bool set = false;
+        for (size_t k = 0; k < entries.size() && !set; k += 2)
+          set = doc_->nodes_[entries[k]].value == key;
+        if (!set) entries.insert(entries.end(), {c[j], c[j + 1]});
+      }
+    }
+    pending_.resize(first);
+    pending_.insert(pending_.end(), entries.begin(), entries.end());
+  }
+
+  bool IsMergeable(YamlId value) const {
+    const YamlNode& n = doc_->nodes_[value];
+    if (n.IsMap()) return true;
+    if (n.kind != YamlNode::Kind::kSequence) return false;
+    std::span<const YamlId> items = doc_->children(value);
+    return !items.empty() && std::all_of(items.begin(), items.end(), [&](YamlId item) {
+      return doc_->nodes_[item].IsMap();
+    });
   }
 
   YamlDocument* doc_;
