@@ -204,8 +204,10 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
                                                   Diagnostics* diagnostics) {
   auto doc = std::unique_ptr<YamlDocument>(new YamlDocument);
   doc->file_ = file;
-  doc->nodes_.reserve(text.size() / 16);  // manifests run ~16-20 bytes a node
-  doc->child_ids_.reserve(text.size() / 16);
+  // Manifests run ~16-20 bytes a node; the cap keeps a file of prose from over-reserving.
+  size_t expected_nodes = std::min<size_t>(text.size() / 16, size_t{1} << 20);
+  doc->nodes_.reserve(expected_nodes);
+  doc->child_ids_.reserve(expected_nodes);
   {
     Diagnostics expansion_errors;  // kept only if the fast path sees the whole file
     YamlTreeBuilder builder(doc.get(), env, &expansion_errors);
