@@ -169,9 +169,12 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
   if (a.def.type.empty()) return;  // its absence is already reported
   auto type = catalog.assets.find(a.def.type);
   if (type == catalog.assets.end()) {
+    bool io_manager = catalog.io_managers.count(a.def.type) > 0;
     diagnostics.push_back({a.def.type_location,
-                           "unknown asset type '" + a.def.type + "' for " + owner,
-                           NearestName(a.def.type, KeysOf(catalog.assets))});
+                           io_manager ? "'" + a.def.type + "' is an IO manager, not an asset "
+                                            "type, for " + owner + " (declare it under resources)"
+                                      : "unknown asset type '" + a.def.type + "' for " + owner,
+                           io_manager ? "" : NearestName(a.def.type, KeysOf(catalog.assets))});
     return;
   }
   if (!a.has_code_version) out->code_version = type->second.code_version;
@@ -192,10 +195,13 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
     if (def.type.empty()) continue;  // its absence is already reported
     auto type = catalog.io_managers.find(def.type);
     if (type == catalog.io_managers.end()) {
+      bool asset = catalog.assets.count(def.type) > 0;
       m.diagnostics.push_back(
           {def.type_location,
-           "unknown IO manager type '" + def.type + "' for resource '" + def.key + "'",
-           NearestName(def.type, KeysOf(catalog.io_managers))});
+           asset ? "'" + def.type + "' is an asset type, not an IO manager, for resource '" +
+                       def.key + "' (declare it under assets)"
+                 : "unknown IO manager type '" + def.type + "' for resource '" + def.key + "'",
+           asset ? "" : NearestName(def.type, KeysOf(catalog.io_managers))});
       continue;
     }
     ConfigSite site{

@@ -61,6 +61,24 @@ inline ManifestLoader::EnvLookup MapEnv(std::map<std::string, std::string> vars)
   };
 }
 
+// A malformed manifest and the exact diagnostics it must produce.
+struct ErrorCase {
+  const char* name;
+  const char* yaml;
+  const char* expected;  // FormatDiagnostics of Parse, then (if it passed) Resolve
+};
+
+// Parses `yaml` as "m.yaml" (with ASSETFLOW_HOME=/home/af), resolves it against `catalog` if
+// it parsed, and returns every diagnostic, formatted.
+inline std::string Diagnose(const std::string& yaml, const TypeCatalog& catalog) {
+  ManifestLoader loader(MapEnv({{"ASSETFLOW_HOME", "/home/af"}}));
+  if (loader.ParseText(yaml, "m.yaml")) {
+    Definitions defs;
+    loader.Resolve(catalog, &defs);
+  }
+  return FormatDiagnostics(loader.diagnostics());
+}
+
 }  // namespace af::testing
 
 #endif
