@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <array>
+#include <cstdlib>
 #include <map>
 
 #include "cloud.hpp"
@@ -196,6 +198,56 @@ TEST_CASE("4000x4000 renders natively") {
   std::string png = png_of(c);
   CHECK(wctest::png_size(png).width == 4000);
   CHECK(wctest::png_size(png).height == 4000);
+}
+
+// Ink bounding box of a fresh A8 surface: {x0, y0, x1, y1}, inclusive.
+std::array<int, 4> ink_box(cairo_surface_t* s) {
+  cairo_surface_flush(s);
+  const unsigned char* d = cairo_image_surface_get_data(s);
+  int stride = cairo_image_surface_get_stride(s);
+  std::array<int, 4> box{1 << 30, 1 << 30, -1, -1};
+  for (int y = 0; y < cairo_image_surface_get_height(s); ++y)
+    for (int x = 0; x < cairo_image_surface_get_width(s); ++x)
+      if (d[static_cast<std::size_t>(y) * stride + x]) {
+        box[0] = std::min(box[0], x), box[1] = std::min(box[1], y);
+        box[2] = std::max(box[2], x), box[3] = std::max(box[3], y);
+      }
+  return box;
+}
+
+TEST_CASE("a vertical word is where Cairo's own 90° text matrix puts it, reading bottom to top") {
+  wordcloud::Font font(wordcloud::default_font_path());
+  for (const char* text : {"Google", "open source", "Жизнь"})
+    for (int size : {9, 40, 120}) {
+      CAPTURE(text);
+      CAPTURE(size);
+      cairo_surface_t* ours = cairo_image_surface_create(CAIRO_FORMAT_A8, 600, 1400);
+      cairo_t* cr = cairo_create(ours);
+      wordcloud::draw_word(cr, font, text, size, true, 300, 1200);
+      cairo_destroy(cr);
+      cairo_surface_t* cairos = cairo_image_surface_create(CAIRO_FORMAT_A8, 600, 1400);
+      cr = cairo_create(cairos);
+      cairo_translate(cr, 300, 1200);
+      cairo_matrix_t m;
+      cairo_matrix_init(&m, 0, -1, 1, 0, 0, 0);
+      cairo_transform(cr, &m);
+      cairo_set_font_face(cr, font.face());
+      cairo_set_font_size(cr, size);
+      cairo_font_options_t* o = cairo_font_options_create();  // the plugin's fixed options
+      cairo_font_options_set_antialias(o, CAIRO_ANTIALIAS_GRAY);
+      cairo_font_options_set_hint_style(o, CAIRO_HINT_STYLE_NONE);
+      cairo_font_options_set_hint_metrics(o, CAIRO_HINT_METRICS_OFF);
+      cairo_set_font_options(cr, o);
+      cairo_font_options_destroy(o);
+      cairo_move_to(cr, 0, 0);
+      cairo_show_text(cr, text);
+      cairo_destroy(cr);
+      std::array<int, 4> a = ink_box(ours), b = ink_box(cairos);
+      for (int i = 0; i < 4; ++i) CHECK(std::abs(a[i] - b[i]) <= 1);
+      CHECK(a[3] < 1200 + size / 3);  // starts at the origin and goes up
+      cairo_surface_destroy(ours);
+      cairo_surface_destroy(cairos);
+    }
 }
 
 TEST_CASE("options: defaults, schema and errors") {

@@ -51,19 +51,12 @@ cairo_font_options_t* font_options() {
   return options;
 }
 
-// Text-space to device-space matrix for a word's orientation.
-cairo_matrix_t orientation_matrix(bool vertical) {
-  cairo_matrix_t m;
-  if (vertical) cairo_matrix_init(&m, 0, -1, 1, 0, 0, 0);
-  else cairo_matrix_init_identity(&m);
-  return m;
-}
-
-// The word's ink extents in device space relative to its origin: [x0, x1] × [y0, y1].
-void device_extents(const Font& font, const std::string& text, int size, bool vertical,
-                    double* x0, double* y0, double* x1, double* y1) {
-  cairo_matrix_t font_matrix, ctm = orientation_matrix(vertical);
+// The horizontal word's ink extents relative to its origin: [x0, x1] × [y0, y1].
+void text_extents(const Font& font, const std::string& text, int size, double* x0, double* y0, double* x1,
+                  double* y1) {
+  cairo_matrix_t font_matrix, ctm;
   cairo_matrix_init_scale(&font_matrix, size, size);
+  cairo_matrix_init_identity(&ctm);
   cairo_scaled_font_t* sf = cairo_scaled_font_create(font.face(), &font_matrix, &ctm, font_options());
   cairo_text_extents_t e;
   cairo_scaled_font_text_extents(sf, text.c_str(), &e);
@@ -71,13 +64,8 @@ void device_extents(const Font& font, const std::string& text, int size, bool ve
   cairo_scaled_font_destroy(sf);
   if (status != CAIRO_STATUS_SUCCESS)
     throw std::runtime_error(std::string("cairo: ") + cairo_status_to_string(status));
-  if (!vertical) {
-    *x0 = e.x_bearing, *x1 = e.x_bearing + e.width;
-    *y0 = e.y_bearing, *y1 = e.y_bearing + e.height;
-  } else {  // (u, v) -> (v, -u)
-    *x0 = e.y_bearing, *x1 = e.y_bearing + e.height;
-    *y0 = -(e.x_bearing + e.width), *y1 = -e.x_bearing;
-  }
+  *x0 = e.x_bearing, *x1 = e.x_bearing + e.width;
+  *y0 = e.y_bearing, *y1 = e.y_bearing + e.height;
 }
 
 // Index of the first nonzero byte of row[0, n), or n; eight bytes at a time, since most of a
@@ -141,12 +129,12 @@ bool Font::covers(const std::string& text) const {
   return true;
 }
 
-void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size, bool vertical,
-               int origin_x, int origin_y) {
+namespace {
+
+void show_horizontal(cairo_t* cr, const Font& font, const std::string& text, int size, int origin_x,
+                     int origin_y) {
   cairo_save(cr);
   cairo_translate(cr, origin_x, origin_y);
-  cairo_matrix_t m = orientation_matrix(vertical);
-  cairo_transform(cr, &m);
   cairo_set_font_face(cr, font.face());
   cairo_set_font_size(cr, size);
   cairo_set_font_options(cr, font_options());
@@ -155,17 +143,9 @@ void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size,
   cairo_restore(cr);
 }
 
-void estimate_word_box(const Font& font, const std::string& text, int size, bool vertical,
-                       double* width, double* height) {
+WordMask rasterize_horizontal(const Font& font, const std::string& text, int size) {
   double x0, y0, x1, y1;
-  device_extents(font, text, size, vertical, &x0, &y0, &x1, &y1);
-  *width = x1 - x0;
-  *height = y1 - y0;
-}
-
-WordMask rasterize_word(const Font& font, const std::string& text, int size, bool vertical) {
-  double x0, y0, x1, y1;
-  device_extents(font, text, size, vertical, &x0, &y0, &x1, &y1);
+  text_extents(font, text, size, &x0, &y0, &x1, &y1);
   // Anti-aliasing can spill a pixel past the outline extents; pad generously and grow the pad
   // if ink ever reaches the scratch surface's border.
   for (int pad = 4;; pad *= 4) {
@@ -184,7 +164,7 @@ WordMask rasterize_word(const Font& font, const std::string& text, int size, boo
     cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
     cairo_paint(cr);
     cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
-    draw_word(cr, font, text, size, vertical, ox, oy);
+    show_horizontal(cr, font, text, size, ox, oy);
     cairo_destroy(cr);
     cairo_surface_flush(s);
     if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
@@ -220,6 +200,53 @@ WordMask rasterize_word(const Font& font, const std::string& text, int size, boo
     cairo_surface_destroy(s);
     if (!touches_border) return m;
   }
+}
+
+}  // namespace
+
+// Pixel (x, y) goes to (y, width - 1 - x), and the origin point (ox, oy) to (oy, width - ox):
+// the text matrix [0 1; -1 0] applied about the origin.
+WordMask rotate_ccw(const WordMask& h) {
+  WordMask v;
+  if (h.empty()) return v;
+  v.width = h.height;
+  v.height = h.width;
+  v.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, v.width);
+  v.origin_x = h.origin_y;
+  v.origin_y = h.width - h.origin_x;
+  v.alpha.assign(static_cast<std::size_t>(v.stride) * v.height, 0);
+  for (int y = 0; y < h.height; ++y)
+    for (int x = 0; x < h.width; ++x)
+      v.alpha[static_cast<std::size_t>(h.width - 1 - x) * v.stride + y] = h.at(x, y);
+  return v;
+}
+
+void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size, bool vertical,
+               int origin_x, int origin_y) {
+  if (!vertical) {
+    show_horizontal(cr, font, text, size, origin_x, origin_y);
+    return;
+  }
+  // A vertical word is its horizontal rendering turned by exactly 90°, pixel for pixel, so
+  // both orientations have the same glyph shapes and one rasterization serves both.
+  WordMask m = rasterize_word(font, text, size, true);
+  if (m.empty()) return;
+  cairo_surface_t* mask = cairo_image_surface_create_for_data(m.alpha.data(), CAIRO_FORMAT_A8, m.width, m.height, m.stride);
+  cairo_mask_surface(cr, mask, origin_x - m.origin_x, origin_y - m.origin_y);
+  cairo_surface_destroy(mask);
+}
+
+void estimate_word_box(const Font& font, const std::string& text, int size, bool vertical,
+                       double* width, double* height) {
+  double x0, y0, x1, y1;
+  text_extents(font, text, size, &x0, &y0, &x1, &y1);
+  *width = vertical ? y1 - y0 : x1 - x0;
+  *height = vertical ? x1 - x0 : y1 - y0;
+}
+
+WordMask rasterize_word(const Font& font, const std::string& text, int size, bool vertical) {
+  WordMask h = rasterize_horizontal(font, text, size);
+  return vertical ? rotate_ccw(h) : h;
 }
 
 }  // namespace wordcloud

@@ -46,10 +46,10 @@ struct WordMask {
 };
 
 // Draws `text` at `size` pixels with its baseline origin at (origin_x, origin_y), horizontal or
-// vertical (rotated 90° counter-clockwise, reading bottom to top: the exact matrix [0 1; -1 0],
-// no floating-point rotation). Uses the current source. Everyone who draws a word calls this;
-// the ink is identical for the same word and origin only on a surface Cairo knows is clear (a
-// fresh one, or one cleared with CAIRO_OPERATOR_CLEAR).
+// vertical (the horizontal rendering turned 90° counter-clockwise pixel for pixel, reading
+// bottom to top: the text matrix [0 1; -1 0] about the origin). Uses the current source.
+// Everyone who draws a word calls this; the ink is identical for the same word and origin only
+// on a surface Cairo knows is clear (a fresh one, or one cleared with CAIRO_OPERATOR_CLEAR).
 void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size, bool vertical,
                int origin_x, int origin_y);
 
@@ -57,6 +57,9 @@ void draw_word(cairo_t* cr, const Font& font, const std::string& text, int size,
 // skip sizes that cannot fit the canvas.
 void estimate_word_box(const Font& font, const std::string& text, int size, bool vertical,
                        double* width, double* height);
+
+// The mask of a vertical word from the horizontal one: turned 90° counter-clockwise.
+WordMask rotate_ccw(const WordMask& horizontal);
 
 // Rasterizes the word with draw_word() and crops to its ink. Empty if it has no ink.
 WordMask rasterize_word(const Font& font, const std::string& text, int size, bool vertical);

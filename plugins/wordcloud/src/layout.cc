@@ -42,6 +42,8 @@ class Placer {
     // Unhinted outlines scale linearly: measure once, and size candidates cost nothing (a new
     // Cairo scaled font per size would reload every glyph from FreeType).
     const WordExtents unit = unit_extents(font_, word.text);
+    WordMask horizontal;  // rasterized once per size, turned for the vertical attempt
+    int horizontal_size = 0;
     bool vertical_first = rng_.uniform() >= o_.prefer_horizontal;
     bool allowed[2] = {o_.prefer_horizontal > 0, o_.prefer_horizontal < 1};  // [horizontal, vertical]
     while (size >= o_.min_font_size) {
@@ -65,7 +67,11 @@ class Placer {
           best_ratio = std::max(best_ratio, double(widest) / least_w);
           continue;
         }
-        WordMask mask = rasterize_word(font_, word.text, size, vertical);
+        if (horizontal.empty() || horizontal_size != size) {
+          horizontal = rasterize_word(font_, word.text, size, false);
+          horizontal_size = size;
+        }
+        WordMask mask = vertical ? rotate_ccw(horizontal) : horizontal;
         if (mask.empty()) return std::nullopt;
         int window_w = mask.width + 2 * pad_x, window_h = mask.height + 2 * pad_y;
         int room_w = o_.width + 2 * o_.margin, room_h = o_.height + 2 * o_.margin;

@@ -12,7 +12,10 @@ Occupancy::Occupancy(int width, int height, int margin)
   words_ = (gw_ + 63) / 64;
   bits_.assign(static_cast<std::size_t>(words_) * gh_, 0);
   band_.assign(words_, 0);
-  row_widest_.assign(gh_, gw_);
+  for (int k = 0; k < kLevels; ++k) {
+    level_widest_[k].assign((gh_ >> k) + 1, gw_);
+    if (k > 0) level_bits_[k].assign(static_cast<std::size_t>((gh_ >> k) + 1) * words_, 0);
+  }
 }
 
 int Occupancy::next_bit(const Word* bits, int x, bool set) const {
@@ -36,6 +39,29 @@ int Occupancy::longest_zero_run(const Word* bits) const {
   return longest;
 }
 
+void Occupancy::update_levels(int gy_begin, int gy_end) {
+  for (int gy = gy_begin; gy < gy_end; ++gy) level_widest_[0][gy] = longest_zero_run(row(gy));
+  // A block of level k is the OR of two blocks of level k - 1.
+  for (int k = 1; k < kLevels; ++k) {
+    int lower_count = (gh_ + (1 << (k - 1)) - 1) >> (k - 1);
+    for (int b = gy_begin >> k; b <= (gy_end - 1) >> k; ++b) {
+      Word* dst = &level_bits_[k][static_cast<std::size_t>(b) * words_];
+      for (int half = 0; half < 2; ++half) {
+        int lb = 2 * b + half;
+        if (lb >= lower_count) {
+          if (half == 0) std::fill(dst, dst + words_, 0);
+          continue;
+        }
+        const Word* src = k == 1 ? row(lb) : &level_bits_[k - 1][static_cast<std::size_t>(lb) * words_];
+        if (half == 0) std::copy(src, src + words_, dst);
+        else
+          for (int w = 0; w < words_; ++w) dst[w] |= src[w];
+      }
+      level_widest_[k][b] = longest_zero_run(dst);
+    }
+  }
+}
+
 void Occupancy::add(const WordMask& mask, int x, int y) {
   for (int r = 0; r < mask.height; ++r) {
     Word* dst = row(y + r + margin_);
@@ -44,8 +70,8 @@ void Occupancy::add(const WordMask& mask, int x, int y) {
         int gx = x + c + margin_;
         dst[gx >> 6] |= Word{1} << (gx & 63);
       }
-    row_widest_[y + r + margin_] = longest_zero_run(dst);
   }
+  update_levels(y + margin_, y + margin_ + mask.height);
   suffix_block_ = prefix_block_ = -1;  // cached band tables are stale
 }
 
@@ -117,22 +143,16 @@ bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* 
   *widest = 0;
   int x0 = static_cast<int>(rng.below(static_cast<uint32_t>(nx)));
   int y0 = static_cast<int>(rng.below(static_cast<uint32_t>(ny)));
-  // band_bound_[gy] = min(row_widest_[gy .. gy + wh - 1]), by a monotone deque.
-  band_bound_.resize(ny);
-  std::vector<int> deque(gh_);
-  int head = 0, tail = 0;
-  for (int r = 0; r < gh_; ++r) {
-    while (tail > head && row_widest_[deque[tail - 1]] >= row_widest_[r]) --tail;
-    deque[tail++] = r;
-    int top = r - wh + 1;
-    if (top < 0) continue;
-    if (deque[head] < top) ++head;
-    if (top < ny) band_bound_[top] = row_widest_[deque[head]];
-  }
-  for (int k = 0; k < ny; ++k) {
-    int gy = y0 + k < ny ? y0 + k : y0 + k - ny;
-    if (band_bound_[gy] < ww) {
-      *widest = std::max(*widest, band_bound_[gy]);
+  // Blocks of 2^k <= wh/2 rows: every band of wh rows contains at least one whole block.
+  int k = 0;
+  while (k + 1 < kLevels && (2 << k) <= wh / 2) ++k;
+  const std::vector<int>& blocks = level_widest_[k];
+  for (int i = 0; i < ny; ++i) {
+    int gy = y0 + i < ny ? y0 + i : y0 + i - ny;
+    int bound = gw_;
+    for (int b = (gy + (1 << k) - 1) >> k, end = (gy + wh) >> k; b < end; ++b) bound = std::min(bound, blocks[b]);
+    if (bound < ww) {
+      *widest = std::max(*widest, bound);
       continue;
     }
     compute_band(gy, wh);

@@ -50,6 +50,8 @@ class Occupancy {
   // The first bit at or after x that is set (or clear, if !set) in `bits`; gw_ if none.
   int next_bit(const Word* bits, int x, bool set) const;
   int longest_zero_run(const Word* bits) const;
+  // Recomputes level_widest_ for the blocks that hold grid rows [gy_begin, gy_end).
+  void update_levels(int gy_begin, int gy_end);
   // First x in [x_begin, x_end) with band_ bits [x, x + ww) all clear, or -1. Visits the zero
   // runs starting in [x_begin, scan_end) (whole, even past scan_end) and raises *longest.
   int first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const;
@@ -58,10 +60,12 @@ class Occupancy {
   int gw_, gh_;   // the grid: the canvas plus a free border of `margin` on every side
   int words_;     // 64-bit words per grid row
   std::vector<Word> bits_;
-  // Per grid row, its longest free run. A band can have no longer run than its rows' minimum,
-  // so most crowded bands are rejected in O(1) without being ORed or scanned.
-  std::vector<int> row_widest_;
-  std::vector<int> band_bound_;  // scratch: sliding minimum of row_widest_ over wh rows
+  // level_widest_[k][b]: the longest free run in the OR of rows [b·2^k, (b+1)·2^k). A window
+  // band of wh rows contains whole aligned blocks of 2^k <= wh/2 rows and can have no longer
+  // run than they have, so most crowded bands are rejected in O(1), without ORing or scanning.
+  static constexpr int kLevels = 7;  // blocks of 1 to 64 rows
+  std::vector<int> level_widest_[kLevels];
+  std::vector<Word> level_bits_[kLevels];  // the blocks' ORs (level 0 is bits_ itself)
   // Scratch for the search: per block of wh rows, suffix ORs of block k and prefix ORs of k+1.
   std::vector<Word> suffix_, prefix_, band_;
   int block_h_ = 0, suffix_block_ = -1, prefix_block_ = -1;
