@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -64,6 +65,7 @@ struct Node {
   std::vector<size_t> children;   // node indices, ascending
   int pending = 0;                // in-run parents that have not succeeded yet
   const af_asset_descriptor* plugin = nullptr;
+  std::string spool_path;  // set when children in the run cannot load it from its IO manager
   StepResult result;
 };
 
@@ -213,9 +215,11 @@ bool RunState::BindInputs(const Node& node, StepSpec* spec,
     const size_t upstream = defs_.asset_index.at(input.asset_key);
     const AssetDef& up = defs_.assets[upstream];
     const IoManagerRef& io = io_.For(up);
-    spec->inputs.push_back(InputSource{input.name, up.key, io.desc, &io.config});
+    spec->inputs.push_back(InputSource{input.name, up.key, io.desc, &io.config, ""});
     if (node_of[upstream] != static_cast<size_t>(-1)) {  // ran in this run and succeeded
-      (*versions)[up.key] = nodes[node_of[upstream]].result.data_version;
+      const Node& parent = nodes[node_of[upstream]];
+      spec->inputs.back().spool_path = parent.spool_path;
+      (*versions)[up.key] = parent.result.data_version;
       continue;
     }
     std::optional<std::string> stored = StoredVersion(up.key);
@@ -248,6 +252,7 @@ void RunState::ExecuteNode(size_t n) {
   spec.home = &home_;
   spec.cancel = options_.cancel;
   spec.listener = &listener;
+  spec.spool_path = node.spool_path;
   std::map<std::string, std::string> upstream_versions;
   std::string error;
   if (!BindInputs(node, &spec, &upstream_versions, &error)) {
@@ -368,6 +373,19 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
     std::sort(node.children.begin(), node.children.end());
     keys.push_back(asset.key);
   }
+  // Children in the run read a write-only IO manager's asset from a copy the host keeps for
+  // the run (what file_writer's error message promises); every other asset is read back
+  // through its IO manager. One probe per IO manager.
+  const std::string spool_dir = home_ + "/tmp/" + run_id;
+  std::map<const IoManagerRef*, bool> can_load;
+  for (Node& node : run.nodes) {
+    if (node.children.empty()) continue;
+    const AssetDef& asset = defs.assets[node.asset];
+    const IoManagerRef& ref = (*io)->For(asset);
+    auto it = can_load.find(&ref);
+    if (it == can_load.end()) it = can_load.emplace(&ref, CanLoad(ref, asset.key, home_)).first;
+    if (!it->second) node.spool_path = spool_dir + "/" + asset.key;
+  }
 
   Status claimed = log_.ClaimAssets(run_id, keys, options.claim_wait_ms);
   if (!claimed.ok()) return claimed;
@@ -382,6 +400,8 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
                                         : static_cast<int>(std::thread::hardware_concurrency());
   RunResult result = run.Execute(std::max(1, workers));
   log_.ReleaseAssets(run_id);
+  std::error_code ec;
+  std::filesystem::remove_all(spool_dir, ec);
   return result;
 }
 

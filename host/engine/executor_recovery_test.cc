@@ -241,3 +241,23 @@ TEST_CASE("write-only IO manager: loading from it later is a clear error") {
 }
 
 }  // namespace af
+
+namespace af {
+
+TEST_CASE("write-only IO manager: downstream steps of the same run read the host's copy") {
+  TempHome home;
+  const std::string out = home.path() + "/report.md";
+  TestEnv env("resources:\n  report_io: { type: fs_io/file_writer, config: { path: \"" + out +
+                  "\" } }\nassets:\n  report: { type: examples/bytes, config: { size: 300000, chunk: 7000 }, "
+                  "io_manager: report_io }\n  mail: { type: examples/concat, inputs: { body: report }, "
+                  "config: { separator: \"\" } }\n",
+              home.path());
+  RunResult r = env.Run("*");
+  CHECK(r.status == RunStatus::kSuccess);
+  const std::string report = testing::ReadFile(out);
+  CHECK(report.size() == 300000);
+  CHECK(env.Stored("mail") == report);
+  CHECK_FALSE(testing::fs::exists(home.path() + "/tmp/" + r.run_id));  // the copy is gone
+}
+
+}  // namespace af

@@ -1,7 +1,9 @@
 #include "engine/host_context.h"
 
 #include <rapidjson/error/en.h>
+#include <fcntl.h>
 #include <rapidjson/pointer.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -82,14 +84,52 @@ const char* StatusName(af_status status) {
   }
 }
 
-// An input being read: the upstream IO manager's reader and the context of the IO-manager
-// calls that opened it (it must live until close_reader).
+// An input being read: the upstream IO manager's reader (with the context of the IO-manager
+// calls, which must live until close_reader), or a spool file read by the host.
 struct HostCall::OpenInput {
+  const InputSource& source;
   HostCall io_call;
   af_istream reader{};
-  OpenInput(const InputSource& source, const HostCall& owner)
-      : io_call(source.asset_key, owner.run_id_, owner.attempt_, owner.home_, *source.io_config,
+  int spool_fd = -1;
+
+  OpenInput(const InputSource& s, const HostCall& owner)
+      : source(s),
+        io_call(s.asset_key, owner.run_id_, owner.attempt_, owner.home_, *s.io_config,
                 owner.cancel_, owner.listener_) {}
+  ~OpenInput() {
+    if (spool_fd >= 0) {
+      ::close(spool_fd);
+    } else if (reader.read) {
+      source.io->close_reader(source.io, io_call.context(), &reader);
+    }
+  }
+  // Opens the stream; on failure returns the status and sets *why.
+  af_status Open(std::string* why) {
+    if (source.spool_path.empty()) {
+      af_status s = source.io->open_reader(source.io, io_call.context(), &reader);
+      if (s != AF_OK) {
+        reader.read = nullptr;
+        *why = io_call.error_message().empty()
+                   ? std::string("the IO manager returned ") + StatusName(s)
+                   : io_call.error_message();
+      }
+      return s;
+    }
+    spool_fd = ::open(source.spool_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (spool_fd < 0) {
+      *why = "cannot open this run's copy of '" + source.asset_key + "': " + std::strerror(errno);
+      return AF_ERR_IO;
+    }
+    reader.ctx = this;
+    reader.read = [](const af_istream* s, void* buffer, uint64_t size) -> int64_t {
+      const int fd = static_cast<OpenInput*>(s->ctx)->spool_fd;
+      for (;;) {
+        ssize_t n = ::read(fd, buffer, size);
+        if (n >= 0 || errno != EINTR) return n;
+      }
+    };
+    return AF_OK;
+  }
 };
 
 HostCall::HostCall(const std::string& asset_key, const std::string& run_id, uint32_t attempt,
@@ -115,12 +155,9 @@ void HostCall::set_inputs(const std::vector<InputSource>* inputs) {
 }
 
 void HostCall::CloseInputs() {
-  for (size_t i = 0; i < open_.size(); ++i) {
-    if (!open_[i]) continue;
-    const af_io_manager_descriptor* io = (*inputs_)[i].io;
-    io->close_reader(io, open_[i]->io_call.context(), &open_[i]->reader);
-    delete open_[i];
-    open_[i] = nullptr;
+  for (OpenInput*& input : open_) {
+    delete input;
+    input = nullptr;
   }
 }
 
@@ -213,20 +250,11 @@ struct HostApiImpl {
     size_t i = 0;
     while (i < h.inputs_->size() && (*h.inputs_)[i].name != name) ++i;
     if (i == h.inputs_->size()) return AF_ERR_NOT_FOUND;
-    const InputSource& source = (*h.inputs_)[i];
-    const af_io_manager_descriptor* io = source.io;
-    if (h.open_[i]) {  // opening again restarts: close the previous reader first
-      io->close_reader(io, h.open_[i]->io_call.context(), &h.open_[i]->reader);
-      delete h.open_[i];
-      h.open_[i] = nullptr;
-    }
-    auto input = std::make_unique<HostCall::OpenInput>(source, h);
-    af_status s = io->open_reader(io, input->io_call.context(), &input->reader);
-    if (s != AF_OK) {
-      const std::string& why = input->io_call.error_message();
-      h.input_error_ = why.empty() ? std::string("the IO manager returned ") + StatusName(s) : why;
-      return s;
-    }
+    delete h.open_[i];  // opening again restarts: the previous reader is closed first
+    h.open_[i] = nullptr;
+    auto input = std::make_unique<HostCall::OpenInput>((*h.inputs_)[i], h);
+    af_status s = input->Open(&h.input_error_);
+    if (s != AF_OK) return s;
     *stream = &input->reader;
     h.open_[i] = input.release();
     return AF_OK;

@@ -41,12 +41,15 @@ class CallListener {
   virtual void OnProgress(const std::string& asset_key, uint64_t done, uint64_t total) = 0;
 };
 
-// One input of an asset: the upstream asset read through that asset's own IO manager.
+// One input of an asset: the upstream asset read through that asset's own IO manager, or,
+// when `spool_path` is set, from the host's copy of an upstream produced earlier in the same
+// run whose IO manager cannot load (write-only).
 struct InputSource {
   std::string name;       // what the plugin opens it by
   std::string asset_key;  // the upstream asset
   const af_io_manager_descriptor* io = nullptr;
   const ParsedConfig* io_config = nullptr;  // the upstream's IO-manager resource config
+  std::string spool_path;
 };
 
 class HostCall {

@@ -35,6 +35,15 @@ const IoManagerRef& IoManagerSet::For(const AssetDef& asset) const {
   return *by_key_.at(asset.io_manager_key);
 }
 
+bool CanLoad(const IoManagerRef& io, const std::string& asset_key, const std::string& home) {
+  static const std::string kNoRun;
+  HostCall call(asset_key, kNoRun, 1, home, io.config, nullptr, nullptr);
+  af_istream reader{};
+  const af_status s = io.desc->open_reader(io.desc, call.context(), &reader);
+  if (s == AF_OK) io.desc->close_reader(io.desc, call.context(), &reader);
+  return s != AF_ERR_UNSUPPORTED;
+}
+
 Status WipeStoredAsset(const IoManagerRef& io, const std::string& asset_key,
                        const std::string& home) {
   if (!io.desc->wipe) {

@@ -40,6 +40,10 @@ class IoManagerSet {
   std::map<std::string, std::unique_ptr<IoManagerRef>> by_key_;
 };
 
+// Whether `io` can load assets: false only when open_reader says AF_ERR_UNSUPPORTED (a
+// write-only manager such as fs_io/file_writer). Probes with `asset_key`; reads nothing.
+bool CanLoad(const IoManagerRef& io, const std::string& asset_key, const std::string& home);
+
 // Deletes the stored version of `asset_key` through `io` (wipe may be NULL: not supported).
 Status WipeStoredAsset(const IoManagerRef& io, const std::string& asset_key,
                        const std::string& home);

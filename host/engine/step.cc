@@ -1,6 +1,12 @@
 #include "engine/step.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <exception>
+#include <filesystem>
 
 #include "eventlog/hash.h"
 
@@ -13,9 +19,24 @@ struct TeeOutput {
   af_ostream stream{this, &TeeOutput::Write};
   af_ostream* writer = nullptr;
   const std::atomic<bool>* cancel = nullptr;
+  int spool_fd = -1;  // optional copy for this run's downstream steps
   Sha256 hash;
   uint64_t bytes = 0;
   bool failed = false;
+
+  ~TeeOutput() {
+    if (spool_fd >= 0) ::close(spool_fd);
+  }
+  bool Spool(const char* data, uint64_t size) {
+    while (size > 0) {
+      ssize_t n = ::write(spool_fd, data, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      data += n;
+      size -= static_cast<uint64_t>(n);
+    }
+    return true;
+  }
 
   static int64_t Write(const af_ostream* s, const void* data, uint64_t size) {
     TeeOutput& t = *static_cast<TeeOutput*>(s->ctx);
@@ -23,6 +44,10 @@ struct TeeOutput {
     if (size == 0) return 0;
     int64_t n = t.writer->write(t.writer, data, size);
     if (n <= 0 || static_cast<uint64_t>(n) > size) {
+      t.failed = true;
+      return -1;
+    }
+    if (t.spool_fd >= 0 && !t.Spool(static_cast<const char*>(data), static_cast<uint64_t>(n))) {
       t.failed = true;
       return -1;
     }
@@ -62,6 +87,18 @@ AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
     return result;
   }
   tee.writer = &writer;
+  if (!spec.spool_path.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(spec.spool_path).parent_path(), ec);
+    tee.spool_fd = ::open(spec.spool_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (tee.spool_fd < 0) {
+      io->abort_writer(io, io_call.context(), &writer);
+      result.status = AF_ERR_IO;
+      result.message = "cannot create this run's copy of '" + *spec.asset_key + "' at '" +
+                       spec.spool_path + "': " + std::strerror(errno);
+      return result;
+    }
+  }
 
   HostCall call(*spec.asset_key, *spec.run_id, attempt, *spec.home, *spec.config, spec.cancel,
                 spec.listener);
@@ -86,6 +123,7 @@ AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
   }
   if (s != AF_OK) {
     io->abort_writer(io, io_call.context(), &writer);
+    if (tee.spool_fd >= 0) ::unlink(spec.spool_path.c_str());
     result.status = s;
     result.message = FailureMessage(call, s);
     result.metadata.clear();
@@ -95,6 +133,7 @@ AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
   s = io->commit_writer(io, io_call.context(), &writer);
   if (s != AF_OK) {
     result.status = s;
+    if (tee.spool_fd >= 0) ::unlink(spec.spool_path.c_str());
     result.message = "storing '" + *spec.asset_key + "' with " + spec.io->type + " failed: " +
                      (io_call.error_message().empty() ? StatusName(s) : io_call.error_message());
     result.metadata.clear();

@@ -30,6 +30,9 @@ struct StepSpec {
   const std::string* home = nullptr;
   const std::atomic<bool>* cancel = nullptr;
   CallListener* listener = nullptr;
+  // When set, the output is also copied to this file, for downstream steps of the same run
+  // that cannot load it through a write-only IO manager. Removed if the attempt fails.
+  std::string spool_path;
 };
 
 struct AttemptResult {
