@@ -85,6 +85,7 @@ class RunPrinter {
     if (e.type == "PROGRESS") return OnProgress(e);
     if (e.type == "STEP_STARTED") {
       running_[e.asset_key] = "started";
+      last_draw_ = {};
       return Redraw();
     }
     std::string line;
@@ -106,8 +107,10 @@ class RunPrinter {
     } else if (e.type.rfind("RUN_", 0) == 0) {
       line = "run " + e.run_id + " " + e.type.substr(4) + ": " + e.message;
     }
-    if (e.type == "STEP_SUCCESS" || e.type == "STEP_FAILED" || e.type == "STEP_SKIPPED")
+    if (e.type == "STEP_SUCCESS" || e.type == "STEP_FAILED" || e.type == "STEP_SKIPPED") {
       running_.erase(e.asset_key);
+      if (tty_) last_draw_ = {};
+    }
     const bool important = e.type == "STEP_FAILED" || e.type.rfind("RUN_", 0) == 0;
     if (!line.empty() && (!quiet_ || (important && e.type != "RUN_STARTED"))) {
       ClearLine();
@@ -137,19 +140,30 @@ class RunPrinter {
     return s;
   }
 
-  // On a terminal: redraw the status line in place (at most every 50 ms). Otherwise: a
-  // progress line every 5 s while steps run.
+  // On a terminal: one status line per running step, redrawn in place (at most every 50 ms),
+  // under the finished steps' lines. Otherwise: a progress line every 5 s while steps run.
   void Redraw() {
-    if (quiet_ || running_.empty()) return;
+    if (quiet_) return;
     const auto now = std::chrono::steady_clock::now();
     if (tty_) {
       if (now - last_draw_ < std::chrono::milliseconds(50)) return;
-      std::string s = Summary();
-      if (s.size() > 160) s = s.substr(0, 157) + "...";
-      std::cerr << "\r\033[K" << s << std::flush;
-      drawn_ = true;
+      ClearLine();
+      std::string block;
+      size_t shown = 0;
+      for (const auto& [key, progress] : running_) {
+        if (++shown > kMaxLiveLines) {
+          block += "  ... and " + std::to_string(running_.size() - kMaxLiveLines) + " more\n";
+          ++drawn_;
+          break;
+        }
+        std::string line = "  running  " + key + "  " + progress;
+        if (line.size() > 120) line = line.substr(0, 117) + "...";
+        block += line + "\n";
+        ++drawn_;
+      }
+      std::cerr << block << std::flush;
     } else {
-      if (now - last_draw_ < std::chrono::seconds(5)) return;
+      if (running_.empty() || now - last_draw_ < std::chrono::seconds(5)) return;
       if (last_draw_ == std::chrono::steady_clock::time_point{}) {  // not at the very start
         last_draw_ = now;
         return;
@@ -158,17 +172,21 @@ class RunPrinter {
     }
     last_draw_ = now;
   }
+  // Erases the live lines (terminal only) so that a permanent line can be printed.
   void ClearLine() {
-    if (drawn_) std::cerr << "\r\033[K" << std::flush;
-    drawn_ = false;
+    if (!drawn_) return;
+    std::string up;
+    for (; drawn_ > 0; --drawn_) up += "\033[1A\033[2K";
+    std::cerr << up << std::flush;
   }
 
+  static constexpr size_t kMaxLiveLines = 8;
   const bool json_, quiet_, tty_;
   const size_t steps_;
   size_t done_ = 0;
   std::map<std::string, std::string> running_;  // asset -> progress text
   std::chrono::steady_clock::time_point last_draw_{};
-  bool drawn_ = false;
+  size_t drawn_ = 0;  // live lines on the terminal
 };
 
 // The assets to run, or an error message (usage).
