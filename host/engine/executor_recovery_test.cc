@@ -56,6 +56,18 @@ std::vector<std::string> CausesOf(TestEnv& env, const std::string& key) {
   return out;
 }
 
+// Materializes `key` as `size` bytes in `home` (the version a later run must not damage);
+// returns what was stored.
+std::string StoreBytes(const TempHome& home, const std::string& key, int size) {
+  TestEnv env("assets:\n  " + key + ": { type: examples/bytes, config: { size: " +
+                  std::to_string(size) + ", chunk: 999 } }\n",
+              home.path());
+  REQUIRE(env.Run(key).status == RunStatus::kSuccess);
+  const std::string stored = env.Stored(key);
+  REQUIRE(stored.size() == static_cast<size_t>(size));
+  return stored;
+}
+
 }  // namespace
 
 TEST_CASE("retry: exponential backoff waits exactly (2^n - 1) * delay, then succeeds") {
@@ -105,15 +117,7 @@ TEST_CASE("retry: a fatal failure is never retried") {
 
 TEST_CASE("interrupted write: a failing step leaves the previous version byte-for-byte") {
   TempHome home;
-  {
-    TestEnv v1(R"(
-assets:
-  x: { type: examples/bytes, config: { size: 100000, chunk: 4096 } }
-)", home.path());
-    REQUIRE(v1.Run("x").status == RunStatus::kSuccess);
-  }
-  const std::string before = testing::ReadFile(home.path() + "/storage/x");
-  REQUIRE(before.size() == 100000);
+  const std::string before = StoreBytes(home, "x", 100000);
   TestEnv v2(R"(
 assets:
   x: { type: examples/fail, config: { mode: fatal } }
@@ -126,14 +130,7 @@ assets:
 
 TEST_CASE("cancel: mid-stream, the run is CANCELED and the previous version stays intact") {
   TempHome home;
-  {
-    TestEnv v1(R"(
-assets:
-  big: { type: examples/bytes, config: { size: 5000, chunk: 1000 } }
-)", home.path());
-    REQUIRE(v1.Run("big").status == RunStatus::kSuccess);
-  }
-  const std::string before = testing::ReadFile(home.path() + "/storage/big");
+  const std::string before = StoreBytes(home, "big", 5000);
   TestEnv env(R"(
 assets:
   big: { type: examples/bytes, config: { size: 1000000000, chunk: 65536 } }

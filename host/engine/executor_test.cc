@@ -39,6 +39,22 @@ struct ConcurrencyProbe {
   }
 };
 
+// Runs everything with -j `j`: exactly `j` steps run at once at the peak, `first` starts
+// first and `last` last.
+void CheckParallelism(TestEnv& env, int j, const std::string& first, const std::string& last) {
+  CAPTURE(j);
+  ConcurrencyProbe probe;
+  RunOptions options;
+  options.parallelism = j;
+  options.observer = probe.observer();
+  RunResult r = env.Run("*", options);
+  CHECK(r.status == RunStatus::kSuccess);
+  CHECK(probe.max_running == j);
+  auto order = StartedOrder(env, r.run_id);
+  CHECK(order.front() == first);
+  CHECK(order.back() == last);
+}
+
 }  // namespace
 
 TEST_CASE("executor: a diamond runs parents first and produces the right bytes") {
@@ -96,18 +112,7 @@ assets:
   s6: { type: examples/sleep, inputs: { r: root }, config: { ms: 300 } }
   sink: { type: examples/concat, inputs: { a: s1, b: s2, c: s3, d: s4, e: s5, f: s6 } }
 )", home.path());
-  for (int j : {1, 3, 6}) {
-    ConcurrencyProbe probe;
-    RunOptions options;
-    options.parallelism = j;
-    options.observer = probe.observer();
-    RunResult r = env.Run("*", options);
-    CHECK(r.status == RunStatus::kSuccess);
-    CHECK(probe.max_running == j);
-    auto order = StartedOrder(env, r.run_id);
-    CHECK(order.front() == "root");
-    CHECK(order.back() == "sink");
-  }
+  for (int j : {1, 3, 6}) CheckParallelism(env, j, "root", "sink");
   CHECK(env.Stored("sink") == "slept\nslept\nslept\nslept\nslept\nslept\n");
 
   // Diamond with sleeps: the two middle steps overlap with -j 2, never with -j 1.
@@ -119,18 +124,7 @@ assets:
   c: { type: examples/sleep, inputs: { x: a }, config: { ms: 300 } }
   d: { type: examples/concat, inputs: { l: b, r: c } }
 )", home2.path());
-  for (int j : {1, 2}) {
-    ConcurrencyProbe probe;
-    RunOptions options;
-    options.parallelism = j;
-    options.observer = probe.observer();
-    RunResult r = diamond.Run("*", options);
-    CHECK(r.status == RunStatus::kSuccess);
-    CHECK(probe.max_running == j);
-    auto order = StartedOrder(diamond, r.run_id);
-    CHECK(order.front() == "a");
-    CHECK(order.back() == "d");
-  }
+  for (int j : {1, 2}) CheckParallelism(diamond, j, "a", "d");
 }
 
 TEST_CASE("executor: a downstream asset alone loads its input from storage") {
