@@ -222,6 +222,12 @@ int main(int argc, char** argv) {
   svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
   svr.set_keep_alive_max_count(1000000);
   svr.set_keep_alive_timeout(30);
+  // httplib's default adds SO_REUSEPORT, which would let a second server share a taken --port
+  // silently; SO_REUSEADDR alone makes that a clear bind error.
+  svr.set_socket_options([](socket_t sock) {
+    int one = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  });
   int port = 0;
 
   auto delay = [&] {
