@@ -154,7 +154,7 @@ void top_stories(assetflow::Context& ctx) {
   Fetched top;
   fetcher.set_max_body_bytes(cfg.max_topstories_bytes);
   if (!fetcher.fetch_all({top_url}, [&](std::size_t, Fetched& f) { top = std::move(f); }, canceled))
-    ctx.check_canceled();
+    throw assetflow::Error(AF_ERR_CANCELED, "canceled while fetching " + top_url);
   if (top.outcome != Fetched::Outcome::ok) fail_request(top_url, top);
   std::vector<int64_t> ids = parse_ranking(top_url, top.body);
   if (ids.size() > cfg.count) ids.resize(cfg.count);
@@ -180,7 +180,9 @@ void top_stories(assetflow::Context& ctx) {
         ctx.progress(++done, ids.size());
       },
       canceled);
-  if (!complete) ctx.check_canceled();
+  if (!complete)
+    throw assetflow::Error(AF_ERR_CANCELED, "canceled after " + std::to_string(done) + " of " +
+                                                std::to_string(ids.size()) + " items");
 
   std::vector<Story> rows;
   for (std::size_t i = 0; i < ids.size(); ++i) {
