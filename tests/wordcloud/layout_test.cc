@@ -158,7 +158,8 @@ TEST_CASE("deterministic: same input, options and seed give byte-identical PNGs"
 TEST_CASE("empty input is a clear error, not a blank image") {
   CHECK_THROWS_WITH_AS(wordcloud::make_cloud("the of and 2022\nit's", sized(100, 100)),
                        doctest::Contains("no words to draw"), wordcloud::NoWordsError);
-  CHECK_THROWS_AS(wordcloud::make_cloud("", sized(100, 100)), wordcloud::NoWordsError);
+  CHECK_THROWS_WITH_AS(wordcloud::make_cloud(" \n", sized(100, 100)), "no words to draw: the input is empty",
+                       wordcloud::NoWordsError);
   CHECK_THROWS_AS(wordcloud::make_cloud("[]", sized(100, 100)), wordcloud::NoWordsError);
   CHECK_THROWS_WITH(wordcloud::make_cloud(R"([{"name":"x"}])", sized(100, 100)),
                     doctest::Contains("no JSON record has a string 'title'"));

@@ -89,6 +89,15 @@ TEST_CASE("errors are FatalError with a clear message, never a blank image") {
   CHECK(no_input.materialize().status == AF_ERR_FATAL);
 }
 
+TEST_CASE("a canceled run stops with AF_ERR_CANCELED and writes nothing") {
+  AssetRun run(plugin(), "wordcloud_png");
+  run.input("stories", wctest::hn_items());
+  run.harness().canceled = 1;
+  Result r = run.materialize();
+  CHECK(r.status == AF_ERR_CANCELED);
+  CHECK(r.output.empty());
+}
+
 TEST_CASE("one word, and a custom field") {
   Result r = render(R"({"width":200,"height":100,"field":"text"})", R"([{"text":"Rust"},{"title":"ignored"}])");
   REQUIRE_MESSAGE(r.status == AF_OK, r.error);

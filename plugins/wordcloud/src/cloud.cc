@@ -23,11 +23,14 @@ Cloud make_cloud(std::string_view input, const Options& options, const Progress&
   t.normalize_plurals = options.normalize_plurals;
   t.include_numbers = options.include_numbers;
   cloud.counts = count_words(docs, t);
-  if (cloud.counts.empty())
-    throw NoWordsError("no words to draw: " + std::to_string(docs.size()) + " text(s) read" +
-                       (input.find_first_not_of(" \t\r\n") != std::string_view::npos && docs.empty()
-                            ? " (no JSON record has a string '" + options.field + "')"
-                            : ", and every word is a stopword or a number"));
+  if (cloud.counts.empty()) {
+    bool blank = input.find_first_not_of(" \t\r\n") == std::string_view::npos;
+    throw NoWordsError(std::string("no words to draw: ") +
+                       (blank         ? "the input is empty"
+                        : docs.empty() ? "no JSON record has a string '" + options.field + "'"
+                                       : std::to_string(docs.size()) +
+                                             " text(s) read, and every word is a stopword or a number"));
+  }
 
   cloud.font_path = options.font.empty() ? default_font_path() : options.font;
   Font font(cloud.font_path);
