@@ -290,8 +290,16 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   auto result = executor.Run(run);
   printer.Finish();
   if (!result.ok()) {
-    std::cerr << "error: " << result.status().message() << "\n";
+    std::cerr << "error: " << result.status().message()
+              << (result.status().code() == Status::Code::kBusy && args.wait_s == 0
+                      ? " (or pass --wait SECONDS to wait for it)"
+                      : "")
+              << "\n";
     return kExitRunFailure;
+  }
+  if (!result->history_error.ok()) {
+    std::cerr << "warning: the run's history is incomplete: " << result->history_error.message()
+              << "\n";
   }
   return result->status == RunStatus::kSuccess ? kExitOk : kExitRunFailure;
 }

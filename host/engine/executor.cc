@@ -173,7 +173,9 @@ RunResult RunState::Execute(int workers) {
                                                 : RunStatus::kSuccess;
   sink_.RunEnded(result.status, succeeded, failed, skipped, canceled);
   result.ended_ms = clock_.NowMs();
-  log_.EndRun(run_id_, result.status, result.ended_ms);
+  Status ended = log_.EndRun(run_id_, result.status, result.ended_ms);
+  result.history_error = sink_.first_error();
+  if (result.history_error.ok()) result.history_error = ended;
   return result;
 }
 

@@ -60,6 +60,8 @@ struct RunResult {
   RunStatus status = RunStatus::kStarted;
   std::vector<StepResult> steps;  // plan order
   int64_t started_ms = 0, ended_ms = 0;
+  // The first error writing the run's history (the run itself went on); OK normally.
+  Status history_error;
 };
 
 class Executor {
