@@ -31,6 +31,12 @@ WordExtents unit_extents(const Font& font, const std::string& text) {
 // word ("worldwebcode"); a quarter of the font size (about a space) keeps them apart.
 int pad_along(int size, int margin) { return std::max(margin, size / 4); }
 
+// How much to shrink a word whose window (window_w wide) failed where no band as tall has a
+// free run wider than `widest`: shrinking by less would fail again at that height, and each
+// failure is a full scan. But a smaller word is also shorter and may find wider runs in lower
+// bands, so never more than halve it in one step.
+double shrink_ratio(int widest, int window_w) { return std::max(0.5, double(widest) / window_w); }
+
 class Placer {
  public:
   Placer(const Font& font, const LayoutOptions& o, Rng& rng)
@@ -64,7 +70,7 @@ class Placer {
         int least_w = std::max(1, static_cast<int>(ew) - 2) + 2 * pad_x;
         int least_h = std::max(1, static_cast<int>(eh) - 2) + 2 * pad_y;
         if (int widest = known_widest(least_w, least_h); widest >= 0) {
-          best_ratio = std::max(best_ratio, double(widest) / least_w);
+          best_ratio = std::max(best_ratio, shrink_ratio(widest, least_w));
           continue;
         }
         if (horizontal.empty() || horizontal_size != size) {
@@ -80,7 +86,7 @@ class Placer {
           continue;
         }
         if (int widest = known_widest(window_w, window_h); widest >= 0) {
-          best_ratio = std::max(best_ratio, double(widest) / window_w);
+          best_ratio = std::max(best_ratio, shrink_ratio(widest, window_w));
           continue;
         }
         int x, y, widest;
@@ -99,9 +105,7 @@ class Placer {
           return p;
         }
         failed_.push_back({std::min(window_w - 1, widest), window_h});
-        // No band this tall has a free run wider than `widest`: shrinking by less than that
-        // ratio would almost surely fail again, and each failure is a full scan.
-        best_ratio = std::max(best_ratio, double(widest) / window_w);
+        best_ratio = std::max(best_ratio, shrink_ratio(widest, window_w));
       }
       // Jump straight to the scale where the word could fit (the empty canvas, or the widest
       // free run seen), but never grow.
