@@ -263,7 +263,8 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
     const Group& g = unigrams.groups.at(key);
     if (remaining[key] > 0) entries.push_back({g.display(), remaining[key], g.first});
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+  // Stable: a bigram and its first word share a first position; bigrams were added first.
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.count != b.count ? a.count > b.count : a.first < b.first;
   });
   std::vector<WordCount> out;
