@@ -12,6 +12,7 @@
 #include "cli/engine_cli.h"
 #include "cli/table.h"
 #include "common/diagnostic.h"
+#include "engine/event_sink.h"
 #include "engine/io_managers.h"
 #include "staleness/staleness.h"
 
@@ -136,6 +137,54 @@ void PrintAssetStatus(const std::string& key, const AssetStatus& s) {
     std::cout << "    " << e.key << " (" << e.type << "): " << e.value << "\n";
 }
 
+// One asset's status as one JSON object (for --log-format json).
+std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
+  rapidjson::StringBuffer b;
+  rapidjson::Writer<rapidjson::StringBuffer> w(b);
+  auto str = [&](const char* k, const std::string& v) {
+    w.Key(k);
+    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  w.StartObject();
+  str("asset", key);
+  str("status", AssetStateName(s.state));
+  w.Key("causes");
+  w.StartArray();
+  for (const StaleCause& c : s.causes) w.String(c.detail.c_str());
+  w.EndArray();
+  w.Key("last_materialization");
+  if (s.last) {
+    w.StartObject();
+    str("run_id", s.last->run_id);
+    w.Key("time_ms");
+    w.Int64(s.last->time_ms);
+    str("data_version", s.last->data_version);
+    str("code_version", s.last->code_version);
+    str("config_hash", s.last->config_hash);
+    w.Key("metadata");
+    const std::string metadata = MetadataJson(s.last->metadata);
+    w.RawValue(metadata.c_str(), metadata.size(), rapidjson::kArrayType);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.Key("last_attempt");
+  if (s.last_attempt) {
+    w.StartObject();
+    str("run_id", s.last_attempt->run_id);
+    w.Key("time_ms");
+    w.Int64(s.last_attempt->time_ms);
+    w.Key("failed");
+    w.Bool(s.last_attempt->failed);
+    str("message", s.last_attempt->message);
+    w.EndObject();
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+  return b.GetString();
+}
+
 int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
@@ -144,7 +193,16 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
   if (!asset.empty()) {
     const size_t i = FindAssetOrReport(*ws, asset);
     if (i == static_cast<size_t>(-1)) return kExitUsage;
-    PrintAssetStatus(asset, ComputeStatus(*ws->graph, i, *log));
+    const AssetStatus status = ComputeStatus(*ws->graph, i, *log);
+    if (options.log_format == "json") std::cout << StatusJsonLine(asset, status) << "\n";
+    else PrintAssetStatus(asset, status);
+    return kExitOk;
+  }
+  if (options.log_format == "json") {
+    std::string out;
+    for (size_t i : ws->graph->TopologicalOrder())
+      out += StatusJsonLine(ws->definitions.assets[i].key, ComputeStatus(*ws->graph, i, *log)) + "\n";
+    std::cout << out;
     return kExitOk;
   }
   Table table({"ASSET", "STATUS", "LAST RUN", "MATERIALIZED", "DATA VERSION", "WHY"});

@@ -193,6 +193,15 @@ TEST_CASE("materialize --log-format json: one JSON event per line; logs and stat
   Result stale_b = Run(t.path, {"status", "b"});
   CHECK(stale_b.out.find("status:  STALE\n  - upstream 'a' has a new data version") != std::string::npos);
 
+  Result json = Run(t.path, {"--log-format", "json", "status", "b"});
+  rapidjson::Document d;
+  d.Parse(json.out.c_str());
+  REQUIRE_FALSE(d.HasParseError());
+  CHECK(std::string(d["status"].GetString()) == "STALE");
+  CHECK(std::string(d["causes"][0].GetString()).rfind("upstream 'a' has a new data version", 0) == 0);
+  CHECK(d["last_materialization"]["metadata"].IsArray());
+  CHECK(d["last_attempt"].IsObject());
+
   Result wipe = Run(t.path, {"wipe", "b"});
   CHECK(wipe.exit_code == 0);
   CHECK(wipe.out == "wiped b\n");
