@@ -39,8 +39,8 @@ Cloud make_cloud(std::string_view input, const Options& options, const Progress&
 
 using ByteSink = std::function<void(const unsigned char* data, std::size_t size)>;
 
-// Renders the cloud natively at its size and streams the PNG to `sink` as libpng produces it.
-// An exception thrown by `sink` is rethrown after Cairo has unwound.
+// Renders the cloud natively at its size (the layout's word masks composited in their colours)
+// and passes the PNG (png.hpp's encoder) to `sink`.
 void write_png(const Cloud& cloud, const ByteSink& sink);
 
 }  // namespace wordcloud
