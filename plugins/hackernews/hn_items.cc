@@ -35,10 +35,10 @@ rapidjson::Document parse_json(const std::string& url, const std::string& body) 
   if (d.HasParseError()) {
     std::string head = body.substr(0, 40);
     for (char& c : head)
-      if (static_cast<unsigned char>(c) < 0x20 || c == '"') c = ' ';
+      if (static_cast<unsigned char>(c) < 0x20) c = ' ';
     bad(url, std::string("response is not JSON (") + rapidjson::GetParseError_En(d.GetParseError()) +
-                 " at offset " + std::to_string(d.GetErrorOffset()) + "; body starts \"" + head +
-                 "\")");
+                 " at offset " + std::to_string(d.GetErrorOffset()) + "; body starts '" + head +
+                 "')");
   }
   return d;
 }

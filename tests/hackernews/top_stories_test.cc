@@ -235,14 +235,15 @@ TEST_CASE("broken responses are fatal errors naming the URL and what was wrong")
     CHECK(r.status == AF_ERR_FATAL);
     CHECK(r.error == "GET " + server.base_url() + top +
                          "response is not JSON (Invalid value. at offset 0; body starts "
-                         "\"<html><body>502 Bad Gateway</body></html\")");
+                         "'<html><body>502 Bad Gateway</body></html')");
   }
   SUBCASE("an item is not JSON") {
     ReplayServer server("hn-2022-03-29", {"--malformed", "items"});
     Result r = materialize(server, "\"count\":3");
     CHECK(r.status == AF_ERR_FATAL);
     CHECK(r.error.rfind("GET " + server.base_url() + "/item/", 0) == 0);
-    CHECK(r.error.find(".json: response is not JSON (") != std::string::npos);
+    CHECK(r.error.find(".json: response is not JSON (Invalid value. at offset 16; body starts "
+                       "'{\"by\":\"pg\",\"id\":')") != std::string::npos);
   }
   SUBCASE("an object where the id array belongs") {
     ReplayServer server("hn-2022-03-29", {"--wrong-shape", "topstories"});
