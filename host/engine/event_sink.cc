@@ -94,13 +94,11 @@ void EventSink::Emit(const std::string& asset, const char* type, std::string mes
   e.time_ms = clock_.NowMs();
   e.message = std::move(message);
   e.data_json = std::move(data);
-  Status s;
-  {
+  if (observer_) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (observer_) observer_(e);
-    if (store) s = log_.AppendEvent(e);
+    observer_(e);
   }
-  Check(s);
+  if (store) Check(log_.AppendEvent(e));
 }
 
 void EventSink::RunStarted(const std::string& selection, size_t steps, int parallelism) {

@@ -1,6 +1,9 @@
 // EventSink: the one place a run's events are worded and structured. Each event goes to the
 // observer (serialized under a mutex, so the CLI needs no locking of its own) and then to the
-// EventLog, which queues and batches the writes. PROGRESS events go to the observer only.
+// EventLog, which queues and batches the writes; the log is not appended under that mutex, so
+// a worker slowed by the database's back-pressure never holds up the others' output. The
+// events of one step come from one thread, in order, in both places; only the interleaving of
+// different steps may differ between the two. PROGRESS events go to the observer only.
 // Thread-safe.
 #ifndef ASSETFLOW_HOST_ENGINE_EVENT_SINK_H_
 #define ASSETFLOW_HOST_ENGINE_EVENT_SINK_H_
@@ -53,7 +56,7 @@ class EventSink {
   const EventObserver& observer_;
   Clock& clock_;
   const std::string run_id_;
-  std::mutex mu_;  // serializes the observer and keeps its order equal to the log's
+  std::mutex mu_;  // serializes the observer; guards first_error_
   Status first_error_;
 };
 
