@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake pkg-config
   libboost-dev libboost-filesystem-dev libboost-graph-dev
-  libyaml-cpp-dev rapidjson-dev libcurl4-openssl-dev libssl-dev
+  libyaml-cpp-dev libyaml-dev rapidjson-dev libcurl4-openssl-dev libssl-dev
   libcairo2-dev libfreetype-dev libfontconfig-dev fonts-dejavu-core
   libsqlite3-dev libcli11-dev libcpp-httplib-dev doctest-dev
   clang libc++-dev libc++abi-dev

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "manifest/yaml_fast_parser.h"
+#include "manifest/yaml_libyaml_events.h"
 
 namespace af {
 
@@ -209,7 +209,7 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
   doc->nodes_.reserve(expected_nodes);
   doc->child_ids_.reserve(expected_nodes);
   {
-    Diagnostics expansion_errors;  // kept only if the fast path sees the whole file
+    Diagnostics expansion_errors;  // kept only if the libyaml path reads the whole file
     YamlTreeBuilder builder(doc.get(), env, &expansion_errors);
     if (FastParseYaml(text, &builder)) {
       diagnostics->insert(diagnostics->end(), expansion_errors.begin(), expansion_errors.end());

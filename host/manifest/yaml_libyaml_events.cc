@@ -1,9 +1,21 @@
-#include "manifest/yaml_fast_parser.h"
+// libyaml's events translated into yaml-cpp's (see the header for why two libraries).
+// Timing on the 10,000-asset manifest of manifest_loader_test (1.8 MB, 200,000 events, one
+// core of the 2-core dev machine, Release, same load): yaml-cpp's parser ~290 ms; libyaml
+// through this adapter ~50 ms, nearly all of it yaml_parser_parse itself.
+//
+// Where yaml-cpp's events differ from libyaml's:
+// - yaml-cpp's tag is "?" for an untagged plain scalar or collection and "!" for any other
+//   scalar; plain "~", "null", "Null", "NULL" and empty nodes are OnNull, not scalars.
+// - An empty node is placed by yaml-cpp at the token after it (the next non-blank, non-comment
+//   character; at the end of the text, column 0 of its last line), libyaml at the indicator
+//   before it.
+// - The rest (anchors, tags, explicit keys, ...) is left to yaml-cpp: FastParseYaml gives up.
+#include "manifest/yaml_libyaml_events.h"
 
 #include <yaml-cpp/emitterstyle.h>
 #include <yaml-cpp/mark.h>
+#include <yaml.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -11,412 +23,201 @@ namespace af {
 
 namespace {
 
-// Thrown on the first construct outside the subset, to unwind the recursive descent in one
-// step; it never escapes FastParseYaml.
-struct Unsupported {};
+// Deeper nesting is left to yaml-cpp, which reports its own limit (2,000) as an error.
+constexpr size_t kMaxDepth = 500;
 
-bool IsBlankOrEnd(char c) { return c == ' ' || c == '\n' || c == '\0'; }
-
-// Characters that may not start a plain scalar here (YAML indicators).
-bool IsIndicator(char c) {
-  static const char kIndicators[] = "-?:,[]{}#&*!|>'\"%@`";
-  for (const char* p = kIndicators; *p; ++p)
-    if (*p == c) return true;
-  return false;
-}
-
-bool IsFlowIndicator(char c) { return c == ',' || c == '[' || c == ']' || c == '{' || c == '}'; }
-
-// yaml-cpp reports these plain scalars as null events rather than scalars.
-bool IsNullString(const std::string& s) {
-  return s == "~" || s == "null" || s == "Null" || s == "NULL";
-}
-
-std::string TrimRight(const std::string& s, size_t start, size_t end) {
-  while (end > start && s[end - 1] == ' ') --end;
-  return s.substr(start, end - start);
-}
-
-class FastParser {
+class LibyamlEvents {
  public:
-  FastParser(const std::string& text, YAML::EventHandler* handler) : s_(text), h_(handler) {}
+  LibyamlEvents(const std::string& text, YAML::EventHandler* handler) : s_(text), h_(handler) {
+    yaml_parser_initialize(&parser_);
+    yaml_parser_set_encoding(&parser_, YAML_UTF8_ENCODING);
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(s_.data()),
+                                 s_.size());
+  }
+  ~LibyamlEvents() { yaml_parser_delete(&parser_); }
+  LibyamlEvents(const LibyamlEvents&) = delete;
+  LibyamlEvents& operator=(const LibyamlEvents&) = delete;
 
-  void Document() {
-    SkipBlankLines();
-    if (AtEof()) return;  // yaml-cpp reports no document at all
-    if (indent_ != 0) Fail();
-    h_->OnDocumentStart(Here());
-    BlockNode(0);
-    if (!AtEof()) Fail();
-    h_->OnDocumentEnd();
+  bool Run() {
+    while (true) {
+      yaml_event_t event;
+      if (!yaml_parser_parse(&parser_, &event)) return false;  // yaml-cpp words the error
+      bool ok = Translate(event);
+      bool end = event.type == YAML_STREAM_END_EVENT;
+      yaml_event_delete(&event);
+      if (!ok) return false;
+      if (end) return true;
+    }
   }
 
  private:
-  [[noreturn]] static void Fail() { throw Unsupported{}; }
+  struct Open {
+    bool map;
+    bool flow;
+    size_t children = 0;
+  };
 
-  char Peek(size_t ahead = 0) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
-  bool AtEof() const { return pos_ >= s_.size(); }
-  bool AtSequenceItem() const { return Peek() == '-' && IsBlankOrEnd(Peek(1)); }
-  bool StartsWith(const char* p) const {
-    return s_.compare(pos_, std::char_traits<char>::length(p), p) == 0;
-  }
-
-  YAML::Mark Here() const {
-    YAML::Mark m;
-    m.pos = static_cast<int>(pos_);
-    m.line = line_;
-    m.column = static_cast<int>(pos_ - line_start_);
-    return m;
+  static YAML::Mark ToMark(const yaml_mark_t& m) {
+    // The text is ASCII (checked before), so libyaml's character index is the byte offset.
+    YAML::Mark mark;
+    mark.pos = static_cast<int>(m.index);
+    mark.line = static_cast<int>(m.line);
+    mark.column = static_cast<int>(m.column);
+    return mark;
   }
 
-  void NewLine() {
-    ++pos_;
-    ++line_;
-    line_start_ = pos_;
-  }
-  void SkipSpaces() {
-    while (Peek() == ' ') ++pos_;
-  }
-  void SkipComment() {
-    while (!AtEof() && Peek() != '\n') ++pos_;
-  }
-
-  // From the start of the current line: skips empty and comment-only lines, stopping at the
-  // first content character (indent_ = its column) or at the end.
-  void SkipBlankLines() {
-    pos_ = line_start_;
-    while (!AtEof()) {
-      SkipSpaces();
-      if (Peek() == '\n') {
-        NewLine();
-      } else if (Peek() == '#') {
-        SkipComment();
-      } else if (!AtEof()) {
-        indent_ = static_cast<int>(pos_ - line_start_);
-        if (indent_ == 0 && (StartsWith("---") || StartsWith("...") || Peek() == '%')) Fail();
-        return;
-      }
-    }
-  }
-
-  // True at the end of the line's content (spaces, then a comment, a newline or the end).
-  bool AtLineEnd() {
-    SkipSpaces();
-    return Peek() == '\n' || Peek() == '#' || AtEof();
-  }
-
-  // After a value: only spaces and a comment may follow on the line; consumes the newline.
-  void EndLine() {
-    if (!AtLineEnd()) Fail();
-    SkipComment();
-    if (Peek() == '\n')
-      NewLine();
-    else
-      line_start_ = pos_;  // the end of the text
-  }
-
-  // An empty value is a null event placed at the next token, as yaml-cpp places it.
-  void EmptyValue() {
-    // Without a final newline yaml-cpp reports 1:1 for a null at the end; leave it that oddity.
-    if (AtEof() && (s_.empty() || s_.back() != '\n')) Fail();
-    h_->OnNull(Here(), 0);
-  }
-
-  void BlockNode(int indent) {
-    // Block depth is bounded by the line length: each level indents by at least one more.
-    if (AtSequenceItem())
-      BlockSequence(indent);
-    else
-      BlockMap(indent);
-  }
-
-  void BlockMap(int indent) {
-    h_->OnMapStart(Here(), "?", 0, YAML::EmitterStyle::Block);
-    while (true) {
-      Key(/*in_flow=*/false);
-      BlockValue(indent, /*allow_sequence_at_indent=*/true);
-      SkipBlankLines();
-      if (AtEof() || indent_ < indent) break;
-      if (indent_ > indent || AtSequenceItem()) Fail();
-    }
-    h_->OnMapEnd();
-  }
-
-  void BlockSequence(int indent) {
-    h_->OnSequenceStart(Here(), "?", 0, YAML::EmitterStyle::Block);
-    while (true) {
-      ++pos_;  // '-'
-      SkipSpaces();
-      if (AtLineEnd()) {
-        BlockValue(indent, /*allow_sequence_at_indent=*/false);
-      } else if (AtSequenceItem()) {
-        Fail();  // "- - x"
-      } else if (LooksLikeKey()) {
-        BlockMap(static_cast<int>(pos_ - line_start_));  // compact "- key: value"
+  // yaml-cpp's mark for an empty node: its next token, the first character from `m` that is
+  // not a space, a line break or in a comment; at the end of the text, yaml-cpp resets the
+  // column to 0 (even on a last line without a line break).
+  YAML::Mark NextTokenMark(const yaml_mark_t& m) const {
+    size_t i = m.index;
+    int line = static_cast<int>(m.line), column = static_cast<int>(m.column);
+    while (i < s_.size()) {
+      char c = s_[i];
+      if (c == ' ') {
+        ++i, ++column;
+      } else if (c == '\n') {
+        ++i, ++line, column = 0;
+      } else if (c == '#') {
+        for (; i < s_.size() && s_[i] != '\n'; ++i) ++column;
       } else {
-        BlockValue(indent, /*allow_sequence_at_indent=*/false);
+        break;
       }
-      SkipBlankLines();
-      if (AtEof() || indent_ < indent) break;
-      if (indent_ > indent) Fail();
-      if (!AtSequenceItem()) break;  // the sequence was a mapping value at the map's indent
     }
-    h_->OnSequenceEnd();
+    YAML::Mark mark;
+    mark.pos = static_cast<int>(i);
+    mark.line = line;
+    mark.column = i < s_.size() ? column : 0;
+    return mark;
   }
 
-  // The value after "key:" or "-": on this line, or a block on the next lines.
-  void BlockValue(int indent, bool allow_sequence_at_indent) {
-    if (!AtLineEnd()) {
-      if (Peek() == '|') return LiteralScalar(indent);
-      InlineValue();
-      EndLine();
-      return;
+  // The text between two events holds indicators, blanks and comments; an explicit key's "?"
+  // there changes where yaml-cpp puts a missing value.
+  bool GapIsPlain(size_t from, size_t to) const {
+    for (size_t i = from; i < to && i < s_.size(); ++i) {
+      if (s_[i] == '#') {
+        while (i < to && s_[i] != '\n') ++i;
+      } else if (s_[i] == '?') {
+        return false;
+      }
     }
-    EndLine();
-    SkipBlankLines();
-    if (!AtEof() && indent_ > indent) {
-      BlockNode(indent_);
-    } else if (!AtEof() && indent_ == indent && allow_sequence_at_indent && AtSequenceItem()) {
-      BlockSequence(indent);
-    } else {
-      EmptyValue();
-    }
+    return true;
   }
 
-  // A literal block scalar, "|" (one final newline kept) or "|-" (none), with its content
-  // more indented than `parent_indent`. Indentation indicators, "|+" and folded ">" scalars
-  // are left to yaml-cpp.
-  void LiteralScalar(int parent_indent) {
-    YAML::Mark mark = Here();
-    ++pos_;  // '|'
-    bool strip = Peek() == '-';
-    if (strip) ++pos_;
-    if (!IsBlankOrEnd(Peek())) Fail();
-    EndLine();
-    std::vector<std::string> lines;  // the block's lines without their indentation
-    int indent = -1;                 // the content's, set by its first non-blank line
-    size_t max_leading_blank = 0;
-    while (!AtEof()) {
-      size_t spaces = 0;
-      while (Peek(spaces) == ' ') ++spaces;
-      if (pos_ + spaces >= s_.size()) Fail();  // spaces, then the end without a newline
-      char next = Peek(spaces);
-      if (next == '\n') {  // a blank line belongs to the block so far
-        if (indent < 0) max_leading_blank = std::max(max_leading_blank, spaces);
-        else if (static_cast<int>(spaces) > indent) Fail();  // spaces that are content
-        lines.emplace_back();
-        pos_ += spaces;
-        NewLine();
-        continue;
-      }
-      if (indent < 0) {
-        indent = static_cast<int>(spaces);
-        if (indent <= parent_indent) break;  // an empty scalar; this line follows it
-        if (max_leading_blank > spaces) Fail();
-      }
-      if (static_cast<int>(spaces) < indent) break;
-      size_t start = pos_ + indent;
-      SkipComment();  // to the end of the line: '#' is content here
-      if (AtEof()) Fail();  // yaml-cpp's marks at an unterminated end are its own
-      lines.push_back(s_.substr(start, pos_ - start));
-      NewLine();
-    }
-    while (!lines.empty() && lines.back().empty()) lines.pop_back();  // chomped either way
-    std::string value;
-    for (size_t i = 0; i < lines.size(); ++i) value.append(i ? "\n" : "").append(lines[i]);
-    if (!strip && !lines.empty()) value += '\n';
-    pos_ = line_start_;
-    h_->OnScalar(mark, "!", 0, value);
+  // A quoted scalar whose closing quote has only spaces before it on its line: after blank
+  // lines, yaml-cpp keeps one line break fewer than libyaml (and the spec).
+  bool ClosesOnBlankLine(const yaml_event_t& e) const {
+    if (e.start_mark.line == e.end_mark.line) return false;
+    size_t quote = e.end_mark.index - 1;
+    size_t i = quote;
+    while (i > 0 && s_[i - 1] == ' ') --i;
+    return i > 0 && s_[i - 1] == '\n';
   }
 
-  // Does the rest of this line start with a "key:"?
-  bool LooksLikeKey() const {
-    size_t p = pos_;
-    char c = s_[p];
-    if (c == '"' || c == '\'') {
-      for (++p; p < s_.size() && s_[p] != c && s_[p] != '\n'; ++p)
-        if (s_[p] == '\\') ++p;
-      return p + 1 < s_.size() && s_[p] == c && s_[p + 1] == ':';
-    }
-    for (; p < s_.size() && s_[p] != '\n'; ++p) {
-      if (s_[p] == ' ' && p + 1 < s_.size() && s_[p + 1] == '#') return false;
-      if (s_[p] == ':' && (p + 1 == s_.size() || IsBlankOrEnd(s_[p + 1]))) return true;
+  bool AtKey() const { return !open_.empty() && open_.back().map && open_.back().children % 2 == 0; }
+
+  // Counts a node as a child of the innermost open collection.
+  void Added() {
+    if (!open_.empty()) ++open_.back().children;
+  }
+
+  bool Translate(const yaml_event_t& e) {
+    // A scalar's own text may hold a '?'; a collection's start ("[", "- ", a flow map's key)
+    // is an indicator.
+    size_t gap_end = e.type == YAML_SCALAR_EVENT ? e.start_mark.index : e.end_mark.index;
+    if (gap_end >= last_end_ && !GapIsPlain(last_end_, gap_end)) return false;
+    if (e.end_mark.index > last_end_) last_end_ = e.end_mark.index;
+    switch (e.type) {
+      case YAML_STREAM_START_EVENT:
+      case YAML_STREAM_END_EVENT:
+        return true;
+      case YAML_DOCUMENT_START_EVENT:
+        if (e.data.document_start.version_directive ||
+            e.data.document_start.tag_directives.start != e.data.document_start.tag_directives.end)
+          return false;
+        h_->OnDocumentStart(ToMark(e.start_mark));
+        return true;
+      case YAML_DOCUMENT_END_EVENT:
+        if (!e.data.document_end.implicit) return false;  // "...": yaml-cpp differs
+        h_->OnDocumentEnd();
+        return true;
+      case YAML_ALIAS_EVENT:
+        return false;
+      case YAML_SCALAR_EVENT:
+        return Scalar(e);
+      case YAML_SEQUENCE_START_EVENT:
+      case YAML_MAPPING_START_EVENT: {
+        bool map = e.type == YAML_MAPPING_START_EVENT;
+        if (map ? e.data.mapping_start.anchor || e.data.mapping_start.tag
+                : e.data.sequence_start.anchor || e.data.sequence_start.tag)
+          return false;
+        if (open_.size() >= kMaxDepth) return false;
+        bool flow = map ? e.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+                        : e.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
+        YAML::EmitterStyle::value style = flow ? YAML::EmitterStyle::Flow
+                                               : YAML::EmitterStyle::Block;
+        if (map)
+          h_->OnMapStart(ToMark(e.start_mark), "?", 0, style);
+        else
+          h_->OnSequenceStart(ToMark(e.start_mark), "?", 0, style);
+        Added();
+        open_.push_back({map, flow});
+        return true;
+      }
+      case YAML_SEQUENCE_END_EVENT:
+        open_.pop_back();
+        h_->OnSequenceEnd();
+        return true;
+      case YAML_MAPPING_END_EVENT:
+        open_.pop_back();
+        h_->OnMapEnd();
+        return true;
+      case YAML_NO_EVENT:
+        return false;
     }
     return false;
   }
 
-  // ':' ending a key: then a space; in block context also a newline or the end.
-  bool AtKeyEnd(bool in_flow) const {
-    return Peek() == ':' && (in_flow ? Peek(1) == ' ' : IsBlankOrEnd(Peek(1)));
-  }
-
-  // A mapping key and its ':'.
-  void Key(bool in_flow) {
-    YAML::Mark mark = Here();
-    char c = Peek();
-    if (c == '"' || c == '\'') {
-      h_->OnScalar(mark, "!", 0, Quoted());
+  bool Scalar(const yaml_event_t& e) {
+    const auto& s = e.data.scalar;
+    if (s.anchor || s.tag) return false;
+    bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
+    std::string value(reinterpret_cast<const char*>(s.value), s.length);
+    // yaml-cpp ends a plain scalar in a flow collection at a '?', and then fails.
+    if (plain && !open_.empty() && open_.back().flow && value.find('?') != std::string::npos)
+      return false;
+    if ((s.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || s.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE) &&
+        ClosesOnBlankLine(e))
+      return false;
+    if (plain && value.empty()) {
+      if (AtKey()) return false;  // ": v": in a flow sequence yaml-cpp's map style differs
+      h_->OnNull(NextTokenMark(e.start_mark), 0);
+    } else if (plain && (value == "~" || value == "null" || value == "Null" || value == "NULL")) {
+      h_->OnNull(ToMark(e.start_mark), 0);
     } else {
-      if (IsIndicator(c)) Fail();
-      size_t start = pos_;
-      while (!AtKeyEnd(in_flow)) {
-        char d = Peek();
-        if (d == '\n' || AtEof() || (d == ' ' && Peek(1) == '#')) Fail();
-        if (in_flow && (IsFlowIndicator(d) || d == '?' || d == ':')) Fail();
-        ++pos_;
-      }
-      std::string key = TrimRight(s_, start, pos_);
-      if (IsNullString(key)) Fail();
-      h_->OnScalar(mark, "?", 0, key);
+      h_->OnScalar(ToMark(e.start_mark), plain ? "?" : "!", 0, value);
     }
-    if (!AtKeyEnd(in_flow)) Fail();
-    ++pos_;
-  }
-
-  // A value that starts on the current line, in block context.
-  void InlineValue() {
-    char c = Peek();
-    if (c == '[' || c == '{') return Flow();
-    Scalar(/*in_flow=*/false);
-  }
-
-  // A plain or quoted scalar. Plain ones end at a comment, at the end of the line, or in flow
-  // context at a flow indicator; a ": " inside one means a construct we leave to yaml-cpp.
-  void Scalar(bool in_flow) {
-    YAML::Mark mark = Here();
-    char c = Peek();
-    if (c == '"' || c == '\'') {
-      h_->OnScalar(mark, "!", 0, Quoted());
-      return;
-    }
-    if (IsIndicator(c) && !(c == '-' && !IsBlankOrEnd(Peek(1)))) Fail();
-    size_t start = pos_;
-    while (!AtEof() && Peek() != '\n' && !(Peek() == ' ' && Peek(1) == '#')) {
-      char d = Peek();
-      if (in_flow && IsFlowIndicator(d)) break;
-      if (d == ':' && (IsBlankOrEnd(Peek(1)) || (in_flow && IsFlowIndicator(Peek(1))))) Fail();
-      if (in_flow && d == '?') Fail();  // yaml-cpp ends flow scalars there
-      ++pos_;
-    }
-    std::string text = TrimRight(s_, start, pos_);
-    if (IsNullString(text))
-      h_->OnNull(mark, 0);
-    else
-      h_->OnScalar(mark, "?", 0, text);
-  }
-
-  std::string Quoted() {
-    char quote = Peek();
-    ++pos_;
-    std::string out;
-    while (true) {
-      char c = Peek();
-      if (AtEof() || c == '\n') Fail();  // multi-line quoted scalars fold lines: yaml-cpp's job
-      ++pos_;
-      if (c == quote) {
-        if (quote == '\'' && Peek() == '\'') {
-          out += '\'';
-          ++pos_;
-          continue;
-        }
-        return out;
-      }
-      if (quote == '"' && c == '\\') {
-        char e = Peek();
-        ++pos_;
-        switch (e) {
-          case '\\':
-            out += '\\';
-            break;
-          case '"':
-            out += '"';
-            break;
-          case '/':
-            out += '/';
-            break;
-          case 'n':
-            out += '\n';
-            break;
-          case 't':
-            out += '\t';
-            break;
-          default:
-            Fail();
-        }
-        continue;
-      }
-      out += c;
-    }
-  }
-
-  // [a, b] or {k: v} on one line (lines inside flows have indentation rules we leave to
-  // yaml-cpp).
-  void Flow() {
-    if (++flow_depth_ > kMaxFlowDepth) Fail();  // bounded recursion; yaml-cpp guards its own
-    bool map = Peek() == '{';
-    char close = map ? '}' : ']';
-    if (map)
-      h_->OnMapStart(Here(), "?", 0, YAML::EmitterStyle::Flow);
-    else
-      h_->OnSequenceStart(Here(), "?", 0, YAML::EmitterStyle::Flow);
-    ++pos_;
-    SkipSpaces();
-    if (Peek() == close) {
-      ++pos_;
-    } else {
-      while (true) {
-        if (map) {
-          Key(/*in_flow=*/true);
-          SkipSpaces();
-          if (Peek() == ',' || Peek() == '}') Fail();  // an empty value
-        }
-        FlowNode();
-        SkipSpaces();
-        if (Peek() == close) {
-          ++pos_;
-          break;
-        }
-        if (Peek() != ',') Fail();
-        ++pos_;
-        SkipSpaces();
-        if (Peek() == close) Fail();  // a trailing comma
-      }
-    }
-    if (map)
-      h_->OnMapEnd();
-    else
-      h_->OnSequenceEnd();
-    --flow_depth_;
-  }
-
-  void FlowNode() {
-    if (Peek() == '[' || Peek() == '{') return Flow();
-    Scalar(/*in_flow=*/true);
+    Added();
+    return true;
   }
 
   const std::string& s_;
   YAML::EventHandler* h_;
-  size_t pos_ = 0;
-  size_t line_start_ = 0;
-  int line_ = 0;    // 0-based, as yaml-cpp's marks
-  int indent_ = 0;  // column of the current line's first content character
-  int flow_depth_ = 0;
-  static constexpr int kMaxFlowDepth = 16;
+  yaml_parser_t parser_;
+  std::vector<Open> open_;
+  size_t last_end_ = 0;  // the furthest end of an event so far
 };
 
 }  // namespace
 
 bool FastParseYaml(const std::string& text, YAML::EventHandler* handler) {
+  // Tabs and CR are whitespace by rules the two libraries read differently; libyaml counts
+  // columns in characters where yaml-cpp counts bytes.
   for (char c : text) {
     unsigned char u = static_cast<unsigned char>(c);
-    if (u >= 0x80 || (u < 0x20 && c != '\n')) return false;  // tabs, CR, UTF-8, controls
+    if (u >= 0x80 || (u < 0x20 && c != '\n') || u == 0x7f) return false;
   }
-  try {
-    FastParser(text, handler).Document();
-    return true;
-  } catch (const Unsupported&) {
-    return false;
-  }
+  return LibyamlEvents(text, handler).Run();
 }
 
 }  // namespace af

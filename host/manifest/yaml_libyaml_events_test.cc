@@ -1,6 +1,6 @@
-// The fast path must be indistinguishable from yaml-cpp: same events, same marks. Each text
-// here is parsed by both; where the fast parser accepts, the event streams must be identical.
-#include "manifest/yaml_fast_parser.h"
+// The libyaml path must be indistinguishable from yaml-cpp: same events, same marks. Each text
+// here is parsed by both; where FastParseYaml accepts, the event streams must be identical.
+#include "manifest/yaml_libyaml_events.h"
 
 #include <doctest/doctest.h>
 #include <yaml-cpp/exceptions.h>
@@ -56,7 +56,7 @@ std::string WithYamlCpp(const std::string& text) {
   return r.events;
 }
 
-// Returns whether the fast path took `text`; checks it agreed with yaml-cpp if so.
+// Returns whether the libyaml path took `text`; checks it agreed with yaml-cpp if so.
 bool Agrees(const std::string& text) {
   Recorder fast;
   if (!FastParseYaml(text, &fast)) return false;
@@ -73,7 +73,13 @@ class RandomYaml {
 
   std::string Document() {
     std::string text;
+    if (Chance(0.1)) text += Chance(0.5) ? "---\n" : "--- # c\n";
     Block(0, 0, &text);
+    if (Chance(0.1)) {
+      text += Chance(0.2) ? "...\n" : "";
+      text += "---\n";
+      if (Chance(0.8)) Block(0, 0, &text);
+    }
     const char* endings[] = {"\n", "\n\n", "", "\n# end\n"};
     return text + endings[Pick(4)];
   }
@@ -85,8 +91,11 @@ class RandomYaml {
   std::string Scalar() {
     static const char* kWords[] = {"a",    "key",  "x_y", "two words", "http://h:1/p", "-1",
                                    "1.5",  "~",    "null", "true",     "a#b",          "it's",
-                                   "${V}", "x:y",  "a.b", "0x1F",      "-",            "*a"};
-    std::string w = kWords[Pick(std::size(kWords))];
+                                   "${V}", "x:y",  "a.b", "0x1F",      "-",            "*a",
+                                   "&x a", "!!str 1", "!t v", "c?d",   "a\\tb",       "Null",
+                                   "NULL", "\\u00e9", "{x}", "[]",    "? k",          "q\"x"};
+    // The last twelve are rarer: most of them send the document to yaml-cpp.
+    std::string w = kWords[Pick(std::size(kWords) - (Chance(0.85) ? 12 : 0))];
     char quote = Chance(0.1) ? '\'' : Chance(0.1) ? '"' : 0;
     if (quote == 0) return w;
     if (quote == '\'') w = Replace(w, "'", "''");
@@ -103,8 +112,14 @@ class RandomYaml {
     std::string out;
     size_t n = Pick(4);
     bool map = Chance(0.5);
-    for (size_t i = 0; i < n; ++i)
-      out += (i ? ", " : "") + (map ? Scalar() + ": " : "") + Flow(depth + 1);
+    for (size_t i = 0; i < n; ++i) {
+      const char* sep = Chance(0.1) ? ",\n  " : Chance(0.05) ? " , " : ", ";
+      std::string item = map && Chance(0.1) ? Scalar()  // a key without a value
+                         : map || Chance(0.1) ? Scalar() + (Chance(0.1) ? ":" : ": ") + Flow(depth + 1)
+                                              : Flow(depth + 1);
+      out += (i ? sep : "") + item;
+    }
+    if (n > 0 && Chance(0.05)) out += ", ";  // a trailing comma
     return map ? "{" + out + "}" : "[" + out + "]";
   }
 
@@ -121,9 +136,20 @@ class RandomYaml {
       } else if (Chance(0.15)) {
         *out += head + (Chance(0.5) ? "" : "  ") + "\n";  // an empty value
       } else if (Chance(0.15)) {
-        *out += head + (Chance(0.5) ? " |\n" : " |-\n");  // a literal block scalar
+        static const char* kHeaders[] = {" |", " |-", " >", " >-", " |+", " |2", " > # c"};
+        *out += head + kHeaders[Pick(Chance(0.6) ? 2 : std::size(kHeaders))] + "\n";
         for (size_t j = 0, lines = Pick(4); j < lines; ++j)
           *out += Chance(0.2) ? "\n" : std::string(indent + 2 + Pick(2), ' ') + Scalar() + "\n";
+      } else if (Chance(0.05)) {  // a plain or quoted scalar over several lines
+        char quote = Chance(0.3) ? '"' : Chance(0.3) ? '\'' : 0;
+        std::string q = quote ? std::string(1, quote) : "";
+        out->append(head).append(" ").append(q).append("first");
+        for (size_t j = 0, lines = 1 + Pick(3); j < lines; ++j)
+          *out += Chance(0.2) ? "\n" : "\n" + std::string(indent + 1 + Pick(2), ' ') + "more";
+        *out += q + "\n";
+      } else if (Chance(0.03)) {
+        *out += pad + "? " + Scalar() + "\n" + (Chance(0.5) ? pad + ": v\n" : "");  // explicit key
+        continue;
       } else {
         *out += head + " " + Flow(0) + (Chance(0.2) ? "  # c" : "") + "\n";
       }
@@ -135,15 +161,15 @@ class RandomYaml {
 
 }  // namespace
 
-TEST_CASE("the fast YAML path agrees with yaml-cpp on random manifest-like YAML") {
+TEST_CASE("the libyaml path agrees with yaml-cpp on random manifest-like YAML") {
   RandomYaml random(20261125);
   int fast = 0;
   for (int i = 0; i < 1500; ++i) fast += Agrees(random.Document());
-  MESSAGE(fast << " of 1500 random documents took the fast path");
-  CHECK(fast > 200);  // the comparison must actually exercise the fast path
+  MESSAGE(fast << " of 1500 random documents took the libyaml path");
+  CHECK(fast > 600);  // the comparison must actually exercise the libyaml path
 }
 
-TEST_CASE("the fast YAML path emits exactly yaml-cpp's events for the manifest subset") {
+TEST_CASE("the libyaml path emits exactly yaml-cpp's events for manifest YAML") {
   const char* kAccepted[] = {
       "",
       "# only a comment\n\n",
@@ -184,23 +210,50 @@ TEST_CASE("the fast YAML path emits exactly yaml-cpp's events for the manifest s
   }
 }
 
-TEST_CASE("the fast YAML path leaves everything else to yaml-cpp") {
+TEST_CASE("what libyaml reads beyond the manifest subset agrees with yaml-cpp too") {
+  const char* kTexts[] = {
+      "a: >\n  folded\n  text\n\n  more\n",
+      "a: |+\n  text\n\n",
+      "a: |2\n   text\n",
+      "a: multi\n  line\n",
+      "a: \"multi\n  line\"\n",
+      "a: 'multi\n\n  line'\n",
+      "---\na: 1\n",
+      "a: 1\n---\nb: 2\n",
+      "--- # c\n---\n",
+      "a: [1,\n  2]\n",
+      "a: [1, 2, ]\n",
+      "a: {x}\n",
+      "a: {x: }\n",
+      "a: {x, y: 1}\n",
+      "a: \"\\u00e9\\x41\\t\"\n",
+      "a: [b: c]\n",
+      "plain\n",
+      "a:",
+      "a:\n  b:",
+      "- - a\n",
+      "k: [a, [b, [c, [d, [e, [f, [g, [h, [i, [j, [k, [l, [m, [n, [o, [p, [q]]]]]]]]]]]]]]]]]\n",
+  };
+  for (const char* text : kTexts) {
+    CAPTURE(std::string(text));
+    CHECK(Agrees(text));
+  }
+}
+
+TEST_CASE("the libyaml path leaves errors and what it does not translate to yaml-cpp") {
   const char* kRefused[] = {
       "a: &x 1\nb: *x\n",  // anchors, aliases
-      "a: !!str 1\n",      // tags
-      "a: >\n  text\n",           // folded scalars
-      "a: |+\n  text\n\n",        // kept final newlines
-      "a: |2\n   text\n",         // indentation indicators
-      "a: |\n    x\n  y\n",       // less indented content
-      "a: |\n\n    \n  x\n",      // leading blank lines deeper than the content
-      "a: multi\n  line\n",      // multi-line plain scalar
-      "a: \"multi\n  line\"\n",  // multi-line quoted scalar
-      "---\na: 1\n",             // document markers
-      "a: 1\n---\nb: 2\n",
-      "a: [1,\n  2]\n",  // multi-line flow
-      "a: [1, 2, ]\n",   // trailing comma
-      "a: {x}\n",        // flow key without value
-      "a: {x: }\n",
+      "a: &x\n",
+      "a: !!str 1\n",  // tags
+      "a: ! b\n",
+      "%YAML 1.2\n---\na: 1\n",  // directives
+      "a: 1\n...\n",              // document ends
+      "...\n",
+      "? complex\n: key\n",  // explicit keys
+      "? k\n",
+      "a: {? k}\n",
+      ": v\n",  // empty keys
+      "a: [: v]\n",
       "a:\tb\n",           // tabs
       "a: b\r\n",          // CR
       "a: caf\xc3\xa9\n",  // non-ASCII
@@ -208,23 +261,21 @@ TEST_CASE("the fast YAML path leaves everything else to yaml-cpp") {
       "a:\n  - b\n  c: d\n",
       "- a\nb: c\n",
       "a: [b\n",
-      "? complex\n: key\n",
-      "a: \"\\u00e9\"\n",  // escapes beyond the simple ones
-      "a: [b: c]\n",       // single-pair maps in sequences
-      "a: {b: c?d}\n",
-      "plain\n",     // a scalar document
-      "a:",          // a null at an end without newline
-      "- - a\n",     // nested compact sequences
-      "a: 'x' y\n",  // text after a quoted scalar
+      "a:\n   b: 1\n  c: 2\n",
+      "a: \"\\q\"\n",
+      "a: 'x' y\n",
       "a: -\n",
-      "k: [a, [b, [c, [d, [e, [f, [g, [h, [i, [j, [k, [l, [m, [n, [o, [p, [q]]]]]]]]]]]]]]]]]\n",
-      "a:\n   b: 1\n  c: 2\n",  // bad indentation
+      "a: {b: c?d}\n",         // yaml-cpp fails on a '?' in a flow plain scalar
+      "a: \"x\n\n\n\"\n",  // yaml-cpp drops a line break before this closing quote
   };
   for (const char* text : kRefused) {
     CAPTURE(std::string(text));
     Recorder r;
     CHECK_FALSE(FastParseYaml(text, &r));
   }
+  std::string deep = "a: " + std::string(600, '[') + std::string(600, ']') + "\n";
+  Recorder r;
+  CHECK_FALSE(FastParseYaml(deep, &r));
 }
 
 }  // namespace af
