@@ -217,6 +217,8 @@ TEST_CASE("staleness: every transition through real runs") {
     // Wiping makes it MISSING.
     REQUIRE(env.log().WipeAsset("up").ok());
     CHECK(StateOf(env, "up") == AssetState::kMissing);
+    CHECK(StateOf(env, "down") == AssetState::kStale);
+    CHECK(CausesOf(env, "down") == std::vector<std::string>{"upstream 'up' was wiped"});
   }
 }
 
