@@ -144,8 +144,10 @@ class RandomYaml {
         char quote = Chance(0.3) ? '"' : Chance(0.3) ? '\'' : 0;
         std::string q = quote ? std::string(1, quote) : "";
         out->append(head).append(" ").append(q).append("first");
-        for (size_t j = 0, lines = 1 + Pick(3); j < lines; ++j)
-          *out += Chance(0.2) ? "\n" : "\n" + std::string(indent + 1 + Pick(2), ' ') + "more";
+        for (size_t j = 0, lines = 1 + Pick(3); j < lines; ++j) {
+          *out += '\n';
+          if (!Chance(0.2)) out->append(indent + 1 + Pick(2), ' ').append("more");
+        }
         *out += q + "\n";
       } else if (Chance(0.03)) {
         *out += pad + "? " + Scalar() + "\n" + (Chance(0.5) ? pad + ": v\n" : "");  // explicit key
