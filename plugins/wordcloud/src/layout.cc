@@ -77,7 +77,9 @@ class Placer {
           horizontal = rasterize_word(font_, word.text, size, false);
           horizontal_size = size;
         }
-        WordMask mask = vertical ? rotate_ccw(horizontal) : horizontal;
+        WordMask rotated;
+        if (vertical) rotated = rotate_ccw(horizontal);
+        const WordMask& mask = vertical ? rotated : horizontal;
         if (mask.empty()) return std::nullopt;
         int window_w = mask.width + 2 * pad_x, window_h = mask.height + 2 * pad_y;
         int room_w = o_.width + 2 * o_.margin, room_h = o_.height + 2 * o_.margin;
@@ -101,7 +103,7 @@ class Placer {
           p.y = y;
           p.origin_x = x + mask.origin_x;
           p.origin_y = y + mask.origin_y;
-          p.mask = std::move(mask);
+          p.mask = vertical ? std::move(rotated) : std::move(horizontal);
           return p;
         }
         failed_.push_back({std::min(window_w - 1, widest), window_h});
