@@ -40,7 +40,8 @@ int Occupancy::longest_zero_run(const Word* bits) const {
 }
 
 void Occupancy::update_levels(int gy_begin, int gy_end) {
-  for (int gy = gy_begin; gy < gy_end; ++gy) level_widest_[0][gy] = longest_zero_run(row(gy));
+  // Single rows only bound windows under 4 rows tall (margin < 2): computed when find needs them.
+  level0_stale_ = true;
   // A block of level k is the OR of two blocks of level k - 1.
   for (int k = 1; k < kLevels; ++k) {
     int lower_count = (gh_ + (1 << (k - 1)) - 1) >> (k - 1);
@@ -146,6 +147,10 @@ bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* 
   // Blocks of 2^k <= wh/2 rows: every band of wh rows contains at least one whole block.
   int k = 0;
   while (k + 1 < kLevels && (2 << k) <= wh / 2) ++k;
+  if (k == 0 && level0_stale_) {
+    for (int gy = 0; gy < gh_; ++gy) level_widest_[0][gy] = longest_zero_run(row(gy));
+    level0_stale_ = false;
+  }
   const std::vector<int>& blocks = level_widest_[k];
   for (int i = 0; i < ny; ++i) {
     int gy = y0 + i < ny ? y0 + i : y0 + i - ny;

@@ -66,6 +66,7 @@ class Occupancy {
   static constexpr int kLevels = 7;  // blocks of 1 to 64 rows
   std::vector<int> level_widest_[kLevels];
   std::vector<Word> level_bits_[kLevels];  // the blocks' ORs (level 0 is bits_ itself)
+  bool level0_stale_ = false;              // level_widest_[0] is refreshed only when used
   // Scratch for the search: per block of wh rows, suffix ORs of block k and prefix ORs of k+1.
   std::vector<Word> suffix_, prefix_, band_;
   int block_h_ = 0, suffix_block_ = -1, prefix_block_ = -1;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace wordcloud {
@@ -26,32 +27,37 @@ RgbImage::RgbImage(int w, int h, uint8_t r, uint8_t g, uint8_t b) : width(w), he
 namespace {
 
 // Deflate's bit order: least significant bit first; Huffman codes are stored bit-reversed.
+// Writes into a buffer the caller sized for the worst case (4 bytes at a time, unchecked).
 class BitWriter {
  public:
-  explicit BitWriter(std::string& out) : out_(out) {}
+  explicit BitWriter(uint8_t* out) : begin_(out), out_(out) {}
   // n <= 32 bits.
   void put(uint32_t bits, int n) {
     acc_ |= static_cast<uint64_t>(bits) << count_;
     count_ += n;
     if (count_ >= 32) {
-      char b[4] = {char(acc_), char(acc_ >> 8), char(acc_ >> 16), char(acc_ >> 24)};
-      out_.append(b, 4);
+      uint8_t b[4] = {uint8_t(acc_), uint8_t(acc_ >> 8), uint8_t(acc_ >> 16), uint8_t(acc_ >> 24)};
+      std::memcpy(out_, b, 4);
+      out_ += 4;
       acc_ >>= 32;
       count_ -= 32;
     }
   }
-  void flush() {
+  // Pads to a byte boundary; returns the bytes written.
+  std::size_t finish() {
     while (count_ > 0) {
-      out_.push_back(char(acc_));
+      *out_++ = uint8_t(acc_);
       acc_ >>= 8;
       count_ -= 8;
     }
     acc_ = 0;
     count_ = 0;
+    return static_cast<std::size_t>(out_ - begin_);
   }
 
  private:
-  std::string& out_;
+  uint8_t* begin_;
+  uint8_t* out_;
   uint64_t acc_ = 0;
   int count_ = 0;
 };
@@ -127,7 +133,10 @@ void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, 
   const std::size_t up = row_bytes <= 32768 ? row_bytes : 0;
   const Code up_code = up ? distance_code(static_cast<int>(up)) : Code{0, 0};
   const Code run_code = distance_code(3);
-  BitWriter w(out);
+  // At most 9 bits per input byte (a literal), plus the block header and end: size this once.
+  // (Uninitialized: only the part written is ever touched.)
+  std::unique_ptr<uint8_t[]> buffer(new uint8_t[size / 8 * 9 + 64]);
+  BitWriter w(buffer.get());
   w.put(1 | 1 << 1, 3);  // BFINAL, BTYPE = 01 (fixed Huffman)
   std::size_t p = 0;
   // The first row, where there is no row above, and the last few bytes, where a 4-byte load
@@ -174,7 +183,8 @@ void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, 
     }
   }
   w.put(t.end_of_block.bits, t.end_of_block.n);
-  w.flush();
+  std::size_t n = w.finish();
+  out.append(reinterpret_cast<const char*>(buffer.get()), n);
 }
 
 void put_be32(std::string& out, uint32_t v) {
@@ -214,7 +224,6 @@ std::string encode_png(const RgbImage& image) {
   chunk(png, "IHDR", ihdr);
 
   std::string z;
-  z.reserve(image.bytes.size() / 8 + 1024);
   z += "\x78\x01";  // zlib header: deflate, 32 KiB window, fastest
   deflate_rows(image.bytes.data(), image.bytes.size(), image.row_bytes(), z);
   put_be32(z, adler(image.bytes.data(), image.bytes.size()));
