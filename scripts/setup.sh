@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config
   libboost-dev libboost-filesystem-dev libboost-graph-dev
   libyaml-cpp-dev libyaml-dev rapidjson-dev libcurl4-openssl-dev libssl-dev
-  libcairo2-dev libfreetype-dev libfontconfig-dev fonts-dejavu-core
+  libcairo2-dev libfreetype-dev libfontconfig-dev fonts-dejavu-core zlib1g-dev
   libsqlite3-dev libcli11-dev libcpp-httplib-dev doctest-dev
   clang libc++-dev libc++abi-dev
   python3 python3-requests python3-wordcloud hyperfine time
