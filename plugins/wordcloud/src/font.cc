@@ -54,18 +54,9 @@ cairo_font_options_t* font_options() {
 // The horizontal word's ink extents relative to its origin: [x0, x1] × [y0, y1].
 void text_extents(const Font& font, const std::string& text, int size, double* x0, double* y0, double* x1,
                   double* y1) {
-  cairo_matrix_t font_matrix, ctm;
-  cairo_matrix_init_scale(&font_matrix, size, size);
-  cairo_matrix_init_identity(&ctm);
-  cairo_scaled_font_t* sf = cairo_scaled_font_create(font.face(), &font_matrix, &ctm, font_options());
-  cairo_text_extents_t e;
-  cairo_scaled_font_text_extents(sf, text.c_str(), &e);
-  cairo_status_t status = cairo_scaled_font_status(sf);
-  cairo_scaled_font_destroy(sf);
-  if (status != CAIRO_STATUS_SUCCESS)
-    throw std::runtime_error(std::string("cairo: ") + cairo_status_to_string(status));
-  *x0 = e.x_bearing, *x1 = e.x_bearing + e.width;
-  *y0 = e.y_bearing, *y1 = e.y_bearing + e.height;
+  const Font::Shaped& s = font.shaped(text);
+  *x0 = s.x0 * size, *x1 = s.x1 * size;
+  *y0 = s.y0 * size, *y1 = s.y1 * size;
 }
 
 // Index of the first nonzero byte of row[0, n), or n; eight bytes at a time, since most of a
@@ -118,7 +109,40 @@ Font::Font(const std::string& path) : path_(path) {
   holder.release();
 }
 
-Font::~Font() { cairo_font_face_destroy(face_); }
+Font::~Font() {
+  if (reference_) cairo_scaled_font_destroy(reference_);
+  cairo_font_face_destroy(face_);
+}
+
+const Font::Shaped& Font::shaped(const std::string& text) const {
+  auto found = shaped_.find(text);
+  if (found != shaped_.end()) return found->second;
+  const double reference_size = 256;
+  if (!reference_) {
+    cairo_matrix_t font_matrix, ctm;
+    cairo_matrix_init_scale(&font_matrix, reference_size, reference_size);
+    cairo_matrix_init_identity(&ctm);
+    reference_ = cairo_scaled_font_create(face_, &font_matrix, &ctm, font_options());
+  }
+  cairo_glyph_t* glyphs = nullptr;
+  int count = 0;
+  cairo_status_t status = cairo_scaled_font_text_to_glyphs(reference_, 0, 0, text.data(), static_cast<int>(text.size()),
+                                                           &glyphs, &count, nullptr, nullptr, nullptr);
+  if (status == CAIRO_STATUS_SUCCESS) status = cairo_scaled_font_status(reference_);
+  if (status != CAIRO_STATUS_SUCCESS) {
+    cairo_glyph_free(glyphs);
+    throw std::runtime_error(std::string("cairo: ") + cairo_status_to_string(status));
+  }
+  Shaped s;
+  s.glyphs.assign(glyphs, glyphs + count);
+  cairo_glyph_free(glyphs);
+  cairo_text_extents_t e;
+  cairo_scaled_font_glyph_extents(reference_, s.glyphs.data(), count, &e);
+  for (cairo_glyph_t& g : s.glyphs) g.x /= reference_size, g.y /= reference_size;
+  s.x0 = e.x_bearing / reference_size, s.x1 = (e.x_bearing + e.width) / reference_size;
+  s.y0 = e.y_bearing / reference_size, s.y1 = (e.y_bearing + e.height) / reference_size;
+  return shaped_.emplace(text, std::move(s)).first->second;
+}
 
 bool Font::covers(const std::string& text) const {
   FT_Face face = static_cast<FtHolder*>(cairo_font_face_get_user_data(face_, &kFtHolderKey))->face;
@@ -138,8 +162,12 @@ void show_horizontal(cairo_t* cr, const Font& font, const std::string& text, int
   cairo_set_font_face(cr, font.face());
   cairo_set_font_size(cr, size);
   cairo_set_font_options(cr, font_options());
-  cairo_move_to(cr, 0, 0);
-  cairo_show_text(cr, text.c_str());
+  const Font::Shaped& shaped = font.shaped(text);
+  thread_local std::vector<cairo_glyph_t> glyphs;
+  glyphs.resize(shaped.glyphs.size());
+  for (std::size_t i = 0; i < glyphs.size(); ++i)
+    glyphs[i] = {shaped.glyphs[i].index, shaped.glyphs[i].x * size, shaped.glyphs[i].y * size};
+  cairo_show_glyphs(cr, glyphs.data(), static_cast<int>(glyphs.size()));
   cairo_restore(cr);
 }
 

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace wordcloud {
@@ -30,9 +31,21 @@ class Font {
   // True if every character of `text` has a glyph (else Cairo would draw empty boxes).
   bool covers(const std::string& text) const;
 
+  // `text` shaped once (Cairo's own text-to-glyphs, at a reference size) and kept: glyph indices
+  // with their positions, and the ink extents, for a font size of 1. Unhinted outlines scale
+  // linearly, so every size is these times the size; drawing then skips Cairo's per-call UTF-8
+  // decoding and glyph metrics lookups at each new size.
+  struct Shaped {
+    std::vector<cairo_glyph_t> glyphs;  // x, y at size 1
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // ink box at size 1, relative to the origin
+  };
+  const Shaped& shaped(const std::string& text) const;
+
  private:
   std::string path_;
   cairo_font_face_t* face_ = nullptr;
+  mutable cairo_scaled_font_t* reference_ = nullptr;  // created on first use
+  mutable std::unordered_map<std::string, Shaped> shaped_;
 };
 
 // An anti-aliased word as an A8 bitmap cropped to its ink (alpha > 0).
