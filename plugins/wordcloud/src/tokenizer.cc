@@ -1,10 +1,12 @@
 #include "tokenizer.hpp"
 
-#include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -17,21 +19,57 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
   std::size_t first = input.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
   std::vector<std::string> docs;
   if (first != std::string_view::npos && input[first] == '[') {
-    rapidjson::Document d;
-    d.Parse(input.data(), input.size());
-    if (d.HasParseError())
-      throw std::runtime_error(std::string("input is not valid JSON: ") +
-                               rapidjson::GetParseError_En(d.GetParseError()) + " at byte " +
-                               std::to_string(d.GetErrorOffset()));
-    for (const auto& item : d.GetArray()) {
-      if (item.IsString()) {
-        docs.emplace_back(item.GetString(), item.GetStringLength());
-      } else if (item.IsObject()) {
-        auto it = item.FindMember(field.c_str());
-        if (it != item.MemberEnd() && it->value.IsString())
-          docs.emplace_back(it->value.GetString(), it->value.GetStringLength());
+    // SAX, not a DOM: only the records' `field` strings are kept (HN items carry much more).
+    // The array's string elements, and the first `field` member of each object element.
+    struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
+      std::vector<std::string>* docs;
+      const std::string* field;
+      int depth = 0;          // 1: inside the top-level array; 2: inside one of its objects
+      bool wanted = false;    // the next value is the object's `field` member
+      bool taken = false;     // this object's `field` member was seen
+      bool Default() {
+        wanted = false;
+        return true;
       }
-    }
+      bool String(const char* str, rapidjson::SizeType length, bool) {
+        if (depth == 1 || (depth == 2 && wanted)) docs->emplace_back(str, length);
+        wanted = false;
+        return true;
+      }
+      bool Key(const char* str, rapidjson::SizeType length, bool) {
+        if (depth == 2) {
+          wanted = !taken && length == field->size() && std::memcmp(str, field->data(), length) == 0;
+          taken = taken || wanted;
+        }
+        return true;
+      }
+      bool StartObject() {
+        wanted = false;
+        if (++depth == 2) taken = false;
+        return true;
+      }
+      bool EndObject(rapidjson::SizeType) {
+        --depth;
+        return true;
+      }
+      bool StartArray() {
+        wanted = false;
+        ++depth;
+        return true;
+      }
+      bool EndArray(rapidjson::SizeType) {
+        --depth;
+        return true;
+      }
+    } handler;
+    handler.docs = &docs;
+    handler.field = &field;
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream stream(input.data(), input.size());
+    rapidjson::ParseResult ok = reader.Parse(stream, handler);
+    if (!ok)
+      throw std::runtime_error(std::string("input is not valid JSON: ") + rapidjson::GetParseError_En(ok.Code()) +
+                               " at byte " + std::to_string(ok.Offset()));
     return docs;
   }
   std::size_t pos = 0;
@@ -64,7 +102,15 @@ std::vector<Token> tokenize_with_breaks(std::string_view doc) {
   std::vector<Token> out;
   bool pending_break = false;
   std::size_t i = 0;
+  // ASCII, nearly all of real titles, is classified inline; the rest goes through text.hpp.
+  auto ascii_word_char = [](unsigned char b) { return unsigned((b | 0x20) - 'a') < 26u || unsigned(b - '0') < 10u; };
   while (i < doc.size()) {
+    unsigned char b = static_cast<unsigned char>(doc[i]);
+    if (b < 0x80 && !ascii_word_char(b)) {
+      if (!(b == ' ' || b == '\t' || b == '\r' || b == '\n' || b == '-')) pending_break = true;
+      ++i;
+      continue;
+    }
     std::size_t start = i;
     char32_t c = decode_utf8(doc, i);
     if (!is_letter(c) && !is_digit(c)) {
@@ -74,6 +120,20 @@ std::vector<Token> tokenize_with_breaks(std::string_view doc) {
     std::string word;
     i = start;
     for (std::size_t j = i; j < doc.size();) {
+      unsigned char a = static_cast<unsigned char>(doc[j]);
+      if (a < 0x80) {
+        if (ascii_word_char(a)) {
+          std::size_t k = j + 1;
+          while (k < doc.size() && ascii_word_char(static_cast<unsigned char>(doc[k]))) ++k;
+          word.append(doc.data() + j, k - j);
+          i = j = k;
+          continue;
+        }
+        if (a != '\'') break;
+        word += '\'';
+        i = ++j;
+        continue;
+      }
       std::size_t at = j;
       char32_t d = decode_utf8(doc, j);
       if (is_apostrophe(d)) {
