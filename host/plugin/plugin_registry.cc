@@ -321,11 +321,14 @@ std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_di
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec) candidates.push_back((exe.parent_path() / "plugins").string());
 
-  // Compare normalized paths so "a/" and "a" (or "./a" and "a") count once.
+  // Compare canonical paths so "a/", "./a", a relative path and the same folder named
+  // absolutely (or through a symlink) count once.
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (const std::string& c : candidates) {
-    std::string key = fs::path(c).lexically_normal().string();
+    std::error_code canonical_ec;
+    fs::path canonical = fs::weakly_canonical(fs::absolute(c), canonical_ec);
+    std::string key = (canonical_ec ? fs::path(c).lexically_normal() : canonical).string();
     while (key.size() > 1 && key.back() == '/') key.pop_back();
     if (seen.insert(key).second) out.push_back(c);
   }

@@ -250,5 +250,16 @@ TEST_CASE("PluginSearchPath orders cli, environment, manifest, default, without 
   CHECK(PluginSearchPath({}, {}) == std::vector<std::string>{exe_plugins});
 }
 
+TEST_CASE("PluginSearchPath counts a folder named relatively and absolutely once") {
+  const fs::path exe_dir = fs::read_symlink("/proc/self/exe").parent_path();
+  const fs::path plugins = exe_dir / "plugins";
+  fs::create_directories(plugins);
+  const fs::path old_cwd = fs::current_path();
+  fs::current_path(exe_dir);
+  auto path = PluginSearchPath({"plugins", "./plugins/"}, {});
+  fs::current_path(old_cwd);
+  CHECK(path == std::vector<std::string>{"plugins"});
+}
+
 }  // namespace
 }  // namespace af
