@@ -169,6 +169,7 @@ bool all_digits(const std::string& s) {
 struct Group {
   std::vector<std::pair<std::string, int>> spellings;  // in order of first occurrence
   int total = 0;
+  int remaining = 0;      // total less the bigrams it is part of (count_words)
   std::size_t first = 0;  // token index of the first occurrence
   void add(const std::string& spelling, int n) {
     total += n;
@@ -275,8 +276,9 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
     for (Token& t : tokenize_with_breaks(doc)) {
       ++position;
       if (t.break_before) previous = nullptr;
-      lower = t.text.size() == t.unstripped.size() ? t.unstripped : lowercase(t.text);
-      if (t.text.empty() || stop.count(lower) || stop.count(t.unstripped) ||
+      bool stripped = t.text.size() != t.unstripped.size();  // else text is unstripped, cased
+      lower = stripped ? lowercase(t.text) : t.unstripped;
+      if (t.text.empty() || stop.count(lower) || (stripped && stop.count(t.unstripped)) ||
           (!options.include_numbers && all_digits(t.text))) {
         previous = nullptr;
         continue;
@@ -303,25 +305,27 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
     int count;
     std::size_t first;
   };
-  std::unordered_map<std::string, int> remaining;
-  for (auto& [key, g] : unigrams.groups) remaining[key] = g.total;
   std::vector<Entry> entries;
   double n = 0;
-  for (auto& [key, g] : unigrams.groups) n += g.total;
+  for (auto& [key, g] : unigrams.groups) {
+    g.remaining = g.total;
+    n += g.total;
+  }
   for (const std::string& key : bigrams.order) {
     const Group& g = bigrams.groups.at(key);
     std::size_t space = key.find(' ');
     std::string w1 = standard(key.substr(0, space)), w2 = standard(key.substr(space + 1));
-    double c1 = unigrams.groups.at(w1).total, c2 = unigrams.groups.at(w2).total;
+    Group &g1 = unigrams.groups.at(w1), &g2 = unigrams.groups.at(w2);
+    double c1 = g1.total, c2 = g2.total;
     if (collocation_score(g.total, c1, c2, n) > options.collocation_threshold) {
-      remaining[w1] -= g.total;
-      remaining[w2] -= g.total;
+      g1.remaining -= g.total;
+      g2.remaining -= g.total;
       entries.push_back({g.display(), g.total, g.first});
     }
   }
   for (const std::string& key : unigrams.order) {
     const Group& g = unigrams.groups.at(key);
-    if (remaining[key] > 0) entries.push_back({g.display(), remaining[key], g.first});
+    if (g.remaining > 0) entries.push_back({g.display(), g.remaining, g.first});
   }
   // Stable: a bigram and its first word share a first position; bigrams were added first.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
