@@ -65,8 +65,17 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
     handler.docs = &docs;
     handler.field = &field;
     rapidjson::Reader reader;
-    rapidjson::MemoryStream stream(input.data(), input.size());
-    rapidjson::ParseResult ok = reader.Parse(stream, handler);
+    rapidjson::ParseResult ok;
+    if (input.find('\0') == std::string_view::npos) {
+      // In place in a NUL-terminated copy: strings are not copied again, and RapidJSON's SIMD
+      // string scanning applies.
+      std::string copy(input);
+      rapidjson::InsituStringStream stream(&copy[0]);
+      ok = reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
+    } else {
+      rapidjson::MemoryStream stream(input.data(), input.size());  // NUL is an error there
+      ok = reader.Parse(stream, handler);
+    }
     if (!ok)
       throw std::runtime_error(std::string("input is not valid JSON: ") + rapidjson::GetParseError_En(ok.Code()) +
                                " at byte " + std::to_string(ok.Offset()));
