@@ -66,31 +66,34 @@ void write_png(const Cloud& cloud, const ByteSink& sink) {
   RgbImage image(l.width, l.height, bg.r, bg.g, bg.b);
   // Composite the very masks the layout measured, each in its colour over the background (as
   // Cairo's OVER with an A8 mask would): the drawn ink is the measured ink. Words' ink never
-  // overlaps, so every pixel is the background, or one word's colour at its coverage.
-  for (std::size_t i = 0; i < l.words.size(); ++i) {
-    const PlacedWord& w = l.words[i];
-    const Rgb& c = cloud.colors[i];
-    // The layout keeps ink inside the canvas; clip anyway rather than trust it with memory.
-    int y0 = std::max(0, -w.y), y1 = std::min(w.mask.height, l.height - w.y);
-    int x0 = std::max(0, -w.x), x1 = std::min(w.mask.width, l.width - w.x);
-    for (int y = y0; y < y1; ++y) {
-      const uint8_t* a = w.mask.alpha.data() + static_cast<std::size_t>(y) * w.mask.stride;
-      uint8_t* px = image.row(w.y + y) + 3 * static_cast<std::size_t>(w.x + x0);
-      for (int x = x0; x < x1; ++x, px += 3) {
-        unsigned m = a[x];
-        if (m == 0) continue;
-        if (m == 255) {
-          px[0] = c.r, px[1] = c.g, px[2] = c.b;
-          continue;
+  // overlaps, so every pixel is the background, or one word's colour at its coverage. The
+  // encoder asks for its bands of rows on the threads that compress them.
+  auto draw_rows = [&](RgbImage& img, int row_begin, int row_end) {
+    for (std::size_t i = 0; i < l.words.size(); ++i) {
+      const PlacedWord& w = l.words[i];
+      const Rgb& c = cloud.colors[i];
+      // The layout keeps ink inside the canvas; clip anyway rather than trust it with memory.
+      int y0 = std::max(row_begin - w.y, 0), y1 = std::min(w.mask.height, row_end - w.y);
+      int x0 = std::max(0, -w.x), x1 = std::min(w.mask.width, l.width - w.x);
+      for (int y = y0; y < y1; ++y) {
+        const uint8_t* a = w.mask.alpha.data() + static_cast<std::size_t>(y) * w.mask.stride;
+        uint8_t* px = img.row(w.y + y) + 3 * static_cast<std::size_t>(w.x + x0);
+        for (int x = x0; x < x1; ++x, px += 3) {
+          unsigned m = a[x];
+          if (m == 0) continue;
+          if (m == 255) {
+            px[0] = c.r, px[1] = c.g, px[2] = c.b;
+            continue;
+          }
+          unsigned n = 255 - m;
+          px[0] = static_cast<uint8_t>(mul_un8(c.r, m) + mul_un8(px[0], n));
+          px[1] = static_cast<uint8_t>(mul_un8(c.g, m) + mul_un8(px[1], n));
+          px[2] = static_cast<uint8_t>(mul_un8(c.b, m) + mul_un8(px[2], n));
         }
-        unsigned n = 255 - m;
-        px[0] = static_cast<uint8_t>(mul_un8(c.r, m) + mul_un8(px[0], n));
-        px[1] = static_cast<uint8_t>(mul_un8(c.g, m) + mul_un8(px[1], n));
-        px[2] = static_cast<uint8_t>(mul_un8(c.b, m) + mul_un8(px[2], n));
       }
     }
-  }
-  std::string png = encode_png(image);
+  };
+  std::string png = encode_png(image, draw_rows);
   sink(reinterpret_cast<const unsigned char*>(png.data()), png.size());
 }
 

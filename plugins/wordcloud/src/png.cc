@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 #include <memory>
+#include <system_error>
+#include <thread>
 #include <stdexcept>
 
 namespace wordcloud {
@@ -127,7 +130,10 @@ inline std::size_t match_length(const uint8_t* p, std::size_t dist, std::size_t 
   return n;
 }
 
-void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, std::string& out) {
+// Deflates one band of scanlines as a fixed-Huffman block. Matches never reach before `data`,
+// so bands are compressed independently (and concurrently). A band that is not the last ends
+// with an empty stored block, which byte-aligns it, so the next band's bytes simply follow.
+void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, bool last, std::string& out) {
   const FixedTables& t = fixed();
   // Rows wider than deflate's 32 KiB window only get the pixel-repeat matches.
   const std::size_t up = row_bytes <= 32768 ? row_bytes : 0;
@@ -137,7 +143,7 @@ void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, 
   // (Uninitialized: only the part written is ever touched.)
   std::unique_ptr<uint8_t[]> buffer(new uint8_t[size / 8 * 9 + 64]);
   BitWriter w(buffer.get());
-  w.put(1 | 1 << 1, 3);  // BFINAL, BTYPE = 01 (fixed Huffman)
+  w.put((last ? 1 : 0) | 1 << 1, 3);  // BFINAL, BTYPE = 01 (fixed Huffman)
   std::size_t p = 0;
   // The first row, where there is no row above, and the last few bytes, where a 4-byte load
   // would overrun, take the careful path; everything else first compares three bytes at once,
@@ -183,8 +189,10 @@ void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, 
     }
   }
   w.put(t.end_of_block.bits, t.end_of_block.n);
+  if (!last) w.put(0, 3);  // BFINAL = 0, BTYPE = 00 (stored), then LEN = 0, NLEN = ~0 aligned
   std::size_t n = w.finish();
   out.append(reinterpret_cast<const char*>(buffer.get()), n);
+  if (!last) out.append("\x00\x00\xFF\xFF", 4);
 }
 
 void put_be32(std::string& out, uint32_t v) {
@@ -215,7 +223,7 @@ uint32_t adler(const uint8_t* data, std::size_t size) {
 
 }  // namespace
 
-std::string encode_png(const RgbImage& image) {
+std::string encode_png(RgbImage& image, const std::function<void(RgbImage&, int, int)>& prepare) {
   std::string png("\x89PNG\r\n\x1a\n", 8);
   std::string ihdr;
   put_be32(ihdr, static_cast<uint32_t>(image.width));
@@ -223,10 +231,59 @@ std::string encode_png(const RgbImage& image) {
   ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit, RGB, deflate, adaptive filters, no interlace
   chunk(png, "IHDR", ihdr);
 
-  std::string z;
-  z += "\x78\x01";  // zlib header: deflate, 32 KiB window, fastest
-  deflate_rows(image.bytes.data(), image.bytes.size(), image.row_bytes(), z);
-  put_be32(z, adler(image.bytes.data(), image.bytes.size()));
+  // Two bands on two threads when there is enough to share; the split depends only on the
+  // size, so the bytes never depend on the machine. The first row of the second band has no
+  // row above to match (the other thread may still be drawing it): a row's worth of literals.
+  const std::size_t rb = image.row_bytes();
+  const int split = image.bytes.size() >= (1u << 16) && image.height >= 2 ? image.height / 2 : 0;
+  struct Band {
+    int begin, end;
+    std::string deflated;
+    uint32_t adler = 0;
+  };
+  Band bands[2] = {{0, split, {}, 0}, {split, image.height, {}, 0}};
+  auto run = [&](Band& b) {
+    if (prepare) prepare(image, b.begin, b.end);
+    const uint8_t* data = image.bytes.data() + b.begin * rb;
+    std::size_t size = static_cast<std::size_t>(b.end - b.begin) * rb;
+    deflate_rows(data, size, rb, b.end == image.height, b.deflated);
+    b.adler = adler(data, size);
+  };
+  if (split > 0) {
+    std::exception_ptr error;
+    std::thread helper;
+    try {
+      helper = std::thread([&] {
+        try {
+          run(bands[0]);
+        } catch (...) {
+          error = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {
+      run(bands[0]);  // no thread to be had: do it here
+    }
+    try {
+      run(bands[1]);
+    } catch (...) {
+      if (helper.joinable()) helper.join();
+      throw;
+    }
+    if (helper.joinable()) helper.join();
+    if (error) std::rethrow_exception(error);
+  } else {
+    run(bands[1]);
+  }
+
+  std::string z = "\x78\x01";  // zlib header: deflate, 32 KiB window, fastest
+  uint32_t checksum = bands[1].adler;
+  if (split > 0) {
+    z += bands[0].deflated;
+    checksum = static_cast<uint32_t>(adler32_combine(bands[0].adler, bands[1].adler,
+                                                     static_cast<z_off_t>((image.height - split) * rb)));
+  }
+  z += bands[1].deflated;
+  put_be32(z, checksum);
   if (z.size() > 0x7FFFFFFF) throw std::runtime_error("png: image too large");
   chunk(png, "IDAT", z);
   chunk(png, "IEND", std::string());
