@@ -35,7 +35,7 @@ size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
   for (const AssetDef& a : ws.definitions.assets) keys.push_back(a.key);
   const std::string near = NearestName(key, keys);
   std::cerr << "error: unknown asset '" << key << "'"
-            << (near.empty() ? "" : " (did you mean '" + near + "'?)") << "\n";
+            << DidYouMean(near) << "\n";
   return static_cast<size_t>(-1);
 }
 

@@ -14,8 +14,11 @@ std::string Diagnostic::ToString() const {
   std::string s = location.ToString();
   if (!s.empty()) s += ": ";
   s += "error: " + message;
-  if (!suggestion.empty()) s += " (did you mean '" + suggestion + "'?)";
-  return s;
+  return s + DidYouMean(suggestion);
+}
+
+std::string DidYouMean(const std::string& suggestion) {
+  return suggestion.empty() ? "" : " (did you mean '" + suggestion + "'?)";
 }
 
 std::string FormatDiagnostics(const Diagnostics& diagnostics) {

@@ -31,6 +31,9 @@ using Diagnostics = std::vector<Diagnostic>;
 // Every diagnostic on its own line.
 std::string FormatDiagnostics(const Diagnostics& diagnostics);
 
+// " (did you mean 'x'?)" for a non-empty suggestion, "" otherwise: the one wording of hints.
+std::string DidYouMean(const std::string& suggestion);
+
 // The candidate closest to `name` by edit distance (case-insensitive), if close enough to be a
 // plausible misspelling (distance <= max(1, len/3)); empty otherwise.
 std::string NearestName(const std::string& name, const std::vector<std::string>& candidates);

@@ -357,7 +357,7 @@ class Parser {
 
   Status Error(size_t pos, const std::string& message, const std::string& suggestion = "") const {
     std::string full = message + " at column " + std::to_string(pos + 1);
-    if (!suggestion.empty()) full += " (did you mean '" + suggestion + "'?)";
+    full += DidYouMean(suggestion);
     return Status::InvalidArgument(full);
   }
 
