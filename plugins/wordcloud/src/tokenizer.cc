@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
+#include <system_error>
+#include <thread>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -278,11 +281,43 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
 
   Counter unigrams, bigrams;
   std::size_t position = 0;
-  for (const std::string& doc : documents) {
+  // Tokenizing is per document and pure, so the two halves of the documents are tokenized on
+  // two threads; counting then walks them in order, as before.
+  std::vector<std::vector<Token>> tokenized(documents.size());
+  auto tokenize_range = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t d = begin; d < end; ++d) tokenized[d] = tokenize_with_breaks(documents[d]);
+  };
+  std::size_t half = documents.size() >= 64 ? documents.size() / 2 : 0;
+  if (half > 0) {
+    std::exception_ptr error;
+    std::thread helper;
+    try {
+      helper = std::thread([&] {
+        try {
+          tokenize_range(0, half);
+        } catch (...) {
+          error = std::current_exception();
+        }
+      });
+    } catch (const std::system_error&) {
+      tokenize_range(0, half);  // no thread to be had: do it here
+    }
+    try {
+      tokenize_range(half, documents.size());
+    } catch (...) {
+      if (helper.joinable()) helper.join();
+      throw;
+    }
+    if (helper.joinable()) helper.join();
+    if (error) std::rethrow_exception(error);
+  } else {
+    tokenize_range(0, documents.size());
+  }
+  for (std::vector<Token>& doc_tokens : tokenized) {
     // The last kept word and its lower case, if nothing separates it from the next token.
     const std::string* previous = nullptr;
     std::string previous_lower, lower;
-    for (Token& t : tokenize_with_breaks(doc)) {
+    for (Token& t : doc_tokens) {
       ++position;
       if (t.break_before) previous = nullptr;
       bool stripped = t.text.size() != t.unstripped.size();  // else text is unstripped, cased
