@@ -27,7 +27,8 @@ done
 WORK="$(mktemp -d)"
 REPLAY_PID=""
 cleanup() {
-  [[ -n "$REPLAY_PID" ]] && kill "$REPLAY_PID" 2>/dev/null && wait "$REPLAY_PID" 2>/dev/null
+  # The server's exit status (143 after SIGTERM) must not become the script's.
+  if [[ -n "$REPLAY_PID" ]]; then kill "$REPLAY_PID" 2>/dev/null; wait "$REPLAY_PID" 2>/dev/null || true; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
