@@ -209,14 +209,23 @@ Expected<std::vector<size_t>> Select(const Workspace& ws, EventLog& log,
     for (size_t i = 0; i < selected.size(); ++i) selected[i] = i;
   }
   if (by_status) {
-    std::vector<size_t> kept;
-    for (size_t i : selected) {
-      const AssetState state = ComputeStatus(graph, i, log).state;
-      if ((args.missing && state == AssetState::kMissing) ||
-          (args.stale && state == AssetState::kStale) ||
-          (args.failed && state == AssetState::kFailed))
-        kept.push_back(i);
+    const std::vector<AssetStatus> statuses = ComputeAllStatuses(graph, log);
+    std::vector<char> wanted(graph.size(), 0);
+    std::vector<size_t> stale;
+    for (size_t i = 0; i < graph.size(); ++i) {
+      const AssetState state = statuses[i].state;
+      if (args.stale && state == AssetState::kStale) stale.push_back(i);
+      wanted[i] = (args.missing && state == AssetState::kMissing) ||
+                  (args.stale && state == AssetState::kStale) ||
+                  (args.failed && state == AssetState::kFailed);
     }
+    // Re-materializing a stale asset gives it a new data version, which makes everything
+    // downstream of it stale in turn: --stale runs those too, in the same run, instead of
+    // leaving them for a second pass.
+    for (size_t i : graph.Descendants(stale)) wanted[i] = 1;
+    std::vector<size_t> kept;
+    for (size_t i : selected)
+      if (wanted[i]) kept.push_back(i);
     selected = std::move(kept);
   }
   if (args.with_upstream) {
@@ -315,7 +324,8 @@ void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exi
                   "Selection: 'a', '+a', '*a', 'a+', 'group:g and not tag:k', 'a,b'");
   cmd->add_flag("--with-upstream", args->with_upstream, "Add every ancestor of the selection");
   cmd->add_flag("--missing", args->missing, "Only assets never materialized (filters --select)");
-  cmd->add_flag("--stale", args->stale, "Only stale assets (filters --select)");
+  cmd->add_flag("--stale", args->stale,
+                "Only stale assets and what depends on them (filters --select)");
   cmd->add_flag("--failed", args->failed, "Only assets whose last attempt failed (filters --select)");
   cmd->add_flag("--dry-run", args->dry_run, "Print the plan; run nothing");
   cmd->add_option("-j,--jobs", args->jobs, "Steps run at once (default: the number of cores)")

@@ -189,7 +189,11 @@ TEST_CASE("materialize --log-format json: one JSON event per line; logs and stat
   // Changing a's config makes a STALE, and re-materializing a makes b STALE with the cause.
   WriteManifest(t.path, std::string(kPipeline).replace(std::string(kPipeline).find("\"A\""), 3, "\"Z\""));
   CHECK(Run(t.path, {"status", "a"}).out.find("status:  STALE\n  - config changed: key 'value' \"A\" -> \"Z\"\n") != std::string::npos);
-  REQUIRE(Run(t.path, {"materialize", "--stale"}).exit_code == 0);
+  // --stale runs what is stale and what depends on it, in one run.
+  Result stale_plan = Run(t.path, {"materialize", "--stale", "--dry-run"});
+  CHECK(stale_plan.exit_code == 0);
+  CHECK(stale_plan.out.find("  1. a  (examples/constant)\n  2. b  (examples/concat)\n") != std::string::npos);
+  REQUIRE(Run(t.path, {"materialize", "--select", "a"}).exit_code == 0);
   Result stale_b = Run(t.path, {"status", "b"});
   CHECK(stale_b.out.find("status:  STALE\n  - upstream 'a' has a new data version") != std::string::npos);
 
