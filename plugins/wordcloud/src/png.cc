@@ -1,4 +1,5 @@
 #include "png.hpp"
+#include "parallel.hpp"
 
 #include <zlib.h>
 
@@ -250,27 +251,7 @@ std::string encode_png(RgbImage& image, const std::function<void(RgbImage&, int,
     b.adler = adler(data, size);
   };
   if (split > 0) {
-    std::exception_ptr error;
-    std::thread helper;
-    try {
-      helper = std::thread([&] {
-        try {
-          run(bands[0]);
-        } catch (...) {
-          error = std::current_exception();
-        }
-      });
-    } catch (const std::system_error&) {
-      run(bands[0]);  // no thread to be had: do it here
-    }
-    try {
-      run(bands[1]);
-    } catch (...) {
-      if (helper.joinable()) helper.join();
-      throw;
-    }
-    if (helper.joinable()) helper.join();
-    if (error) std::rethrow_exception(error);
+    run_both([&] { run(bands[0]); }, [&] { run(bands[1]); });
   } else {
     run(bands[1]);
   }

@@ -1,4 +1,5 @@
 #include "tokenizer.hpp"
+#include "parallel.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
@@ -289,27 +290,7 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
   };
   std::size_t half = documents.size() >= 64 ? documents.size() / 2 : 0;
   if (half > 0) {
-    std::exception_ptr error;
-    std::thread helper;
-    try {
-      helper = std::thread([&] {
-        try {
-          tokenize_range(0, half);
-        } catch (...) {
-          error = std::current_exception();
-        }
-      });
-    } catch (const std::system_error&) {
-      tokenize_range(0, half);  // no thread to be had: do it here
-    }
-    try {
-      tokenize_range(half, documents.size());
-    } catch (...) {
-      if (helper.joinable()) helper.join();
-      throw;
-    }
-    if (helper.joinable()) helper.join();
-    if (error) std::rethrow_exception(error);
+    run_both([&] { tokenize_range(0, half); }, [&] { tokenize_range(half, documents.size()); });
   } else {
     tokenize_range(0, documents.size());
   }
