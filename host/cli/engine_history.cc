@@ -39,21 +39,29 @@ size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
   return static_cast<size_t>(-1);
 }
 
+namespace {
+// One JSON object on one line; Field writes a string member of any length.
+struct JsonLineWriter {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
+  void Field(const char* key, const std::string& value) {
+    writer.Key(key);
+    writer.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+  }
+};
+}  // namespace
+
 std::string EventJsonLine(const EventRecord& e) {
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  auto str = [&](const char* k, const std::string& v) {
-    w.Key(k);
-    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-  };
+  JsonLineWriter json;
+  auto& w = json.writer;
   w.StartObject();
-  str("run_id", e.run_id);
-  str("asset", e.asset_key);
-  str("type", e.type);
-  str("time", FormatTime(e.time_ms));
+  json.Field("run_id", e.run_id);
+  json.Field("asset", e.asset_key);
+  json.Field("type", e.type);
+  json.Field("time", FormatTime(e.time_ms));
   w.Key("time_ms");
   w.Int64(e.time_ms);
-  str("message", e.message);
+  json.Field("message", e.message);
   w.Key("data");
   rapidjson::Document d;
   d.Parse(e.data_json.c_str());
@@ -64,7 +72,7 @@ std::string EventJsonLine(const EventRecord& e) {
     w.RawValue(e.data_json.c_str(), e.data_json.size(), rapidjson::kObjectType);
   }
   w.EndObject();
-  return b.GetString();
+  return json.buffer.GetString();
 }
 
 std::string FormatTime(int64_t ms) {
@@ -139,15 +147,11 @@ void PrintAssetStatus(const std::string& key, const AssetStatus& s) {
 
 // One asset's status as one JSON object (for --log-format json).
 std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  auto str = [&](const char* k, const std::string& v) {
-    w.Key(k);
-    w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-  };
+  JsonLineWriter json;
+  auto& w = json.writer;
   w.StartObject();
-  str("asset", key);
-  str("status", AssetStateName(s.state));
+  json.Field("asset", key);
+  json.Field("status", AssetStateName(s.state));
   w.Key("causes");
   w.StartArray();
   for (const StaleCause& c : s.causes) w.String(c.detail.c_str());
@@ -155,12 +159,12 @@ std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
   w.Key("last_materialization");
   if (s.last) {
     w.StartObject();
-    str("run_id", s.last->run_id);
+    json.Field("run_id", s.last->run_id);
     w.Key("time_ms");
     w.Int64(s.last->time_ms);
-    str("data_version", s.last->data_version);
-    str("code_version", s.last->code_version);
-    str("config_hash", s.last->config_hash);
+    json.Field("data_version", s.last->data_version);
+    json.Field("code_version", s.last->code_version);
+    json.Field("config_hash", s.last->config_hash);
     w.Key("metadata");
     const std::string metadata = MetadataJson(s.last->metadata);
     w.RawValue(metadata.c_str(), metadata.size(), rapidjson::kArrayType);
@@ -171,18 +175,18 @@ std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
   w.Key("last_attempt");
   if (s.last_attempt) {
     w.StartObject();
-    str("run_id", s.last_attempt->run_id);
+    json.Field("run_id", s.last_attempt->run_id);
     w.Key("time_ms");
     w.Int64(s.last_attempt->time_ms);
     w.Key("failed");
     w.Bool(s.last_attempt->failed);
-    str("message", s.last_attempt->message);
+    json.Field("message", s.last_attempt->message);
     w.EndObject();
   } else {
     w.Null();
   }
   w.EndObject();
-  return b.GetString();
+  return json.buffer.GetString();
 }
 
 int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
