@@ -16,15 +16,15 @@ namespace {
 // expression.
 bool SelectInOrder(const Workspace& ws, const std::string& expression, std::vector<size_t>* out) {
   if (expression.empty() || expression == "*") {
-    *out = ws.graph->TopologicalOrder();
+    *out = ws.graph().TopologicalOrder();
     return true;
   }
-  auto selected = SelectAssets(*ws.graph, expression);
+  auto selected = SelectAssets(ws.graph(), expression);
   if (!selected.ok()) {
     std::cerr << "error: --select: " << selected.status().message() << "\n";
     return false;
   }
-  *out = ws.graph->Plan(selected.value());
+  *out = ws.graph().Plan(selected.value());
   return true;
 }
 
@@ -39,7 +39,7 @@ std::string Join(const std::vector<std::string>& parts, const char* sep) {
 void AddPluginsCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
   auto* cmd = app.add_subcommand("plugins", "List the loaded plugins and their definitions");
   cmd->callback([options, exit_code] {
-    auto registry = LoadPlugins(*options, {});
+    auto registry = LoadPlugins(options->plugin_dirs, {});
     Table table({"NAME", "VERSION", "ABI", "FILE", "DEFINITIONS"});
     for (const auto& p : registry->plugins()) {
       std::vector<std::string> defs;
@@ -63,9 +63,10 @@ void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
       *exit_code = kExitUsage;
       return;
     }
-    std::cout << "ok: " << ws->definitions.assets.size() << " assets, "
-              << ws->definitions.resources.size() << " resources, " << ws->plugins->plugins().size()
-              << " plugins, " << ws->definitions.files.size() << " manifest files\n";
+    const Definitions& defs = ws->definitions();
+    std::cout << "ok: " << defs.assets.size() << " assets, " << defs.resources.size()
+              << " resources, " << ws->plugins().plugins().size() << " plugins, "
+              << defs.files.size() << " manifest files\n";
   });
 }
 
@@ -85,13 +86,13 @@ void AddListCommand(CLI::App& app, const GlobalOptions* options, int* exit_code)
     }
     if (*keys_only) {
       std::string out;
-      for (size_t i : order) out += ws->definitions.assets[i].key + "\n";
+      for (size_t i : order) out += ws->definitions().assets[i].key + "\n";
       std::cout << out;
       return;
     }
     Table table({"ASSET", "GROUP", "TYPE", "INPUTS"});
     for (size_t i : order) {
-      const AssetDef& a = ws->definitions.assets[i];
+      const AssetDef& a = ws->definitions().assets[i];
       std::vector<std::string> inputs;
       for (const auto& in : a.inputs) inputs.push_back(in.name + "=" + in.asset_key);
       table.Add({a.key, a.group, a.type, Join(inputs, ", ")});
@@ -114,7 +115,7 @@ void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
       *exit_code = kExitUsage;
       return;
     }
-    const auto& assets = ws->definitions.assets;
+    const auto& assets = ws->definitions().assets;
     std::set<size_t> in_view(order.begin(), order.end());
     std::ostringstream out;
     if (*format == "dot") {
@@ -123,7 +124,7 @@ void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
         out << "  \"" << assets[i].key << "\" [label=\"" << assets[i].key << "\\n"
             << assets[i].type << "\", group=\"" << assets[i].group << "\"];\n";
       for (size_t i : order)
-        for (size_t u : ws->graph->Upstream(i))
+        for (size_t u : ws->graph().Upstream(i))
           if (in_view.count(u)) out << "  \"" << assets[u].key << "\" -> \"" << assets[i].key << "\";\n";
       out << "}\n";
     } else if (*format == "mermaid") {
@@ -131,12 +132,12 @@ void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
       out << "graph LR\n";
       for (size_t i : order) out << "  n" << i << "[\"" << assets[i].key << "\"]\n";
       for (size_t i : order)
-        for (size_t u : ws->graph->Upstream(i))
+        for (size_t u : ws->graph().Upstream(i))
           if (in_view.count(u)) out << "  n" << u << " --> n" << i << "\n";
     } else {
       for (size_t i : order) {
         out << assets[i].key << "  [" << assets[i].type << ", group " << assets[i].group << "]\n";
-        for (size_t u : ws->graph->Upstream(i))
+        for (size_t u : ws->graph().Upstream(i))
           if (in_view.count(u)) out << "  <- " << assets[u].key << "\n";
       }
     }

@@ -9,7 +9,7 @@
 #include <memory>
 #include <string>
 
-#include "cli/workspace.h"
+#include "cli/global_options.h"
 #include "eventlog/event_log.h"
 
 namespace af {

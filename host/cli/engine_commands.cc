@@ -20,8 +20,6 @@
 #include "cli/commands.h"
 #include "cli/engine_cli.h"
 #include "engine/executor.h"
-#include "graph/selection.h"
-#include "staleness/staleness.h"
 
 namespace af {
 namespace {
@@ -60,9 +58,8 @@ class CancelOnSignals {
 };
 
 struct MaterializeArgs {
-  bool all = false, with_upstream = false, missing = false, stale = false, failed = false;
+  SelectionRequest selection;
   bool dry_run = false;
-  std::string select;
   int jobs = 0;
   double wait_s = 0;
 };
@@ -189,63 +186,8 @@ class RunPrinter {
   size_t drawn_ = 0;  // live lines on the terminal
 };
 
-// The assets to run, or an error message (usage).
-Expected<std::vector<size_t>> Select(const Workspace& ws, EventLog& log,
-                                     const MaterializeArgs& args) {
-  const AssetGraph& graph = *ws.graph;
-  const bool by_status = args.missing || args.stale || args.failed;
-  if (!args.all && args.select.empty() && !by_status)
-    return Status::InvalidArgument(
-        "nothing selected: use --all, --select EXPR, or --missing / --stale / --failed");
-  if (args.all && !args.select.empty())
-    return Status::InvalidArgument("--all and --select exclude each other");
-  std::vector<size_t> selected;
-  if (!args.select.empty()) {
-    auto s = SelectAssets(graph, args.select);
-    if (!s.ok()) return Status::InvalidArgument("--select: " + s.status().message());
-    selected = *s;
-  } else {
-    selected.resize(graph.size());
-    for (size_t i = 0; i < selected.size(); ++i) selected[i] = i;
-  }
-  if (by_status) {
-    const std::vector<AssetStatus> statuses = ComputeAllStatuses(graph, log);
-    std::vector<char> wanted(graph.size(), 0);
-    std::vector<size_t> stale;
-    for (size_t i = 0; i < graph.size(); ++i) {
-      const AssetState state = statuses[i].state;
-      if (args.stale && state == AssetState::kStale) stale.push_back(i);
-      wanted[i] = (args.missing && state == AssetState::kMissing) ||
-                  (args.stale && state == AssetState::kStale) ||
-                  (args.failed && state == AssetState::kFailed);
-    }
-    // Re-materializing a stale asset gives it a new data version, which makes everything
-    // downstream of it stale in turn: --stale runs those too, in the same run, instead of
-    // leaving them for a second pass.
-    for (size_t i : graph.Descendants(stale)) wanted[i] = 1;
-    std::vector<size_t> kept;
-    for (size_t i : selected)
-      if (wanted[i]) kept.push_back(i);
-    selected = std::move(kept);
-  }
-  if (args.with_upstream) {
-    for (size_t i : graph.Ancestors(selected)) selected.push_back(i);
-    std::sort(selected.begin(), selected.end());
-    selected.erase(std::unique(selected.begin(), selected.end()), selected.end());
-  }
-  return selected;
-}
-
-std::string SelectionText(const MaterializeArgs& a) {
-  std::string s = a.all ? "--all" : a.select.empty() ? "" : a.select;
-  for (auto [on, flag] : {std::pair{a.missing, "--missing"}, {a.stale, "--stale"},
-                          {a.failed, "--failed"}, {a.with_upstream, "--with-upstream"}})
-    if (on) s += (s.empty() ? "" : " ") + std::string(flag);
-  return s;
-}
-
 void PrintPlan(const Workspace& ws, EventLog& log, const std::vector<size_t>& plan, int jobs) {
-  const Definitions& defs = ws.definitions;
+  const Definitions& defs = ws.definitions();
   std::set<size_t> in_plan(plan.begin(), plan.end());
   std::cout << "plan: " << plan.size() << " step" << (plan.size() == 1 ? "" : "s") << ", -j "
             << jobs << " (dry run: nothing is run)\n";
@@ -269,16 +211,16 @@ void PrintPlan(const Workspace& ws, EventLog& log, const std::vector<size_t>& pl
 int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
-  auto log = OpenEventLogOrReport(ws->home);
+  auto log = OpenEventLogOrReport(ws->home());
   if (!log) return kExitRunFailure;
-  auto selected = Select(*ws, *log, args);
+  auto selected = ResolveSelection(*ws, *log, args.selection);
   if (!selected.ok()) {
     std::cerr << "error: " << selected.status().message() << "\n";
     return kExitUsage;
   }
   const int jobs = args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
   if (args.dry_run) {
-    PrintPlan(*ws, *log, ws->graph->Plan(*selected), jobs);
+    PrintPlan(*ws, *log, ws->graph().Plan(*selected), jobs);
     return kExitOk;
   }
   if (selected->empty()) {
@@ -289,13 +231,13 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   RunPrinter printer(options, selected->size());
   RunOptions run;
   run.selection = *selected;
-  run.selection_text = SelectionText(args);
+  run.selection_text = SelectionText(args.selection);
   run.parallelism = jobs;
   run.cancel = &g_cancel;
   run.claim_wait_ms = static_cast<int64_t>(args.wait_s * 1000);
   run.observer = [&printer](const EventRecord& e) { printer.OnEvent(e); };
   CancelOnSignals signals;
-  Executor executor(*ws->graph, *ws->plugins, *log, ws->home);
+  Executor executor(ws->graph(), ws->plugins(), *log, ws->home());
   auto result = executor.Run(run);
   printer.Finish();
   if (!result.ok()) {
@@ -319,14 +261,17 @@ void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exi
   auto* cmd = app.add_subcommand(
       "materialize", "Run assets: a selection, or only what is missing, stale or failed");
   auto args = std::make_shared<MaterializeArgs>();
-  cmd->add_flag("--all", args->all, "Every asset of the manifests");
-  cmd->add_option("-s,--select", args->select,
+  cmd->add_flag("--all", args->selection.all, "Every asset of the manifests");
+  cmd->add_option("-s,--select", args->selection.expression,
                   "Selection: 'a', '+a', '*a', 'a+', 'group:g and not tag:k', 'a,b'");
-  cmd->add_flag("--with-upstream", args->with_upstream, "Add every ancestor of the selection");
-  cmd->add_flag("--missing", args->missing, "Only assets never materialized (filters --select)");
-  cmd->add_flag("--stale", args->stale,
+  cmd->add_flag("--with-upstream", args->selection.with_upstream,
+                "Add every ancestor of the selection");
+  cmd->add_flag("--missing", args->selection.missing,
+                "Only assets never materialized (filters --select)");
+  cmd->add_flag("--stale", args->selection.stale,
                 "Only stale assets and what depends on them (filters --select)");
-  cmd->add_flag("--failed", args->failed, "Only assets whose last attempt failed (filters --select)");
+  cmd->add_flag("--failed", args->selection.failed,
+                "Only assets whose last attempt failed (filters --select)");
   cmd->add_flag("--dry-run", args->dry_run, "Print the plan; run nothing");
   cmd->add_option("-j,--jobs", args->jobs, "Steps run at once (default: the number of cores)")
       ->check(CLI::PositiveNumber);

@@ -29,10 +29,10 @@ std::unique_ptr<EventLog> OpenEventLogOrReport(const std::string& home) {
 }
 
 size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
-  auto it = ws.definitions.asset_index.find(key);
-  if (it != ws.definitions.asset_index.end()) return it->second;
+  auto it = ws.definitions().asset_index.find(key);
+  if (it != ws.definitions().asset_index.end()) return it->second;
   std::vector<std::string> keys;
-  for (const AssetDef& a : ws.definitions.assets) keys.push_back(a.key);
+  for (const AssetDef& a : ws.definitions().assets) keys.push_back(a.key);
   const std::string near = NearestName(key, keys);
   std::cerr << "error: unknown asset '" << key << "'"
             << DidYouMean(near) << "\n";
@@ -192,27 +192,28 @@ std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
 int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
-  auto log = OpenEventLogOrReport(ws->home);
+  auto log = OpenEventLogOrReport(ws->home());
   if (!log) return kExitRunFailure;
   if (!asset.empty()) {
     const size_t i = FindAssetOrReport(*ws, asset);
     if (i == static_cast<size_t>(-1)) return kExitUsage;
-    const AssetStatus status = ComputeStatus(*ws->graph, i, *log);
+    const AssetStatus status = ComputeStatus(ws->graph(), i, *log);
     if (options.log_format == "json") std::cout << StatusJsonLine(asset, status) << "\n";
     else PrintAssetStatus(asset, status);
     return kExitOk;
   }
   if (options.log_format == "json") {
     std::string out;
-    for (size_t i : ws->graph->TopologicalOrder())
-      out += StatusJsonLine(ws->definitions.assets[i].key, ComputeStatus(*ws->graph, i, *log)) + "\n";
+    for (size_t i : ws->graph().TopologicalOrder())
+      out += StatusJsonLine(ws->definitions().assets[i].key,
+                            ComputeStatus(ws->graph(), i, *log)) + "\n";
     std::cout << out;
     return kExitOk;
   }
   Table table({"ASSET", "STATUS", "LAST RUN", "MATERIALIZED", "DATA VERSION", "WHY"});
-  for (size_t i : ws->graph->TopologicalOrder()) {
-    const AssetStatus s = ComputeStatus(*ws->graph, i, *log);
-    table.Add({ws->definitions.assets[i].key, AssetStateName(s.state),
+  for (size_t i : ws->graph().TopologicalOrder()) {
+    const AssetStatus s = ComputeStatus(ws->graph(), i, *log);
+    table.Add({ws->definitions().assets[i].key, AssetStateName(s.state),
                s.last ? s.last->run_id.substr(0, 8) : "-", s.last ? FormatTime(s.last->time_ms) : "-",
                s.last ? Short(s.last->data_version) : "-", Why(s)});
   }
@@ -221,7 +222,7 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
 }
 
 int RunRunsCommand(const GlobalOptions& options, int limit) {
-  auto log = OpenEventLogOrReport(ResolveHome(options));
+  auto log = OpenEventLogOrReport(ResolveHome(options.home));
   if (!log) return kExitRunFailure;
   Table table({"RUN ID", "STATUS", "STARTED", "DURATION", "SELECTION"});
   for (const RunRecord& r : log->RecentRuns(limit)) {
@@ -234,7 +235,7 @@ int RunRunsCommand(const GlobalOptions& options, int limit) {
 }
 
 int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
-  auto log = OpenEventLogOrReport(ResolveHome(options));
+  auto log = OpenEventLogOrReport(ResolveHome(options.home));
   if (!log) return kExitRunFailure;
   // A unique prefix is enough, as with git commits.
   std::vector<std::string> matches;
@@ -268,17 +269,17 @@ int RunWipeCommand(const GlobalOptions& options, const std::vector<std::string>&
     if (i == static_cast<size_t>(-1)) return kExitUsage;
     indices.push_back(i);
   }
-  auto log = OpenEventLogOrReport(ws->home);
+  auto log = OpenEventLogOrReport(ws->home());
   if (!log) return kExitRunFailure;
-  auto io = IoManagerSet::Resolve(ws->definitions, *ws->plugins);
+  auto io = IoManagerSet::Resolve(ws->definitions(), ws->plugins());
   if (!io.ok()) {
     std::cerr << "error: " << io.status().message() << "\n";
     return kExitRunFailure;
   }
   int code = kExitOk;
   for (size_t i : indices) {
-    const AssetDef& asset = ws->definitions.assets[i];
-    Status s = WipeStoredAsset((*io)->For(asset), asset.key, ws->home);
+    const AssetDef& asset = ws->definitions().assets[i];
+    Status s = WipeStoredAsset((*io)->For(asset), asset.key, ws->home());
     if (s.ok()) s = log->WipeAsset(asset.key);
     if (!s.ok()) {
       std::cerr << "error: " << s.message() << "\n";

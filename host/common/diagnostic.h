@@ -22,6 +22,10 @@ struct Diagnostic {
   std::string message;
   // A nearest valid name, without decoration; empty when there is none.
   std::string suggestion;
+  // A warning is reported but fails nothing (e.g. a plugin that would not load, when no
+  // manifest needs it). ToString() does not show it: the caller words warnings.
+  enum class Severity { kError, kWarning };
+  Severity severity = Severity::kError;
   // "file:line:col: error: message (did you mean 'x'?)"
   std::string ToString() const;
 };

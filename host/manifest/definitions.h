@@ -3,6 +3,7 @@
 #ifndef ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 #define ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,12 @@ struct AssetDef {
   std::optional<RetryPolicy> retry_policy;
   std::optional<FreshnessPolicy> freshness_policy;
   std::string io_manager_key = "io_manager";
+  // Where the asset's steps run: `isolation: in_process | process`; kDefault leaves it to the
+  // runner's choice.
+  enum class Isolation { kDefault, kInProcess, kProcess };
+  Isolation isolation = Isolation::kDefault;
+  std::optional<double> timeout_seconds;  // `timeout: 30s` (a duration > 0); unset = no limit
+  std::optional<int64_t> max_rss_mb;      // `max_rss_mb: 512` (> 0); unset = no limit
   SourceLocation location;       // of the asset's key
   SourceLocation type_location;
 };

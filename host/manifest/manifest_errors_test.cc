@@ -217,6 +217,60 @@ m.yaml:4:53: error: 'jitter' needs a 'delay' in retry_policy of asset 'a'
 )",
      R"(m.yaml:4:56: error: expected 'linear' or 'exponential' for 'backoff' of asset 'a', got 'exponentail' (did you mean 'exponential'?)
 )"},
+    {"misspelled isolation",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    isolation: proces
+)",
+     R"(m.yaml:4:16: error: expected 'in_process' or 'process' for 'isolation' of asset 'a', got 'proces' (did you mean 'process'?)
+)"},
+    {"isolation is a list",
+     R"(assets:
+  a: {type: hackernews/top_stories, isolation: [process]}
+)",
+     R"(m.yaml:2:48: error: expected a string for 'isolation' of asset 'a', got a list
+)"},
+    {"zero timeout",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    timeout: 0s
+)",
+     R"(m.yaml:4:14: error: expected a duration greater than 0 (seconds, or like '500ms', '5s', '2m', '1h') for 'timeout' of asset 'a', got '0s'
+)"},
+    {"timeout is a word, and negative",
+     R"(assets:
+  a: {type: hackernews/top_stories, timeout: soon}
+  b: {type: hackernews/top_stories, timeout: -5}
+)",
+     R"(m.yaml:2:46: error: expected a duration greater than 0 (seconds, or like '500ms', '5s', '2m', '1h') for 'timeout' of asset 'a', got 'soon'
+m.yaml:3:46: error: expected a duration greater than 0 (seconds, or like '500ms', '5s', '2m', '1h') for 'timeout' of asset 'b', got '-5'
+)"},
+    {"max_rss_mb not a positive integer",
+     R"(assets:
+  a: {type: hackernews/top_stories, max_rss_mb: 0}
+  b: {type: hackernews/top_stories, max_rss_mb: -512}
+  c: {type: hackernews/top_stories, max_rss_mb: 1.5}
+  d: {type: hackernews/top_stories, max_rss_mb: lots}
+)",
+     R"(m.yaml:2:49: error: expected a positive integer for 'max_rss_mb' of asset 'a', got '0'
+m.yaml:3:49: error: expected a positive integer for 'max_rss_mb' of asset 'b', got '-512'
+m.yaml:4:49: error: expected a positive integer for 'max_rss_mb' of asset 'c', got '1.5'
+m.yaml:5:49: error: expected a positive integer for 'max_rss_mb' of asset 'd', got 'lots'
+)"},
+    {"misspelled limit keys",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    isolaton: process
+    timout: 5s
+    max_rssmb: 100
+)",
+     R"(m.yaml:4:5: error: unknown key 'isolaton' in asset 'a' (did you mean 'isolation'?)
+m.yaml:5:5: error: unknown key 'timout' in asset 'a' (did you mean 'timeout'?)
+m.yaml:6:5: error: unknown key 'max_rssmb' in asset 'a' (did you mean 'max_rss_mb'?)
+)"},
     {"missing freshness lag",
      R"(assets:
   a:

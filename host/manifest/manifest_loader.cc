@@ -25,12 +25,6 @@ namespace {
 constexpr const char* kDefaultIoManagerKey = "io_manager";
 constexpr const char* kDefaultIoManagerType = "fs_io/fs_io_manager";
 
-std::optional<std::string> ProcessEnv(const std::string& name) {
-  const char* value = std::getenv(name.c_str());
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
-}
-
 template <class V>
 std::vector<std::string> KeysOf(const std::map<std::string, V>& m) {
   std::vector<std::string> keys;
@@ -86,6 +80,12 @@ struct ManifestLoader::Impl {
                     bool default_io_manager_missing, ConfigValidator* validator,
                     std::vector<std::string>* asset_keys, AssetDef* out);
 };
+
+std::optional<std::string> ManifestLoader::ProcessEnv(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr) return std::nullopt;
+  return std::string(value);
+}
 
 ManifestLoader::ManifestLoader() : ManifestLoader(ProcessEnv) {}
 ManifestLoader::ManifestLoader(EnvLookup env) : impl_(std::make_unique<Impl>()) {

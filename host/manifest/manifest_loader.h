@@ -28,6 +28,9 @@ class ManifestLoader {
   // Looks up an environment variable for ${VAR}; the default reads the process environment.
   using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
 
+  // The process environment (what the default constructor looks ${VAR} up in).
+  static std::optional<std::string> ProcessEnv(const std::string& name);
+
   ManifestLoader();
   explicit ManifestLoader(EnvLookup env);
   ~ManifestLoader();

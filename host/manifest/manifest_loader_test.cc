@@ -305,6 +305,35 @@ assets:
   CHECK(defs.FindAsset("none")->retry_policy->backoff == RetryPolicy::Backoff::kNone);
 }
 
+TEST_CASE("isolation, timeout and max_rss_mb parse; unset, they are the defaults") {
+  ManifestLoader loader;
+  REQUIRE(loader.ParseText(R"(
+assets:
+  inproc: {type: examples/constant, isolation: in_process, timeout: 500ms, max_rss_mb: 512}
+  proc: {type: examples/constant, isolation: process, timeout: 2m}
+  plain: {type: examples/constant, timeout: 30, max_rss_mb: 1}
+  unset: {type: examples/constant}
+)",
+                           "m.yaml"));
+  Definitions defs = Load(loader, testing::TestCatalog());
+  const AssetDef& inproc = *defs.FindAsset("inproc");
+  CHECK(inproc.isolation == AssetDef::Isolation::kInProcess);
+  CHECK(inproc.timeout_seconds == 0.5);
+  CHECK(inproc.max_rss_mb == 512);
+  const AssetDef& proc = *defs.FindAsset("proc");
+  CHECK(proc.isolation == AssetDef::Isolation::kProcess);
+  CHECK(proc.timeout_seconds == 120);
+  CHECK_FALSE(proc.max_rss_mb.has_value());
+  const AssetDef& plain = *defs.FindAsset("plain");
+  CHECK(plain.isolation == AssetDef::Isolation::kDefault);
+  CHECK(plain.timeout_seconds == 30);
+  CHECK(plain.max_rss_mb == 1);
+  const AssetDef& unset = *defs.FindAsset("unset");
+  CHECK(unset.isolation == AssetDef::Isolation::kDefault);
+  CHECK_FALSE(unset.timeout_seconds.has_value());
+  CHECK_FALSE(unset.max_rss_mb.has_value());
+}
+
 TEST_CASE("the default io_manager is added from the catalog, with its schema's defaults") {
   ManifestLoader loader;
   REQUIRE(loader.ParseText("assets:\n  a: {type: examples/constant}\n", "m.yaml"));

@@ -28,8 +28,9 @@ bool IsName(const std::string& s, bool dash = false) {
 const std::vector<std::string> kTopKeys = {"plugin_dirs", "resources", "assets"};
 const std::vector<std::string> kResourceKeys = {"type", "config", "description"};
 const std::vector<std::string> kAssetKeys = {
-    "type",        "inputs",       "config",           "group",     "tags", "code_version",
-    "description", "retry_policy", "freshness_policy", "io_manager"};
+    "type",         "inputs",           "config",     "group",     "tags",    "code_version",
+    "description",  "retry_policy",     "freshness_policy", "io_manager", "isolation",
+    "timeout",      "max_rss_mb"};
 const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter"};
 const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule"};
 
@@ -233,6 +234,16 @@ class Walker {
         Freshness(k, value, owner, &def.freshness_policy);
       } else if (key == "io_manager" && Scalar(value, what, &def.io_manager_key)) {
         a->io_manager_location = doc_.Location(value);
+      } else if (key == "isolation") {
+        Choice(value, what, {"in_process", "process"},
+               {AssetDef::Isolation::kInProcess, AssetDef::Isolation::kProcess}, &def.isolation);
+      } else if (key == "timeout") {
+        double seconds = 0;
+        if (Duration(value, what, /*positive=*/true, &seconds)) def.timeout_seconds = seconds;
+      } else if (key == "max_rss_mb") {
+        double mb = 0;
+        if (Number(value, what, /*integer=*/true, /*non_negative=*/false, &mb))
+          def.max_rss_mb = static_cast<int64_t>(std::min(mb, 9e18));
       }
     });
     if (!has_type) Error(key_id, "missing required key 'type' in " + owner);
@@ -272,10 +283,25 @@ class Walker {
       *out = x;
       return true;
     }
-    std::string expected = integer        ? "a non-negative integer"
+    std::string expected = integer ? (non_negative ? "a non-negative integer" : "a positive integer")
                            : non_negative ? "a non-negative number"
                                           : "a number greater than 0";
     Error(v, "expected " + expected + " for " + what.str() + ", got " + Got(v));
+    return false;
+  }
+
+  // A duration: seconds, or a number with a unit ('500ms', '5s', '2m', '1h'); > 0 when
+  // `positive`, else >= 0.
+  bool Duration(YamlId v, const What& what, bool positive, double* out) {
+    const YamlNode& n = doc_.node(v);
+    std::optional<double> s = n.IsScalar() ? ParseDurationSeconds(n.value) : std::nullopt;
+    if (s && (!positive || *s > 0)) {
+      *out = *s;
+      return true;
+    }
+    Error(v, std::string("expected a duration ") + (positive ? "greater than 0 " : "") +
+                 "(seconds, or like '500ms', '5s', '2m', '1h') for " + what.str() + ", got " +
+                 Got(v));
     return false;
   }
 
@@ -311,17 +337,8 @@ class Walker {
              ok &= has_max;
              p.max_retries = static_cast<int>(std::min(n, 1e9));
            } else if (key == "delay") {
-             const YamlNode& n = doc_.node(value);
-             std::optional<double> s = n.IsScalar() ? ParseDurationSeconds(n.value) : std::nullopt;
              has_delay = true;
-             if (s) {
-               p.delay_seconds = *s;
-             } else {
-               ok = false;
-               Error(value,
-                     "expected a duration (seconds, or like '500ms', '5s', '2m', '1h') for " +
-                         what.str() + ", got " + Got(value));
-             }
+             ok &= Duration(value, what, /*positive=*/false, &p.delay_seconds);
            } else if (key == "backoff") {
              needs_delay.push_back(k);
              ok &= Choice(value, what, {"linear", "exponential"},

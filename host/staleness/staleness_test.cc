@@ -10,6 +10,7 @@
 #include "eventlog/hash.h"
 #include "eventlog/test_util.h"
 #include "graph/test_definitions.h"
+#include "staleness/test_util.h"
 
 namespace af {
 
@@ -36,28 +37,14 @@ struct Fixture {
   AssetDef& def(const std::string& key) { return defs.assets[defs.asset_index.at(key)]; }
   size_t index(const std::string& key) { return defs.asset_index.at(key); }
 
-  // What the engine records after a successful step: the definition's versions and config,
-  // and the data versions of the upstreams it read.
+  // What the engine records after a step, as if in run "run-<clock before>".
   void Materialize(const std::string& key, const std::string& data_version) {
-    const AssetDef& d = def(key);
-    MaterializationRecord m;
-    m.asset_key = key;
-    m.run_id = "run-" + std::to_string(clock_ms);
-    m.time_ms = ++clock_ms;
-    m.data_version = data_version;
-    m.code_version = d.code_version;
-    m.config_json = CanonicalJson(d.config_json);
-    m.config_hash = ConfigHash(d.config_json);
-    for (const InputDef& input : d.inputs) {
-      auto upstream = log->LatestMaterialization(input.asset_key);
-      if (upstream) m.upstream_data_versions[input.asset_key] = upstream->data_version;
-    }
-    REQUIRE(log->RecordMaterialization(m).ok());
-    REQUIRE(log->RecordAttempt(key, {m.run_id, m.time_ms, false, ""}).ok());
+    const std::string run_id = "run-" + std::to_string(clock_ms);
+    testing::RecordSuccess(*log, def(key), run_id, ++clock_ms, data_version);
   }
   void Fail(const std::string& key, const std::string& message) {
-    REQUIRE(log->RecordAttempt(key, {"run-" + std::to_string(clock_ms), ++clock_ms, true, message})
-                .ok());
+    const std::string run_id = "run-" + std::to_string(clock_ms);
+    testing::RecordFailure(*log, key, run_id, ++clock_ms, message);
   }
 
   // ComputeStatus, checked against the whole-graph ComputeAllStatuses.
