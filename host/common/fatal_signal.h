@@ -1,0 +1,75 @@
+// FatalSignalScope: "while this scope is alive, a fatal event writes this prepared line first".
+//
+// A fatal event is a fatal signal (SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL) or a call of exit()
+// / quick_exit() by code running inside the scope (typically a plugin's static constructor or
+// entry). On a signal the process writes one line to stderr and then dies of the same signal
+// (the default action, so the exit status still shows it); on exit() / quick_exit() it writes
+// one line and ends with `FatalReport::exit_status` instead. The lines are formatted when the
+// scope is constructed; the handlers only pick one and write(2) it, so they are
+// async-signal-safe. _exit() and SIGKILL cannot be caught.
+//
+// Each thread has its own current scope (a thread_local pointer; scopes nest), and a scope made
+// with Reach::kProcess is also the process-wide fallback, used when the event happens on a
+// thread that has no scope of its own (a thread the plugin started, a signal sent with kill).
+//
+// Handlers: installed (sigaction, SA_ONSTACK|SA_SIGINFO) when the first scope of the process
+// opens, and the previous handlers restored when the last one closes. Each thread that opens a
+// scope gets an alternate signal stack (kept for the thread's life), so a stack overflow in the
+// scope is reported too. The exit hooks (on_exit, at_quick_exit) are registered once and do
+// nothing when no scope is current.
+//
+// Thread: scopes may be opened and closed on any thread, concurrently. Lifetime: a scope must
+// be destroyed on the thread that created it, in LIFO order with that thread's other scopes.
+#ifndef ASSETFLOW_HOST_COMMON_FATAL_SIGNAL_H_
+#define ASSETFLOW_HOST_COMMON_FATAL_SIGNAL_H_
+
+#include <csignal>
+
+#include <array>
+#include <string>
+
+namespace af {
+
+// What a fatal event inside a scope is reported as. The lines are
+//   <subject> crashed <activity> (signal 6, SIGABRT)<hint>
+//   <subject> called exit(3) <activity><hint>
+//   <subject> called quick_exit() <activity><hint>
+struct FatalReport {
+  std::string subject;   // "assetflow: plugin file '/abs/bad.so'"
+  std::string activity;  // "while loading"
+  std::string hint;      // "; run 'assetflow check --isolate' to find every bad plugin", or ""
+  int exit_status = 2;   // the process's status when code in the scope calls exit()/quick_exit()
+};
+
+// The signals a scope reports, in this order.
+inline constexpr std::array<int, 5> kFatalSignals = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+
+class FatalSignalScope {
+ public:
+  enum class Reach { kThisThread, kProcess };
+
+  explicit FatalSignalScope(const FatalReport& report, Reach reach = Reach::kThisThread);
+  ~FatalSignalScope();
+  FatalSignalScope(const FatalSignalScope&) = delete;
+  FatalSignalScope& operator=(const FatalSignalScope&) = delete;
+
+  // The exact line (with its '\n') a fatal `signal` in this scope writes; "" for a signal that
+  // is not handled. For tests and diagnostics.
+  const std::string& SignalLine(int signal) const;
+
+  // Internal: the prepared text, read by the handlers.
+  struct Lines;
+
+ private:
+  Lines* lines_;  // owned; immutable once constructed
+  const Lines* previous_thread_;
+  const Lines* previous_process_;
+  Reach reach_;
+};
+
+// "SIGSEGV" for the standard signals 1..31, nullptr for others. Async-signal-safe.
+const char* KnownSignalName(int signal);
+
+}  // namespace af
+
+#endif
