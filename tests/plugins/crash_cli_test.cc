@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 
 const std::string kCrashDir = AF_CRASH_PLUGIN_DIR;
 const std::string kHangDir = AF_HANG_PLUGIN_DIR;
+const std::string kMixedDir = AF_TEST_PLUGIN_DIR;  // refused (not crashing) plugins + good ones
 const std::string kHint = "; run 'assetflow check --isolate' to find every bad plugin\n";
 
 struct TempDir {
@@ -131,6 +132,21 @@ TEST_CASE("check --isolate with only good plugins exits 0; a bad manifest still 
   CapturedRun bad = typo.Run({"check", "--isolate"});
   CHECK(bad.status.code == 2);
   CHECK(bad.err.find("unknown asset type 'good_gamma/helo'") != std::string::npos);
+}
+
+TEST_CASE("check --isolate refuses the same files, with the same words, as check") {
+  Workspace ws({}, "good_alpha/hello");
+  CapturedRun in_process = ws.Run({"check"}, {kMixedDir});
+  CapturedRun isolated = ws.Run({"check", "--isolate"}, {kMixedDir});
+  CHECK(in_process.status.code == 2);
+  CHECK(isolated.status.code == 2);
+  REQUIRE(in_process.err.find("dup_name_b.so: error: duplicate plugin name 'dup_name'") !=
+          std::string::npos);
+  const std::size_t summary = isolated.err.rfind("error: ");
+  CHECK(isolated.err.substr(0, summary) == in_process.err);
+  CHECK(isolated.err.substr(summary).rfind("error: 17 of ", 0) == 0);
+  // The manifest uses good_alpha, which is fine: only --isolate gets that far.
+  CHECK(isolated.out.find("\nok: 1 assets, ") != std::string::npos);
 }
 
 TEST_CASE("worker probe-plugin answers one JSON line, or dies like the plugin") {
