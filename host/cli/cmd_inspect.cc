@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/isolate.h"
 #include "cli/table.h"
 #include "graph/selection.h"
 
@@ -57,16 +58,27 @@ void AddPluginsCommand(CLI::App& app, const GlobalOptions* options, int* exit_co
 
 void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
   auto* cmd = app.add_subcommand("check", "Validate manifests and plugins (exit 2 on any error)");
-  cmd->callback([options, exit_code] {
+  auto isolate = std::make_shared<bool>(false);
+  auto probe_timeout = std::make_shared<double>(10.0);
+  cmd->add_flag("--isolate", *isolate,
+                "Load each plugin file in its own process: name every plugin that crashes, "
+                "exits or hangs while loading, and check the manifests with the others");
+  cmd->add_option("--probe-timeout", *probe_timeout,
+                  "With --isolate: seconds one plugin file may take to load (default 10)")
+      ->check(CLI::PositiveNumber);
+  cmd->callback([options, exit_code, isolate, probe_timeout] {
+    if (*isolate) {
+      *exit_code = RunIsolatedCheck(
+          *options, std::chrono::milliseconds(static_cast<int64_t>(*probe_timeout * 1000)));
+      return;
+    }
     auto ws = LoadWorkspace(*options, /*strict_plugins=*/true);
     if (!ws) {
       *exit_code = kExitUsage;
       return;
     }
-    const Definitions& defs = ws->definitions();
-    std::cout << "ok: " << defs.assets.size() << " assets, " << defs.resources.size()
-              << " resources, " << ws->plugins().plugins().size() << " plugins, "
-              << defs.files.size() << " manifest files\n";
+    std::cout << CheckSummary(ws->definitions(), ws->plugins().plugins().size()) << "
+";
   });
 }
 

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/isolate.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"assetflow: software-defined assets, native.\n"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   af::AddCheckCommand(app, &options, &exit_code);
   af::AddListCommand(app, &options, &exit_code);
   af::AddGraphCommand(app, &options, &exit_code);
+  af::AddWorkerCommands(app, &exit_code);
 #ifdef AF_HAVE_ENGINE
   af::AddEngineCommands(app, &options, &exit_code);
 #endif

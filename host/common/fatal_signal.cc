@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace af {
 
@@ -30,10 +31,11 @@ using Lines = FatalSignalScope::Lines;
 
 // The current scope of this thread; constinit so reading it in a handler needs no TLS wrapper.
 constinit thread_local const Lines* t_current = nullptr;
-std::atomic<const Lines*> g_fallback{nullptr};  // the innermost kProcess scope, or nullptr
+std::atomic<const Lines*> g_fallback{nullptr};  // the newest open kProcess scope, or nullptr
 
 std::mutex g_install_mu;
 int g_open_scopes = 0;                                       // guarded by g_install_mu
+std::vector<const Lines*> g_process_scopes;                  // open kProcess scopes, oldest first; guarded
 struct sigaction g_previous[kFatalSignals.size()];           // written before handlers go live
 std::once_flag g_exit_hooks_once;
 
@@ -132,8 +134,12 @@ void EnsureAltStack() {
   if (::sigaltstack(&ss, nullptr) == 0) t_alt_stack.memory = std::move(memory);
 }
 
-void RetainHandlers() {
+void RetainHandlers(const Lines* process_lines) {
   std::lock_guard<std::mutex> lock(g_install_mu);
+  if (process_lines != nullptr) {
+    g_process_scopes.push_back(process_lines);
+    g_fallback.store(process_lines, std::memory_order_release);
+  }
   std::call_once(g_exit_hooks_once, [] {
     ::on_exit(OnExit, nullptr);
     ::at_quick_exit(OnQuickExit);
@@ -147,8 +153,13 @@ void RetainHandlers() {
     ::sigaction(kFatalSignals[i], &sa, &g_previous[i]);
 }
 
-void ReleaseHandlers() {
+void ReleaseHandlers(const Lines* process_lines) {
   std::lock_guard<std::mutex> lock(g_install_mu);
+  if (process_lines != nullptr) {
+    std::erase(g_process_scopes, process_lines);
+    g_fallback.store(g_process_scopes.empty() ? nullptr : g_process_scopes.back(),
+                     std::memory_order_release);
+  }
   if (--g_open_scopes > 0) return;
   for (std::size_t i = 0; i < kFatalSignals.size(); ++i)
     ::sigaction(kFatalSignals[i], &g_previous[i], nullptr);
@@ -183,21 +194,14 @@ FatalSignalScope::FatalSignalScope(const FatalReport& report, Reach reach)
   lines_->exit_status = report.exit_status;
 
   EnsureAltStack();
-  RetainHandlers();
+  RetainHandlers(reach_ == Reach::kProcess ? lines_ : nullptr);
   previous_thread_ = t_current;
   t_current = lines_;
-  previous_process_ = nullptr;
-  if (reach_ == Reach::kProcess) previous_process_ = g_fallback.exchange(lines_);
 }
 
 FatalSignalScope::~FatalSignalScope() {
   t_current = previous_thread_;
-  if (reach_ == Reach::kProcess) {
-    const Lines* expected = lines_;
-    // Only if still the fallback: another thread's kProcess scope may have replaced it.
-    g_fallback.compare_exchange_strong(expected, previous_process_);
-  }
-  ReleaseHandlers();
+  ReleaseHandlers(reach_ == Reach::kProcess ? lines_ : nullptr);
   delete lines_;
 }
 

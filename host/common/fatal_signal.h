@@ -8,18 +8,22 @@
 // scope is constructed; the handlers only pick one and write(2) it, so they are
 // async-signal-safe. _exit() and SIGKILL cannot be caught.
 //
-// Each thread has its own current scope (a thread_local pointer; scopes nest), and a scope made
-// with Reach::kProcess is also the process-wide fallback, used when the event happens on a
-// thread that has no scope of its own (a thread the plugin started, a signal sent with kill).
+// Each thread has its own current scope (a thread_local pointer; scopes nest), and the newest
+// open scope made with Reach::kProcess is the process-wide fallback, used when the event happens
+// on a thread that has no scope of its own (a thread the plugin started, a signal sent with
+// kill). Outside every scope, a fatal signal gets the action installed before the first scope.
 //
-// Handlers: installed (sigaction, SA_ONSTACK|SA_SIGINFO) when the first scope of the process
-// opens, and the previous handlers restored when the last one closes. Each thread that opens a
-// scope gets an alternate signal stack (kept for the thread's life), so a stack overflow in the
-// scope is reported too. The exit hooks (on_exit, at_quick_exit) are registered once and do
-// nothing when no scope is current.
+// Handlers: installed once per busy period -- when the first scope of the process opens -- and
+// the previous handlers restored when the last one closes, so code outside any scope sees the
+// process's own dispositions. A reported signal is re-raised with SIG_DFL. Each thread that
+// opens a scope gets an alternate signal stack (kept for the thread's life), so a stack overflow
+// in the scope is reported too. The exit hooks (glibc on_exit, which sees the status, and
+// at_quick_exit) are registered once and do nothing when no scope is current.
 //
 // Thread: scopes may be opened and closed on any thread, concurrently. Lifetime: a scope must
-// be destroyed on the thread that created it, in LIFO order with that thread's other scopes.
+// be destroyed on the thread that created it, in LIFO order with that thread's other scopes. A
+// signal on another thread that races with the end of a kProcess scope may read its text after
+// it is freed; keep kProcess scopes around single-threaded phases (plugin loading).
 #ifndef ASSETFLOW_HOST_COMMON_FATAL_SIGNAL_H_
 #define ASSETFLOW_HOST_COMMON_FATAL_SIGNAL_H_
 
@@ -62,8 +66,7 @@ class FatalSignalScope {
 
  private:
   Lines* lines_;  // owned; immutable once constructed
-  const Lines* previous_thread_;
-  const Lines* previous_process_;
+  const Lines* previous_thread_ = nullptr;
   Reach reach_;
 };
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include <cstring>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include "common/subprocess.h"
@@ -51,6 +53,22 @@ TEST_CASE("fatal signal child") {
     }).join();
   }
   if (what == "other-thread-segv") std::thread([] { ::raise(SIGSEGV); }).join();
+  if (what == "fallback-order") {
+    // kProcess scopes closing out of order, on two threads: the fallback is always an open one.
+    std::promise<void> opened, may_close;
+    std::thread first([&] {
+      FatalSignalScope scope(Report("first"), FatalSignalScope::Reach::kProcess);
+      opened.set_value();
+      may_close.get_future().wait();
+    });
+    opened.get_future().wait();
+    std::optional<FatalSignalScope> second;
+    second.emplace(Report("second"), FatalSignalScope::Reach::kProcess);
+    may_close.set_value();
+    first.join();   // "first" closed while "second" is open
+    second.reset();  // now only the outer scope is open
+    std::thread([] { ::raise(SIGSEGV); }).join();
+  }
   FatalSignalScope inner(Report(what));
   if (what == "abort") ::abort();
   if (what == "segv") {
@@ -84,6 +102,10 @@ TEST_CASE("each thread has its own line; other threads fall back to the process-
   CHECK(own.status.signal == SIGABRT);
   CHECK(own.err ==
         "assetflow: test 'thread thread-abort' crashed while testing (signal 6, SIGABRT); a hint\n");
+  CapturedRun order = RunChild("fallback-order");
+  CHECK(order.status.signal == SIGSEGV);
+  CHECK(order.err == "assetflow: test 'process fallback-order' crashed while testing "
+                     "(signal 11, SIGSEGV); a hint\n");
   CapturedRun other = RunChild("other-thread-segv");
   CHECK(other.status.signal == SIGSEGV);
   CHECK(other.err == "assetflow: test 'process other-thread-segv' crashed while testing "

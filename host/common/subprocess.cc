@@ -92,8 +92,19 @@ Expected<Subprocess> Subprocess::Spawn(const SpawnOptions& options) {
   std::vector<std::string> argv = options.argv;
   std::vector<std::string> env = MergedEnvironment(options.env_add);
   std::vector<char*> cargv = CStrings(argv), cenv = CStrings(env);
+  // A clean start: no signal blocked (the parent's threads may block some), SIGPIPE default.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  const int err = ::posix_spawn(&pid, cargv[0], &actions, nullptr, cargv.data(), cenv.data());
+  const int err = ::posix_spawn(&pid, cargv[0], &actions, &attr, cargv.data(), cenv.data());
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   close_temps();
   if (err != 0) return Status::IoError(Errno("cannot start " + options.argv[0], err));
@@ -199,46 +210,52 @@ Expected<CapturedRun> RunCaptured(SpawnOptions options, std::chrono::millisecond
   };
   std::vector<Stream> open = {{out_pipe->first, &run.out, &run.out_truncated},
                               {err_pipe->first, &run.err, &run.err_truncated}};
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  auto remaining_ms = [&] {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    return std::max<int64_t>(0, left.count());
-  };
-  while (!open.empty() && !run.timed_out) {
-    std::vector<pollfd> pfds;
-    for (const Stream& s : open) pfds.push_back({s.fd, POLLIN, 0});
-    const int n = ::poll(pfds.data(), pfds.size(), static_cast<int>(remaining_ms()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      run.timed_out = n == 0;
-      break;
-    }
-    for (std::size_t i = pfds.size(); i-- > 0;) {
-      if (pfds[i].revents == 0) continue;
+  for (const Stream& s : open) ::fcntl(s.fd, F_SETFL, ::fcntl(s.fd, F_GETFL) | O_NONBLOCK);
+  // Reads what `s` has now; false once it is at EOF (or broken).
+  auto drain = [max_bytes](const Stream& s) {
+    for (;;) {
       char buf[8192];
-      const ssize_t got = ::read(open[i].fd, buf, sizeof buf);
+      const ssize_t got = ::read(s.fd, buf, sizeof buf);
       if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) {
-        ::close(open[i].fd);
-        open.erase(open.begin() + static_cast<std::ptrdiff_t>(i));
-        continue;
-      }
-      std::string& text = *open[i].text;
-      const std::size_t keep = std::min<std::size_t>(got, max_bytes - std::min(max_bytes, text.size()));
-      text.append(buf, keep);
-      if (keep < static_cast<std::size_t>(got)) *open[i].truncated = true;
+      if (got < 0) return errno == EAGAIN;
+      if (got == 0) return false;
+      const std::size_t room = max_bytes - std::min(max_bytes, s.text->size());
+      const std::size_t keep = std::min<std::size_t>(static_cast<std::size_t>(got), room);
+      s.text->append(buf, keep);
+      if (keep < static_cast<std::size_t>(got)) *s.truncated = true;
     }
-  }
-  for (const Stream& s : open) ::close(s.fd);
-  // Streams closed: the child is ending (or closed them early); wait out the rest of the time.
-  while (!run.timed_out && !child->Poll()) {
-    if (remaining_ms() == 0) {
+  };
+  auto close_finished = [&](std::vector<Stream>& streams, bool child_ended) {
+    for (std::size_t i = streams.size(); i-- > 0;) {
+      if (drain(streams[i]) && !child_ended) continue;
+      ::close(streams[i].fd);
+      streams.erase(streams.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  };
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  constexpr auto kSlice = std::chrono::milliseconds(50);
+  // Until the child ends and its streams are read (a grandchild holding a pipe open does not
+  // keep us waiting once the child is gone), or the deadline.
+  for (;;) {
+    const bool ended = child->Poll().has_value();
+    close_finished(open, ended);
+    if (open.empty() && (ended || child->Poll())) break;
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
       run.timed_out = true;
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const int wait_ms = static_cast<int>(std::min<std::chrono::milliseconds>(left, kSlice).count());
+    if (open.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(wait_ms, 5)));
+      continue;
+    }
+    std::vector<pollfd> pfds;
+    for (const Stream& s : open) pfds.push_back({s.fd, POLLIN, 0});
+    ::poll(pfds.data(), pfds.size(), wait_ms);
   }
+  for (const Stream& s : open) ::close(s.fd);
   if (run.timed_out) child->Signal(SIGKILL);
   run.status = child->Wait();
   return run;

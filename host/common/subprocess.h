@@ -41,7 +41,8 @@ struct SpawnOptions {
   std::vector<std::string> env_add;      // "K=V" added to (overriding) the parent's environment
 };
 
-// A started child. Movable, not copyable; the destructor kills (SIGKILL) and reaps a child that
+// A started child: it starts with no signal blocked and SIGPIPE at its default action (other
+// dispositions, the working directory and unmapped fds without O_CLOEXEC are inherited). Movable, not copyable; the destructor kills (SIGKILL) and reaps a child that
 // is still running, so a Subprocess never leaves a zombie or an orphan behind.
 class Subprocess {
  public:
@@ -85,8 +86,9 @@ struct CapturedRun {
 };
 
 // Spawns `options` (plus {1, stdout pipe} and {2, stderr pipe}), reads both streams until the
-// child closes them, and waits for it; after `timeout` the child is killed with SIGKILL. Blocks
-// the calling thread for at most about `timeout`.
+// child has ended and what it wrote is read (a grandchild keeping a pipe open does not extend
+// the wait), and reaps it; after `timeout` the child is killed with SIGKILL. Blocks the calling
+// thread for at most about `timeout`.
 Expected<CapturedRun> RunCaptured(SpawnOptions options, std::chrono::milliseconds timeout,
                                   std::size_t max_bytes);
 

@@ -15,6 +15,8 @@
 #include <set>
 #include <system_error>
 
+#include "common/fatal_signal.h"
+
 namespace af {
 namespace {
 
@@ -130,6 +132,7 @@ struct PluginRegistry::Impl {
   // unloading is never known to be safe. Released only when the registry is destroyed.
   std::vector<std::shared_ptr<boost::dll::shared_library>> libraries;
   Diagnostics errors;
+  std::string crash_hint = kDefaultCrashHint;
   std::map<std::string, const af_asset_descriptor*> assets;          // "<plugin>/<def>"
   std::map<std::string, const af_io_manager_descriptor*> io_managers;  // "<plugin>/<def>"
 
@@ -209,6 +212,12 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
   // An absolute path, so the loader never searches LD_LIBRARY_PATH for a bare file name.
   std::error_code fs_ec;
   const std::string absolute = fs::absolute(path, fs_ec).string();
+  // The plugin's constructors, its entry and the fields it points to may crash or exit():
+  // then the process says which file did it before dying. kProcess: a constructor may have
+  // started a thread.
+  FatalSignalScope crash_report(
+      FatalReport{"assetflow: plugin file '" + absolute + "'", "while loading", crash_hint, 2},
+      FatalSignalScope::Reach::kProcess);
   auto library = std::make_shared<boost::dll::shared_library>();
   boost::system::error_code ec;
   // rtld_now: an unresolved symbol is reported here, not as a crash in the middle of a run.
@@ -236,8 +245,7 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
   if (problem.empty()) {
     for (const PluginInfo& other : plugins) {
       if (other.name == info.name) {
-        problem = "duplicate plugin name '" + info.name + "': already loaded from " + other.path +
-                  " (plugin names must be unique; remove one of the two files)";
+        problem = DuplicatePluginName(info.name, other.path);
         break;
       }
     }
@@ -265,16 +273,39 @@ void PluginRegistry::LoadDirectory(const std::string& dir) {
                                           : "plugin directory does not exist");
     return;
   }
+  Diagnostics list_errors;
+  const std::vector<std::string> files = PluginFilesIn(dir, &list_errors);
+  if (!list_errors.empty()) {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->errors.insert(impl_->errors.end(), list_errors.begin(), list_errors.end());
+  }
+  for (const std::string& f : files) LoadFile(f);
+}
+
+void PluginRegistry::set_crash_hint(std::string hint) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->crash_hint = std::move(hint);
+}
+
+std::string DuplicatePluginName(const std::string& name, const std::string& first_path) {
+  return "duplicate plugin name '" + name + "': already loaded from " + first_path +
+         " (plugin names must be unique; remove one of the two files)";
+}
+
+std::vector<std::string> PluginFilesIn(const std::string& dir, Diagnostics* errors) {
+  std::error_code ec;
   std::vector<std::string> files;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (it->path().extension() == ".so" && it->is_regular_file(ec)) files.push_back(it->path().string());
   }
   if (ec) {
-    std::lock_guard<std::mutex> lock(impl_->mu);
-    impl_->Error(dir, "cannot list plugin directory: " + ec.message());
+    Diagnostic d;
+    d.location.file = dir;
+    d.message = "cannot list plugin directory: " + ec.message();
+    errors->push_back(std::move(d));
   }
   std::sort(files.begin(), files.end());
-  for (const std::string& f : files) LoadFile(f);
+  return files;
 }
 
 bool PluginRegistry::LoadFile(const std::string& path) {

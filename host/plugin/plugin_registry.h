@@ -8,6 +8,12 @@
 // function NULL, duplicate plugin name, duplicate definition). Every library that was loaded,
 // refused or not, stays loaded: code of it has already run.
 //
+// A plugin that crashes (fatal signal) or calls exit() while it loads cannot be survived in
+// process; loading holds a FatalSignalScope (common/fatal_signal.h), so the process first writes
+// one line naming the file to stderr ("assetflow: plugin file '/abs/bad.so' crashed while
+// loading (signal 6, SIGABRT); run ...") and then dies of the signal, or exits with status 2.
+// `assetflow check --isolate` loads each file in its own process to survive that.
+//
 // Lifetime: libraries stay loaded until the registry is destroyed; every descriptor pointer it
 // hands out is valid until then. Thread: loading is [main-thread]; lookups are thread-safe once
 // loading is done.
@@ -33,6 +39,9 @@ struct PluginInfo {
   std::vector<std::string> io_manager_definitions;
 };
 
+inline constexpr const char* kDefaultCrashHint =
+    "; run 'assetflow check --isolate' to find every bad plugin";
+
 class PluginRegistry {
  public:
   PluginRegistry();
@@ -44,6 +53,9 @@ class PluginRegistry {
   void LoadDirectory(const std::string& dir);
   // Loads one file; false (with a diagnostic) if it was refused.
   bool LoadFile(const std::string& path);
+  // The end of the line written when a plugin crashes while loading (default
+  // kDefaultCrashHint; "" for none).
+  void set_crash_hint(std::string hint);
 
   const std::vector<PluginInfo>& plugins() const;
   const Diagnostics& errors() const;
@@ -58,6 +70,13 @@ class PluginRegistry {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The "*.so" regular files directly in `dir`, sorted by name: the files LoadDirectory loads. A
+// directory that cannot be listed (fully) appends a diagnostic to `errors`.
+std::vector<std::string> PluginFilesIn(const std::string& dir, Diagnostics* errors);
+
+// The message for a second plugin file whose plugin `name` was already loaded from `first_path`.
+std::string DuplicatePluginName(const std::string& name, const std::string& first_path);
 
 // Directories to scan, in order: `cli_dirs`, then $ASSETFLOW_PLUGIN_PATH (':'-separated), then
 // `manifest_dirs`, then the default "<dir of the executable>/plugins". Duplicates removed.

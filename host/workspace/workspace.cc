@@ -41,6 +41,13 @@ void Append(const Diagnostics& from, Diagnostics* to) {
 
 Workspace::~Workspace() = default;
 
+ManifestLoader::EnvLookup EnvWithHome(const std::string& home) {
+  return [home](const std::string& name) -> std::optional<std::string> {
+    if (name == "ASSETFLOW_HOME") return home;
+    return ManifestLoader::ProcessEnv(name);
+  };
+}
+
 std::string ResolveHome(const std::string& home) {
   std::string resolved = home;
   if (resolved.empty()) {
@@ -78,11 +85,7 @@ Expected<std::unique_ptr<Workspace>> Workspace::Open(const WorkspaceOptions& opt
     }
   }
 
-  const std::string home = ws->home_;
-  ManifestLoader loader([home](const std::string& name) -> std::optional<std::string> {
-    if (name == "ASSETFLOW_HOME") return home;
-    return ManifestLoader::ProcessEnv(name);
-  });
+  ManifestLoader loader(EnvWithHome(ws->home_));
   if (!loader.Parse(ws->options_.manifests)) {
     Append(loader.diagnostics(), diagnostics);
     return OpenError(*diagnostics);

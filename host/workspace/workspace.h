@@ -24,6 +24,7 @@
 #include "eventlog/event_log.h"
 #include "graph/asset_graph.h"
 #include "manifest/definitions.h"
+#include "manifest/manifest_loader.h"
 #include "plugin/plugin_registry.h"
 
 namespace af {
@@ -79,6 +80,9 @@ class Workspace {
 
 // The home: `home` if given, else $ASSETFLOW_HOME if set and non-empty, else ./.assetflow;
 // made absolute and normal.
+// The manifests' ${VAR} lookup with ASSETFLOW_HOME as `home` (the process environment for the
+// rest): what Open expands with, for callers that run a ManifestLoader of their own.
+ManifestLoader::EnvLookup EnvWithHome(const std::string& home);
 std::string ResolveHome(const std::string& home);
 
 // Only the plugins, from PluginSearchPath(plugin_dirs, manifest_dirs); directories that do not
