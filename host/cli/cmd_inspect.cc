@@ -77,8 +77,7 @@ void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
       *exit_code = kExitUsage;
       return;
     }
-    std::cout << CheckSummary(ws->definitions(), ws->plugins().plugins().size()) << "
-";
+    std::cout << CheckSummary(ws->definitions(), ws->plugins().plugins().size()) << "\n";
   });
 }
 

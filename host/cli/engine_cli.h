@@ -19,6 +19,9 @@ void AddHistoryCommands(CLI::App& app, const GlobalOptions* options, int* exit_c
 
 // Opens the event log of `home`; on failure prints "error: ..." and returns nullptr.
 std::unique_ptr<EventLog> OpenEventLogOrReport(const std::string& home);
+// Opens the event log of the workspace's home (or of the options' home when `ws` is null)
+// and ends the runs whose process died (engine/recovery.h), saying so on stderr.
+std::unique_ptr<EventLog> OpenRecoveredLog(const GlobalOptions& options, const Workspace* ws);
 // The asset index of `key` in the workspace, or prints an error naming the nearest key and
 // returns npos.
 size_t FindAssetOrReport(const Workspace& ws, const std::string& key);

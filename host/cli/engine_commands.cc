@@ -24,14 +24,23 @@
 namespace af {
 namespace {
 
-// Set by SIGINT/SIGTERM; the executor polls it. A second signal ends the process at once.
+// SIGINT/SIGTERM: the first cancels (no new steps; running ones are asked to stop and get
+// the grace period), the second ends the run at once (what still runs is recorded CANCELED),
+// a third gets the default action.
 std::atomic<bool> g_cancel{false};
+std::atomic<bool> g_force{false};
 
 void OnSignal(int) {
-  g_cancel.store(true);
-  static const char kMessage[] =
-      "\nassetflow: canceling: no new steps; waiting for running steps to stop (again to force)\n";
-  ssize_t ignored = ::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+  static const char kCancel[] =
+      "\nassetflow: canceling: no new steps; waiting for running steps to stop (again to stop at once)\n";
+  static const char kForce[] = "\nassetflow: stopping at once\n";
+  if (!g_cancel.exchange(true)) {
+    ssize_t ignored = ::write(STDERR_FILENO, kCancel, sizeof kCancel - 1);
+    (void)ignored;
+    return;
+  }
+  g_force.store(true);
+  ssize_t ignored = ::write(STDERR_FILENO, kForce, sizeof kForce - 1);
   (void)ignored;
   ::signal(SIGINT, SIG_DFL);
   ::signal(SIGTERM, SIG_DFL);
@@ -42,6 +51,7 @@ class CancelOnSignals {
  public:
   CancelOnSignals() {
     g_cancel = false;
+    g_force = false;
     struct sigaction sa {};
     sa.sa_handler = &OnSignal;
     sigemptyset(&sa.sa_mask);
@@ -62,6 +72,8 @@ struct MaterializeArgs {
   bool dry_run = false;
   int jobs = 0;
   double wait_s = 0;
+  std::string executor = "in_process";
+  double grace_s = 10;
 };
 
 // The run's output. Called by the executor with events serialized (see EventObserver).
@@ -211,7 +223,7 @@ void PrintPlan(const Workspace& ws, EventLog& log, const std::vector<size_t>& pl
 int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
-  auto log = OpenEventLogOrReport(ws->home());
+  auto log = OpenRecoveredLog(options, ws.get());
   if (!log) return kExitRunFailure;
   auto selected = ResolveSelection(*ws, *log, args.selection);
   if (!selected.ok()) {
@@ -234,6 +246,10 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   run.selection_text = SelectionText(args.selection);
   run.parallelism = jobs;
   run.cancel = &g_cancel;
+  run.force_cancel = &g_force;
+  run.grace_s = args.grace_s;
+  run.executor = args.executor == "multiprocess" ? ExecutorKind::kMultiprocess
+                                                 : ExecutorKind::kInProcess;
   run.claim_wait_ms = static_cast<int64_t>(args.wait_s * 1000);
   run.observer = [&printer](const EventRecord& e) { printer.OnEvent(e); };
   CancelOnSignals signals;
@@ -252,7 +268,17 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
     std::cerr << "warning: the run's history is incomplete: " << result->history_error.message()
               << "\n";
   }
-  return result->status == RunStatus::kSuccess ? kExitOk : kExitRunFailure;
+  const int code = result->status == RunStatus::kSuccess    ? kExitOk
+                   : result->status == RunStatus::kCanceled ? kExitCanceled
+                                                            : kExitRunFailure;
+  if (result->abandoned) {
+    // Steps that did not stop are still running on threads of this process: end it now,
+    // without running destructors under them (the run's end is recorded already).
+    std::cout.flush();
+    std::cerr.flush();
+    std::_Exit(code);
+  }
+  return code;
 }
 
 }  // namespace
@@ -277,6 +303,14 @@ void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exi
       ->check(CLI::PositiveNumber);
   cmd->add_option("--wait", args->wait_s,
                   "Seconds to wait for assets another run is materializing (default 0: fail)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--executor", args->executor,
+                  "Where steps run: in_process (threads; default) or multiprocess (a child "
+                  "process per step, crash-isolated)")
+      ->check(CLI::IsMember({"in_process", "multiprocess"}));
+  cmd->add_option("--grace", args->grace_s,
+                  "Seconds running steps get to stop after Ctrl-C/SIGTERM before they are killed "
+                  "or abandoned (default 10)")
       ->check(CLI::NonNegativeNumber);
   cmd->callback([options, exit_code, args] { *exit_code = RunMaterialize(*options, *args); });
 }

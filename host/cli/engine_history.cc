@@ -14,6 +14,7 @@
 #include "common/diagnostic.h"
 #include "engine/event_sink.h"
 #include "engine/io_managers.h"
+#include "engine/recovery.h"
 #include "staleness/staleness.h"
 
 namespace af {
@@ -26,6 +27,43 @@ std::unique_ptr<EventLog> OpenEventLogOrReport(const std::string& home) {
     return nullptr;
   }
   return std::move(*log);
+}
+
+void RecoverRunsOrReport(EventLog& log, const std::string& home, const Workspace* ws) {
+  std::unique_ptr<IoManagerSet> io;
+  if (ws) {
+    auto resolved = IoManagerSet::Resolve(ws->definitions(), ws->plugins());
+    if (resolved.ok()) io = std::move(*resolved);
+  }
+  std::vector<RecoveredRun> recovered;
+  Status s = RecoverAbandonedRuns(log, home, io.get(), &recovered);
+  for (const RecoveredRun& r : recovered) {
+    std::cerr << "note: run " << r.run_id << " did not finish (" << r.reason
+              << "); recorded it FAILED";
+    if (!r.failed_steps.empty()) {
+      std::cerr << " with " << r.failed_steps.size() << " failed step"
+                << (r.failed_steps.size() == 1 ? "" : "s");
+    }
+    if (r.published) std::cerr << "; published " << r.published << " recorded version(s)";
+    std::cerr << "\n";
+  }
+  if (!s.ok()) std::cerr << "warning: recovering abandoned runs: " << s.message() << "\n";
+}
+
+std::unique_ptr<EventLog> OpenRecoveredLog(const GlobalOptions& options, const Workspace* ws) {
+  const std::string home = ws ? ws->home() : ResolveHome(options.home);
+  auto log = OpenEventLogOrReport(home);
+  if (!log) return nullptr;
+  if (ws) {
+    RecoverRunsOrReport(*log, home, ws);
+    return log;
+  }
+  // Commands that need no manifests still end dead runs; their storage is recovered too when
+  // the manifests load (quietly: their errors are not this command's).
+  Diagnostics ignored;
+  auto workspace = Workspace::Open(ToWorkspaceOptions(options, false), &ignored);
+  RecoverRunsOrReport(*log, home, workspace.ok() ? workspace->get() : nullptr);
+  return log;
 }
 
 size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
@@ -192,7 +230,7 @@ std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
 int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
-  auto log = OpenEventLogOrReport(ws->home());
+  auto log = OpenRecoveredLog(options, ws.get());
   if (!log) return kExitRunFailure;
   if (!asset.empty()) {
     const size_t i = FindAssetOrReport(*ws, asset);
@@ -222,7 +260,7 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
 }
 
 int RunRunsCommand(const GlobalOptions& options, int limit) {
-  auto log = OpenEventLogOrReport(ResolveHome(options.home));
+  auto log = OpenRecoveredLog(options, nullptr);
   if (!log) return kExitRunFailure;
   Table table({"RUN ID", "STATUS", "STARTED", "DURATION", "SELECTION"});
   for (const RunRecord& r : log->RecentRuns(limit)) {
@@ -235,7 +273,7 @@ int RunRunsCommand(const GlobalOptions& options, int limit) {
 }
 
 int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
-  auto log = OpenEventLogOrReport(ResolveHome(options.home));
+  auto log = OpenRecoveredLog(options, nullptr);
   if (!log) return kExitRunFailure;
   // A unique prefix is enough, as with git commits.
   std::vector<std::string> matches;
@@ -269,7 +307,7 @@ int RunWipeCommand(const GlobalOptions& options, const std::vector<std::string>&
     if (i == static_cast<size_t>(-1)) return kExitUsage;
     indices.push_back(i);
   }
-  auto log = OpenEventLogOrReport(ws->home());
+  auto log = OpenRecoveredLog(options, ws.get());
   if (!log) return kExitRunFailure;
   auto io = IoManagerSet::Resolve(ws->definitions(), ws->plugins());
   if (!io.ok()) {

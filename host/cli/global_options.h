@@ -12,7 +12,8 @@
 namespace af {
 
 // Exit codes of every command.
-enum ExitCode { kExitOk = 0, kExitRunFailure = 1, kExitUsage = 2 };
+// 130 (128 + SIGINT, as a shell reports Ctrl-C) for a run that was canceled.
+enum ExitCode { kExitOk = 0, kExitRunFailure = 1, kExitUsage = 2, kExitCanceled = 130 };
 
 struct GlobalOptions {
   std::vector<std::string> manifests;    // --manifest (repeatable); default {"manifests"}

@@ -1,6 +1,7 @@
 #include "common/fatal_signal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,9 @@ struct FatalSignalScope::Lines {
   // only by the one thread that runs exit() (a second concurrent exit() is undefined anyway).
   mutable std::string exit_line;
   int exit_status = 2;
+  std::string record_path;
+  void (*on_exit)(void*, int) = nullptr;
+  void* on_exit_arg = nullptr;
 };
 
 namespace {
@@ -45,9 +49,9 @@ const Lines* CurrentLines() {
 }
 
 // Async-signal-safe.
-void WriteAll(const char* p, std::size_t n) {
+void WriteAllTo(int fd, const char* p, std::size_t n) {
   while (n > 0) {
-    ssize_t w = ::write(STDERR_FILENO, p, n);
+    ssize_t w = ::write(fd, p, n);
     if (w < 0) {
       if (errno == EINTR) continue;
       return;
@@ -55,6 +59,16 @@ void WriteAll(const char* p, std::size_t n) {
     p += w;
     n -= static_cast<std::size_t>(w);
   }
+}
+
+// Async-signal-safe: the line to stderr and to the scope's record file.
+void Report(const Lines& lines, const char* p, std::size_t n) {
+  WriteAllTo(STDERR_FILENO, p, n);
+  if (lines.record_path.empty()) return;
+  const int fd = ::open(lines.record_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  WriteAllTo(fd, p, n);
+  ::close(fd);
 }
 
 int SignalIndex(int sig) {
@@ -70,7 +84,7 @@ void OnFatalSignal(int sig, siginfo_t*, void*) {
   const Lines* lines = CurrentLines();
   struct sigaction next = {};
   if (lines != nullptr && i >= 0) {
-    WriteAll(lines->on_signal[i].data(), lines->on_signal[i].size());
+    Report(*lines, lines->on_signal[i].data(), lines->on_signal[i].size());
     next.sa_handler = SIG_DFL;
     sigemptyset(&next.sa_mask);
   } else if (i >= 0) {
@@ -97,14 +111,16 @@ void OnExit(int status, void*) {
   while (n > 0) *out++ = digits[--n];
   ::memcpy(out, lines->exit_suffix.data(), lines->exit_suffix.size());
   out += lines->exit_suffix.size();
-  WriteAll(lines->exit_line.data(), static_cast<std::size_t>(out - lines->exit_line.data()));
+  Report(*lines, lines->exit_line.data(), static_cast<std::size_t>(out - lines->exit_line.data()));
+  if (lines->on_exit) lines->on_exit(lines->on_exit_arg, status);
   ::_exit(lines->exit_status);
 }
 
 void OnQuickExit() {
   const Lines* lines = CurrentLines();
   if (lines == nullptr) return;
-  WriteAll(lines->on_quick_exit.data(), lines->on_quick_exit.size());
+  Report(*lines, lines->on_quick_exit.data(), lines->on_quick_exit.size());
+  if (lines->on_exit) lines->on_exit(lines->on_exit_arg, -1);
   ::_exit(lines->exit_status);
 }
 
@@ -192,6 +208,9 @@ FatalSignalScope::FatalSignalScope(const FatalReport& report, Reach reach)
   lines_->exit_suffix = ") " + tail;
   lines_->exit_line.resize(lines_->exit_prefix_size + 16 + lines_->exit_suffix.size());
   lines_->exit_status = report.exit_status;
+  lines_->record_path = report.record_path;
+  lines_->on_exit = report.on_exit;
+  lines_->on_exit_arg = report.on_exit_arg;
 
   EnsureAltStack();
   RetainHandlers(reach_ == Reach::kProcess ? lines_ : nullptr);

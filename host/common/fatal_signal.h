@@ -43,6 +43,15 @@ struct FatalReport {
   std::string activity;  // "while loading"
   std::string hint;      // "; run 'assetflow check --isolate' to find every bad plugin", or ""
   int exit_status = 2;   // the process's status when code in the scope calls exit()/quick_exit()
+  // When set, the line is also appended to this file (created 0600 if missing), so that the
+  // next process can tell what happened to this one.
+  std::string record_path;
+  // When set, called on exit()/quick_exit() in the scope, after the line is written and before
+  // the process ends with exit_status (quick_exit passes status -1). It runs on the exiting
+  // thread while other threads still run: it may take locks no scope-holding thread holds
+  // (the engine records the failed run with it). Not called for signals.
+  void (*on_exit)(void* arg, int status) = nullptr;
+  void* on_exit_arg = nullptr;
 };
 
 // The signals a scope reports, in this order.

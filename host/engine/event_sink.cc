@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "engine/host_context.h"
+#include "engine/step_record.h"
 
 namespace af {
 namespace {
@@ -48,15 +49,6 @@ void WriteMetadata(JsonWriter& w, const std::vector<MetadataEntry>& metadata) {
     w.EndObject();
   }
   w.EndArray();
-}
-
-const char* LevelName(af_log_level level) {
-  switch (level) {
-    case AF_LOG_DEBUG: return "DEBUG";
-    case AF_LOG_WARNING: return "WARNING";
-    case AF_LOG_ERROR: return "ERROR";
-    default: return "INFO";
-  }
 }
 
 std::string Seconds(double s) {
@@ -182,7 +174,7 @@ void EventSink::StepSucceeded(const MaterializationRecord& m, uint64_t bytes, ui
 }
 
 void EventSink::Log(const std::string& asset, af_log_level level, const std::string& message) {
-  Emit(asset, "LOG", message, JsonObject([&](JsonWriter& w) { Str(w, "level", LevelName(level)); }));
+  Emit(asset, "LOG", message, JsonObject([&](JsonWriter& w) { Str(w, "level", LogLevelName(level)); }));
 }
 
 void EventSink::Progress(const std::string& asset, uint64_t done, uint64_t total) {

@@ -15,9 +15,20 @@
 #include <random>
 #include <thread>
 
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <unistd.h>
+
+#include "common/fatal_signal.h"
+#include "engine/child_process_runner.h"
+#include "engine/commit_queue.h"
 #include "engine/event_sink.h"
 #include "engine/host_context.h"
+#include "engine/in_process_runner.h"
 #include "engine/io_managers.h"
+#include "engine/recovery.h"
 #include "engine/step.h"
 #include "eventlog/hash.h"
 
@@ -57,43 +68,65 @@ namespace {
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
+constexpr size_t kNoNode = static_cast<size_t>(-1);
 
-// A plan step and its scheduling state; `pending` and `result.state` are guarded by the run's
-// mutex, the rest is fixed once the run starts.
+// A plan step and its scheduling state; `pending`, `running` and `result.state` are guarded by
+// the run's mutex, the rest is fixed once the run starts.
 struct Node {
   size_t asset = 0;               // index into Definitions::assets
   std::vector<size_t> children;   // node indices, ascending
   int pending = 0;                // in-run parents that have not succeeded yet
-  const af_asset_descriptor* plugin = nullptr;
+  bool running = false;           // started, not finished (incl. waiting for its commit)
+  bool isolated = false;          // runs in a child process
   std::string spool_path;  // set when children in the run cannot load it from its IO manager
   StepResult result;
 };
 
-// Logs and progress of one step's calls, progress rate-limited per step. [worker thread]
-class StepListener : public CallListener {
+// One attempt's records, as the executor consumes them: logs and progress (rate-limited per
+// step) to the event sink, the ending record kept. [the runner's thread]
+class AttemptRecords : public StepRecordSink {
  public:
-  explicit StepListener(EventSink& sink) : sink_(sink) {}
-  void OnLog(const std::string& asset, af_log_level level, const char* message) override {
-    sink_.Log(asset, level, message);
+  AttemptRecords(EventSink& sink, const std::string& asset) : sink_(sink), asset_(asset) {}
+  void OnRecord(const StepRecord& r) override {
+    switch (r.kind) {
+      case StepRecord::Kind::kLog:
+        sink_.Log(asset_, r.level, r.message);
+        break;
+      case StepRecord::Kind::kProgress: {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_ < kProgressInterval && !(r.total && r.done >= r.total)) return;
+        last_ = now;
+        sink_.Progress(asset_, r.done, r.total);
+        break;
+      }
+      default:
+        ending_ = r;
+        ended_ = true;
+    }
   }
-  void OnProgress(const std::string& asset, uint64_t done, uint64_t total) override {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_ < kProgressInterval && !(total && done >= total)) return;
-    last_ = now;
-    sink_.Progress(asset, done, total);
+  AttemptResult Result() const {
+    if (ended_) return ResultOf(ending_);
+    AttemptResult a;
+    a.status = AF_ERR_FATAL;
+    a.message = "the step runner reported no result";
+    return a;
   }
 
  private:
   EventSink& sink_;
+  const std::string& asset_;
   std::chrono::steady_clock::time_point last_{};
+  StepRecord ending_;
+  bool ended_ = false;
 };
 
-// One run: built, executed once, discarded.
+// One run: built, executed once, discarded (or leaked when abandoned: see RunResult).
 class RunState {
  public:
-  RunState(const AssetGraph& graph, const IoManagerSet& io, EventLog& log,
-           const std::string& home, const RunOptions& options, std::string run_id)
+  RunState(const AssetGraph& graph, const PluginRegistry& registry, const IoManagerSet& io,
+           EventLog& log, const std::string& home, const RunOptions& options, std::string run_id)
       : defs_(graph.definitions()),
+        registry_(registry),
         io_(io),
         log_(log),
         home_(home),
@@ -101,26 +134,51 @@ class RunState {
         clock_(options.clock ? *options.clock : SystemClock()),
         random_(options.random ? *options.random : DefaultRandom()),
         run_id_(std::move(run_id)),
-        sink_(log, options.observer, clock_, run_id_) {}
+        sink_(log, options.observer, clock_, run_id_),
+        commits_(log, sink_, home, run_id_,
+                 [this](size_t n, const Status& s) { OnCommitted(n, s); }),
+        in_process_(registry),
+        child_() {
+    control_.cancel = options.cancel;
+    control_.grace_s = options.grace_s;
+    control_.crash_note_path = CrashNotePath(home, run_id_);
+    control_.on_plugin_exit = [this](const std::string& message) { OnPluginExit(message); };
+  }
 
   std::vector<Node> nodes;
-  std::vector<size_t> node_of;  // asset index -> node index, or npos when not in the run
+  std::vector<size_t> node_of;  // asset index -> node index, or kNoNode
+  std::string manifests_hash;
 
   RunResult Execute(int workers);
 
  private:
   bool Canceled() const { return options_.cancel && options_.cancel->load(); }
+  bool Forced() const { return options_.force_cancel && options_.force_cancel->load(); }
   void Worker();
-  void ExecuteNode(size_t n);
-  // Fills spec.inputs and the upstream data versions; false with a message when an input's
-  // asset is outside the run and was never materialized.
-  bool BindInputs(const Node& node, StepSpec* spec, std::map<std::string, std::string>* versions,
-                  std::string* error);
+  // Runs node n's attempts; true when its success went to the commit queue (Finish comes
+  // from OnCommitted), false when it is finished already.
+  bool ExecuteNode(size_t n);
+  // The node's spec for attempt 1; false with a message when an input's asset is outside the
+  // run and was never materialized.
+  bool BuildSpec(const Node& node, StepSpec* spec, std::map<std::string, std::string>* versions,
+                 std::string* error);
   std::optional<std::string> StoredVersion(const std::string& asset_key);
+  const PluginFileSpec& PluginFile(const std::string& type);
+  StepRunner& RunnerFor(const Node& node);
+  void OnCommitted(size_t n, const Status& s);
   void Finish(size_t n);  // REQUIRES: mu_ held
   void SkipDescendants(size_t n, const std::string& reason);  // REQUIRES: mu_ held
+  // Records every running step CANCELED (`why`) or, for the one on this thread, FAILED
+  // (`failure`), sweeps the run's temporary data and ends the run: the process is about to
+  // end under steps that did not stop.
+  RunResult Abandon(RunStatus status, const std::string& why, const std::string& failure);
+  void OnPluginExit(const std::string& message);
+  // Records the steps never started as skipped, RUN_<status> and the run's end; `status`
+  // overrides the one the steps' states give.
+  RunResult Summarize(std::optional<RunStatus> status = std::nullopt);
 
   const Definitions& defs_;
+  const PluginRegistry& registry_;
   const IoManagerSet& io_;
   EventLog& log_;
   const std::string& home_;
@@ -129,29 +187,70 @@ class RunState {
   RandomSource& random_;
   const std::string run_id_;
   EventSink sink_;
+  CommitQueue commits_;
+  InProcessRunner in_process_;
+  ChildProcessRunner child_;
+  StepControl control_;
+  int64_t started_ms_ = 0;
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready_;  // plan order first
   size_t finished_ = 0;
+  int live_workers_ = 0;
+  bool ended_ = false;  // the run's end was recorded (by Abandon); guarded by mu_
 
-  std::mutex versions_mu_;
+  std::mutex lookups_mu_;
   std::map<std::string, std::optional<std::string>> stored_versions_;  // outside-the-run inputs
+  std::map<std::string, PluginFileSpec> plugin_files_;                  // by plugin name
 };
 
+// The node this thread is running, for OnPluginExit.
+thread_local size_t t_current_node = kNoNode;
+
 RunResult RunState::Execute(int workers) {
-  RunResult result;
-  result.run_id = run_id_;
-  result.started_ms = clock_.NowMs();
+  started_ms_ = clock_.NowMs();
   sink_.RunStarted(options_.selection_text, nodes.size(), workers);
   for (size_t n = 0; n < nodes.size(); ++n)
     if (nodes[n].pending == 0) ready_.push(n);
+  std::vector<std::thread> pool;
+  const size_t count = std::max<size_t>(1, std::min<size_t>(workers, nodes.size()));
   {
-    std::vector<std::thread> pool;
-    const size_t count = std::max<size_t>(1, std::min<size_t>(workers, nodes.size()));
-    for (size_t i = 0; i < count && !nodes.empty(); ++i) pool.emplace_back([this] { Worker(); });
-    for (std::thread& t : pool) t.join();
+    std::lock_guard<std::mutex> lock(mu_);
+    live_workers_ = nodes.empty() ? 0 : static_cast<int>(count);
   }
+  for (size_t i = 0; i < count && !nodes.empty(); ++i) pool.emplace_back([this] { Worker(); });
+  // The main thread watches for the end, a second signal, and the grace period.
+  std::optional<std::chrono::steady_clock::time_point> canceled_at;
+  for (;;) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait_for(lock, kCancelPoll);
+    if (live_workers_ == 0) break;
+    if (Canceled() && !canceled_at) canceled_at = std::chrono::steady_clock::now();
+    const bool grace_over =
+        canceled_at && std::chrono::steady_clock::now() - *canceled_at >
+                           std::chrono::duration<double>(options_.grace_s +
+                                                         StepControl::kKillAfterTermSeconds + 1);
+    if (Forced() || grace_over) {
+      lock.unlock();
+      for (std::thread& t : pool) t.detach();
+      return Abandon(RunStatus::kCanceled,
+                     Forced() ? "canceled: the run was stopped at once (second signal)"
+                              : "canceled: did not stop within the grace period",
+                     "");
+    }
+  }
+  for (std::thread& t : pool) t.join();
+  commits_.Drain();
+  Status synced = commits_.SyncPublished();
+  if (!synced.ok()) sink_.Log("", AF_LOG_ERROR, synced.message());
+  return Summarize();
+}
+
+RunResult RunState::Summarize(std::optional<RunStatus> forced) {
+  RunResult result;
+  result.run_id = run_id_;
+  result.started_ms = started_ms_;
   size_t succeeded = 0, failed = 0, skipped = 0, canceled = 0;
   for (Node& node : nodes) {
     if (node.result.state == StepState::kPending) {  // never started: the run was canceled
@@ -171,6 +270,7 @@ RunResult RunState::Execute(int workers) {
   result.status = was_canceled                 ? RunStatus::kCanceled
                   : (failed > 0 || skipped > 0) ? RunStatus::kFailed
                                                 : RunStatus::kSuccess;
+  if (forced) result.status = *forced;
   sink_.RunEnded(result.status, succeeded, failed, skipped, canceled);
   result.ended_ms = clock_.NowMs();
   Status ended = log_.EndRun(run_id_, result.status, result.ended_ms);
@@ -179,29 +279,75 @@ RunResult RunState::Execute(int workers) {
   return result;
 }
 
+RunResult RunState::Abandon(RunStatus status, const std::string& why, const std::string& failure) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (ended_) return RunResult{};
+    ended_ = true;
+  }
+  commits_.Drain();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      Node& node = nodes[n];
+      if (!node.running || node.result.state != StepState::kPending) continue;
+      node.running = false;
+      node.result.attempts = std::max<uint32_t>(1, node.result.attempts);
+      if (n == t_current_node && !failure.empty()) {
+        node.result.state = StepState::kFailed;
+        node.result.message = failure;
+        sink_.StepFailed(node.result.asset_key, AF_ERR_FATAL, failure, node.result.attempts);
+      } else {
+        node.result.state = StepState::kCanceled;
+        node.result.message = why;
+        sink_.StepCanceled(node.result.asset_key, node.result.attempts);
+      }
+    }
+  }
+  // What the abandoned steps wrote so far is swept; they write nothing more, as the process
+  // ends right after (see RunResult::abandoned).
+  for (const IoManagerRef* io : io_.All()) SweepRun(*io, run_id_, home_);
+  std::error_code ec;
+  std::filesystem::remove_all(home_ + "/tmp/" + run_id_, ec);
+  RunResult result = Summarize(status);
+  log_.Flush();
+  result.abandoned = true;
+  return result;
+}
+
+void RunState::OnPluginExit(const std::string& message) {
+  Abandon(RunStatus::kFailed, "canceled: the process ended (" + message + ")", message);
+  const std::string line = "assetflow: run " + run_id_ + " FAILED: " + message + "\n";
+  ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)ignored;
+}
+
 void RunState::Worker() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     while (ready_.empty() && finished_ < nodes.size() && !Canceled()) cv_.wait_for(lock, kCancelPoll);
-    if (Canceled() || ready_.empty()) break;
+    if (Canceled() || ready_.empty() || ended_) break;
     const size_t n = ready_.top();
     ready_.pop();
+    nodes[n].running = true;
     lock.unlock();
+    bool committing = false;
     try {
-      ExecuteNode(n);
+      committing = ExecuteNode(n);
     } catch (const std::exception& e) {  // a host bug must fail the step, not the process
       nodes[n].result.state = StepState::kFailed;
       nodes[n].result.message = std::string("internal error: ") + e.what();
       sink_.StepFailed(nodes[n].result.asset_key, AF_ERR_FATAL, nodes[n].result.message, 1);
     }
     lock.lock();
-    Finish(n);
+    if (!committing) Finish(n);
   }
+  --live_workers_;
   cv_.notify_all();
 }
 
 std::optional<std::string> RunState::StoredVersion(const std::string& asset_key) {
-  std::lock_guard<std::mutex> lock(versions_mu_);
+  std::lock_guard<std::mutex> lock(lookups_mu_);
   auto it = stored_versions_.find(asset_key);
   if (it != stored_versions_.end()) return it->second;
   std::optional<std::string> version;
@@ -210,69 +356,115 @@ std::optional<std::string> RunState::StoredVersion(const std::string& asset_key)
   return version;
 }
 
-bool RunState::BindInputs(const Node& node, StepSpec* spec,
-                          std::map<std::string, std::string>* versions, std::string* error) {
+const PluginFileSpec& RunState::PluginFile(const std::string& type) {
+  const std::string name = type.substr(0, type.find('/'));
+  std::lock_guard<std::mutex> lock(lookups_mu_);
+  auto it = plugin_files_.find(name);
+  if (it != plugin_files_.end()) return it->second;
+  PluginFileSpec file;
+  file.name = name;
+  for (const PluginInfo& p : registry_.plugins()) {
+    if (p.name != name) continue;
+    file.path = p.path;
+    std::string error;
+    file.sha256 = FileSha256Hex(p.path, &error);
+  }
+  return plugin_files_.emplace(name, std::move(file)).first->second;
+}
+
+StepIoSpec IoSpecOf(const IoManagerRef& io) {
+  return StepIoSpec{io.resource_key, io.type, io.config.text};
+}
+
+bool RunState::BuildSpec(const Node& node, StepSpec* spec,
+                         std::map<std::string, std::string>* versions, std::string* error) {
   const AssetDef& asset = defs_.assets[node.asset];
+  spec->run_id = run_id_;
+  spec->step_key = asset.key;
+  spec->asset_key = asset.key;
+  spec->definition = asset.type;
+  spec->code_version = asset.code_version;
+  spec->config_json = asset.config_json;
+  const IoManagerRef& out = io_.For(asset);
+  spec->io = IoSpecOf(out);
+  spec->home = home_;
+  spec->spool_path = node.spool_path;
+  spec->manifests_hash = manifests_hash;
+  spec->timeout_s = asset.timeout_seconds.value_or(0);
+  spec->max_rss_mb = asset.max_rss_mb.value_or(0);
+  std::set<std::string> plugins = {asset.type, out.type};
   for (const InputDef& input : asset.inputs) {
     const size_t upstream = defs_.asset_index.at(input.asset_key);
     const AssetDef& up = defs_.assets[upstream];
     const IoManagerRef& io = io_.For(up);
-    spec->inputs.push_back(InputSource{input.name, up.key, io.desc, &io.config, ""});
-    if (node_of[upstream] != static_cast<size_t>(-1)) {  // ran in this run and succeeded
+    plugins.insert(io.type);
+    StepInputSpec in{input.name, up.key, IoSpecOf(io), "", ""};
+    if (node_of[upstream] != kNoNode) {  // ran in this run and succeeded
       const Node& parent = nodes[node_of[upstream]];
-      spec->inputs.back().spool_path = parent.spool_path;
-      (*versions)[up.key] = parent.result.data_version;
-      continue;
+      in.spool_path = parent.spool_path;
+      in.data_version = parent.result.data_version;
+    } else {
+      std::optional<std::string> stored = StoredVersion(up.key);
+      if (!stored) {
+        *error = "input '" + input.name + "' of '" + asset.key + "': asset '" + up.key +
+                 "' was never materialized; run with --with-upstream (or select '+" +
+                 asset.key + "')";
+        return false;
+      }
+      in.data_version = *stored;
     }
-    std::optional<std::string> stored = StoredVersion(up.key);
-    if (!stored) {
-      *error = "input '" + input.name + "' of '" + asset.key + "': asset '" + up.key +
-               "' was never materialized; run with --with-upstream (or select '+" + asset.key +
-               "')";
-      return false;
+    (*versions)[up.key] = in.data_version;
+    spec->inputs.push_back(std::move(in));
+  }
+  if (node.isolated) {  // only a worker process loads plugins by file
+    std::set<std::string> seen;
+    for (const std::string& type : plugins) {
+      const PluginFileSpec& file = PluginFile(type);
+      if (seen.insert(file.name).second) spec->plugins.push_back(file);
     }
-    (*versions)[up.key] = *stored;
   }
   return true;
 }
 
-void RunState::ExecuteNode(size_t n) {
+StepRunner& RunState::RunnerFor(const Node& node) {
+  if (node.isolated) return options_.isolated_runner ? *options_.isolated_runner : child_;
+  return options_.in_process_runner ? *options_.in_process_runner : in_process_;
+}
+
+bool RunState::ExecuteNode(size_t n) {
   Node& node = nodes[n];
   const AssetDef& asset = defs_.assets[node.asset];
   StepResult& r = node.result;
   const auto started = std::chrono::steady_clock::now();
+  t_current_node = n;
   sink_.StepStarted(asset.key);
 
-  StepListener listener(sink_);
-  const ParsedConfig config(asset.config_json);
   StepSpec spec;
-  spec.asset_key = &asset.key;
-  spec.plugin = node.plugin;
-  spec.config = &config;
-  spec.io = &io_.For(asset);
-  spec.run_id = &run_id_;
-  spec.home = &home_;
-  spec.cancel = options_.cancel;
-  spec.listener = &listener;
-  spec.spool_path = node.spool_path;
   std::map<std::string, std::string> upstream_versions;
   std::string error;
-  if (!BindInputs(node, &spec, &upstream_versions, &error)) {
+  if (!BuildSpec(node, &spec, &upstream_versions, &error)) {
     r.attempts = 1;
     r.state = StepState::kFailed;
     r.message = error;
     sink_.StepFailed(asset.key, AF_ERR_FATAL, error, r.attempts);
-    return;
+    return false;
   }
-
+  StepRunner& runner = RunnerFor(node);
+  const IoManagerRef& io = io_.For(asset);
   const RetryPolicy policy = asset.retry_policy.value_or(RetryPolicy{});
   for (uint32_t attempt = 1;; ++attempt) {
     r.attempts = attempt;
-    AttemptResult a = RunAttempt(spec, attempt);
+    spec.attempt = attempt;
+    AttemptRecords records(sink_, asset.key);
+    runner.Run(spec, control_, records);
+    AttemptResult a = records.Result();
     if (a.status == AF_OK) {
-      MaterializationRecord m;
+      CommitQueue::Item item;
+      item.node = n;
+      MaterializationRecord& m = item.record;
       m.asset_key = asset.key;
       m.run_id = run_id_;
+      m.attempt = attempt;
       m.time_ms = clock_.NowMs();
       m.data_version = a.data_version;
       m.code_version = asset.code_version;
@@ -280,18 +472,22 @@ void RunState::ExecuteNode(size_t n) {
       m.config_hash = Sha256Hex(m.config_json);  // = ConfigHash(asset.config_json)
       m.upstream_data_versions = std::move(upstream_versions);
       m.metadata = std::move(a.metadata);
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::steady_clock::now() - started).count();
-      sink_.StepSucceeded(m, a.bytes, attempt, ms);
-      r.state = StepState::kSucceeded;
+      item.io = &io;
+      item.staged = a.staged;
+      item.bytes = a.bytes;
+      item.started = started;
       r.data_version = a.data_version;
-      return;
+      commits_.Submit(std::move(item));
+      return true;
     }
+    // What a failed attempt left (a killed worker's temp file) goes now, not at recovery.
+    DiscardStaged(io, asset.key, run_id_, attempt, home_);
+    if (!node.spool_path.empty()) ::unlink(node.spool_path.c_str());
     if (Canceled()) {
       r.state = StepState::kCanceled;
       r.message = "canceled";
       sink_.StepCanceled(asset.key, attempt);
-      return;
+      return false;
     }
     if (IsRetryable(a.status) && static_cast<int>(attempt) <= policy.max_retries) {
       const double delay = std::max(0.0, RetryDelaySeconds(policy, static_cast<int>(attempt), random_));
@@ -301,18 +497,32 @@ void RunState::ExecuteNode(size_t n) {
       r.state = StepState::kCanceled;
       r.message = "canceled";
       sink_.StepCanceled(asset.key, attempt);
-      return;
+      return false;
     }
     r.state = StepState::kFailed;
     r.message = a.message;
     sink_.StepFailed(asset.key, a.status, a.message, attempt);
-    return;
+    return false;
   }
+}
+
+void RunState::OnCommitted(size_t n, const Status& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Node& node = nodes[n];
+  if (s.ok()) {
+    node.result.state = StepState::kSucceeded;
+  } else {
+    node.result.state = StepState::kFailed;
+    node.result.message = s.message();
+    node.result.data_version.clear();
+  }
+  Finish(n);
 }
 
 void RunState::Finish(size_t n) {
   ++finished_;
   Node& node = nodes[n];
+  node.running = false;
   if (node.result.state == StepState::kSucceeded) {
     for (size_t c : node.children) {
       Node& child = nodes[c];
@@ -339,6 +549,28 @@ void RunState::SkipDescendants(size_t n, const std::string& reason) {
   }
 }
 
+bool RunsIsolated(const AssetDef& asset, ExecutorKind executor) {
+  if (asset.isolation == AssetDef::Isolation::kProcess || asset.timeout_seconds ||
+      asset.max_rss_mb)
+    return true;
+  if (asset.isolation == AssetDef::Isolation::kInProcess) return false;
+  return executor == ExecutorKind::kMultiprocess;
+}
+
+// sha256 of the manifest files, in order, each as its path and contents.
+std::string ManifestsHash(const Definitions& defs) {
+  Sha256 hash;
+  for (const std::string& file : defs.files) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream contents;
+    contents << in.rdbuf();
+    hash.Update(file);
+    hash.Update(std::string_view("\0", 1));
+    hash.Update(contents.str());
+  }
+  return hash.FinalHex();
+}
+
 }  // namespace
 
 Executor::Executor(const AssetGraph& graph, const PluginRegistry& registry, EventLog& log,
@@ -351,27 +583,28 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   if (!io.ok()) return io.status();
 
   const std::string run_id = NewRunId();
-  RunState run(graph_, **io, log_, home_, options, run_id);
+  // Leaked when the run is abandoned: its threads may still be using it.
+  auto run = std::make_unique<RunState>(graph_, registry_, **io, log_, home_, options, run_id);
   const std::vector<size_t> plan = graph_.Plan(options.selection);
-  run.node_of.assign(defs.assets.size(), static_cast<size_t>(-1));
-  run.nodes.resize(plan.size());
+  run->node_of.assign(defs.assets.size(), kNoNode);
+  run->nodes.resize(plan.size());
   std::vector<std::string> keys;
   keys.reserve(plan.size());
-  for (size_t n = 0; n < plan.size(); ++n) run.node_of[plan[n]] = n;
+  for (size_t n = 0; n < plan.size(); ++n) run->node_of[plan[n]] = n;
   for (size_t n = 0; n < plan.size(); ++n) {
-    Node& node = run.nodes[n];
+    Node& node = run->nodes[n];
     const AssetDef& asset = defs.assets[plan[n]];
     node.asset = plan[n];
     node.result.asset_key = asset.key;
-    node.plugin = registry_.FindAsset(asset.type);
-    if (!node.plugin) {
+    node.isolated = RunsIsolated(asset, options.executor);
+    if (!registry_.FindAsset(asset.type)) {
       return Status::NotFound("asset '" + asset.key + "': type '" + asset.type +
                               "' is not offered by any loaded plugin");
     }
     for (size_t up : graph_.Upstream(plan[n]))
-      if (run.node_of[up] != static_cast<size_t>(-1)) ++node.pending;
+      if (run->node_of[up] != kNoNode) ++node.pending;
     for (size_t down : graph_.Downstream(plan[n]))
-      if (run.node_of[down] != static_cast<size_t>(-1)) node.children.push_back(run.node_of[down]);
+      if (run->node_of[down] != kNoNode) node.children.push_back(run->node_of[down]);
     std::sort(node.children.begin(), node.children.end());
     keys.push_back(asset.key);
   }
@@ -380,7 +613,7 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   // through its IO manager. One probe per IO manager.
   const std::string spool_dir = home_ + "/tmp/" + run_id;
   std::map<const IoManagerRef*, bool> can_load;
-  for (Node& node : run.nodes) {
+  for (Node& node : run->nodes) {
     if (node.children.empty()) continue;
     const AssetDef& asset = defs.assets[node.asset];
     const IoManagerRef& ref = (*io)->For(asset);
@@ -388,19 +621,42 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
     if (it == can_load.end()) it = can_load.emplace(&ref, CanLoad(ref, asset.key, home_)).first;
     if (!it->second) node.spool_path = spool_dir + "/" + asset.key;
   }
+  for (const Node& node : run->nodes) {
+    if (!node.isolated) continue;
+    run->manifests_hash = ManifestsHash(defs);  // workers are told what they run for
+    break;
+  }
 
+  std::error_code dir_error;  // the crash note's folder; without it only stderr is told
+  std::filesystem::create_directories(home_ + "/runs", dir_error);
   Status claimed = log_.ClaimAssets(run_id, keys, options.claim_wait_ms);
   if (!claimed.ok()) return claimed;
   Clock& clock = options.clock ? *options.clock : SystemClock();
-  Status started = log_.StartRun(RunRecord{run_id, RunStatus::kStarted, options.selection_text,
-                                           clock.NowMs(), 0});
+  RunRecord record;
+  record.run_id = run_id;
+  record.selection = options.selection_text;
+  record.started_ms = clock.NowMs();
+  Status started = log_.StartRun(record);
   if (!started.ok()) {
     log_.ReleaseAssets(run_id);
     return started;
   }
   int workers = options.parallelism > 0 ? options.parallelism
                                         : static_cast<int>(std::thread::hardware_concurrency());
-  RunResult result = run.Execute(std::max(1, workers));
+  // While in-process plugins run, a fatal signal on a thread without a step of its own (one
+  // the plugin started) is still named, and the handlers stay installed between steps.
+  FatalReport report;
+  report.subject = "assetflow: run " + run_id;
+  report.activity = "while running in-process steps";
+  report.exit_status = 1;
+  report.record_path = CrashNotePath(home_, run_id);
+  FatalSignalScope guard(report, FatalSignalScope::Reach::kProcess);
+  RunResult result = run->Execute(std::max(1, workers));
+  if (result.abandoned) {
+    static_cast<void>(run.release());  // its threads may still run: see RunResult::abandoned
+    (void)io->release();
+    return result;
+  }
   log_.ReleaseAssets(run_id);
   std::error_code ec;
   std::filesystem::remove_all(spool_dir, ec);

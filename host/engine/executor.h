@@ -1,11 +1,14 @@
-// Executor: runs a plan of assets on a pool of worker threads, Taskflow-style: a small core of
-// nodes with a count of unfinished parents, a ready queue, and errors caught per node.
+// Executor: decides what runs and when, Taskflow-style: a small core of nodes with a count of
+// unfinished parents, a ready queue, and errors caught per node.
 //
 //   AssetGraph::Plan(selection) -> nodes (parents first) -> workers pop ready nodes ->
-//   RunAttempt (retrying per the asset's RetryPolicy) -> children become ready, or the failed
-//   node's descendants are skipped while independent branches go on.
+//   a StepSpec per attempt -> a StepRunner (in-process, or a child process) -> its records ->
+//   retry per the asset's RetryPolicy, or the CommitQueue (data visible with its durable
+//   record) -> children become ready; a failed node's descendants are skipped while
+//   independent branches go on.
 //
-// Every event goes to the EventLog (which batches its writes) and, first, to an optional
+// Where a step runs is the runner's business (step_runner.h): the executor only chooses one
+// per asset. Every event goes to the EventLog (the single writer) and, first, to an optional
 // observer (the CLI's progress and JSON output). One run at a time per Executor; the graph,
 // registry and event log must outlive it.
 #ifndef ASSETFLOW_HOST_ENGINE_EXECUTOR_H_
@@ -21,6 +24,7 @@
 #include "engine/retry.h"
 #include "eventlog/event_log.h"
 #include "graph/asset_graph.h"
+#include "engine/step_runner.h"
 #include "plugin/plugin_registry.h"
 
 namespace af {
@@ -30,6 +34,8 @@ namespace af {
 // one). Calls are serialized (never two at once) but come from worker threads; keep it quick.
 using EventObserver = std::function<void(const EventRecord&)>;
 
+enum class ExecutorKind { kInProcess, kMultiprocess };
+
 struct RunOptions {
   std::vector<size_t> selection;  // asset indices, any order, no duplicates
   std::string selection_text;     // as the user typed it; stored with the run
@@ -37,6 +43,21 @@ struct RunOptions {
   // Set (e.g. by a SIGINT handler) to cancel: no new steps start, running ones see
   // is_canceled, the run ends CANCELED. May be null.
   const std::atomic<bool>* cancel = nullptr;
+  // Once canceled, how long running steps may take to stop: then a child process gets
+  // SIGTERM (SIGKILL 2 s later), and in-process steps still running are recorded CANCELED and
+  // abandoned (RunResult::abandoned).
+  double grace_s = 10;
+  // Set (a second signal) to end at once: steps still running are recorded CANCELED and
+  // abandoned. May be null.
+  const std::atomic<bool>* force_cancel = nullptr;
+  // Where steps run by default: threads of this process, or a child process each. An asset
+  // with `isolation: process`, a `timeout` or `max_rss_mb` always gets a child process (only
+  // a process can be killed); one with `isolation: in_process` always runs on a thread.
+  ExecutorKind executor = ExecutorKind::kInProcess;
+  // The runners; null: the built-in InProcessRunner / ChildProcessRunner. A cluster runner
+  // replaces `isolated_runner`.
+  StepRunner* in_process_runner = nullptr;
+  StepRunner* isolated_runner = nullptr;
   // How long to wait for assets another process is materializing before giving up (Busy).
   int64_t claim_wait_ms = 0;
   Clock* clock = nullptr;          // default SystemClock()
@@ -62,6 +83,10 @@ struct RunResult {
   int64_t started_ms = 0, ended_ms = 0;
   // The first error writing the run's history (the run itself went on); OK normally.
   Status history_error;
+  // True when steps that did not stop were abandoned (force_cancel, or the grace period
+  // ran out): they may still be running on threads of this process, which must therefore
+  // end soon, with _exit (their state is leaked on purpose, never destroyed under them).
+  bool abandoned = false;
 };
 
 class Executor {

@@ -85,22 +85,39 @@ const char* StatusName(af_status status) {
 }
 
 // An input being read: the upstream IO manager's reader (with the context of the IO-manager
-// calls, which must live until close_reader), or a spool file read by the host.
+// calls, which must live until close_reader), or a spool file read by the host. The plugin
+// reads it through `cell`, which refuses once the input is closed.
 struct HostCall::OpenInput {
   const InputSource& source;
   HostCall io_call;
   af_istream reader{};
   int spool_fd = -1;
+  Cell<af_istream>* cell = NewCell<af_istream>();
 
   OpenInput(const InputSource& s, const HostCall& owner)
       : source(s),
         io_call(s.asset_key, owner.run_id_, owner.attempt_, owner.home_, *s.io_config,
-                owner.cancel_, owner.listener_) {}
+                owner.cancel_, owner.listener_) {
+    cell->value.ctx = this;
+    cell->value.read = &ReadThroughCell;
+  }
   ~OpenInput() {
+    cell->gate.Close();
     if (spool_fd >= 0) {
       ::close(spool_fd);
     } else if (reader.read) {
       source.io->close_reader(source.io, io_call.context(), &reader);
+    }
+  }
+  static int64_t ReadThroughCell(const af_istream* s, void* buffer, uint64_t size) {
+    Cell<af_istream>* cell = Cell<af_istream>::Of(s);
+    GateScope open(cell->gate);
+    if (!open) return -1;
+    OpenInput& in = *static_cast<OpenInput*>(cell->value.ctx);
+    if (in.spool_fd < 0) return in.reader.read(&in.reader, buffer, size);
+    for (;;) {
+      ssize_t n = ::read(in.spool_fd, buffer, size);
+      if (n >= 0 || errno != EINTR) return n;
     }
   }
   // Opens the stream; on failure returns the status and sets *why.
@@ -120,14 +137,6 @@ struct HostCall::OpenInput {
       *why = "cannot open this run's copy of '" + source.asset_key + "': " + std::strerror(errno);
       return AF_ERR_IO;
     }
-    reader.ctx = this;
-    reader.read = [](const af_istream* s, void* buffer, uint64_t size) -> int64_t {
-      const int fd = static_cast<OpenInput*>(s->ctx)->spool_fd;
-      for (;;) {
-        ssize_t n = ::read(fd, buffer, size);
-        if (n >= 0 || errno != EINTR) return n;
-      }
-    };
     return AF_OK;
   }
 };
@@ -135,18 +144,24 @@ struct HostCall::OpenInput {
 HostCall::HostCall(const std::string& asset_key, const std::string& run_id, uint32_t attempt,
                    const std::string& home, const ParsedConfig& config,
                    const std::atomic<bool>* cancel, CallListener* listener)
-    : asset_key_(asset_key),
+    : cell_(NewCell<af_context>()),
+      asset_key_(asset_key),
       run_id_(run_id),
       attempt_(attempt),
       home_(home),
       config_(config),
       cancel_(cancel),
       listener_(listener) {
-  ctx_.api = &HostApiTable();
-  ctx_.host_data = this;
+  cell_->value.api = &HostApiTable();
+  cell_->value.host_data = this;
 }
 
-HostCall::~HostCall() { CloseInputs(); }
+HostCall::~HostCall() { End(); }
+
+void HostCall::End() {
+  cell_->gate.Close();
+  CloseInputs();
+}
 
 void HostCall::set_inputs(const std::vector<InputSource>* inputs) {
   CloseInputs();
@@ -161,106 +176,159 @@ void HostCall::CloseInputs() {
   }
 }
 
-// The af_host_api functions. Each casts host_data back to its HostCall; none throws (a
+namespace {
+
+// Runs `body` on the call behind `c` if its cell is still open, else returns `refused`: the
+// one admission check of every service.
+template <class R, class F>
+R Admit(const af_context* c, R refused, F&& body) {
+  if (c == nullptr) return refused;
+  GateScope open(Cell<af_context>::Of(c)->gate);
+  if (!open) return refused;
+  return body(*static_cast<HostCall*>(c->host_data));
+}
+
+// Where a late caller's output calls land: every write fails.
+const af_ostream kClosedOutput{nullptr, [](const af_ostream*, const void*, uint64_t) -> int64_t {
+                                 return -1;
+                               }};
+
+}  // namespace
+
+// The af_host_api functions. Each admits the call through its cell first (a closed context
+// gets the refusal value: an error status, 0, "" or a failing stream); none throws (a
 // bad_alloc would end the process, as anywhere else in the host).
 struct HostApiImpl {
   static void Log(const af_context* c, af_log_level level, const char* message) {
-    HostCall& h = HostCall::Self(c);
-    if (h.listener_) h.listener_->OnLog(h.asset_key_, level, message ? message : "");
+    Admit(c, 0, [&](HostCall& h) {
+      if (h.listener_) h.listener_->OnLog(h.asset_key_, level, message ? message : "");
+      return 0;
+    });
   }
   static void SetError(const af_context* c, af_status status, const char* message) {
-    HostCall& h = HostCall::Self(c);
-    h.error_status_ = status;
-    h.error_message_ = message ? message : "";
+    Admit(c, 0, [&](HostCall& h) {
+      h.error_status_ = status;
+      h.error_message_ = message ? message : "";
+      return 0;
+    });
   }
   static void ReportProgress(const af_context* c, uint64_t done, uint64_t total) {
-    HostCall& h = HostCall::Self(c);
-    if (h.listener_) h.listener_->OnProgress(h.asset_key_, done, total);
+    Admit(c, 0, [&](HostCall& h) {
+      if (h.listener_) h.listener_->OnProgress(h.asset_key_, done, total);
+      return 0;
+    });
   }
   static af_status AddMetadata(const af_context* c, const char* key, af_metadata_type type,
                                const char* value) {
-    HostCall& h = HostCall::Self(c);
-    const char* type_name = MetadataTypeName(type);
-    if (!key || !*key || !value || !type_name) return AF_ERR_INVALID_ARGUMENT;
-    std::string v(value);
-    if (!MetadataValueIsValid(type, v)) return AF_ERR_INVALID_ARGUMENT;
-    if (!h.metadata_) return AF_OK;
-    for (MetadataEntry& e : *h.metadata_) {
-      if (e.key == key) {
-        e.type = type_name;
-        e.value = std::move(v);
-        return AF_OK;
+    return Admit(c, af_status{AF_ERR_INVALID_ARGUMENT}, [&](HostCall& h) -> af_status {
+      const char* type_name = MetadataTypeName(type);
+      if (!key || !*key || !value || !type_name) return AF_ERR_INVALID_ARGUMENT;
+      std::string v(value);
+      if (!MetadataValueIsValid(type, v)) return AF_ERR_INVALID_ARGUMENT;
+      if (!h.metadata_) return AF_OK;
+      for (MetadataEntry& e : *h.metadata_) {
+        if (e.key == key) {
+          e.type = type_name;
+          e.value = std::move(v);
+          return AF_OK;
+        }
       }
-    }
-    h.metadata_->push_back({key, type_name, std::move(v)});
-    return AF_OK;
+      h.metadata_->push_back({key, type_name, std::move(v)});
+      return AF_OK;
+    });
   }
   static int32_t IsCanceled(const af_context* c) {
-    const HostCall& h = HostCall::Self(c);
-    return h.cancel_ && h.cancel_->load(std::memory_order_relaxed) ? 1 : 0;
+    return Admit(c, int32_t{1}, [](HostCall& h) -> int32_t {
+      return h.cancel_ && h.cancel_->load(std::memory_order_relaxed) ? 1 : 0;
+    });
   }
-  static const char* AssetKey(const af_context* c) { return HostCall::Self(c).asset_key_.c_str(); }
-  static const char* RunId(const af_context* c) { return HostCall::Self(c).run_id_.c_str(); }
-  static uint32_t Attempt(const af_context* c) { return HostCall::Self(c).attempt_; }
-  static const char* ConfigJson(const af_context* c) { return HostCall::Self(c).config_.text.c_str(); }
+  static const char* AssetKey(const af_context* c) {
+    return Admit(c, "", [](HostCall& h) { return h.asset_key_.c_str(); });
+  }
+  static const char* RunId(const af_context* c) {
+    return Admit(c, "", [](HostCall& h) { return h.run_id_.c_str(); });
+  }
+  static uint32_t Attempt(const af_context* c) {
+    return Admit(c, uint32_t{0}, [](HostCall& h) { return h.attempt_; });
+  }
+  static const char* ConfigJson(const af_context* c) {
+    return Admit(c, "{}", [](HostCall& h) { return h.config_.text.c_str(); });
+  }
 
+  // A config value for the typed lookups; AF_ERR_NOT_FOUND when absent (or the call closed).
+  template <class F>
+  static af_status WithConfig(const af_context* c, const char* key, F&& read) {
+    return Admit(c, af_status{AF_ERR_NOT_FOUND}, [&](HostCall& h) -> af_status {
+      const rapidjson::Value* v = h.config_.Find(key);
+      return v ? read(*v) : AF_ERR_NOT_FOUND;
+    });
+  }
   static af_status ConfigGetInt(const af_context* c, const char* key, int64_t* value) {
-    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
-    if (!v) return AF_ERR_NOT_FOUND;
-    if (!v->IsInt64() || !value) return AF_ERR_INVALID_ARGUMENT;
-    *value = v->GetInt64();
-    return AF_OK;
+    return WithConfig(c, key, [&](const rapidjson::Value& v) -> af_status {
+      if (!v.IsInt64() || !value) return AF_ERR_INVALID_ARGUMENT;
+      *value = v.GetInt64();
+      return AF_OK;
+    });
   }
   static af_status ConfigGetDouble(const af_context* c, const char* key, double* value) {
-    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
-    if (!v) return AF_ERR_NOT_FOUND;
-    if (!v->IsNumber() || !value) return AF_ERR_INVALID_ARGUMENT;
-    *value = v->GetDouble();
-    return AF_OK;
+    return WithConfig(c, key, [&](const rapidjson::Value& v) -> af_status {
+      if (!v.IsNumber() || !value) return AF_ERR_INVALID_ARGUMENT;
+      *value = v.GetDouble();
+      return AF_OK;
+    });
   }
   static af_status ConfigGetBool(const af_context* c, const char* key, int32_t* value) {
-    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
-    if (!v) return AF_ERR_NOT_FOUND;
-    if (!v->IsBool() || !value) return AF_ERR_INVALID_ARGUMENT;
-    *value = v->GetBool() ? 1 : 0;
-    return AF_OK;
+    return WithConfig(c, key, [&](const rapidjson::Value& v) -> af_status {
+      if (!v.IsBool() || !value) return AF_ERR_INVALID_ARGUMENT;
+      *value = v.GetBool() ? 1 : 0;
+      return AF_OK;
+    });
   }
   static af_status ConfigGetString(const af_context* c, const char* key, const char** value,
                                    uint64_t* length) {
-    const rapidjson::Value* v = HostCall::Self(c).config_.Find(key);
-    if (!v) return AF_ERR_NOT_FOUND;
-    if (!v->IsString() || !value) return AF_ERR_INVALID_ARGUMENT;
-    *value = v->GetString();
-    if (length) *length = v->GetStringLength();
-    return AF_OK;
+    return WithConfig(c, key, [&](const rapidjson::Value& v) -> af_status {
+      if (!v.IsString() || !value) return AF_ERR_INVALID_ARGUMENT;
+      *value = v.GetString();
+      if (length) *length = v.GetStringLength();
+      return AF_OK;
+    });
   }
 
   static uint32_t InputCount(const af_context* c) {
-    const HostCall& h = HostCall::Self(c);
-    return h.inputs_ ? static_cast<uint32_t>(h.inputs_->size()) : 0;
+    return Admit(c, uint32_t{0}, [](HostCall& h) {
+      return h.inputs_ ? static_cast<uint32_t>(h.inputs_->size()) : 0u;
+    });
   }
   static const char* InputName(const af_context* c, uint32_t index) {
-    const HostCall& h = HostCall::Self(c);
-    if (!h.inputs_ || index >= h.inputs_->size()) return nullptr;
-    return (*h.inputs_)[index].name.c_str();
+    return Admit(c, static_cast<const char*>(nullptr), [&](HostCall& h) -> const char* {
+      if (!h.inputs_ || index >= h.inputs_->size()) return nullptr;
+      return (*h.inputs_)[index].name.c_str();
+    });
   }
   static af_status OpenInput(const af_context* c, const char* name, const af_istream** stream) {
-    HostCall& h = HostCall::Self(c);
-    if (!name || !stream || !h.inputs_) return AF_ERR_INVALID_ARGUMENT;
-    size_t i = 0;
-    while (i < h.inputs_->size() && (*h.inputs_)[i].name != name) ++i;
-    if (i == h.inputs_->size()) return AF_ERR_NOT_FOUND;
-    delete h.open_[i];  // opening again restarts: the previous reader is closed first
-    h.open_[i] = nullptr;
-    auto input = std::make_unique<HostCall::OpenInput>((*h.inputs_)[i], h);
-    af_status s = input->Open(&h.input_error_);
-    if (s != AF_OK) return s;
-    *stream = &input->reader;
-    h.open_[i] = input.release();
-    return AF_OK;
+    return Admit(c, af_status{AF_ERR_INVALID_ARGUMENT}, [&](HostCall& h) -> af_status {
+      if (!name || !stream || !h.inputs_) return AF_ERR_INVALID_ARGUMENT;
+      size_t i = 0;
+      while (i < h.inputs_->size() && (*h.inputs_)[i].name != name) ++i;
+      if (i == h.inputs_->size()) return AF_ERR_NOT_FOUND;
+      delete h.open_[i];  // opening again restarts: the previous reader is closed first
+      h.open_[i] = nullptr;
+      auto input = std::make_unique<HostCall::OpenInput>((*h.inputs_)[i], h);
+      af_status s = input->Open(&h.input_error_);
+      if (s != AF_OK) return s;
+      *stream = &input->cell->value;
+      h.open_[i] = input.release();
+      return AF_OK;
+    });
   }
-  static const af_ostream* Output(const af_context* c) { return HostCall::Self(c).output_; }
-  static const char* HomeDir(const af_context* c) { return HostCall::Self(c).home_.c_str(); }
+  static const af_ostream* Output(const af_context* c) {
+    return Admit(c, static_cast<const af_ostream*>(&kClosedOutput), [](HostCall& h) {
+      return h.output_;
+    });
+  }
+  static const char* HomeDir(const af_context* c) {
+    return Admit(c, "", [](HostCall& h) { return h.home_.c_str(); });
+  }
   static const void* GetExtension(const af_context*, const char*) { return nullptr; }
 };
 

@@ -3,8 +3,10 @@
 //
 // A step creates one HostCall for the asset's materialize and one per IO-manager call (same
 // services, no inputs and no output). Everything a HostCall points to is owned by its creator
-// and must outlive the plugin call; the HostCall itself must too (the plugin only sees it
-// during the call). Thread: [call-thread], except is_canceled which reads an atomic.
+// and must outlive the HostCall. The context (and every input stream) the plugin is handed is a
+// call cell (engine/call_cell.h): when the HostCall ends, it refuses every service, so a plugin
+// that kept it can reach nothing, least of all another call's output. Thread: [call-thread],
+// except is_canceled which reads an atomic; a late call from any thread is refused safely.
 #ifndef ASSETFLOW_HOST_ENGINE_HOST_CONTEXT_H_
 #define ASSETFLOW_HOST_ENGINE_HOST_CONTEXT_H_
 
@@ -16,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/call_cell.h"
 #include "eventlog/event_log.h"
 
 namespace af {
@@ -58,11 +61,14 @@ class HostCall {
   HostCall(const std::string& asset_key, const std::string& run_id, uint32_t attempt,
            const std::string& home, const ParsedConfig& config,
            const std::atomic<bool>* cancel, CallListener* listener);
-  ~HostCall();  // closes any input still open
+  ~HostCall();  // End()
   HostCall(const HostCall&) = delete;
   HostCall& operator=(const HostCall&) = delete;
 
-  const af_context* context() const { return &ctx_; }
+  const af_context* context() const { return &cell_->value; }
+  // Closes the context (every later service call through it is refused, waiting for calls
+  // already inside to return) and every open input. Idempotent.
+  void End();
 
   // Asset calls only: the inputs (sorted by name) and the output stream.
   void set_inputs(const std::vector<InputSource>* inputs);
@@ -74,6 +80,11 @@ class HostCall {
   // The error the plugin reported with set_error (status AF_OK = none), and the error of the
   // last input that failed to open (the plugin's own message usually only names the input).
   af_status error_status() const { return error_status_; }
+  // The host's own verdict on the call, as if the plugin had called set_error.
+  void set_error(af_status status, std::string message) {
+    error_status_ = status;
+    error_message_ = std::move(message);
+  }
   const std::string& error_message() const { return error_message_; }
   const std::string& input_error() const { return input_error_; }
   // Closes every open input reader (idempotent); call once the plugin returned.
@@ -84,7 +95,7 @@ class HostCall {
   static HostCall& Self(const af_context* ctx) { return *static_cast<HostCall*>(ctx->host_data); }
   friend struct HostApiImpl;
 
-  af_context ctx_;
+  Cell<af_context>* cell_;
   const std::string& asset_key_;
   const std::string& run_id_;
   uint32_t attempt_;

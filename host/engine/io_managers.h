@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "engine/host_context.h"
@@ -35,10 +36,39 @@ class IoManagerSet {
                                                          const PluginRegistry& registry);
   // The IO manager of `asset` (which was in the Definitions given to Resolve).
   const IoManagerRef& For(const AssetDef& asset) const;
+  // By asset key: whether the Definitions have it, and its IO manager (REQUIRES: Has).
+  bool Has(const std::string& asset_key) const;
+  const IoManagerRef& ForKey(const std::string& asset_key) const;
+  // Every resource in use, once each.
+  std::vector<const IoManagerRef*> All() const;
 
  private:
+  const Definitions* defs_ = nullptr;
   std::map<std::string, std::unique_ptr<IoManagerRef>> by_key_;
 };
+
+// The ABI 1.1 calls of an IO manager, each null where its descriptor is older (struct_size
+// too small) or leaves it out.
+struct IoManagerCalls {
+  decltype(af_io_manager_descriptor::stage_writer) stage_writer = nullptr;
+  decltype(af_io_manager_descriptor::publish) publish = nullptr;
+  decltype(af_io_manager_descriptor::discard) discard = nullptr;
+  decltype(af_io_manager_descriptor::sync) sync = nullptr;
+  decltype(af_io_manager_descriptor::sweep) sweep = nullptr;
+  // Two-phase commit: stage_writer, publish and discard all offered.
+  bool stages() const { return stage_writer && publish && discard; }
+};
+IoManagerCalls CallsOf(const af_io_manager_descriptor* desc);
+
+// The IO-manager calls the host makes outside a step, each with a fresh context for
+// (`asset_key`, `run_id`, `attempt`); errors name the IO manager. [thread-safe]
+Status PublishStaged(const IoManagerRef& io, const std::string& asset_key,
+                     const std::string& run_id, uint32_t attempt, const std::string& home,
+                     bool* nothing_staged);
+void DiscardStaged(const IoManagerRef& io, const std::string& asset_key,
+                   const std::string& run_id, uint32_t attempt, const std::string& home);
+Status SyncStorage(const IoManagerRef& io, const std::string& home);
+Status SweepRun(const IoManagerRef& io, const std::string& run_id, const std::string& home);
 
 // Whether `io` can load assets: false only when open_reader says AF_ERR_UNSUPPORTED (a
 // write-only manager such as fs_io/file_writer). Probes with `asset_key`; reads nothing.

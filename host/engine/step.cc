@@ -15,8 +15,9 @@ namespace {
 
 // The host's output stream: hashes and counts what the IO manager accepted, then forwards.
 // Refuses writes once the run is canceled, so a plugin that does not poll is still stopped.
+// The plugin sees it through a call cell, closed as soon as materialize returns.
 struct TeeOutput {
-  af_ostream stream{this, &TeeOutput::Write};
+  Cell<af_ostream>* cell = NewCell<af_ostream>();
   af_ostream* writer = nullptr;
   const std::atomic<bool>* cancel = nullptr;
   int spool_fd = -1;  // optional copy for this run's downstream steps
@@ -24,7 +25,12 @@ struct TeeOutput {
   uint64_t bytes = 0;
   bool failed = false;
 
+  TeeOutput() {
+    cell->value.ctx = this;
+    cell->value.write = &TeeOutput::Write;
+  }
   ~TeeOutput() {
+    cell->gate.Close();
     if (spool_fd >= 0) ::close(spool_fd);
   }
   bool Spool(const char* data, uint64_t size) {
@@ -39,7 +45,10 @@ struct TeeOutput {
   }
 
   static int64_t Write(const af_ostream* s, const void* data, uint64_t size) {
-    TeeOutput& t = *static_cast<TeeOutput*>(s->ctx);
+    Cell<af_ostream>* cell = Cell<af_ostream>::Of(s);
+    GateScope open(cell->gate);
+    if (!open) return -1;
+    TeeOutput& t = *static_cast<TeeOutput*>(cell->value.ctx);
     if (t.failed || (t.cancel && t.cancel->load(std::memory_order_relaxed))) return -1;
     if (size == 0) return 0;
     int64_t n = t.writer->write(t.writer, data, size);
@@ -71,7 +80,7 @@ std::string FailureMessage(const HostCall& call, af_status status) {
 
 }  // namespace
 
-AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
+AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt) {
   AttemptResult result;
   const af_io_manager_descriptor* io = spec.io->desc;
   HostCall io_call(*spec.asset_key, *spec.run_id, attempt, *spec.home, spec.io->config,
@@ -103,7 +112,7 @@ AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
   HostCall call(*spec.asset_key, *spec.run_id, attempt, *spec.home, *spec.config, spec.cancel,
                 spec.listener);
   call.set_inputs(&spec.inputs);
-  call.set_output(&tee.stream);
+  call.set_output(&tee.cell->value);
   call.set_metadata_sink(&result.metadata);
   try {
     s = spec.plugin->materialize(spec.plugin, call.context());
@@ -114,12 +123,14 @@ AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
     s = AF_ERR_FATAL;
     call.context()->api->set_error(call.context(), s, "materialize threw an exception");
   }
-  call.CloseInputs();
+  // From here on the plugin's context and stream refuse everything: what it kept can reach
+  // neither this output (about to be staged) nor any later call.
+  call.End();
+  tee.cell->gate.Close();
 
   if (s == AF_OK && tee.failed) {
     s = AF_ERR_IO;
-    call.context()->api->set_error(call.context(), s,
-                                   "the plugin returned success after its output stream failed");
+    call.set_error(s, "the plugin returned success after its output stream failed");
   }
   if (s != AF_OK) {
     io->abort_writer(io, io_call.context(), &writer);
@@ -130,9 +141,13 @@ AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt) {
     return result;
   }
   io_call.set_metadata_sink(&result.metadata);
-  s = io->commit_writer(io, io_call.context(), &writer);
+  const IoManagerCalls calls = CallsOf(io);
+  result.staged = calls.stages();
+  s = result.staged ? calls.stage_writer(io, io_call.context(), &writer)
+                    : io->commit_writer(io, io_call.context(), &writer);
   if (s != AF_OK) {
     result.status = s;
+    result.staged = false;
     if (tee.spool_fd >= 0) ::unlink(spec.spool_path.c_str());
     result.message = "storing '" + *spec.asset_key + "' with " + spec.io->type + " failed: " +
                      (io_call.error_message().empty() ? StatusName(s) : io_call.error_message());

@@ -1,7 +1,9 @@
 // One attempt at materializing one asset: open the asset's IO-manager writer, hand the plugin a
 // host output stream that tees every byte into a SHA-256 (the data version) and a byte count
-// on its way to the writer, call materialize, then commit (AF_OK) or abort (anything else,
-// so the previous version stays). Inputs are opened lazily, by the plugin, straight from each
+// on its way to the writer, call materialize, close the plugin's context and stream (late
+// writes are refused), then stage (an ABI 1.1 IO manager: the host publishes the version once
+// its record is durable) or commit (an older one) on AF_OK, or abort on anything else, so the
+// previous version stays. Inputs are opened lazily, by the plugin, straight from each
 // upstream's IO-manager reader: nothing is copied or buffered by the host.
 #ifndef ASSETFLOW_HOST_ENGINE_STEP_H_
 #define ASSETFLOW_HOST_ENGINE_STEP_H_
@@ -19,8 +21,9 @@
 
 namespace af {
 
-// Everything an attempt needs; all borrowed, owned by the executor for the whole run.
-struct StepSpec {
+// Everything an attempt needs, resolved to descriptors; all borrowed, owned by the step runner
+// for the whole attempt.
+struct StepBinding {
   const std::string* asset_key = nullptr;
   const af_asset_descriptor* plugin = nullptr;
   const ParsedConfig* config = nullptr;
@@ -40,12 +43,15 @@ struct AttemptResult {
   std::string message;       // empty on success
   std::string data_version;  // sha256 hex of the committed bytes (success only)
   uint64_t bytes = 0;
+  // Success only: the version is staged under (asset key, run id, attempt), not visible until
+  // published (PublishStaged); false: it was committed, visible already.
+  bool staged = false;
   std::vector<MetadataEntry> metadata;  // the plugin's, then the IO manager's commit metadata
 };
 
 // Runs attempt number `attempt` (1-based). Never throws: an exception escaping a plugin (which
 // the ABI forbids) becomes AF_ERR_FATAL with its message. [worker thread]
-AttemptResult RunAttempt(const StepSpec& spec, uint32_t attempt);
+AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt);
 
 }  // namespace af
 

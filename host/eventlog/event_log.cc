@@ -87,12 +87,13 @@ Status EventLog::Impl::InsertPending(const std::vector<PendingWrite>& writes) {
     } else if (const auto* m = std::get_if<MaterializationRecord>(&write)) {
       Query q(*db,
               "INSERT INTO materializations (asset_key, run_id, time_ms, data_version, "
-              "code_version, config_hash, upstream_json, metadata_json, config_json) "
-              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+              "code_version, config_hash, upstream_json, metadata_json, config_json, attempt) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
       s = q.Bind(1, m->asset_key).Bind(2, m->run_id).Bind(3, m->time_ms)
               .Bind(4, m->data_version).Bind(5, m->code_version).Bind(6, m->config_hash)
               .Bind(7, UpstreamToJson(m->upstream_data_versions))
-              .Bind(8, MetadataToJson(m->metadata)).Bind(9, m->config_json).Run();
+              .Bind(8, MetadataToJson(m->metadata)).Bind(9, m->config_json)
+              .Bind(10, int64_t{m->attempt}).Run();
     } else {
       const auto& a = std::get<AttemptWrite>(write);
       Query q(*db,
@@ -176,6 +177,8 @@ Expected<std::unique_ptr<EventLog>> EventLog::Open(const std::string& home) {
 }
 
 Status EventLog::StartRun(const RunRecord& run) {
+  const pid_t pid = getpid();
+  const std::string process = ProcessIdentity(pid);
   std::lock_guard<std::mutex> lock(impl_->db_mu);
   SqliteDb& db = *impl_->db;
   return impl_->WriteWithQueue([&]() -> Status {
@@ -185,10 +188,11 @@ Status EventLog::StartRun(const RunRecord& run) {
     }
     if (!exists.status().ok()) return exists.status();
     Query q(db,
-            "INSERT INTO runs (run_id, status, selection, started_ms, ended_ms) "
-            "VALUES (?, ?, ?, ?, ?)");
+            "INSERT INTO runs (run_id, status, selection, started_ms, ended_ms, pid, host, "
+            "process) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
     return q.Bind(1, run.run_id).Bind(2, std::string(RunStatusName(run.status)))
-        .Bind(3, run.selection).Bind(4, run.started_ms).Bind(5, run.ended_ms).Run();
+        .Bind(3, run.selection).Bind(4, run.started_ms).Bind(5, run.ended_ms)
+        .Bind(6, int64_t{pid}).Bind(7, impl_->host).Bind(8, process).Run();
   });
 }
 
@@ -248,6 +252,24 @@ Status EventLog::WipeAsset(const std::string& asset_key) {
     if (!s.ok()) return s;
     Query a(db, "DELETE FROM last_attempts WHERE asset_key = ?");
     return a.Bind(1, asset_key).Run();
+  });
+}
+
+Status EventLog::ForgetMaterialization(const std::string& asset_key, const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  return impl_->WriteWithQueue([&]() -> Status {
+    Query m(db, "DELETE FROM materializations WHERE asset_key = ? AND run_id = ?");
+    return m.Bind(1, asset_key).Bind(2, run_id).Run();
+  });
+}
+
+Status EventLog::SetStorageRecoveryPending(const std::string& run_id, bool pending) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  return impl_->WriteWithQueue([&]() -> Status {
+    Query q(db, "UPDATE runs SET storage_pending = ? WHERE run_id = ?");
+    return q.Bind(1, int64_t{pending ? 1 : 0}).Bind(2, run_id).Run();
   });
 }
 

@@ -41,6 +41,10 @@ struct RunRecord {
   RunStatus status = RunStatus::kStarted;
   std::string selection;  // what the user asked for, as typed
   int64_t started_ms = 0, ended_ms = 0;  // Unix epoch milliseconds; 0 = not ended
+  // The owning process (StartRun fills them with the caller's): pid 0 = unknown (recorded
+  // before schema version 4).
+  int64_t pid = 0;
+  std::string host, process;
 };
 
 // Event types, as stored: RUN_STARTED RUN_SUCCESS RUN_FAILED RUN_CANCELED STEP_STARTED
@@ -74,6 +78,9 @@ struct MaterializationRecord {
   // that changed. Empty (not set, or recorded before schema version 2): staleness can only
   // say that the config hash changed.
   std::string config_json;
+  // The attempt that produced it: with run_id and asset_key, the name of the version its IO
+  // manager staged (what a recovering host publishes).
+  uint32_t attempt = 1;
 };
 
 // The last attempt at an asset, successful or not, for FAILED status.
@@ -95,7 +102,8 @@ class EventLog {
   // Commits the queued writes; errors at that point are lost (call Flush() to see them).
   ~EventLog();
 
-  // StartRun inserts the run row (an existing run_id is an InvalidArgument error); EndRun
+  // StartRun inserts the run row, owned by this process (an existing run_id is an
+  // InvalidArgument error); EndRun
   // sets its status and end time, commits queued events and releases the run's asset claims.
   // Neither appends RUN_* events: the engine does, with its own messages.
   Status StartRun(const RunRecord& run);
@@ -114,6 +122,21 @@ class EventLog {
   // Forgets the asset's materializations and last attempt (it becomes MISSING). Run events
   // stay: they are the runs' history.
   Status WipeAsset(const std::string& asset_key);
+  // Forgets the materializations that run `run_id` recorded for `asset_key` (their data could
+  // not be published). Commits the queue first.
+  Status ForgetMaterialization(const std::string& asset_key, const std::string& run_id);
+
+  // Runs still STARTED whose owning process is gone: a pid of this host that no longer
+  // exists (or now belongs to another process), or no owner recorded. Runs owned by another
+  // host are never judged. Oldest first.
+  std::vector<RunRecord> AbandonedRuns();
+  // Runs ended by recovery whose storage (publishing, sweeping) is still to be recovered,
+  // and the flag itself.
+  std::vector<std::string> RunsPendingStorageRecovery();
+  Status SetStorageRecoveryPending(const std::string& run_id, bool pending);
+  // The materializations of `run_id` that are still their asset's latest, by asset key.
+  std::map<std::string, MaterializationRecord> LatestMaterializationsOfRun(
+      const std::string& run_id);
 
   // Lookups return nothing / empty when absent, and also on a database error (the reads that
   // status and staleness make have no useful fallback; a broken database shows on writes).

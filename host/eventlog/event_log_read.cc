@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "eventlog/event_log_impl.h"
+#include "eventlog/process_identity.h"
 #include "eventlog/record_json.h"
 
 namespace af {
@@ -18,8 +19,23 @@ RunStatus ParseRunStatus(const std::string& name) {
   return RunStatus::kFailed;  // unknown text from a newer writer: do not claim success
 }
 
+// Columns: run_id, status, selection, started_ms, ended_ms, pid, host, process.
+#define AF_RUN_COLUMNS "run_id, status, selection, started_ms, ended_ms, pid, host, process"
 RunRecord ReadRun(const Query& q) {
-  return RunRecord{q.Text(0), ParseRunStatus(q.Text(1)), q.Text(2), q.Int(3), q.Int(4)};
+  return RunRecord{q.Text(0), ParseRunStatus(q.Text(1)), q.Text(2), q.Int(3),
+                   q.Int(4),  q.Int(5),                  q.Text(6), q.Text(7)};
+}
+
+// Columns: run_id, time_ms, data_version, code_version, config_hash, upstream_json,
+// metadata_json, config_json, attempt, asset_key.
+#define AF_MATERIALIZATION_COLUMNS                                                         \
+  "run_id, time_ms, data_version, code_version, config_hash, upstream_json, metadata_json, " \
+  "config_json, attempt, asset_key"
+MaterializationRecord ReadMaterialization(const Query& q) {
+  MaterializationRecord m{q.Text(9), q.Text(0), q.Int(1), q.Text(2), q.Text(3), q.Text(4),
+                          UpstreamFromJson(q.Text(5)), MetadataFromJson(q.Text(6)), q.Text(7)};
+  m.attempt = static_cast<uint32_t>(q.Int(8));
+  return m;
 }
 
 }  // namespace
@@ -66,20 +82,9 @@ std::map<std::string, MaterializationRecord> EventLog::LatestMaterializations(
         const auto* m = std::get_if<MaterializationRecord>(&w);
         return std::make_pair(m ? &m->asset_key : nullptr, m);
       },
-      "SELECT run_id, time_ms, data_version, code_version, config_hash, upstream_json, "
-      "metadata_json, config_json FROM materializations WHERE asset_key = ? "
+      "SELECT " AF_MATERIALIZATION_COLUMNS " FROM materializations WHERE asset_key = ? "
       "ORDER BY id DESC LIMIT 1",
-      [](const Query& q, const std::string& key) {
-        return MaterializationRecord{key,
-                                     q.Text(0),
-                                     q.Int(1),
-                                     q.Text(2),
-                                     q.Text(3),
-                                     q.Text(4),
-                                     UpstreamFromJson(q.Text(5)),
-                                     MetadataFromJson(q.Text(6)),
-                                     q.Text(7)};
-      });
+      [](const Query& q, const std::string&) { return ReadMaterialization(q); });
 }
 
 std::map<std::string, AttemptRecord> EventLog::LastAttempts(
@@ -116,7 +121,7 @@ std::vector<RunRecord> EventLog::RecentRuns(int limit) {
   db.Read([&]() -> Status {
     runs.clear();
     Query q(db,
-            "SELECT run_id, status, selection, started_ms, ended_ms FROM runs "
+            "SELECT " AF_RUN_COLUMNS " FROM runs "
             "ORDER BY started_ms DESC, rowid DESC LIMIT ?");
     q.Bind(1, limit > 0 ? int64_t{limit} : int64_t{-1});
     while (q.Step()) runs.push_back(ReadRun(q));
@@ -132,7 +137,7 @@ std::optional<RunRecord> EventLog::FindRun(const std::string& run_id) {
   db.Read([&]() -> Status {
     run.reset();
     Query q(db,
-            "SELECT run_id, status, selection, started_ms, ended_ms FROM runs WHERE run_id = ?");
+            "SELECT " AF_RUN_COLUMNS " FROM runs WHERE run_id = ?");
     if (q.Bind(1, run_id).Step()) run = ReadRun(q);
     return q.status();
   });
@@ -158,6 +163,64 @@ std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
     return q.status();
   });
   return events;
+}
+
+std::vector<RunRecord> EventLog::AbandonedRuns() {
+  std::vector<RunRecord> started;
+  {
+    std::lock_guard<std::mutex> lock(impl_->db_mu);
+    SqliteDb& db = *impl_->db;
+    db.Read([&]() -> Status {
+      started.clear();
+      Query q(db, "SELECT " AF_RUN_COLUMNS " FROM runs WHERE status = 'STARTED' "
+                  "ORDER BY started_ms, rowid");
+      while (q.Step()) started.push_back(ReadRun(q));
+      return q.status();
+    });
+  }
+  std::vector<RunRecord> abandoned;
+  for (RunRecord& run : started) {
+    const bool unknown_owner = run.pid <= 0;
+    if (unknown_owner || (run.host == impl_->host &&
+                          ProcessGone(static_cast<pid_t>(run.pid), run.process)))
+      abandoned.push_back(std::move(run));
+  }
+  return abandoned;
+}
+
+std::vector<std::string> EventLog::RunsPendingStorageRecovery() {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  std::vector<std::string> runs;
+  db.Read([&]() -> Status {
+    runs.clear();
+    Query q(db, "SELECT run_id FROM runs WHERE storage_pending = 1 ORDER BY started_ms");
+    while (q.Step()) runs.push_back(q.Text(0));
+    return q.status();
+  });
+  return runs;
+}
+
+std::map<std::string, MaterializationRecord> EventLog::LatestMaterializationsOfRun(
+    const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  std::map<std::string, MaterializationRecord> latest;
+  impl_->WriteWithQueue(nullptr);  // what this process queued counts too
+  db.Read([&]() -> Status {
+    latest.clear();
+    Query q(db,
+            "SELECT " AF_MATERIALIZATION_COLUMNS " FROM materializations AS m "
+            "WHERE run_id = ? AND id = (SELECT MAX(id) FROM materializations "
+            "WHERE asset_key = m.asset_key)");
+    q.Bind(1, run_id);
+    while (q.Step()) {
+      MaterializationRecord m = ReadMaterialization(q);
+      latest.emplace(m.asset_key, std::move(m));
+    }
+    return q.status();
+  });
+  return latest;
 }
 
 }  // namespace af

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -107,6 +109,25 @@ std::string CanonicalJson(const std::string& json) {
 
 std::string ConfigHash(const std::string& config_json) {
   return Sha256Hex(CanonicalJson(config_json));
+}
+
+std::string FileSha256Hex(const std::string& path, std::string* error) {
+  std::FILE* f = std::fopen(path.c_str(), "rbe");
+  if (f == nullptr) {
+    *error = "cannot read '" + path + "': " + std::strerror(errno);
+    return "";
+  }
+  Sha256 hash;
+  char buffer[64 * 1024];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) hash.Update(buffer, n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) {
+    *error = "cannot read '" + path + "'";
+    return "";
+  }
+  return hash.FinalHex();
 }
 
 }  // namespace af

@@ -32,6 +32,10 @@ class Sha256 {
   Ctx* ctx_;
 };
 
+// Lowercase hex SHA-256 of the file at `path`, read in chunks; empty when it cannot be read
+// (*error then says why).
+std::string FileSha256Hex(const std::string& path, std::string* error);
+
 // `json` re-serialized compactly with every object's keys sorted (recursively, by byte order;
 // array order is kept) and numbers that are not integers in their shortest round-trip form
 // (0.10 -> 0.1, 1.0 -> 1, 1e300 -> 1e+300). Text that is not valid JSON is returned

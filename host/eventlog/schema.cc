@@ -64,6 +64,19 @@ const Migration kMigrations[] = {
     // Which process holds a claim beyond its pid (see process_identity.h), so a pid reused
     // after a reboot does not keep a dead run's claims alive. Rows from before hold ''.
     {3, "ALTER TABLE asset_claims ADD COLUMN process TEXT NOT NULL DEFAULT ''"},
+    // Which process owns a run, so that a run whose process died is found and ended on the
+    // next start; which attempt made a materialization, so that a recovering host can publish
+    // the version that attempt staged; whether a recovered run's storage still waits to be
+    // recovered. Rows from before: pid 0 (owner unknown), attempt 1.
+    {4, R"sql(
+      ALTER TABLE runs ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
+      ALTER TABLE runs ADD COLUMN process TEXT NOT NULL DEFAULT '';
+      ALTER TABLE runs ADD COLUMN storage_pending INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX runs_by_status ON runs (status);
+      ALTER TABLE materializations ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX materializations_of_run ON materializations (run_id);
+    )sql"},
 };
 
 Status ReadVersion(SqliteDb& db, int* version) {

@@ -41,7 +41,7 @@ Expected<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   // Switching to WAL needs a moment of exclusive access while another process may be
   // creating the same file: retried like any other busy result.
   Status s = db->Retry([&] { return db->Exec("PRAGMA journal_mode=WAL"); });
-  if (s.ok()) s = db->Exec("PRAGMA synchronous=NORMAL");
+  if (s.ok()) s = db->Exec("PRAGMA synchronous=FULL");
   // Without a limit the -wal file keeps its largest size forever after a burst of writes.
   if (s.ok()) s = db->Exec("PRAGMA journal_size_limit=67108864");
   if (!s.ok()) return s;

@@ -27,8 +27,10 @@ class SqliteDb {
   static constexpr int kBusyTimeoutMs = 2000;
   static constexpr int kLockBudgetMs = 60000;
 
-  // Opens (creating if missing) the database at `path` in WAL mode with synchronous=NORMAL:
-  // commits survive a crash of the process; a power loss may drop the last ones.
+  // Opens (creating if missing) the database at `path` in WAL mode with synchronous=FULL:
+  // a commit that returned survives a crash of the process and a power loss (the engine
+  // publishes an asset only after its record's commit; commits are batched, so the WAL
+  // fsync is paid per batch, not per write).
   static Expected<std::unique_ptr<SqliteDb>> Open(const std::string& path);
   ~SqliteDb();
   SqliteDb(const SqliteDb&) = delete;

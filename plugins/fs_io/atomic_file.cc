@@ -37,12 +37,29 @@ std::string ParentOf(const std::string& path) {
 
 }  // namespace
 
-AtomicFileWriter::AtomicFileWriter(std::string path, bool durable)
-    : path_(std::move(path)), durable_(durable) {
+std::string StagedPath(const std::string& path, const std::string& run_id, uint32_t attempt) {
+  const fs::path p(path);
+  const std::string dir = ParentOf(path);
+  return dir + "/." + p.filename().string() + ".af-" + run_id + "-" + std::to_string(attempt) +
+         ".tmp";
+}
+
+AtomicFileWriter::AtomicFileWriter(std::string path, bool durable, std::string temp_path)
+    : path_(std::move(path)), temp_path_(std::move(temp_path)), durable_(durable) {
   const std::string dir = ParentOf(path_);
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) ThrowIo("cannot create directory", dir, ec.value());
+  if (!temp_path_.empty()) {
+    // Named by (run, attempt): a leftover of the same attempt of a dead process is replaced.
+    fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      const int err = errno;
+      temp_path_.clear();
+      ThrowIo("cannot create temp file for", path_, err);
+    }
+    return;
+  }
   // Hidden, unique per process and writer; O_EXCL makes a collision with another process (or a
   // stale temp file from a crash) a retry with the next number, never a shared file.
   static std::atomic<uint64_t> counter{0};
@@ -72,9 +89,8 @@ void AtomicFileWriter::write(const void* data, std::size_t size) {
   }
 }
 
-void AtomicFileWriter::commit(assetflow::Context& ctx) {
+void AtomicFileWriter::Close() {
   if (fd_ < 0) throw assetflow::Error(AF_ERR_IO, "commit after abort of '" + path_ + "'");
-  if (durable_ && ::fsync(fd_) != 0) ThrowIo("cannot fsync", temp_path_, errno);
   int rc = ::close(fd_);
   fd_ = -1;
   if (rc != 0) {
@@ -82,6 +98,18 @@ void AtomicFileWriter::commit(assetflow::Context& ctx) {
     ::unlink(temp_path_.c_str());
     ThrowIo("cannot close", temp_path_, err);
   }
+}
+
+void AtomicFileWriter::AddMetadata(assetflow::Context& ctx) const {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path_, ec);
+  ctx.metadata("path", AF_META_PATH, ec ? path_ : absolute.lexically_normal().string());
+  ctx.metadata_int("bytes", static_cast<int64_t>(bytes_));
+}
+
+void AtomicFileWriter::commit(assetflow::Context& ctx) {
+  if (durable_ && fd_ >= 0 && ::fsync(fd_) != 0) ThrowIo("cannot fsync", temp_path_, errno);
+  Close();
   if (::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     int err = errno;
     ::unlink(temp_path_.c_str());
@@ -89,10 +117,13 @@ void AtomicFileWriter::commit(assetflow::Context& ctx) {
   }
   temp_path_.clear();
   if (durable_) SyncDirectory(ParentOf(path_));
-  std::error_code ec;
-  fs::path absolute = fs::absolute(path_, ec);
-  ctx.metadata("path", AF_META_PATH, ec ? path_ : absolute.lexically_normal().string());
-  ctx.metadata_int("bytes", static_cast<int64_t>(bytes_));
+  AddMetadata(ctx);
+}
+
+void AtomicFileWriter::stage(assetflow::Context& ctx) {
+  Close();
+  temp_path_.clear();  // kept: PublishStaged or the host's discard takes it from here
+  AddMetadata(ctx);
 }
 
 void AtomicFileWriter::abort() noexcept {
@@ -103,6 +134,42 @@ void AtomicFileWriter::abort() noexcept {
   if (!temp_path_.empty()) {
     ::unlink(temp_path_.c_str());
     temp_path_.clear();
+  }
+}
+
+bool PublishStaged(const std::string& temp_path, const std::string& path) {
+  if (::rename(temp_path.c_str(), path.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  ThrowIo("cannot rename staged file to", path, errno);
+}
+
+void SyncFilesystem(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return;
+    ThrowIo("cannot open directory", dir, errno);
+  }
+  int rc = ::syncfs(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) ThrowIo("cannot sync the filesystem of", dir, err);
+}
+
+void SweepRun(const std::string& dir, const std::string& run_id, bool recursive) {
+  const std::string marker = ".af-" + run_id + "-";
+  auto sweep = [&](const fs::path& p) {
+    const std::string name = p.filename().string();
+    if (name.size() > 4 && name[0] == '.' && name.find(marker) != std::string::npos &&
+        name.compare(name.size() - 4, 4, ".tmp") == 0)
+      ::unlink(p.c_str());
+  };
+  std::error_code ec;
+  if (recursive) {
+    for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec)) sweep(it->path());
+  } else {
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+      if (it->is_regular_file(ec)) sweep(it->path());
   }
 }
 

@@ -6,6 +6,7 @@
 //                  write-only: loading from it is a clear error.
 // Both write atomically through AtomicFileWriter. Stateless: safe on any number of threads.
 #include <assetflow/cpp/plugin.hpp>
+#include <unistd.h>
 
 #include <filesystem>
 #include <memory>
@@ -39,28 +40,66 @@ std::string StoragePath(const std::string& base_dir, const std::string& asset_ke
   return path;
 }
 
-class FsIoManager : public assetflow::IoManager {
+// What both managers share: where an asset's file goes and how it is written, staged,
+// published and swept. A subclass says where the file is and which folder holds the temp files
+// of a run.
+class FileIoManager : public assetflow::IoManager {
  public:
   std::unique_ptr<assetflow::Writer> open_writer(Context& ctx) override {
-    return std::make_unique<fs_io::AtomicFileWriter>(PathOf(ctx), Durable(ctx));
+    const std::string path = PathOf(ctx);
+    return std::make_unique<fs_io::AtomicFileWriter>(path, Durable(ctx), TempOf(ctx, path));
   }
+  bool stages() const override { return true; }
+  void publish(Context& ctx) override {
+    const std::string path = PathOf(ctx);
+    if (!fs_io::PublishStaged(TempOf(ctx, path), path))
+      throw Error(AF_ERR_NOT_FOUND, "nothing staged for '" + ctx.asset_key() + "' at '" + path + "'");
+  }
+  void discard(Context& ctx) noexcept override {
+    try {
+      const std::string path = PathOf(ctx);
+      ::unlink(TempOf(ctx, path).c_str());
+    } catch (...) {  // an invalid key never had a temp file
+    }
+  }
+  void sync(Context& ctx) override {
+    if (Durable(ctx)) fs_io::SyncFilesystem(RootOf(ctx));
+  }
+  void sweep(Context& ctx) override { fs_io::SweepRun(RootOf(ctx), ctx.run_id(), RecursiveSweep()); }
+
+ protected:
+  virtual std::string PathOf(const Context& ctx) const = 0;
+  // The folder under which this manager's files (and so its temp files) are.
+  virtual std::string RootOf(const Context& ctx) const = 0;
+  virtual bool RecursiveSweep() const = 0;
+
+ private:
+  // Named by (run, attempt) when the host runs the call, so that a recovering host finds it.
+  static std::string TempOf(const Context& ctx, const std::string& path) {
+    const std::string run = ctx.run_id();
+    return run.empty() ? std::string() : fs_io::StagedPath(path, run, ctx.attempt());
+  }
+};
+
+class FsIoManager : public FileIoManager {
+ public:
   std::unique_ptr<assetflow::Reader> open_reader(Context& ctx) override {
     return std::make_unique<fs_io::FileReader>(PathOf(ctx), ctx.asset_key());
   }
-  void wipe(Context& ctx) override { fs_io::RemoveFileAndEmptyParents(PathOf(ctx), BaseDir(ctx)); }
+  void wipe(Context& ctx) override { fs_io::RemoveFileAndEmptyParents(PathOf(ctx), RootOf(ctx)); }
 
  private:
-  static std::string BaseDir(const Context& ctx) {
+  std::string RootOf(const Context& ctx) const override {
     return ctx.has_config("base_dir") ? ctx.config_string("base_dir") : ctx.home_dir() + "/storage";
   }
-  static std::string PathOf(const Context& ctx) { return StoragePath(BaseDir(ctx), ctx.asset_key()); }
+  std::string PathOf(const Context& ctx) const override {
+    return StoragePath(RootOf(ctx), ctx.asset_key());
+  }
+  bool RecursiveSweep() const override { return true; }
 };
 
-class FileWriter : public assetflow::IoManager {
+class FileWriter : public FileIoManager {
  public:
-  std::unique_ptr<assetflow::Writer> open_writer(Context& ctx) override {
-    return std::make_unique<fs_io::AtomicFileWriter>(ctx.config_string("path"), Durable(ctx));
-  }
   std::unique_ptr<assetflow::Reader> open_reader(Context& ctx) override {
     throw Error(AF_ERR_UNSUPPORTED,
                 "file_writer is a write-only IO manager: " + ctx.asset_key() +
@@ -68,10 +107,17 @@ class FileWriter : public assetflow::IoManager {
                     "assets, or give it an io_manager that can load");
   }
   void wipe(Context& ctx) override {
-    const std::string path = ctx.config_string("path");
     // Stops at the file's own directory: the user's directories stay.
-    fs_io::RemoveFileAndEmptyParents(path, std::filesystem::path(path).parent_path().string());
+    fs_io::RemoveFileAndEmptyParents(PathOf(ctx), RootOf(ctx));
   }
+
+ private:
+  std::string PathOf(const Context& ctx) const override { return ctx.config_string("path"); }
+  std::string RootOf(const Context& ctx) const override {
+    const std::string parent = std::filesystem::path(PathOf(ctx)).parent_path().string();
+    return parent.empty() ? "." : parent;
+  }
+  bool RecursiveSweep() const override { return false; }
 };
 
 }  // namespace
@@ -82,7 +128,7 @@ ASSETFLOW_IO_MANAGER(fs_io_manager, FsIoManager)
       "base_dir":{"type":"string","minLength":1,
                   "description":"Root directory; default: $ASSETFLOW_HOME/storage"},
       "fsync":{"type":"boolean","default":true,
-               "description":"fsync the file and its directory on commit"}}})");
+               "description":"make each materialization durable: one filesystem sync per batch of assets"}}})");
 
 ASSETFLOW_IO_MANAGER(file_writer, FileWriter)
     .describe("Writes an asset to one file path (write-only); atomic writes")
@@ -90,6 +136,6 @@ ASSETFLOW_IO_MANAGER(file_writer, FileWriter)
       "path":{"type":"string","minLength":1,
               "description":"Destination file, relative to the working directory"},
       "fsync":{"type":"boolean","default":true,
-               "description":"fsync the file and its directory on commit"}}})");
+               "description":"make each materialization durable: one filesystem sync per batch of assets"}}})");
 
 ASSETFLOW_PLUGIN("fs_io", "1.0.0", "Filesystem IO managers: fs_io_manager and file_writer")

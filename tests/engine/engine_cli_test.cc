@@ -213,7 +213,7 @@ TEST_CASE("materialize --log-format json: one JSON event per line; logs and stat
   CHECK(Run(t.path, {"status", "b"}).out.rfind("asset:   b\nstatus:  MISSING\n", 0) == 0);
 }
 
-TEST_CASE("Ctrl-C: the run ends CANCELED, exit 1, the stored version is intact") {
+TEST_CASE("Ctrl-C: the run ends CANCELED, exit 130, the stored version is intact") {
   TempDir t;
   WriteManifest(t.path, "assets:\n  slow: { type: examples/sleep, config: { ms: 0 } }\n");
   REQUIRE(Run(t.path, {"materialize", "--all"}).exit_code == 0);
@@ -224,7 +224,7 @@ TEST_CASE("Ctrl-C: the run ends CANCELED, exit 1, the stored version is intact")
   while (ReadFile(c.out_path).find("STEP_STARTED") == std::string::npos) usleep(10000);
   kill(c.pid, SIGINT);
   Result r = Wait(c);
-  CHECK(r.exit_code == 1);
+  CHECK(r.exit_code == 130);
   CHECK(r.out.find("\"type\":\"RUN_CANCELED\"") != std::string::npos);
   CHECK(r.err.find("canceling") != std::string::npos);
   CHECK(ReadFile(t.path + "/home/storage/slow") == before);

@@ -50,6 +50,37 @@ struct af_io_manager_descriptor {
 
   /* Deletes the stored asset; AF_OK if there was none. May be NULL (wipe not supported). */
   af_status (*wipe)(const af_io_manager_descriptor* self, const af_context* ctx);
+
+  /* ---- ABI 1.1: two-phase commit and recovery. Read only when struct_size covers them; each
+   * may be NULL. With stage_writer, publish and discard all set, the host makes a new version
+   * visible only after the record of its materialization is durable, so that after a crash at
+   * any moment the stored data and the host's records agree. Without them the host calls
+   * commit_writer (the version is visible at once, before its record).
+   *
+   * A staged version is named by the (asset key, run id, attempt) of `ctx`: the call that
+   * publishes or discards it may come from another process (a recovering host), so the name
+   * must be derivable from those three, and so must the name of a writer's temporary data. */
+
+  /* Like commit_writer, but the written version is kept aside, not visible; releases the
+   * writer. May attach metadata (path, uri, bytes). On error nothing is staged.
+   * [the writer's thread] */
+  af_status (*stage_writer)(const af_io_manager_descriptor* self, const af_context* ctx,
+                            af_ostream* writer);
+  /* Makes the version staged under ctx's (asset key, run id, attempt) the current one,
+   * atomically. AF_ERR_NOT_FOUND when nothing is staged under that name (never staged,
+   * discarded, or published already: a recovering host treats that as done). [thread-safe] */
+  af_status (*publish)(const af_io_manager_descriptor* self, const af_context* ctx);
+  /* Deletes what ctx's (asset key, run id, attempt) left: a staged version, or the temporary
+   * data of a writer whose process died. Nothing there is not an error. [thread-safe] */
+  void (*discard)(const af_io_manager_descriptor* self, const af_context* ctx);
+  /* Makes every version this process staged or published so far durable (one syncfs, say),
+   * so that the host can commit a whole batch of records after one call. AF_OK at once when
+   * the resource is configured not to sync. [thread-safe] */
+  af_status (*sync)(const af_io_manager_descriptor* self, const af_context* ctx);
+  /* Removes everything that run ctx->run_id left behind: temporary data, staged versions,
+   * unfinished uploads. Called for a run whose process died, after every version of it that
+   * was recorded has been published; ctx's asset key is "". [thread-safe] */
+  af_status (*sweep)(const af_io_manager_descriptor* self, const af_context* ctx);
 };
 
 #ifdef __cplusplus

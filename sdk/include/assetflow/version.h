@@ -8,7 +8,7 @@
 #define ASSETFLOW_VERSION_H
 
 #define AF_ABI_MAJOR 1
-#define AF_ABI_MINOR 0
+#define AF_ABI_MINOR 1
 
 /* "AFPL" read as a little-endian uint32: the first field of every plugin entry. */
 #define AF_PLUGIN_MAGIC 0x4C504641u

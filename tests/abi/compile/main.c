@@ -1,5 +1,5 @@
 /* Compiles the SDK's C headers under every C standard the SDK supports, with
- * -Wall -Wextra -pedantic -Werror (tests/abi/CMakeLists.txt), and freezes the ABI 1.0 layout on
+ * -Wall -Wextra -pedantic -Werror (tests/abi/CMakeLists.txt), and freezes the ABI 1.x layout on
  * LP64: a reordered or resized field fails the build here before it breaks a plugin. */
 #include <assetflow/assetflow.h>
 
@@ -22,7 +22,11 @@ _Static_assert(sizeof(af_plugin_entry) == 88, "entry layout");
 _Static_assert(offsetof(af_asset_descriptor, materialize) == 56, "asset descriptor layout");
 _Static_assert(sizeof(af_asset_descriptor) == 64, "asset descriptor layout");
 _Static_assert(offsetof(af_io_manager_descriptor, open_writer) == 40, "IO manager layout");
-_Static_assert(sizeof(af_io_manager_descriptor) == 88, "IO manager layout");
+/* ABI 1.0 ends at wipe (88 bytes); 1.1 appends the two-phase commit calls after it. */
+_Static_assert(offsetof(af_io_manager_descriptor, wipe) == 80, "IO manager layout");
+_Static_assert(offsetof(af_io_manager_descriptor, stage_writer) == 88, "IO manager 1.1 layout");
+_Static_assert(offsetof(af_io_manager_descriptor, sweep) == 120, "IO manager 1.1 layout");
+_Static_assert(sizeof(af_io_manager_descriptor) == 128, "IO manager layout");
 _Static_assert(offsetof(af_host_api, log) == 16, "host api layout");
 _Static_assert(sizeof(af_host_api) == 168, "host api layout");
 _Static_assert(sizeof(af_context) == 16, "context layout");

@@ -210,6 +210,12 @@ class Writer {
   virtual void commit(Context& ctx) = 0;
   // Discards the data; must not throw.
   virtual void abort() noexcept = 0;
+  // ABI 1.1, for IO managers whose stages() is true: keeps the data aside, not visible, under
+  // the name that ctx's (asset key, run id, attempt) gives; may add metadata through ctx.
+  virtual void stage(Context& ctx) {
+    (void)ctx;
+    throw Error(AF_ERR_UNSUPPORTED, "this writer cannot stage");
+  }
 };
 class Reader {
  public:
@@ -229,6 +235,19 @@ class IoManager {
     throw Error(AF_ERR_UNSUPPORTED, "this IO manager is write-only");
   }
   virtual void wipe(Context& ctx) { (void)ctx; }
+
+  // Two-phase commit (ABI 1.1; see af_io_manager_descriptor): return true and implement
+  // Writer::stage, publish and discard. publish throws Error(AF_ERR_NOT_FOUND) when nothing is
+  // staged under ctx's (asset key, run id, attempt).
+  virtual bool stages() const { return false; }
+  virtual void publish(Context& ctx) {
+    (void)ctx;
+    throw Error(AF_ERR_UNSUPPORTED, "this IO manager does not stage");
+  }
+  virtual void discard(Context& ctx) noexcept { (void)ctx; }
+  // Makes what this process staged or published durable; removes what run ctx.run_id() left.
+  virtual void sync(Context& ctx) { (void)ctx; }
+  virtual void sweep(Context& ctx) { (void)ctx; }
 };
 
 using AssetFunction = void (*)(Context&);
@@ -287,6 +306,13 @@ struct IoManagerDefinition : Definition {
     desc.open_reader = &open_reader;
     desc.close_reader = &close_reader;
     desc.wipe = &wipe;
+    if (impl->stages()) {
+      desc.stage_writer = &stage_writer;
+      desc.publish = &publish;
+      desc.discard = &discard;
+    }
+    desc.sync = &sync;
+    desc.sweep = &sweep;
     return &desc;
   }
 
@@ -328,6 +354,39 @@ struct IoManagerDefinition : Definition {
     });
     if (s != AF_OK) writer->abort();
     return s;
+  }
+  static af_status stage_writer(const af_io_manager_descriptor*, const af_context* ctx,
+                                af_ostream* w) noexcept {
+    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
+    w->ctx = nullptr;
+    af_status s = detail::guarded(ctx, [&] {
+      Context c(ctx);
+      writer->stage(c);
+    });
+    if (s != AF_OK) writer->abort();
+    return s;
+  }
+  static af_status publish(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      self_of(d).publish(c);
+    });
+  }
+  static void discard(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
+    Context c(ctx);
+    self_of(d).discard(c);
+  }
+  static af_status sync(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      self_of(d).sync(c);
+    });
+  }
+  static af_status sweep(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      self_of(d).sweep(c);
+    });
   }
   static void abort_writer(const af_io_manager_descriptor*, const af_context*,
                            af_ostream* w) noexcept {
