@@ -13,11 +13,12 @@ namespace {
 
 using assetflow::Context;
 
-// Through a volatile pointer, so the compiler can neither prove the null nor turn the store
-// into a trap instruction: the crash is a real SIGSEGV.
+// A volatile store through a volatile null pointer: the compiler can neither drop the store
+// nor turn it into a trap instruction, so the crash is a real SIGSEGV.
+volatile int* volatile g_null = nullptr;
+
 [[noreturn]] void Segfault() {
-  int* volatile null = nullptr;
-  *null = 42;
+  *g_null = 42;
   std::abort();  // not reached
 }
 
