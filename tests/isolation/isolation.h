@@ -80,6 +80,22 @@ inline std::optional<Event> Find(const std::vector<Event>& events, const std::st
   return std::nullopt;
 }
 
+// Waits until the child's stdout has event `type` for `asset`; false if the child ended first
+// or `limit_s` passed. The child is not reaped.
+inline bool WaitForEvent(const Child& c, const std::string& type, const std::string& asset,
+                         double limit_s) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);
+  while (std::chrono::steady_clock::now() < end) {
+    if (Find(Events(ReadFile(c.out_path)), type, asset)) return true;
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(c.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == c.pid)
+      return false;
+    ::usleep(5000);
+  }
+  return false;
+}
+
 // Every regular file under `root`, as paths relative to it, mapped to its bytes.
 inline std::map<std::string, std::string> FilesUnder(const std::string& root) {
   std::map<std::string, std::string> files;
@@ -171,6 +187,15 @@ inline std::vector<pid_t> WorkerChildren(pid_t parent) {
   }
   ::closedir(proc);
   return out;
+}
+
+// The worker processes of `parent`, waiting up to `limit_s` for at least one to appear.
+inline std::vector<pid_t> AwaitWorkers(pid_t parent, double limit_s) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit_s);
+  std::vector<pid_t> workers;
+  while ((workers = WorkerChildren(parent)).empty() && std::chrono::steady_clock::now() < end)
+    ::usleep(1000);
+  return workers;
 }
 
 // True once `pid` has exited (gone, or a zombie waiting for a reaper).
