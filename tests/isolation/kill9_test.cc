@@ -22,7 +22,7 @@ std::string Key(int i) {
 // A chain b00 -> b01 -> ... -> b29 whose bytes change every round: b00's size, each suffix.
 std::string ChainManifest(int round, const std::string& extra) {
   std::string yaml = "assets:\n  b00: { type: examples/bytes, config: { size: " +
-                     std::to_string(300000 + 997 * round) + ", chunk: 4096 }" + extra + " }\n";
+                     std::to_string(1000000 + 997 * round) + ", chunk: 4096 }" + extra + " }\n";
   for (int i = 1; i < kChain; ++i)
     yaml += "  " + Key(i) + ": { type: examples/concat, inputs: { x: " + Key(i - 1) +
             " }, config: { suffix: \"r" + std::to_string(round) + "-" + Key(i) + "\" }" + extra + " }\n";
