@@ -1,51 +1,25 @@
 // `assetflow materialize / status / runs / logs / wipe` as a user runs them: the real binary,
 // the real plugins, a temp home, child processes.
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <rapidjson/document.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "support/cli_process.h"
 
 namespace {
 
 namespace fs = std::filesystem;
+using af_test::Child;
+using af_test::Lines;
+using af_test::ReadFile;
+using af_test::Result;
+using af_test::Wait;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/af_engine_cli.XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string ReadFile(const std::string& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct Child {
-  pid_t pid = -1;
-  std::string out_path, err_path;
-};
-
-struct Result {
-  int exit_code = -1;
-  std::string out, err;
+struct TempDir : af_test::TempDir {
+  TempDir() : af_test::TempDir("af_engine_cli") {}
 };
 
 // Starts `assetflow --home H --manifest M --plugin-dir P args...`, stdout/stderr to files.
@@ -53,29 +27,7 @@ Child Start(const std::string& dir, const std::vector<std::string>& args, const 
   std::vector<std::string> argv = {AF_ASSETFLOW, "--home", dir + "/home", "--manifest",
                                    dir + "/m.yaml", "--plugin-dir", AF_PLUGIN_DIR};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv) cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  Child c;
-  c.out_path = dir + "/" + tag + ".out";
-  c.err_path = dir + "/" + tag + ".err";
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, c.out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, c.err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  REQUIRE(posix_spawn(&c.pid, cargv[0], &fa, nullptr, cargv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&fa);
-  return c;
-}
-
-Result Wait(const Child& c) {
-  int status = 0;
-  waitpid(c.pid, &status, 0);
-  Result r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(c.out_path);
-  r.err = ReadFile(c.err_path);
-  return r;
+  return af_test::Spawn(argv, dir + "/" + tag + ".out", dir + "/" + tag + ".err");
 }
 
 Result Run(const std::string& dir, const std::vector<std::string>& args) {
@@ -84,13 +36,6 @@ Result Run(const std::string& dir, const std::vector<std::string>& args) {
 
 void WriteManifest(const std::string& dir, const std::string& yaml) {
   std::ofstream(dir + "/m.yaml") << yaml;
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  for (std::string line; std::getline(ss, line);) out.push_back(line);
-  return out;
 }
 
 const char* kPipeline = R"(
