@@ -41,7 +41,6 @@ std::mutex g_install_mu;
 int g_open_scopes = 0;                                       // guarded by g_install_mu
 std::vector<const Lines*> g_process_scopes;                  // open kProcess scopes, oldest first; guarded
 struct sigaction g_previous[kFatalSignals.size()];           // written before handlers go live
-std::once_flag g_exit_hooks_once;
 
 const Lines* CurrentLines() {
   const Lines* l = t_current;
@@ -156,11 +155,12 @@ void RetainHandlers(const Lines* process_lines) {
     g_process_scopes.push_back(process_lines);
     g_fallback.store(process_lines, std::memory_order_release);
   }
-  std::call_once(g_exit_hooks_once, [] {
-    ::on_exit(OnExit, nullptr);
-    ::at_quick_exit(OnQuickExit);
-  });
   if (g_open_scopes++ > 0) return;
+  // Registered anew whenever scopes start again: exit() runs the newest registrations first,
+  // so the hook runs before the destructors of everything loaded since (a plugin's statics),
+  // while what it calls may still use them. A hook with no current scope does nothing.
+  ::on_exit(OnExit, nullptr);
+  ::at_quick_exit(OnQuickExit);
   struct sigaction sa = {};
   sa.sa_sigaction = OnFatalSignal;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK;

@@ -317,6 +317,7 @@ RunResult RunState::Abandon(RunStatus status, const std::string& why, const std:
 
 void RunState::OnPluginExit(const std::string& message) {
   Abandon(RunStatus::kFailed, "canceled: the process ended (" + message + ")", message);
+  ::unlink(control_.crash_note_path.c_str());  // recorded already: nothing for the next start
   const std::string line = "assetflow: run " + run_id_ + " FAILED: " + message + "\n";
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;

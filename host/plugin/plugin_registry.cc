@@ -263,7 +263,15 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
 }
 
 PluginRegistry::PluginRegistry() : impl_(std::make_unique<Impl>()) {}
-PluginRegistry::~PluginRegistry() = default;
+PluginRegistry::~PluginRegistry() {
+  // Never unloaded: a plugin's thread may outlive its call (the ABI forbids it; a buggy plugin
+  // does it anyway), and unmapping its code under that thread would crash the process. The
+  // handles are leaked on purpose; the libraries go with the process.
+  static std::mutex kept_mu;
+  static auto* kept = new std::vector<std::shared_ptr<boost::dll::shared_library>>();
+  std::lock_guard<std::mutex> lock(kept_mu);
+  kept->insert(kept->end(), impl_->libraries.begin(), impl_->libraries.end());
+}
 
 void PluginRegistry::LoadDirectory(const std::string& dir) {
   std::error_code ec;

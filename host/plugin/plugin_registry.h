@@ -14,8 +14,9 @@
 // loading (signal 6, SIGABRT); run ...") and then dies of the signal, or exits with status 2.
 // `assetflow check --isolate` loads each file in its own process to survive that.
 //
-// Lifetime: libraries stay loaded until the registry is destroyed; every descriptor pointer it
-// hands out is valid until then. Thread: loading is [main-thread]; lookups are thread-safe once
+// Lifetime: libraries stay loaded for the life of the process (a plugin's own threads may
+// outlive the registry); every descriptor pointer it hands out is valid until the registry
+// is destroyed. Thread: loading is [main-thread]; lookups are thread-safe once
 // loading is done.
 #ifndef ASSETFLOW_HOST_PLUGIN_PLUGIN_REGISTRY_H_
 #define ASSETFLOW_HOST_PLUGIN_PLUGIN_REGISTRY_H_

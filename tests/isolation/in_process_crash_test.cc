@@ -50,7 +50,8 @@ TEST_CASE("SIGSEGV inside a step: the host dies by it; the next command records 
   Result runs = h.Run({"runs", "-n", "1"});
   CHECK(runs.exit_code == 0);
   CHECK(Latest(h).status == "FAILED");
-  CHECK_MESSAGE(runs.out.find("SIGSEGV") != std::string::npos, "runs:\n" << runs.out);
+  // The recovering command says what it found, with the reason, on stderr.
+  CHECK_MESSAGE(runs.err.find("SIGSEGV") != std::string::npos, "runs:\n" << runs.err);
   CHECK(h.Run({"status", "crasher"}).out.find("status:  FAILED\n") != std::string::npos);
   CHECK(TmpFilesUnder(h.storage()).empty());
   CHECK_FALSE(fs::exists(h.storage() + "/crasher"));

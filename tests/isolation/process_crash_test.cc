@@ -17,10 +17,11 @@ const std::vector<Hostile> kHostile = {
     {"segfault", "{}", {"SIGSEGV"}},
     {"abort_now", "{}", {"SIGABRT"}},
     {"stack_overflow", "{}", {"SIGSEGV"}},
-    {"exit_now", "{ code: 0 }", {"exited with status 0", "before reporting a result"}},
-    {"exit_now", "{ code: 3 }", {"exited with status 3", "before reporting a result"}},
-    {"quick_exit_now", "{ code: 0 }", {"exited with status 0", "before reporting a result"}},
-    {"quick_exit_now", "{ code: 4 }", {"exited with status 4", "before reporting a result"}},
+    // The worker names an exit() of the plugin in its own failure record, before it ends.
+    {"exit_now", "{ code: 0 }", {"plugin 'hostile' called exit(0) while materializing 'h'"}},
+    {"exit_now", "{ code: 3 }", {"plugin 'hostile' called exit(3) while materializing 'h'"}},
+    {"quick_exit_now", "{ code: 0 }", {"plugin 'hostile' called quick_exit() while materializing 'h'"}},
+    {"quick_exit_now", "{ code: 4 }", {"plugin 'hostile' called quick_exit() while materializing 'h'"}},
 };
 
 // by_executor: the whole run in child processes (--executor multiprocess); otherwise only the
