@@ -70,8 +70,8 @@ class Supervisor {
         const int rc = ::poll(&p, 1, static_cast<int>(kPollInterval.count()));
         if (rc > 0) open = ReadRecords();
         else if (rc < 0 && errno != EINTR) open = false;
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      } else {  // the records are closed: the child is exiting, wait a little for its status
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
       }
       if (!status_) status_ = child_.Poll();
       if (!status_) CheckLimits();
