@@ -40,11 +40,7 @@ bool WriteAll(int fd, const std::string& data) {
 }
 
 void Fail(StepRecordSink& sink, af_status status, std::string message) {
-  StepRecord r;
-  r.kind = StepRecord::Kind::kFailure;
-  r.status = status;
-  r.message = std::move(message);
-  sink.OnRecord(r);
+  sink.OnRecord(FailureRecord(status, std::move(message)));
 }
 
 std::string Seconds(double s) {

@@ -44,11 +44,7 @@ void OnPluginExit(void* arg, int status) {
 }
 
 void Fail(StepRecordSink& sink, af_status status, std::string message) {
-  StepRecord r;
-  r.kind = StepRecord::Kind::kFailure;
-  r.status = status;
-  r.message = std::move(message);
-  sink.OnRecord(r);
+  sink.OnRecord(FailureRecord(status, std::move(message)));
 }
 
 }  // namespace

@@ -138,6 +138,14 @@ Expected<StepRecord> StepRecordFromJson(std::string_view line) {
   return r;
 }
 
+StepRecord FailureRecord(af_status status, std::string message) {
+  StepRecord r;
+  r.kind = StepRecord::Kind::kFailure;
+  r.status = status;
+  r.message = std::move(message);
+  return r;
+}
+
 StepRecord EndingRecord(const AttemptResult& a) {
   StepRecord r;
   if (a.status == AF_OK) {

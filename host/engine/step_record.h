@@ -45,6 +45,9 @@ inline constexpr size_t kMaxRecordLine = 1 << 20;
 std::string StepRecordToJson(const StepRecord& record);
 Expected<StepRecord> StepRecordFromJson(std::string_view line);
 
+// A failure record: the ending record of an attempt that failed with `status` and `message`.
+StepRecord FailureRecord(af_status status, std::string message);
+
 // The ending record of an attempt and back: output on AF_OK, failure otherwise.
 StepRecord EndingRecord(const AttemptResult& result);
 AttemptResult ResultOf(const StepRecord& ending);
