@@ -84,14 +84,19 @@ class FixedRandom : public RandomSource {
   double value;
 };
 
-// A workspace over a manifest text, with its own event log in `home`.
+// A workspace over a manifest text, with its own event log in `home`. `extra_plugins`: more
+// plugin files (absolute paths) to load after examples and fs_io.
 class TestEnv {
  public:
-  TestEnv(const std::string& yaml, const std::string& home) : home_(home) {
+  TestEnv(const std::string& yaml, const std::string& home,
+          const std::vector<std::string>& extra_plugins = {})
+      : home_(home) {
     registry_ = std::make_unique<PluginRegistry>();
-    for (const char* name : {"examples.so", "fs_io.so"}) {
-      if (!registry_->LoadFile(std::string(AF_PLUGIN_DIR) + "/" + name))
-        throw std::runtime_error(std::string("cannot load plugin ") + name);
+    std::vector<std::string> files = {std::string(AF_PLUGIN_DIR) + "/examples.so",
+                                      std::string(AF_PLUGIN_DIR) + "/fs_io.so"};
+    files.insert(files.end(), extra_plugins.begin(), extra_plugins.end());
+    for (const std::string& file : files) {
+      if (!registry_->LoadFile(file)) throw std::runtime_error("cannot load plugin " + file);
     }
     ManifestLoader loader([home](const std::string& v) -> std::optional<std::string> {
       if (v == "ASSETFLOW_HOME") return home;

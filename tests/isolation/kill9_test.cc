@@ -1,10 +1,13 @@
 // kill -9 at random moments, of the host during `materialize --all` and of a step's worker
 // process: after each, the next command recovers, no run stays STARTED, every stored file is
 // exactly the data version its latest record names (or there is neither), no temp file is
-// left, and `materialize --missing --failed` completes everything. The seed is printed;
-// AF_KILL9_SEED=N replays a sequence.
+// left, and `materialize --missing --failed` completes everything. The host is killed while it
+// runs the Hacker News pipeline (hackernews/top_stories from a local hn-replay, the wordcloud
+// PNG, the markdown report through fs_io/file_writer) next to a chain of no-op assets. The seed
+// is printed; AF_KILL9_SEED=N replays a sequence.
 #include <random>
 
+#include "hackernews/replay_server.h"
 #include "isolation.h"
 
 using namespace af_test;
@@ -12,6 +15,8 @@ using namespace af_test;
 namespace {
 
 constexpr int kChain = 30;
+constexpr int kHnAssets = 3;
+const std::string kReport = "hackernews_wordcloud";  // stored by file_writer, not in storage/
 
 std::string Key(int i) {
   char buf[8];
@@ -29,6 +34,28 @@ std::string ChainManifest(int round, const std::string& extra) {
   return yaml;
 }
 
+// The HN pipeline against `base_url`, its report written to `report`; the number of stories
+// (so every asset's bytes) changes with the round.
+std::string HnManifest(int round, const std::string& base_url, const std::string& report) {
+  return "resources:\n  hn_io_manager: { type: fs_io/file_writer, config: { path: \"" + report +
+         "\" } }\n" + ChainManifest(round, "") +
+         "  hackernews_source_data: { type: hackernews/top_stories, config: { base_url: \"" +
+         base_url + "\", count: " + std::to_string(40 + round % 11) + ", concurrency: 8 } }\n"
+         "  hackernews_wordcloud_png: { type: wordcloud/wordcloud_png, inputs: { stories: "
+         "hackernews_source_data }, config: { width: 240, height: 240 } }\n"
+         "  " + kReport + ": { type: wordcloud/markdown_report, inputs: { image: "
+         "hackernews_wordcloud_png }, io_manager: hn_io_manager }\n";
+}
+
+// Where each asset's bytes are, and how many assets there are.
+struct Layout {
+  size_t assets = kChain;
+  std::string report;  // set: kReport's file (its directory is checked for temp files too)
+  std::string PathOf(const Home& h, const std::string& key) const {
+    return !report.empty() && key == kReport ? report : h.storage() + "/" + key;
+  }
+};
+
 unsigned Seed() {
   const char* env = std::getenv("AF_KILL9_SEED");
   const unsigned seed = env ? static_cast<unsigned>(std::strtoul(env, nullptr, 10)) : std::random_device{}();
@@ -38,7 +65,7 @@ unsigned Seed() {
 
 // No run STARTED; each asset's file matches its latest record, or neither exists; no temp
 // files. Returns whether all held (each failure is reported with `round`).
-bool Consistent(Home& h, int round) {
+bool Consistent(Home& h, int round, const Layout& layout = {}) {
   CAPTURE(round);
   bool ok = true;
   Result runs = h.Run({"runs", "-n", "0"});
@@ -55,12 +82,12 @@ bool Consistent(Home& h, int round) {
     CHECK_FALSE(started);
   }
   StatusSnapshot s = Status(h);
-  ok &= s.exit_code == 0 && s.data_version.size() == kChain;
+  ok &= s.exit_code == 0 && s.data_version.size() == layout.assets;
   CHECK(s.exit_code == 0);
-  CHECK(s.data_version.size() == kChain);
+  CHECK(s.data_version.size() == layout.assets);
   for (const auto& [key, version] : s.data_version) {
     CAPTURE(key);
-    const std::string path = h.storage() + "/" + key;
+    const std::string path = layout.PathOf(h, key);
     const bool matches = version.empty() ? !fs::exists(path)
                                          : fs::exists(path) && Sha256Hex(ReadFile(path)) == version;
     ok &= matches;
@@ -69,6 +96,11 @@ bool Consistent(Home& h, int round) {
   const auto tmp = TmpFilesUnder(h.storage());
   ok &= tmp.empty();
   CHECK(tmp.empty());
+  if (!layout.report.empty()) {
+    const auto report_tmp = TmpFilesUnder(fs::path(layout.report).parent_path().string());
+    ok &= report_tmp.empty();
+    CHECK(report_tmp.empty());
+  }
   return ok;
 }
 
@@ -92,26 +124,51 @@ bool Completes(Home& h, int round) {
 
 TEST_CASE("kill -9 of the host at random moments: recovery leaves storage and records agreeing") {
   std::mt19937 rng(Seed());
+  hn_test::ReplayServer server("hn-2022-03-29");
   Home h;
-  h.Manifest(ChainManifest(0, ""));
+  Layout layout{kChain + kHnAssets, h.dir.path + "/report/hn.md"};
+  auto manifest = [&](int round) { h.Manifest(HnManifest(round, server.base_url(), layout.report)); };
+  manifest(0);
   Result first = h.Run({"materialize", "--all", "-j", "2"});
-  REQUIRE(first.exit_code == 0);
+  REQUIRE_MESSAGE(first.exit_code == 0, "stdout:\n" << first.out << "\nstderr:\n" << first.err);
+  REQUIRE(Consistent(h, 0, layout));
+  // The pipeline really ran: the stories came from the replay server, the report is there.
+  CHECK(server.stat("requests") >= 41);
+  CHECK(Status(h).state.size() == kChain + kHnAssets);
+  CHECK(ReadFile(layout.report).find("data:image/png;base64,") != std::string::npos);
   // Kill moments spread over a whole run, start-up included.
   const auto start = std::chrono::steady_clock::now();
-  h.Manifest(ChainManifest(1, ""));
+  const StatusSnapshot round0 = Status(h);
+  manifest(1);
   REQUIRE(h.Run({"materialize", "--all", "-j", "2"}).exit_code == 0);
+  const StatusSnapshot round1 = Status(h);
+  // Every round changes the HN assets' bytes (the story count), so a stale file is detectable.
+  for (const std::string key : {"hackernews_source_data", "hackernews_wordcloud_png", kReport.c_str()}) {
+    CAPTURE(key);
+    CHECK(round0.data_version.at(key).size() == 64);
+    CHECK(round1.data_version.at(key).size() == 64);
+    CHECK(round0.data_version.at(key) != round1.data_version.at(key));
+  }
+  std::string report_before = round1.data_version.at(kReport);
   const int run_us = static_cast<int>(
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start).count());
   MESSAGE("one run takes " << run_us / 1000 << " ms");
   std::uniform_int_distribution<int> moment_us(0, run_us + run_us / 5);
+  int hn_interrupted = 0;
   for (int round = 2; round < 52; ++round) {
-    h.Manifest(ChainManifest(round, ""));
+    manifest(round);
     Child c = h.Start({"materialize", "--all", "-j", "2"});
     ::usleep(static_cast<useconds_t>(moment_us(rng)));
     ::kill(c.pid, SIGKILL);
     WaitAtMost(c, 30);
-    if (!Consistent(h, round) || !Completes(h, round) || !Consistent(h, round)) break;
+    // The kill cut this round's HN pipeline short when no new report was recorded.
+    hn_interrupted += Status(h).data_version[kReport] == report_before;
+    if (!Consistent(h, round, layout) || !Completes(h, round) || !Consistent(h, round, layout)) break;
+    report_before = Status(h).data_version[kReport];
   }
+  MESSAGE(hn_interrupted << " of 50 kills landed before the round's HN report was recorded");
+  // Kill moments span the whole run, so most land before the report (the last HN step).
+  CHECK(hn_interrupted >= 10);
 }
 
 TEST_CASE("kill -9 of a worker: the run still ends, the step fails or retries, records agree") {
