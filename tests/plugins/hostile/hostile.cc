@@ -22,8 +22,9 @@ volatile int* volatile g_null = nullptr;
   std::abort();  // not reached
 }
 
-// Writes `value`, returns AF_OK at once, and leaves a thread behind that, `delay_ms` later,
-// keeps using the context and output stream the host said were valid only during the call.
+// Writes `value`, returns AF_OK at once, and leaves a thread behind that, once the call is over
+// (or `delay_ms` later at most), keeps using the context and output stream the host said were
+// valid only during the call.
 void late_writer(Context& ctx) {
   ctx.write(ctx.config_string("value"));
   const af_context* kept_ctx = ctx.raw();
@@ -31,7 +32,11 @@ void late_writer(Context& ctx) {
   const int64_t delay_ms = ctx.config_int("delay_ms");
   const int64_t writes = ctx.config_int("writes");
   std::thread([=] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    // Late for sure: wait until the host has closed the call (its context then answers "" for
+    // the asset key) or delay_ms passed — a host that never closes it gets written anyway.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms);
+    while (std::chrono::steady_clock::now() < until && *kept_ctx->api->asset_key(kept_ctx) != '\0')
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
     for (int64_t i = 0; i < writes; ++i) {
       kept_out->write(kept_out, "LATE", 4);
       kept_ctx->api->log(kept_ctx, AF_LOG_ERROR, "LATE log");
