@@ -5,12 +5,13 @@
 namespace af {
 
 CommitQueue::CommitQueue(EventLog& log, EventSink& sink, std::string home, std::string run_id,
-                         Done done)
+                         Done done, std::function<bool()> more_coming)
     : log_(log),
       sink_(sink),
       home_(std::move(home)),
       run_id_(std::move(run_id)),
       done_(std::move(done)),
+      more_coming_(std::move(more_coming)),
       thread_([this] { Loop(); }) {}
 
 CommitQueue::~CommitQueue() {
@@ -51,6 +52,14 @@ void CommitQueue::Loop() {
   for (;;) {
     cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
     if (pending_.empty()) return;  // stopping
+    if (more_coming_ && pending_.size() < kGatherMax) {
+      const auto deadline = std::chrono::steady_clock::now() + kGatherWindow;
+      lock.unlock();
+      const bool wait = more_coming_();
+      lock.lock();
+      if (wait)
+        cv_.wait_until(lock, deadline, [&] { return stopping_ || pending_.size() >= kGatherMax; });
+    }
     std::vector<Item> batch;
     batch.swap(pending_);
     lock.unlock();

@@ -49,7 +49,13 @@ class CommitQueue {
   // failure (recorded already as STEP_FAILED).
   using Done = std::function<void(size_t node, const Status& status)>;
 
-  CommitQueue(EventLog& log, EventSink& sink, std::string home, std::string run_id, Done done);
+  // `more_coming`: true while steps are running whose results will be submitted soon; the
+  // queue then waits up to kGatherWindow for them, so that one sync covers more assets (a
+  // chain, where nothing else runs, never waits). Called on the queue's thread.
+  CommitQueue(EventLog& log, EventSink& sink, std::string home, std::string run_id, Done done,
+              std::function<bool()> more_coming);
+  static constexpr std::chrono::milliseconds kGatherWindow{3};
+  static constexpr size_t kGatherMax = 1024;
   ~CommitQueue();  // Drain()s, then stops the thread
 
   void Submit(Item item);
@@ -67,6 +73,7 @@ class CommitQueue {
   EventSink& sink_;
   const std::string home_, run_id_;
   const Done done_;
+  const std::function<bool()> more_coming_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Item> pending_;

@@ -136,7 +136,8 @@ class RunState {
         run_id_(std::move(run_id)),
         sink_(log, options.observer, clock_, run_id_),
         commits_(log, sink_, home, run_id_,
-                 [this](size_t n, const Status& s) { OnCommitted(n, s); }),
+                 [this](size_t n, const Status& s) { OnCommitted(n, s); },
+                 [this] { return executing_.load() > 0; }),
         in_process_(registry),
         child_() {
     control_.cancel = options.cancel;
@@ -198,6 +199,7 @@ class RunState {
   std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready_;  // plan order first
   size_t finished_ = 0;
   int live_workers_ = 0;
+  std::atomic<int> executing_{0};  // nodes between a worker's pop and ExecuteNode's return
   bool ended_ = false;  // the run's end was recorded (by Abandon); guarded by mu_
 
   std::mutex lookups_mu_;
@@ -331,6 +333,7 @@ void RunState::Worker() {
     const size_t n = ready_.top();
     ready_.pop();
     nodes[n].running = true;
+    ++executing_;
     lock.unlock();
     bool committing = false;
     try {
@@ -340,6 +343,7 @@ void RunState::Worker() {
       nodes[n].result.message = std::string("internal error: ") + e.what();
       sink_.StepFailed(nodes[n].result.asset_key, AF_ERR_FATAL, nodes[n].result.message, 1);
     }
+    --executing_;
     lock.lock();
     if (!committing) Finish(n);
   }
