@@ -60,6 +60,8 @@ struct AssetDef {
   std::optional<RetryPolicy> retry_policy;
   std::optional<FreshnessPolicy> freshness_policy;
   std::string io_manager_key = "io_manager";
+  // Its definition is an observable source asset: it records a data version, stores nothing.
+  bool observable = false;
   // Where the asset's steps run: `isolation: in_process | process`; kDefault leaves it to the
   // runner's choice.
   enum class Isolation { kDefault, kInProcess, kProcess };
@@ -90,6 +92,7 @@ struct Definitions {
 struct DefinitionInfo {
   std::string config_schema;  // JSON Schema text; empty = no config allowed
   std::string code_version;
+  bool observable = false;    // an observable source asset (AF_ASSET_OBSERVABLE)
 };
 struct TypeCatalog {
   std::map<std::string, DefinitionInfo> assets;       // "<plugin>/<definition>"

@@ -334,10 +334,19 @@ const af_io_manager_descriptor* PluginRegistry::FindIoManager(const std::string&
   return it == impl_->io_managers.end() ? nullptr : it->second;
 }
 
+bool IsObservable(const af_asset_descriptor* d) {
+  return d->struct_size >= AF_END_OF(af_asset_descriptor, flags) &&
+         (d->flags & AF_ASSET_OBSERVABLE) != 0;
+}
+
 TypeCatalog PluginRegistry::Catalog() const {
   TypeCatalog catalog;
-  for (const auto& [type, d] : impl_->assets)
-    catalog.assets[type] = DefinitionInfo{OrEmpty(d->config_schema), OrEmpty(d->code_version)};
+  for (const auto& [type, d] : impl_->assets) {
+    DefinitionInfo& info = catalog.assets[type];
+    info.config_schema = OrEmpty(d->config_schema);
+    info.code_version = OrEmpty(d->code_version);
+    info.observable = IsObservable(d);
+  }
   for (const auto& [type, d] : impl_->io_managers)
     catalog.io_managers[type] = DefinitionInfo{OrEmpty(d->config_schema), ""};
   return catalog;
