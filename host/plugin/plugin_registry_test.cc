@@ -71,7 +71,8 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(ex.abi_minor == AF_ABI_MINOR);
   CHECK(ex.toolchain.find("libstdc++") != std::string::npos);
   CHECK(ex.asset_definitions ==
-        std::vector<std::string>{"constant", "concat", "fail", "noop", "sleep", "bytes"});
+        std::vector<std::string>{"constant", "concat", "fail", "noop", "sleep", "bytes", "throws",
+                                 "failure"});  // throws, failure: the retry tests' exceptions
   CHECK(ex.io_manager_definitions.empty());
   CHECK(r.plugins()[1].asset_definitions == std::vector<std::string>{"hello", "upper"});
 
@@ -83,7 +84,7 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(r.FindIoManager("examples/constant") == nullptr);
 
   TypeCatalog c = r.Catalog();
-  CHECK(c.assets.size() == 8);
+  CHECK(c.assets.size() == 10);  // 8 examples + 2 c_example
   CHECK(c.io_managers.empty());
   CHECK(c.assets.at("examples/constant").config_schema.find("\"repeat\"") != std::string::npos);
   CHECK(c.assets.at("examples/constant").code_version == "1");
