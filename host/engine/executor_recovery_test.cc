@@ -1,4 +1,5 @@
-// Retries, cancellation, interrupted writes and staleness through real runs.
+// Cancellation, interrupted writes and staleness through real runs (retries:
+// executor_retry_test.cc).
 #include <doctest/doctest.h>
 
 #include <map>
@@ -10,41 +11,8 @@
 namespace af {
 namespace {
 
-using testing::FakeClock;
-using testing::FixedRandom;
 using testing::TempHome;
 using testing::TestEnv;
-
-std::string FailingManifest(const std::string& mode, int succeed_on, const std::string& policy) {
-  return "assets:\n  flaky:\n    type: examples/fail\n    config: { mode: " + mode +
-         ", message: boom, succeed_on_attempt: " + std::to_string(succeed_on) + " }\n" +
-         "    retry_policy: " + policy + "\n";
-}
-
-struct Retried {
-  RunResult run;
-  std::vector<double> sleeps;
-  std::vector<std::string> retry_messages;
-  std::vector<std::string> retry_data;
-};
-
-Retried RunWithFakeClock(const std::string& yaml, double random) {
-  TempHome home;
-  TestEnv env(yaml, home.path());
-  FakeClock clock;
-  FixedRandom rnd(random);
-  RunOptions options;
-  options.clock = &clock;
-  options.random = &rnd;
-  Retried out;
-  out.run = env.Run("*", options);
-  out.sleeps = clock.sleeps;
-  for (auto& e : env.Events(out.run.run_id, "STEP_RETRY")) {
-    out.retry_messages.push_back(e.message);
-    out.retry_data.push_back(e.data_json);
-  }
-  return out;
-}
 
 AssetState StateOf(TestEnv& env, const std::string& key) {
   return ComputeStatus(env.graph(), env.Index(key), env.log()).state;
@@ -69,51 +37,6 @@ std::string StoreBytes(const TempHome& home, const std::string& key, int size) {
 }
 
 }  // namespace
-
-TEST_CASE("retry: exponential backoff waits exactly (2^n - 1) * delay, then succeeds") {
-  Retried r = RunWithFakeClock(
-      FailingManifest("retryable", 4, "{ max_retries: 5, delay: 2s, backoff: exponential }"), 0.5);
-  CHECK(r.run.status == RunStatus::kSuccess);
-  CHECK(r.run.steps[0].attempts == 4);
-  CHECK(r.sleeps == std::vector<double>{2.0, 6.0, 14.0});
-  CHECK(r.retry_messages == std::vector<std::string>{
-            "attempt 1 failed (AF_ERR_RETRYABLE: boom); retry 1 of 5 in 2.000 s",
-            "attempt 2 failed (AF_ERR_RETRYABLE: boom); retry 2 of 5 in 6.000 s",
-            "attempt 3 failed (AF_ERR_RETRYABLE: boom); retry 3 of 5 in 14.000 s"});
-  CHECK(r.retry_data[1] ==
-        R"({"attempt":2,"retry":2,"max_retries":5,"delay_s":6.0,"status":"AF_ERR_RETRYABLE","error":"boom"})");
-}
-
-TEST_CASE("retry: linear backoff, and exhausting the retries fails the step") {
-  Retried r = RunWithFakeClock(
-      FailingManifest("retryable", 0, "{ max_retries: 3, delay: 1.5s, backoff: linear }"), 0.5);
-  CHECK(r.run.status == RunStatus::kFailed);
-  CHECK(r.run.steps[0].attempts == 4);
-  CHECK(r.run.steps[0].message == "boom");
-  CHECK(r.sleeps == std::vector<double>{1.5, 3.0, 4.5});
-}
-
-TEST_CASE("retry: jitter full and plus_minus use the injected random value") {
-  Retried full = RunWithFakeClock(
-      FailingManifest("retryable", 3, "{ max_retries: 2, delay: 4s, backoff: linear, jitter: full }"),
-      0.25);
-  CHECK(full.sleeps == std::vector<double>{1.0, 2.0});  // 0.25 * (1*4), 0.25 * (2*4)
-  Retried pm = RunWithFakeClock(
-      FailingManifest("retryable", 3, "{ max_retries: 2, delay: 4s, jitter: plus_minus }"), 0.75);
-  CHECK(pm.sleeps == std::vector<double>{6.0, 6.0});  // 4 + (2*0.75*4 - 4)
-  Retried low = RunWithFakeClock(
-      FailingManifest("retryable", 2, "{ max_retries: 1, delay: 4s, jitter: plus_minus }"), 0.0);
-  CHECK(low.sleeps == std::vector<double>{0.0});  // 4 + (0 - 4)
-}
-
-TEST_CASE("retry: a fatal failure is never retried") {
-  Retried r = RunWithFakeClock(
-      FailingManifest("fatal", 2, "{ max_retries: 5, delay: 1s }"), 0.5);
-  CHECK(r.run.status == RunStatus::kFailed);
-  CHECK(r.run.steps[0].attempts == 1);
-  CHECK(r.sleeps.empty());
-  CHECK(r.retry_messages.empty());
-}
 
 TEST_CASE("interrupted write: a failing step leaves the previous version byte-for-byte") {
   TempHome home;

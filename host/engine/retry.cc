@@ -68,6 +68,8 @@ double RetryDelaySeconds(const RetryPolicy& policy, int retry, RandomSource& ran
   return computed;
 }
 
-bool IsRetryable(int32_t status) { return status == AF_ERR_RETRYABLE || status == AF_ERR_IO; }
+bool IsRetryable(int32_t status) {
+  return status != AF_OK && status != AF_ERR_FATAL && status != AF_ERR_CANCELED;
+}
 
 }  // namespace af

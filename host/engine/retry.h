@@ -41,7 +41,10 @@ RandomSource& DefaultRandom();
 // plus_minus jitter, as in Dagster; the executor waits max(0, delay).
 double RetryDelaySeconds(const RetryPolicy& policy, int retry, RandomSource& random);
 
-// Whether a failure with this af_status may be retried: AF_ERR_RETRYABLE and AF_ERR_IO.
+// Whether a failed attempt with this af_status may be retried (while the policy has retries
+// left), as Dagster retries any exception: every error status, unknown codes included, except
+// AF_ERR_FATAL (the plugin's Failure(allow_retries=False), or a failure the host decided) and
+// AF_ERR_CANCELED. AF_OK is not a failure: false.
 bool IsRetryable(int32_t af_status_code);
 
 }  // namespace af

@@ -46,14 +46,28 @@ TEST_CASE("retry: Dagster's delay formulas, exactly") {
   CHECK(RetryDelaySeconds(Policy(0.5, B::kNone, J::kPlusMinus), 1, zero) == 0.0);
 }
 
-TEST_CASE("retry: only retryable and IO failures are retried") {
-  CHECK(IsRetryable(AF_ERR_RETRYABLE));
-  CHECK(IsRetryable(AF_ERR_IO));
-  CHECK_FALSE(IsRetryable(AF_ERR_FATAL));
-  CHECK_FALSE(IsRetryable(AF_ERR_CANCELED));
-  CHECK_FALSE(IsRetryable(AF_ERR_INVALID_ARGUMENT));
-  CHECK_FALSE(IsRetryable(AF_ERR_NOT_FOUND));
-  CHECK_FALSE(IsRetryable(AF_ERR_UNSUPPORTED));
+TEST_CASE("retry: every error status is retried but FATAL and CANCELED (Dagster retries any failure)") {
+  struct Case {
+    int32_t status;
+    bool retried;
+  };
+  const Case kCases[] = {
+      {AF_OK, false},  // not a failure
+      {AF_ERR_RETRYABLE, true},
+      {AF_ERR_FATAL, false},  // Failure(allow_retries=False), or decided by the host
+      {AF_ERR_CANCELED, false},
+      {AF_ERR_INVALID_ARGUMENT, true},
+      {AF_ERR_NOT_FOUND, true},
+      {AF_ERR_IO, true},
+      {AF_ERR_UNSUPPORTED, true},
+      {8, true},  // a code from a newer ABI minor
+      {-1, true},
+      {1000, true},
+  };
+  for (const Case& c : kCases) {
+    INFO("status " << c.status);
+    CHECK(IsRetryable(c.status) == c.retried);
+  }
 }
 
 TEST_CASE("retry: the system clock's sleep returns at once when canceled") {

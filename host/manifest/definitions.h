@@ -16,6 +16,8 @@ namespace af {
 // Dagster's RetryPolicy: delay before retry n (1-based) is
 //   linear: n*delay; exponential: (2^n - 1)*delay; none: delay;
 //   jitter full: random*computed; plus_minus: computed + (2*random - 1)*delay.
+// A manifest's `retry_policy:` without `max_retries` means 1 (Dagster's default); this struct's
+// own default, 0, is "no policy" (the executor's fallback).
 struct RetryPolicy {
   enum class Backoff { kNone, kLinear, kExponential };
   enum class Jitter { kNone, kFull, kPlusMinus };
@@ -57,6 +59,7 @@ struct AssetDef {
   std::map<std::string, std::string> tags;
   std::string code_version;            // manifest's code_version, else the definition's, else ""
   std::string description;
+  // Its own `retry_policy:`, else the manifests' top-level one, else none (no retries).
   std::optional<RetryPolicy> retry_policy;
   std::optional<FreshnessPolicy> freshness_policy;
   std::string io_manager_key = "io_manager";

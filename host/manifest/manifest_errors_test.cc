@@ -69,14 +69,6 @@ const ErrorCase kCases[] = {
 )",
      R"(m.yaml:5:20: error: expected a non-negative integer for 'max_retries' of asset 'a', got '-1'
 )"},
-    {"missing max_retries",
-     R"(assets:
-  a:
-    type: hackernews/top_stories
-    retry_policy: {delay: 5s}
-)",
-     R"(m.yaml:4:5: error: missing required key 'max_retries' in retry_policy of asset 'a'
-)"},
     {"missing type",
      R"(assets:
   a:
@@ -215,7 +207,7 @@ m.yaml:4:53: error: 'jitter' needs a 'delay' in retry_policy of asset 'a'
     type: hackernews/top_stories
     retry_policy: {max_retries: 1, delay: 1s, backoff: exponentail}
 )",
-     R"(m.yaml:4:56: error: expected 'linear' or 'exponential' for 'backoff' of asset 'a', got 'exponentail' (did you mean 'exponential'?)
+     R"(m.yaml:4:56: error: expected 'linear' or 'exponential' (or 'LINEAR', 'EXPONENTIAL') for 'backoff' of asset 'a', got 'exponentail' (did you mean 'exponential'?)
 )"},
     {"misspelled isolation",
      R"(assets:
@@ -337,7 +329,7 @@ m.yaml:6:5: error: unknown key 'max_rssmb' in asset 'a' (did you mean 'max_rss_m
      R"(m.yaml:4:5: error: unknown key 'grup' in asset 'a' (did you mean 'group'?)
 m.yaml:6:5: error: unknown key 'typ' in asset 'b' (did you mean 'type'?)
 m.yaml:5:3: error: missing required key 'type' in asset 'b'
-m.yaml:9:44: error: expected 'full' or 'plus_minus' for 'jitter' of asset 'c', got 'ful' (did you mean 'full'?)
+m.yaml:9:44: error: expected 'full' or 'plus_minus' (or 'FULL', 'PLUS_MINUS') for 'jitter' of asset 'c', got 'ful' (did you mean 'full'?)
 m.yaml:9:36: error: 'jitter' needs a 'delay' in retry_policy of asset 'c'
 )"},
     {"several resolve errors are all reported, in file order",

@@ -138,6 +138,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
                                         ConfigValidator* validator,
                                         std::vector<std::string>* asset_keys, AssetDef* out) {
   *out = a.def;
+  if (!out->retry_policy) out->retry_policy = parsed.default_retry_policy;
   const std::string owner = "asset '" + a.def.key + "'";
   std::sort(out->inputs.begin(), out->inputs.end(),
             [](const InputDef& x, const InputDef& y) { return x.name < y.name; });

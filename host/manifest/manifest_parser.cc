@@ -25,7 +25,7 @@ bool IsName(const std::string& s, bool dash = false) {
   return true;
 }
 
-const std::vector<std::string> kTopKeys = {"plugin_dirs", "resources", "assets"};
+const std::vector<std::string> kTopKeys = {"plugin_dirs", "resources", "assets", "retry_policy"};
 const std::vector<std::string> kResourceKeys = {"type", "config", "description"};
 const std::vector<std::string> kAssetKeys = {
     "type",         "inputs",           "config",     "group",     "tags",    "code_version",
@@ -52,10 +52,11 @@ class Walker {
   void Top(YamlId root) {
     if (doc_.node(root).kind == Kind::kNull) return;  // an empty document declares nothing
     if (!Expect(root, Kind::kMap, {"the top of the manifest"})) return;
-    Keys(root, &kTopKeys, {"at the top level"}, [&](const std::string& key, YamlId, YamlId v) {
+    Keys(root, &kTopKeys, {"at the top level"}, [&](const std::string& key, YamlId k, YamlId v) {
       if (key == "plugin_dirs") PluginDirs(v);
       if (key == "resources") Resources(v);
       if (key == "assets") Assets(v);
+      if (key == "retry_policy") DefaultRetry(k, v);
     }, IsExtensionKey);
   }
 
@@ -229,7 +230,7 @@ class Walker {
       } else if (key == "description") {
         Scalar(value, what, &def.description);
       } else if (key == "retry_policy") {
-        Retry(k, value, owner, &def.retry_policy);
+        Retry(value, owner, &def.retry_policy);
       } else if (key == "freshness_policy") {
         Freshness(k, value, owner, &def.freshness_policy);
       } else if (key == "io_manager" && Scalar(value, what, &def.io_manager_key)) {
@@ -305,36 +306,62 @@ class Walker {
     return false;
   }
 
+  // One of two lower-case `names`; with `upper_too`, also their upper-case spelling (Dagster's
+  // enum names, 'LINEAR'). A miss suggests the nearest name, in upper case if `text` is.
   template <class E>
   bool Choice(YamlId v, const What& what, const std::vector<std::string>& names,
-              const std::vector<E>& values, E* out) {
+              const std::vector<E>& values, E* out, bool upper_too = false) {
     std::string text;
     if (!Scalar(v, what, &text)) return false;
+    const std::string upper = Upper(text);
     for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == text) {
+      if (names[i] == text || (upper_too && Upper(names[i]) == text)) {
         *out = values[i];
         return true;
       }
     }
-    Error(v,
-          "expected '" + names[0] + "' or '" + names[1] + "' for " + what.str() + ", got " + Got(v),
-          NearestName(text, names));
+    std::string expected = "'" + names[0] + "' or '" + names[1] + "'";
+    std::string suggestion = NearestName(text, names);
+    if (upper_too) {
+      expected += " (or '" + Upper(names[0]) + "', '" + Upper(names[1]) + "')";
+      if (text == upper) suggestion = Upper(suggestion);
+    }
+    Error(v, "expected " + expected + " for " + what.str() + ", got " + Got(v), suggestion);
     return false;
   }
 
-  void Retry(YamlId key_id, YamlId v, const std::string& owner, std::optional<RetryPolicy>* out) {
+  static std::string Upper(std::string s) {
+    for (char& c : s)
+      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return s;
+  }
+
+  // The top-level `retry_policy:`, the default of every asset without its own: one across all
+  // files (a second is reported with the first's place, and ignored).
+  void DefaultRetry(YamlId key_id, YamlId v) {
+    if (out_->default_retry_location.line != 0) {
+      Error(key_id, "duplicate top-level 'retry_policy' (first defined at " +
+                        out_->default_retry_location.ToString() + ")");
+      return;
+    }
+    out_->default_retry_location = doc_.Location(key_id);
+    Retry(v, "the top level", &out_->default_retry_policy);
+  }
+
+  // Dagster's RetryPolicy(max_retries=1, delay=None, backoff=None, jitter=None); `out` is left
+  // unset when anything in it is wrong.
+  void Retry(YamlId v, const std::string& owner, std::optional<RetryPolicy>* out) {
     if (!Expect(v, Kind::kMap, {"'retry_policy' of ", owner})) return;
     RetryPolicy p;
-    bool given_max = false, has_max = false, has_delay = false, ok = true;
+    p.max_retries = 1;  // Dagster's default
+    bool has_delay = false, ok = true;
     std::vector<YamlId> needs_delay;
     Keys(v, &kRetryKeys, {"in retry_policy of ", owner},
          [&](const std::string& key, YamlId k, YamlId value) {
            What what{"'", key, "' of ", owner};
            if (key == "max_retries") {
              double n = 0;
-             given_max = true;
-             has_max = Number(value, what, /*integer=*/true, /*non_negative=*/true, &n);
-             ok &= has_max;
+             ok &= Number(value, what, /*integer=*/true, /*non_negative=*/true, &n);
              p.max_retries = static_cast<int>(std::min(n, 1e9));
            } else if (key == "delay") {
              has_delay = true;
@@ -343,11 +370,12 @@ class Walker {
              needs_delay.push_back(k);
              ok &= Choice(value, what, {"linear", "exponential"},
                           {RetryPolicy::Backoff::kLinear, RetryPolicy::Backoff::kExponential},
-                          &p.backoff);
+                          &p.backoff, /*upper_too=*/true);
            } else if (key == "jitter") {
              needs_delay.push_back(k);
              ok &= Choice(value, what, {"full", "plus_minus"},
-                          {RetryPolicy::Jitter::kFull, RetryPolicy::Jitter::kPlusMinus}, &p.jitter);
+                          {RetryPolicy::Jitter::kFull, RetryPolicy::Jitter::kPlusMinus}, &p.jitter,
+                          /*upper_too=*/true);
            }
          });
     if (!has_delay) {
@@ -355,8 +383,7 @@ class Walker {
         Error(k, "'" + doc_.node(k).value + "' needs a 'delay' in retry_policy of " + owner);
       ok &= needs_delay.empty();
     }
-    if (!given_max) Error(key_id, "missing required key 'max_retries' in retry_policy of " + owner);
-    if (ok && has_max) *out = p;
+    if (ok) *out = p;
   }
 
   void Freshness(YamlId key_id, YamlId v, const std::string& owner,

@@ -5,6 +5,7 @@
 #ifndef ASSETFLOW_HOST_MANIFEST_MANIFEST_PARSER_H_
 #define ASSETFLOW_HOST_MANIFEST_MANIFEST_PARSER_H_
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -40,6 +41,11 @@ struct ParsedManifest {
   std::vector<ParsedAsset> assets;
   std::vector<ParsedResource> resources;
   std::vector<std::string> plugin_dirs;  // absolute, normalized, first occurrence kept
+  // The top-level `retry_policy:` (at most one across files): the policy of every asset that
+  // has none of its own. Unset when absent or wrong; the location (of its key) is set as soon
+  // as one is seen.
+  std::optional<RetryPolicy> default_retry_policy;
+  SourceLocation default_retry_location;
   std::unordered_map<std::string, size_t> asset_by_key;
   std::unordered_map<std::string, size_t> resource_by_key;
 };

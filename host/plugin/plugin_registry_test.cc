@@ -71,8 +71,8 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(ex.abi_minor == AF_ABI_MINOR);
   CHECK(ex.toolchain.find("libstdc++") != std::string::npos);
   CHECK(ex.asset_definitions ==
-        std::vector<std::string>{"constant", "concat", "fail", "noop", "sleep", "bytes",
-                                 "observe_file", "versioned_constant"});
+        std::vector<std::string>{"constant", "concat", "fail", "noop", "sleep", "bytes", "throws",
+                                 "failure", "observe_file", "versioned_constant"});
   CHECK(ex.io_manager_definitions.empty());
   CHECK(r.plugins()[1].asset_definitions == std::vector<std::string>{"hello", "upper"});
 
@@ -84,7 +84,7 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(r.FindIoManager("examples/constant") == nullptr);
 
   TypeCatalog c = r.Catalog();
-  CHECK(c.assets.size() == 10);
+  CHECK(c.assets.size() == 12);  // 10 examples + 2 c_example
   CHECK(c.assets.at("examples/observe_file").observable);  // its ABI 1.1 flags
   CHECK_FALSE(c.assets.at("examples/constant").observable);
   CHECK(c.io_managers.empty());

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,17 +38,36 @@ void concat(Context& ctx) {
   ctx.write(suffix);
 }
 
-// Fails on purpose (retryable or fatal), unless `succeed_on_attempt` > 0 and this is at least
-// that attempt: then writes "ok". Lets tests exercise retry policies deterministically.
-void fail(Context& ctx) {
+// True (after writing "ok") when `succeed_on_attempt` > 0 and this is at least that attempt:
+// the failing definitions below then succeed, so tests exercise retry policies exactly.
+bool SucceededOnThisAttempt(Context& ctx) {
   const int64_t succeed_on = ctx.config_int("succeed_on_attempt");
-  if (succeed_on > 0 && static_cast<int64_t>(ctx.attempt()) >= succeed_on) {
-    ctx.write("ok");
-    return;
-  }
+  if (succeed_on <= 0 || static_cast<int64_t>(ctx.attempt()) < succeed_on) return false;
+  ctx.write("ok");
+  return true;
+}
+
+// Fails on purpose with an assetflow error status (retryable or fatal), until
+// `succeed_on_attempt`.
+void fail(Context& ctx) {
+  if (SucceededOnThisAttempt(ctx)) return;
   const std::string message = ctx.config_string("message");
   if (ctx.config_string("mode") == "retryable") throw assetflow::RetryableError(message);
   throw assetflow::FatalError(message);
+}
+
+// Throws an ordinary std::runtime_error (the C++ layer returns AF_ERR_RETRYABLE), until
+// `succeed_on_attempt`: the "any exception is retried" case.
+void throws(Context& ctx) {
+  if (SucceededOnThisAttempt(ctx)) return;
+  throw std::runtime_error(ctx.config_string("message"));
+}
+
+// Throws assetflow::Failure(message, allow_retries) (Dagster's Failure), until
+// `succeed_on_attempt`: with allow_retries false (the default here) the step is never retried.
+void failure(Context& ctx) {
+  if (SucceededOnThisAttempt(ctx)) return;
+  throw assetflow::Failure(ctx.config_string("message"), ctx.config_bool("allow_retries"));
 }
 
 // Succeeds and writes nothing: an empty output.
@@ -131,5 +151,22 @@ ASSETFLOW_ASSET(bytes)
     .schema(R"({"type":"object","additionalProperties":false,"properties":{
       "size":{"type":"integer","minimum":0,"default":0},
       "chunk":{"type":"integer","minimum":1,"default":65536}}})");
+
+ASSETFLOW_ASSET(throws)
+    .describe("Throws a std::runtime_error (retried) until attempt `succeed_on_attempt`")
+    .version("1")
+    .output("text/plain")
+    .schema(R"({"type":"object","additionalProperties":false,"properties":{
+      "message":{"type":"string","default":"thrown on purpose"},
+      "succeed_on_attempt":{"type":"integer","minimum":0,"default":0}}})");
+
+ASSETFLOW_ASSET(failure)
+    .describe("Throws assetflow::Failure(message, allow_retries) until attempt `succeed_on_attempt`")
+    .version("1")
+    .output("text/plain")
+    .schema(R"({"type":"object","additionalProperties":false,"properties":{
+      "message":{"type":"string","default":"failed on purpose"},
+      "allow_retries":{"type":"boolean","default":false},
+      "succeed_on_attempt":{"type":"integer","minimum":0,"default":0}}})");
 
 ASSETFLOW_PLUGIN("examples", "1.0.0", "Deterministic example assets for tests and benchmarks")

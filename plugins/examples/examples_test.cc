@@ -12,12 +12,12 @@ TEST_CASE("examples: the plugin entry lists every definition in order") {
   const af_plugin_entry* e = assetflow_plugin_entry();
   REQUIRE(e != nullptr);
   CHECK(std::string(e->name) == "examples");
-  REQUIRE(e->asset_count == 8);
-  const char* names[] = {"constant", "concat", "fail",        "noop",
-                         "sleep",    "bytes",  "observe_file", "versioned_constant"};
-  for (uint32_t i = 0; i < 8; ++i) CHECK(std::string(e->assets[i]->name) == names[i]);
-  for (uint32_t i = 0; i < 8; ++i)
-    CHECK(e->assets[i]->flags == (i == 6 ? AF_ASSET_OBSERVABLE : 0u));
+  REQUIRE(e->asset_count == 10);
+  const char* names[] = {"constant", "concat", "fail",    "noop",         "sleep",
+                         "bytes",    "throws", "failure", "observe_file", "versioned_constant"};
+  for (uint32_t i = 0; i < 10; ++i) CHECK(std::string(e->assets[i]->name) == names[i]);
+  for (uint32_t i = 0; i < 10; ++i)
+    CHECK(e->assets[i]->flags == (i == 8 ? AF_ASSET_OBSERVABLE : 0u));
   CHECK(e->assets[3]->config_schema == nullptr);  // noop takes no config
 }
 
@@ -66,6 +66,38 @@ TEST_CASE("examples/fail fails as configured and succeeds from succeed_on_attemp
   CHECK(r.output == "ok");
   run.harness().attempt = 4;
   CHECK(run.materialize().output == "ok");
+}
+
+TEST_CASE("examples/throws and examples/failure: the C++ layer's statuses for exceptions") {
+  struct Case {
+    const char* definition;
+    const char* config;
+    af_status status;
+    const char* error;
+  };
+  const Case kCases[] = {
+      // An ordinary exception is retryable, as Dagster retries any exception.
+      {"throws", "{}", AF_ERR_RETRYABLE, "thrown on purpose"},
+      {"throws", R"({"message":"disk hiccup"})", AF_ERR_RETRYABLE, "disk hiccup"},
+      // Failure(message, allow_retries=false) is the plugin's "do not retry".
+      {"failure", "{}", AF_ERR_FATAL, "failed on purpose"},
+      {"failure", R"({"allow_retries":true,"message":"later"})", AF_ERR_RETRYABLE, "later"},
+      // From succeed_on_attempt on, both write "ok".
+      {"throws", R"({"succeed_on_attempt":1})", AF_OK, ""},
+      {"failure", R"({"succeed_on_attempt":1})", AF_OK, ""},
+  };
+  for (const Case& c : kCases) {
+    INFO(c.definition << " " << c.config);
+    auto r = AssetRun(assetflow_plugin_entry(), c.definition).config(c.config).materialize();
+    CHECK(r.status == c.status);
+    CHECK(r.error == c.error);
+    CHECK(r.output == (c.status == AF_OK ? "ok" : ""));
+  }
+  AssetRun later(assetflow_plugin_entry(), "throws");
+  later.config(R"({"succeed_on_attempt":3})").harness().attempt = 2;
+  CHECK(later.materialize().status == AF_ERR_RETRYABLE);
+  later.harness().attempt = 3;
+  CHECK(later.materialize().output == "ok");
 }
 
 TEST_CASE("examples/noop writes nothing") {

@@ -1,7 +1,7 @@
 // The "clang_example" plugin: built by tests/abi with clang++ and libc++ (not the host's g++
 // and libstdc++), so loading it proves nothing C++ crosses the boundary. It uses std::string,
 // std::vector and exceptions freely inside; the SDK's noexcept trampolines turn the exception
-// thrown for an empty input into AF_ERR_FATAL plus its message.
+// thrown for an empty input into AF_ERR_RETRYABLE plus its message.
 #include <assetflow/cpp/plugin.hpp>
 
 #include <algorithm>

@@ -38,6 +38,12 @@
 namespace assetflow {
 inline namespace abi_v1 {
 
+// Exceptions and retries, as in Dagster: an asset that throws is retried by its RetryPolicy
+// unless it throws Failure(message, /*allow_retries=*/false) (or FatalError). Precisely, the
+// status returned across the boundary is
+//   assetflow::Error (and subclasses)  its status()        retried unless AF_ERR_FATAL/CANCELED
+//   any other std::exception           AF_ERR_RETRYABLE   retried, with what() as the message
+//   anything else thrown               AF_ERR_RETRYABLE   retried, "unknown exception"
 // An expected failure with the status to return across the boundary.
 class Error : public std::runtime_error {
  public:
@@ -48,13 +54,21 @@ class Error : public std::runtime_error {
  private:
   af_status status_;
 };
-// Transient: the asset's RetryPolicy applies.
-struct RetryableError : Error {
-  explicit RetryableError(const std::string& m) : Error(AF_ERR_RETRYABLE, m) {}
+// Dagster's Failure(description, allow_retries=True): a failure the plugin reports on purpose.
+// With allow_retries (the default) the RetryPolicy applies (AF_ERR_RETRYABLE); without, the step
+// fails at once whatever the policy says (AF_ERR_FATAL).
+struct Failure : Error {
+  explicit Failure(const std::string& m, bool allow_retries = true)
+      : Error(allow_retries ? AF_ERR_RETRYABLE : AF_ERR_FATAL, m) {}
+  bool allow_retries() const noexcept { return status() != AF_ERR_FATAL; }
 };
-// Permanent: never retried.
-struct FatalError : Error {
-  explicit FatalError(const std::string& m) : Error(AF_ERR_FATAL, m) {}
+// Transient: the asset's RetryPolicy applies. Same as Failure(m).
+struct RetryableError : Failure {
+  explicit RetryableError(const std::string& m) : Failure(m, /*allow_retries=*/true) {}
+};
+// Permanent: never retried. Same as Failure(m, /*allow_retries=*/false).
+struct FatalError : Failure {
+  explicit FatalError(const std::string& m) : Failure(m, /*allow_retries=*/false) {}
 };
 
 // Reads an af_istream; does not own it.
@@ -190,7 +204,8 @@ class Context {
 };
 
 namespace detail {
-// Runs `body`, mapping any exception to a status and reporting it through set_error.
+// Runs `body`, mapping any exception to a status and reporting it through set_error: an
+// Error keeps its status, anything else is AF_ERR_RETRYABLE (see Failure above).
 template <class F>
 af_status guarded(const af_context* ctx, F&& body) noexcept {
   try {
@@ -200,11 +215,11 @@ af_status guarded(const af_context* ctx, F&& body) noexcept {
     if (ctx) ctx->api->set_error(ctx, e.status(), e.what());
     return e.status();
   } catch (const std::exception& e) {
-    if (ctx) ctx->api->set_error(ctx, AF_ERR_FATAL, e.what());
-    return AF_ERR_FATAL;
+    if (ctx) ctx->api->set_error(ctx, AF_ERR_RETRYABLE, e.what());
+    return AF_ERR_RETRYABLE;
   } catch (...) {
-    if (ctx) ctx->api->set_error(ctx, AF_ERR_FATAL, "unknown exception");
-    return AF_ERR_FATAL;
+    if (ctx) ctx->api->set_error(ctx, AF_ERR_RETRYABLE, "unknown exception");
+    return AF_ERR_RETRYABLE;
   }
 }
 }  // namespace detail
