@@ -72,6 +72,11 @@ const char* const kUpToMarts =
 }  // namespace
 
 // One case (at least) per rule and token of Dagster's AssetSelection.g4.
+// Changed from assetflow's earlier reading, because Dagster reads them otherwise: a '+' next
+// to an attribute or parenthesis is unbounded ("+key:a" was one level); "tag:k" is the empty
+// value (was "has tag k"); an attribute or pattern matching nothing is the empty set (was an
+// error); bare names mixed with and / or / not, "*(...)", "key:*", unquoted "group:stag*" and
+// mixed-case keywords ("Not") are errors (were accepted).
 TEST_CASE("selection: Dagster's grammar selects exact sets") {
   const Case cases[] = {
       // AllExpression.
@@ -120,6 +125,7 @@ TEST_CASE("selection: Dagster's grammar selects exact sets") {
       {"tag:pii=\"\"", "raw/events"},
       {"tag:pii=<null>", "raw/events"},
       {"tag:sensor", ""},
+      {"tag:\"<null>\"", ""},  // quoted: the tag named <null>
       // OwnerAttributeExpr / KindAttributeExpr (the manifest's owners and kinds); <null>: none.
       {"owner:\"alice@example.com\"", "hackernews_source_data"},
       {"owner:\"team:data\"", "hackernews_source_data marts/daily-active"},
@@ -248,6 +254,9 @@ TEST_CASE("selection: what Dagster rejects is rejected, with the column") {
       {"(key:orphan", "expected ')' at column 12"},
       {"key:orphan)", "unexpected ')' at column 11"},
       {"grup:ingest", "unknown attribute 'grup' at column 1 (did you mean 'group'?)"},
+      {"Key:orphan", "unknown attribute 'Key' at column 1 (did you mean 'key'?)"},
+      {"sinks(key:orphan", "expected ')' at column 17"},
+      {"key:\"a\\\"", "unterminated string at column 5"},
       {"status:healthy", "attribute 'status:' is not supported by assetflow at column 1"},
       {"code_location:x", "attribute 'code_location:' is not supported by assetflow at column 1"},
       {deep.c_str(), "expression nested too deeply at column 201"},
