@@ -15,8 +15,9 @@
 // The lexer is ANTLR's: blanks skipped, the longest match wins and ties go to the rule first
 // in the grammar, so "key" is the keyword KEY but "keys" an UNQUOTED string, "*" is STAR but
 // "a*" and "**" WILDCARDs, and a keyword is not a value ("key:key" is an error, as in Dagster).
-// UNQUOTED is [A-Za-z_][A-Za-z0-9_/]*, WILDCARD [A-Za-z_*][A-Za-z0-9_*/]*, QUOTED '"' [^"\\\r\n]* '"',
-// NULL "<null>"; the keywords are lower case (and / or / not also upper case).
+// UNQUOTED is [A-Za-z_][A-Za-z0-9_/]*, WILDCARD [A-Za-z_*][A-Za-z0-9_*/]*,
+// QUOTED '"' [^"\\\r\n]* '"', NULL "<null>"; keywords are lower case
+// (and / or / not also upper case).
 #include "graph/selection_parser.h"
 
 #include <algorithm>
@@ -145,8 +146,9 @@ class Parser {
   Status ParseOr(Node* out) { return ParseBinary(Tok::kOr, Node::Kind::kOr, out); }
 
   Status ParseBinary(Tok op, Node::Kind kind, Node* out) {
-    auto operand = [&](Node* n) { return op == Tok::kOr ? ParseBinary(Tok::kAnd, Node::Kind::kAnd, n)
-                                                        : ParseUnary(n); };
+    auto operand = [&](Node* n) {
+      return op == Tok::kOr ? ParseBinary(Tok::kAnd, Node::Kind::kAnd, n) : ParseUnary(n);
+    };
     Status s = operand(out);
     while (s.ok() && Peek().kind == op) {
       Next();
@@ -251,7 +253,7 @@ class Parser {
       Next();
       bool null_value = false;
       s = ParseValue(false, "'='", &out->tag_value, &null_value);
-      if (s.ok() && null_value) out->tag_value.clear();  // Dagster: "tag:k=<null>" is the empty value
+      if (s.ok() && null_value) out->tag_value.clear();  // "tag:k=<null>": the empty value
     }
     return s;
   }
