@@ -1,35 +1,22 @@
-// One recursive-descent parser reads both of Dagster's syntaxes, since the legacy clauses are
-// traversals of bare names and the comma is a union:
-//
-//   union     := and ( ("or" | ",") and )*
-//   and       := not ( "and" not )*
-//   not       := "not" not | traversal
-//   traversal := ( "*" | "+"+ )? primary ( "*" | "+"+ )?     ("*": unbounded, each "+": one level)
-//   primary   := "(" union ")" | "*" | attribute | name | '"' name '"'
-//   attribute := ("key" | "group" | "tag") ":" value ( "=" value )?   ("=" for tags only)
-//   value     := '"' chars '"' | value chars, '*' a wildcard
-//
-// Keywords are case-insensitive and a name is a run of [A-Za-z0-9_./-], so a bare name never
-// holds a '*': "a*" is a's descendants while "key:a*" is a pattern. Sets are evaluated while
-// parsing, so the first error from the left is the one reported.
+// What a selection selects: evaluates selection_parser.h's trees and legacy clauses on a
+// graph, with Dagster's meanings (AssetSelection and parse_clause in Dagster).
 #include "graph/selection.h"
 
 #include <algorithm>
-#include <cctype>
 #include <iterator>
-#include <map>
 #include <string_view>
 
 #include "common/diagnostic.h"
+#include "graph/selection_parser.h"
 
 namespace af {
 
 namespace {
 
 using Set = std::vector<size_t>;  // sorted, unique asset indices
-
-constexpr int kMaxNesting = 200;  // parentheses and "not"s: bounds our recursion
-constexpr int kAllLevels = -1;    // traversal depth of '*'
+using selection::Clause;
+using selection::Depth;
+using selection::Node;
 
 Set Union(const Set& a, const Set& b) {
   Set out;
@@ -50,20 +37,8 @@ Set Difference(const Set& a, const Set& b) {
   return out;
 }
 
-bool IsNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '/' ||
-         c == '.';
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-// Whether `text` matches `pattern`, where '*' matches any run of characters ('/' included).
-// Greedy with one backtrack point: O(|pattern| * |text|) at worst, no recursion.
+// Whether `text` matches `pattern`, where '*' matches any run of characters ('/' included),
+// as Dagster's wildcards do. Greedy with one backtrack point: O(|pattern| * |text|), no recursion.
 bool GlobMatch(std::string_view pattern, std::string_view text) {
   size_t p = 0, t = 0;
   size_t star = std::string_view::npos, star_text = 0;
@@ -85,265 +60,115 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
-void AddMembers(size_t asset, Set* out) { out->push_back(asset); }
-void AddMembers(const Set& assets, Set* out) {
-  out->insert(out->end(), assets.begin(), assets.end());
+bool Contains(const std::vector<std::string>& sorted, const std::string& value) {
+  return std::binary_search(sorted.begin(), sorted.end(), value);
 }
 
-// A piece of the expression and where it starts (0-based).
-struct Token {
-  std::string text;
-  size_t pos = 0;
-};
-
-class Parser {
+class Evaluator {
  public:
-  Parser(const AssetGraph& graph, const std::string& text)
-      : graph_(graph), defs_(graph.definitions()), text_(text) {}
+  explicit Evaluator(const AssetGraph& graph) : graph_(graph), defs_(graph.definitions()) {}
 
-  Status Parse(Set* out) {
-    SkipSpace();
-    if (AtEnd()) return Status::InvalidArgument("empty selection expression");
-    Status s = ParseUnion(out);
-    if (!s.ok()) return s;
-    SkipSpace();
-    if (!AtEnd()) return Unexpected();
+  Set Evaluate(const Node& n) const {
+    Set base = Base(n);
+    Set out = base;
+    if (n.up.present) out = Union(out, graph_.Ancestors(base, n.up.levels));
+    if (n.down.present) out = Union(out, graph_.Descendants(base, n.down.levels));
+    return out;
+  }
+
+  // The union of `clauses`; a name that is no asset is an error.
+  Status EvaluateLegacy(const std::vector<Clause>& clauses, Set* out) const {
+    out->clear();
+    for (const Clause& c : clauses) {
+      if (c.name.empty()) {  // "*"
+        *out = All();
+        continue;
+      }
+      auto it = defs_.asset_index.find(c.name);
+      if (it == defs_.asset_index.end()) {
+        std::vector<std::string> keys;
+        keys.reserve(defs_.assets.size());
+        for (const AssetDef& a : defs_.assets) keys.push_back(a.key);
+        return Status::InvalidArgument("unknown asset '" + c.name + "' at column " +
+                                       std::to_string(c.column) +
+                                       DidYouMean(NearestName(c.name, keys)));
+      }
+      const Set base = {it->second};
+      Set selected = base;
+      if (c.up.present) selected = Union(selected, graph_.Ancestors(base, c.up.levels));
+      if (c.down.present) selected = Union(selected, graph_.Descendants(base, c.down.levels));
+      *out = Union(*out, selected);
+    }
     return Status::OK();
   }
 
  private:
-  Status ParseUnion(Set* out) {
-    Status s = ParseAnd(out);
-    while (s.ok()) {
-      SkipSpace();
-      if (Peek() == ',') {
-        ++pos_;
-      } else if (!ConsumeKeyword("or")) {
-        break;
+  // `n` without its traversals.
+  Set Base(const Node& n) const {
+    switch (n.kind) {
+      case Node::Kind::kAll:
+        return All();
+      case Node::Kind::kKey:
+        return Where([&](const AssetDef& a) { return GlobMatch(n.value, a.key); });
+      case Node::Kind::kTag:  // exact: Dagster's "tag:k" is k with the empty value
+        return Where([&](const AssetDef& a) {
+          auto it = a.tags.find(n.value);
+          return !n.null_value && it != a.tags.end() && it->second == n.tag_value;
+        });
+      case Node::Kind::kOwner:  // <null>: assets without owners
+        return Where([&](const AssetDef& a) {
+          return n.null_value ? a.owners.empty() : Contains(a.owners, n.value);
+        });
+      case Node::Kind::kKind:
+        return Where([&](const AssetDef& a) {
+          return n.null_value ? a.kinds.empty() : Contains(a.kinds, n.value);
+        });
+      case Node::Kind::kGroup:  // <null>: no group (every asset has one)
+        return Where([&](const AssetDef& a) {
+          return !n.null_value && (n.value.find('*') == std::string::npos
+                                       ? a.group == n.value
+                                       : GlobMatch(n.value, a.group));
+        });
+      case Node::Kind::kNot:
+        return Difference(All(), Evaluate(n.children[0]));
+      case Node::Kind::kAnd:
+        return Intersection(Evaluate(n.children[0]), Evaluate(n.children[1]));
+      case Node::Kind::kOr:
+        return Union(Evaluate(n.children[0]), Evaluate(n.children[1]));
+      case Node::Kind::kParens:
+        return Evaluate(n.children[0]);
+      case Node::Kind::kSinks: {  // no descendant in the set, through any path
+        Set s = Evaluate(n.children[0]);
+        return Difference(s, Strict(s, /*up=*/true));
       }
-      Set rhs;
-      s = ParseAnd(&rhs);
-      *out = Union(*out, rhs);
-    }
-    return s;
-  }
-
-  Status ParseAnd(Set* out) {
-    Status s = ParseNot(out);
-    while (s.ok() && ConsumeKeyword("and")) {
-      Set rhs;
-      s = ParseNot(&rhs);
-      *out = Intersection(*out, rhs);
-    }
-    return s;
-  }
-
-  Status ParseNot(Set* out) {
-    SkipSpace();
-    size_t start = pos_;
-    if (!ConsumeKeyword("not")) return ParseTraversal(out);
-    Nesting nesting(this);
-    if (nesting_ > kMaxNesting) return Error(start, "expression nested too deeply");
-    Set operand;
-    Status s = ParseNot(&operand);
-    if (s.ok()) *out = Difference(All(), operand);
-    return s;
-  }
-
-  Status ParseTraversal(Set* out) {
-    SkipSpace();
-    int up = 0;
-    if (Peek() == '*') {
-      ++pos_;
-      if (!AtPrimaryStart()) {  // "*" on its own: everything
-        *out = All();
-        return Status::OK();
+      case Node::Kind::kRoots: {  // no ancestor in the set, through any path
+        Set s = Evaluate(n.children[0]);
+        return Difference(s, Strict(s, /*up=*/false));
       }
-      up = kAllLevels;
-    } else {
-      up = CountPluses();
     }
-    Set base;
-    Status s = ParsePrimary(&base);
-    if (!s.ok()) return s;
-    int down = 0;
-    if (Peek() == '*') {
-      ++pos_;
-      down = kAllLevels;
-    } else {
-      down = CountPluses();
-    }
-    *out = base;
-    if (up != 0) *out = Union(*out, graph_.Ancestors(base, up));
-    if (down != 0) *out = Union(*out, graph_.Descendants(base, down));
-    return Status::OK();
+    return {};
   }
 
-  Status ParsePrimary(Set* out) {
-    SkipSpace();
-    if (Peek() == '(') {
-      Nesting nesting(this);
-      if (nesting_ > kMaxNesting) return Error(pos_, "expression nested too deeply");
-      ++pos_;
-      Status s = ParseUnion(out);
-      if (!s.ok()) return s;
-      SkipSpace();
-      if (Peek() != ')') return Error(pos_, "expected ')'");
-      ++pos_;
-      return Status::OK();
+  // The assets that are a proper ancestor (`up`) or descendant of a member of `s`: those
+  // reached by at least one edge, members of `s` included.
+  Set Strict(const Set& s, bool up) const {
+    Set next;  // parents (children) of members, members included
+    for (size_t i : s) {
+      const Set& edges = up ? graph_.Upstream(i) : graph_.Downstream(i);
+      next.insert(next.end(), edges.begin(), edges.end());
     }
-    if (Peek() == '"') {  // a quoted key, as in Dagster's newer syntax
-      Token key;
-      Status s = ReadValue("'\"'", &key);
-      return s.ok() ? Lookup(defs_.asset_index, "asset", key, key, out) : s;
-    }
-    Token word = PeekWord();
-    if (word.text.empty() || IsKeyword(word.text)) {
-      if (AtEnd()) return Error(pos_, "expected an asset key, attribute or '('");
-      return Unexpected();
-    }
-    pos_ += word.text.size();
-    if (Peek() != ':') return Lookup(defs_.asset_index, "asset", word, word, out);
-    ++pos_;
-    if (word.text == "key") return ParseKey(word.pos, out);
-    if (word.text == "group") return ParseGroup(word.pos, out);
-    if (word.text == "tag") return ParseTag(word.pos, out);
-    return Error(word.pos, "unknown attribute '" + word.text + "'",
-                 NearestName(word.text, {"key", "group", "tag"}));
+    std::sort(next.begin(), next.end());
+    next.erase(std::unique(next.begin(), next.end()), next.end());
+    return Union(next, up ? graph_.Ancestors(next) : graph_.Descendants(next));
   }
 
-  Status ParseKey(size_t start, Set* out) {
-    Token value;
-    Status s = ReadValue("'key:'", &value);
-    if (!s.ok()) return s;
-    return Lookup(defs_.asset_index, "asset", value, Source(start), out);
-  }
-
-  Status ParseGroup(size_t start, Set* out) {
-    Token value;
-    Status s = ReadValue("'group:'", &value);
-    if (!s.ok()) return s;
-    std::map<std::string, Set> groups;
-    for (size_t i = 0; i < defs_.assets.size(); ++i) groups[defs_.assets[i].group].push_back(i);
-    return Lookup(groups, "group", value, Source(start), out);
-  }
-
-  // "tag:k" selects the assets that have tag k, "tag:k=v" those where it is v.
-  Status ParseTag(size_t start, Set* out) {
-    Token name;
-    Status s = ReadValue("'tag:'", &name);
-    if (!s.ok()) return s;
-    bool with_value = Peek() == '=';
-    if (with_value) {
-      ++pos_;
-      Token value;
-      s = ReadValue("'='", &value);
-      if (!s.ok()) return s;
-      name.text += "=" + value.text;
-    }
-    std::map<std::string, Set> tags;
+  template <class Pred>
+  Set Where(Pred pred) const {
+    Set out;
     for (size_t i = 0; i < defs_.assets.size(); ++i) {
-      for (const auto& [k, v] : defs_.assets[i].tags) {
-        tags[with_value ? k + "=" + v : k].push_back(i);
-      }
+      if (pred(defs_.assets[i])) out.push_back(i);
     }
-    return Lookup(tags, "tag", name, Source(start), out);
-  }
-
-  // The members of `name` in `index` (name -> asset or assets), or of every name it matches
-  // when it holds a '*'. `source` is the attribute as written, for the no-match message.
-  template <class Index>
-  Status Lookup(const Index& index, const std::string& noun, const Token& name,
-                const Token& source, Set* out) {
-    out->clear();
-    if (name.text.find('*') == std::string::npos) {
-      auto it = index.find(name.text);
-      if (it == index.end()) {
-        std::vector<std::string> known;
-        for (const auto& entry : index) known.push_back(entry.first);
-        return Error(name.pos, "unknown " + noun + " '" + name.text + "'",
-                     NearestName(name.text, known));
-      }
-      AddMembers(it->second, out);
-    } else {
-      for (const auto& [candidate, members] : index) {
-        if (GlobMatch(name.text, candidate)) AddMembers(members, out);
-      }
-      if (out->empty()) return Error(source.pos, "no " + noun + " matches '" + source.text + "'");
-    }
-    std::sort(out->begin(), out->end());
-    out->erase(std::unique(out->begin(), out->end()), out->end());
-    return Status::OK();
-  }
-
-  // A quoted string, or a run of name characters and '*'s; `after` names what precedes it.
-  Status ReadValue(const std::string& after, Token* value) {
-    value->pos = pos_;
-    if (Peek() == '"') {
-      size_t close = text_.find('"', pos_ + 1);
-      if (close == std::string::npos) return Error(pos_, "unterminated string");
-      value->text = text_.substr(pos_ + 1, close - pos_ - 1);
-      pos_ = close + 1;
-    } else {
-      while (!AtEnd() && (IsNameChar(text_[pos_]) || text_[pos_] == '*')) ++pos_;
-      value->text = text_.substr(value->pos, pos_ - value->pos);
-    }
-    if (value->text.empty()) return Error(value->pos, "expected a value after " + after);
-    return Status::OK();
-  }
-
-  // Depth of one level of parentheses or "not", for as long as it is alive.
-  class Nesting {
-   public:
-    explicit Nesting(Parser* parser) : parser_(parser) { ++parser_->nesting_; }
-    ~Nesting() { --parser_->nesting_; }
-
-   private:
-    Parser* parser_;
-  };
-
-  bool AtEnd() const { return pos_ >= text_.size(); }
-  char Peek() const { return AtEnd() ? '\0' : text_[pos_]; }
-  void SkipSpace() {
-    while (!AtEnd() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
-  }
-
-  Token PeekWord() const {
-    size_t end = pos_;
-    while (end < text_.size() && IsNameChar(text_[end])) ++end;
-    return Token{text_.substr(pos_, end - pos_), pos_};
-  }
-
-  static bool IsKeyword(std::string_view word) {
-    return EqualsIgnoreCase(word, "and") || EqualsIgnoreCase(word, "or") ||
-           EqualsIgnoreCase(word, "not");
-  }
-
-  bool ConsumeKeyword(std::string_view keyword) {
-    SkipSpace();
-    Token word = PeekWord();
-    if (!EqualsIgnoreCase(word.text, keyword)) return false;
-    pos_ += word.text.size();
-    return true;
-  }
-
-  // After a leading '*': does an operand follow (then the '*' means "and all ancestors")?
-  bool AtPrimaryStart() {
-    size_t saved = pos_;
-    SkipSpace();
-    Token word = PeekWord();
-    bool operand = Peek() == '(' || Peek() == '"' || (!word.text.empty() && !IsKeyword(word.text));
-    pos_ = saved;
-    return operand;
-  }
-
-  int CountPluses() {
-    int n = 0;
-    while (Peek() == '+') {
-      ++pos_;
-      ++n;
-    }
-    return n;
+    return out;
   }
 
   Set All() const {
@@ -352,35 +177,27 @@ class Parser {
     return all;
   }
 
-  // The expression from `start` up to here.
-  Token Source(size_t start) const { return Token{text_.substr(start, pos_ - start), start}; }
-
-  Status Error(size_t pos, const std::string& message, const std::string& suggestion = "") const {
-    std::string full = message + " at column " + std::to_string(pos + 1);
-    full += DidYouMean(suggestion);
-    return Status::InvalidArgument(full);
-  }
-
-  Status Unexpected() const {
-    Token word = PeekWord();
-    std::string what = word.text.empty() ? std::string(1, Peek()) : word.text;
-    return Error(pos_, "unexpected '" + what + "'");
-  }
-
   const AssetGraph& graph_;
   const Definitions& defs_;
-  const std::string& text_;
-  size_t pos_ = 0;
-  int nesting_ = 0;
 };
 
 }  // namespace
 
 Expected<std::vector<size_t>> SelectAssets(const AssetGraph& graph, const std::string& expression) {
-  Set selected;
-  Status s = Parser(graph, expression).Parse(&selected);
-  if (!s.ok()) return s;
-  return selected;
+  Evaluator evaluator(graph);
+  auto tree = selection::ParseExpression(expression);
+  if (tree.ok()) return evaluator.Evaluate(*tree);
+  // As Dagster's from_string: the grammar first, then legacy clauses, then "tag:k=v".
+  auto clauses = selection::ParseLegacy(expression);
+  if (clauses.ok()) {
+    Set selected;
+    Status s = evaluator.EvaluateLegacy(*clauses, &selected);
+    if (!s.ok()) return selection::LooksLegacy(expression) ? s : tree.status();  // "not", "sinks"
+    return selected;
+  }
+  Node tag;
+  if (selection::ParseLegacyTag(expression, &tag)) return evaluator.Evaluate(tag);
+  return selection::LooksLegacy(expression) ? clauses.status() : tree.status();
 }
 
 }  // namespace af

@@ -1,13 +1,14 @@
-// Asset selection with Dagster's syntax:
-//   legacy clauses: "*a" (a and all ancestors), "+a" / "a++" (parents / children, one level
-//   per '+'), "a*" (all descendants), "+a+", "*" (everything), comma union "a,b+";
-//   attributes: key:a/b (with '*' wildcards, as are group: and tag: values), group:g, tag:k
-//   (has tag k), tag:k=v; values may be quoted ("key:\"a/b\""); a bare name is key:name;
-//   combined with and / or / not (any case) and parentheses, not > and > or (',' = or).
-// Traversals apply to a name, an attribute or a parenthesised expression: "+group:g",
-// "(a or b)*". A '+' is one level everywhere, as in the legacy syntax (Dagster's newer syntax
-// seems to read a bare '+' as unbounded); the "2+a" depth form, sinks()/roots() and other
-// attributes (owner:, kind:, ...) are not supported.
+// Asset selection, as Dagster's AssetSelection.from_string reads it (the README's "Selection"
+// section lists what is supported). Two syntaxes:
+//  - Dagster's current grammar (AssetSelection.g4), tried first: attributes key:a/b (with '*'
+//    wildcards), tag:k (the tag k with the empty value), tag:k=v (exact), owner:o, group:g
+//    ('*' wildcards when quoted), kind:k; values quoted as "..."; traversals around an
+//    attribute, a call or a parenthesis: "+x" / "x+" all ancestors / descendants, "2+x" / "x+1"
+//    bounded; sinks(x), roots(x); not > and > or; "*" everything;
+//  - else Dagster's legacy clauses, comma-separated: a bare name with "*" (all) or one level
+//    per '+' on each side ("*a", "a++", "+a+", "*+a" and "a+*" are unbounded), "*" alone.
+// In the grammar an attribute matching nothing is the empty set; a legacy bare name must name
+// an asset.
 #ifndef ASSETFLOW_HOST_GRAPH_SELECTION_H_
 #define ASSETFLOW_HOST_GRAPH_SELECTION_H_
 
@@ -19,12 +20,13 @@
 
 namespace af {
 
-// The selected asset indices, ascending (possibly none: "a and b" may be empty). An unknown
-// asset, group, tag or attribute, a pattern that matches nothing, or a syntax error is an
-// InvalidArgument whose message names it and its 1-based column, with the nearest valid name
-// when one is close: "unknown asset 'hackernews_wordclod' at column 1 (did you mean
-// 'hackernews_wordcloud'?)", "no asset matches 'key:foo*' at column 1", "expected ')' at
-// column 12", "empty selection expression". The first error from the left is reported.
+// The selected asset indices, ascending (possibly none: "key:a and key:b" may be empty).
+// Errors are InvalidArgument with the 1-based column, and the nearest valid name when one is
+// close: a legacy name that is no asset ("unknown asset 'hackernews_wordclod' at column 1
+// (did you mean 'hackernews_wordcloud'?)"), a syntax error of the grammar ("unexpected 'and'
+// at column 8", "expected ')' at column 12"), or, for text with none of the grammar's
+// ':' '(' ')' '"' and / or / not, an invalid legacy clause ("invalid selection clause '+*a'
+// at column 1"); "empty selection expression".
 Expected<std::vector<size_t>> SelectAssets(const AssetGraph& graph, const std::string& expression);
 
 }  // namespace af

@@ -17,6 +17,8 @@ struct TestAsset {
   std::vector<std::string> inputs{};  // upstream keys ("{}": designated initializers may omit it)
   std::string group = "default";
   std::map<std::string, std::string> tags{};
+  std::vector<std::string> owners{};  // sorted, as the loader makes them
+  std::vector<std::string> kinds{};
   // Line of the asset's key in "m.yaml" (0: the line after the previous asset's inputs). Its
   // inputs sit on the following lines at column 14, as in "    inputs: { x: a }".
   int line = 0;
@@ -37,6 +39,8 @@ inline Definitions MakeDefinitions(std::vector<TestAsset> assets) {
     a.type = "test/asset";
     a.group = t.group;
     a.tags = t.tags;
+    a.owners = t.owners;
+    a.kinds = t.kinds;
     int line = t.line > 0 ? t.line : next_line;
     a.location = {"m.yaml", line, 3};
     for (size_t i = 0; i < t.inputs.size(); ++i) {

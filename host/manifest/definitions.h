@@ -57,6 +57,10 @@ struct AssetDef {
   std::string config_json = "{}";     // validated, defaults filled
   std::string group = "default";
   std::map<std::string, std::string> tags;
+  // `owners: [team:data, a@b.com]` and `kinds: [python, s3]`: strings, sorted and unique, as
+  // Dagster's owners and kinds (selected by `owner:` and `kind:`).
+  std::vector<std::string> owners;
+  std::vector<std::string> kinds;
   std::string code_version;            // manifest's code_version, else the definition's, else ""
   std::string description;
   // Its own `retry_policy:`, else the manifests' top-level one, else none (no retries).

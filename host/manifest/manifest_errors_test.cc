@@ -295,6 +295,22 @@ m.yaml:6:5: error: unknown key 'max_rssmb' in asset 'a' (did you mean 'max_rss_m
 )",
      R"(m.yaml:4:18: error: expected a string for tag 'team' of asset 'a', got a list
 )"},
+    {"owners is a string",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    owners: team:data
+)",
+     R"(m.yaml:4:13: error: expected a list for 'owners' of asset 'a', got 'team:data'
+)"},
+    {"a kind is a mapping",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    kinds: [python, {s3: 1}]
+)",
+     R"(m.yaml:4:21: error: expected a string for an entry of 'kinds' of asset 'a', got a mapping
+)"},
     {"bad group name",
      R"(assets:
   a:

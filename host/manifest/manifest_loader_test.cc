@@ -30,6 +30,8 @@ assets:
     config: { count: 100, base_url: "${HN_API_URL:-https://hacker-news.firebaseio.com/v0}" }
     group: hackernews
     tags: { team: data, tier: 1 }
+    owners: [team:data, "alice@example.com", team:data]
+    kinds: [python, http]
   hackernews_wordcloud:
     type: wordcloud/markdown_report
     inputs: { stories: hackernews_source_data, extra: reports/stopwords }
@@ -88,6 +90,10 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
         R"({"base_url":"https://hacker-news.firebaseio.com/v0","concurrency":16,"count":100})");
   CHECK(source.group == "hackernews");
   CHECK(source.tags == std::map<std::string, std::string>{{"team", "data"}, {"tier", "1"}});
+  // Sorted, duplicates dropped; an asset without them has none.
+  CHECK(source.owners == std::vector<std::string>{"alice@example.com", "team:data"});
+  CHECK(source.kinds == std::vector<std::string>{"http", "python"});
+  CHECK(defs.assets[1].owners.empty());
   CHECK(source.code_version == "1");  // the definition's
   CHECK(source.io_manager_key == "io_manager");
   CHECK_FALSE(source.retry_policy.has_value());
@@ -101,7 +107,7 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
   CHECK(cloud.inputs[0].asset_key == "reports/stopwords");
   CHECK(cloud.inputs[1].name == "stories");
   CHECK(cloud.inputs[1].asset_key == "hackernews_source_data");
-  CHECK(cloud.inputs[1].location.ToString() == "m.yaml:18:24");
+  CHECK(cloud.inputs[1].location.ToString() == "m.yaml:20:24");
   CHECK(cloud.config_json ==
         R"({"extra_stopwords":["Ask","Show","HN"],"font":{"family":"DejaVu Sans","size":12},)"
         R"("format":"png","height":800,"width":640})");

@@ -30,7 +30,7 @@ const std::vector<std::string> kResourceKeys = {"type", "config", "description"}
 const std::vector<std::string> kAssetKeys = {
     "type",         "inputs",           "config",     "group",     "tags",    "code_version",
     "description",  "retry_policy",     "freshness_policy", "io_manager", "isolation",
-    "timeout",      "max_rss_mb"};
+    "timeout",      "max_rss_mb",       "owners",     "kinds"};
 const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter"};
 const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule"};
 
@@ -121,6 +121,23 @@ class Walker {
     if (!Expect(v, Kind::kScalar, what)) return false;
     *out = doc_.node(v).value;
     return true;
+  }
+
+  // A list of scalars, sorted and without duplicates; an entry that is not a scalar is an error.
+  bool StringList(YamlId v, const What& what, std::vector<std::string>* out) {
+    if (!Expect(v, Kind::kSequence, what)) return false;
+    bool ok = true;
+    for (YamlId item : doc_.children(v)) {
+      std::string entry;
+      if (Scalar(item, {"an entry of ", what.str()}, &entry)) {
+        out->push_back(std::move(entry));
+      } else {
+        ok = false;
+      }
+    }
+    std::sort(out->begin(), out->end());
+    out->erase(std::unique(out->begin(), out->end()), out->end());
+    return ok;
   }
 
   void PluginDirs(YamlId v) {
@@ -225,6 +242,8 @@ class Walker {
         Keys(value, nullptr, {"in tags of ", owner}, [&](const std::string& tag, YamlId, YamlId t) {
           Scalar(t, {"tag '", tag, "' of ", owner}, &def.tags[tag]);
         });
+      } else if (key == "owners" || key == "kinds") {
+        StringList(value, what, key == "owners" ? &def.owners : &def.kinds);
       } else if (key == "code_version") {
         a->has_code_version = Scalar(value, what, &def.code_version);
       } else if (key == "description") {
