@@ -53,6 +53,10 @@ struct AssetDef {
   std::string type;                   // "<plugin>/<definition>"
   std::vector<InputDef> inputs;       // sorted by name
   std::string config_json = "{}";     // validated, defaults filled
+  // Top-level config keys that cannot change the output (from the definition's schema, see
+  // DefinitionInfo): left out of the config that is recorded, hashed and compared for
+  // staleness (VersionedConfigJson in eventlog/hash.h). Sorted, unique.
+  std::vector<std::string> unversioned_config_keys;
   std::string group = "default";
   std::map<std::string, std::string> tags;
   std::string code_version;            // manifest's code_version, else the definition's, else ""
@@ -90,6 +94,9 @@ struct Definitions {
 struct DefinitionInfo {
   std::string config_schema;  // JSON Schema text; empty = no config allowed
   std::string code_version;
+  // The schema's top-level properties annotated "x-assetflow-no-version": true (sorted,
+  // unique); the loader copies them to AssetDef::unversioned_config_keys.
+  std::vector<std::string> unversioned_config_keys;
 };
 struct TypeCatalog {
   std::map<std::string, DefinitionInfo> assets;       // "<plugin>/<definition>"

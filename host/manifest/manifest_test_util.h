@@ -17,11 +17,12 @@ inline TypeCatalog TestCatalog() {
       "type": "object",
       "properties": {
         "count": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500},
-        "concurrency": {"type": "integer", "minimum": 1, "default": 16},
+        "concurrency": {"type": "integer", "minimum": 1, "default": 16,
+                        "x-assetflow-no-version": true},
         "base_url": {"type": "string", "default": "https://hacker-news.firebaseio.com/v0"}
       },
       "additionalProperties": false})",
-                                        "1"};
+                                        "1", {"concurrency"}};
   c.assets["wordcloud/markdown_report"] = {R"({
       "type": "object",
       "properties": {
