@@ -83,7 +83,7 @@ void CommitQueue::Commit(std::vector<Item>& batch) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - item.started)
                         .count();
-    sink_.StepSucceeded(item.record, item.bytes, item.record.attempt, ms);
+    sink_.StepSucceeded(item.record, item.bytes, item.record.attempt, ms, item.observed);
   }
   // 2. The records, durable, before any of the data is visible.
   Status recorded = log_.Flush();

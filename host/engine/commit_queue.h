@@ -42,6 +42,7 @@ class CommitQueue {
     MaterializationRecord record;
     const IoManagerRef* io = nullptr;
     bool staged = false;
+    bool observed = false;  // an observable source asset's observation: nothing stored
     uint64_t bytes = 0;
     std::chrono::steady_clock::time_point started;  // of the step, for its duration
   };

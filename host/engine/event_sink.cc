@@ -147,9 +147,10 @@ void EventSink::StepSkipped(const std::string& asset, const std::string& reason)
 }
 
 void EventSink::StepSucceeded(const MaterializationRecord& m, uint64_t bytes, uint32_t attempts,
-                              int64_t duration_ms) {
-  Emit(m.asset_key, "MATERIALIZATION",
-       std::to_string(bytes) + " bytes, data version " + m.data_version.substr(0, 12),
+                              int64_t duration_ms, bool observed) {
+  Emit(m.asset_key, observed ? "OBSERVATION" : "MATERIALIZATION",
+       observed ? "data version " + m.data_version.substr(0, 12)
+                : std::to_string(bytes) + " bytes, data version " + m.data_version.substr(0, 12),
        JsonObject([&](JsonWriter& w) {
          Str(w, "data_version", m.data_version);
          Key(w, "bytes"); w.Uint64(bytes);

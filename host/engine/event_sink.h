@@ -34,10 +34,11 @@ class EventSink {
                   uint32_t attempts);
   void StepCanceled(const std::string& asset, uint32_t attempts);
   void StepSkipped(const std::string& asset, const std::string& reason);
-  // MATERIALIZATION then STEP_SUCCESS; also records the materialization and clears the
-  // asset's failed attempt.
+  // MATERIALIZATION (OBSERVATION for an observable source asset) then STEP_SUCCESS; also
+  // records the materialization (the observation's data version) and clears the asset's
+  // failed attempt.
   void StepSucceeded(const MaterializationRecord& m, uint64_t bytes, uint32_t attempts,
-                     int64_t duration_ms);
+                     int64_t duration_ms, bool observed = false);
   void Log(const std::string& asset, af_log_level level, const std::string& message);
   void Progress(const std::string& asset, uint64_t done, uint64_t total);
   void RunEnded(RunStatus status, size_t succeeded, size_t failed, size_t skipped,

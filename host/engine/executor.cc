@@ -403,7 +403,7 @@ bool RunState::BuildSpec(const Node& node, StepSpec* spec,
     const AssetDef& up = defs_.assets[upstream];
     const IoManagerRef& io = io_.For(up);
     plugins.insert(io.type);
-    StepInputSpec in{input.name, up.key, IoSpecOf(io), "", ""};
+    StepInputSpec in{input.name, up.key, IoSpecOf(io), "", "", up.observable};
     if (node_of[upstream] != kNoNode) {  // ran in this run and succeeded
       const Node& parent = nodes[node_of[upstream]];
       in.spool_path = parent.spool_path;
@@ -479,6 +479,7 @@ bool RunState::ExecuteNode(size_t n) {
       m.metadata = std::move(a.metadata);
       item.io = &io;
       item.staged = a.staged;
+      item.observed = a.observed;
       item.bytes = a.bytes;
       item.started = started;
       r.data_version = a.data_version;

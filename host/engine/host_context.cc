@@ -122,6 +122,11 @@ struct HostCall::OpenInput {
   }
   // Opens the stream; on failure returns the status and sets *why.
   af_status Open(std::string* why) {
+    if (source.observed_only) {
+      *why = "'" + source.asset_key +
+             "' is an observable source asset: it has a data version, no stored data";
+      return AF_ERR_NOT_FOUND;
+    }
     if (source.spool_path.empty()) {
       af_status s = source.io->open_reader(source.io, io_call.context(), &reader);
       if (s != AF_OK) {
@@ -330,6 +335,19 @@ struct HostApiImpl {
     return Admit(c, "", [](HostCall& h) { return h.home_.c_str(); });
   }
   static const void* GetExtension(const af_context*, const char*) { return nullptr; }
+  static af_status SetDataVersion(const af_context* c, const char* version) {
+    return Admit(c, af_status{AF_ERR_INVALID_ARGUMENT}, [&](HostCall& h) -> af_status {
+      if (version == nullptr || *version == '\0') return AF_ERR_INVALID_ARGUMENT;
+      size_t n = 0;
+      for (const char* p = version; *p; ++p, ++n) {
+        const unsigned char ch = static_cast<unsigned char>(*p);
+        if (n >= kMaxDataVersionBytes || ch < 0x20 || ch == 0x7f) return AF_ERR_INVALID_ARGUMENT;
+      }
+      h.data_version_ = version;
+      return AF_OK;
+    });
+  }
+  static constexpr size_t kMaxDataVersionBytes = 256;
 };
 
 const af_host_api& HostApiTable() {
@@ -358,6 +376,7 @@ const af_host_api& HostApiTable() {
     t.output = &HostApiImpl::Output;
     t.home_dir = &HostApiImpl::HomeDir;
     t.get_extension = &HostApiImpl::GetExtension;
+    t.set_data_version = &HostApiImpl::SetDataVersion;
     return t;
   }();
   return api;

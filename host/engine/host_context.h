@@ -53,6 +53,8 @@ struct InputSource {
   const af_io_manager_descriptor* io = nullptr;
   const ParsedConfig* io_config = nullptr;  // the upstream's IO-manager resource config
   std::string spool_path;
+  // The upstream is an observable source asset: it has a data version, no stored data.
+  bool observed_only = false;
 };
 
 class HostCall {
@@ -87,6 +89,8 @@ class HostCall {
   }
   const std::string& error_message() const { return error_message_; }
   const std::string& input_error() const { return input_error_; }
+  // The data version the plugin set (set_data_version), "" when none.
+  const std::string& data_version() const { return data_version_; }
   // Closes every open input reader (idempotent); call once the plugin returned.
   void CloseInputs();
 
@@ -108,7 +112,7 @@ class HostCall {
   const af_ostream* output_ = nullptr;
   std::vector<MetadataEntry>* metadata_ = nullptr;
   af_status error_status_ = AF_OK;
-  std::string error_message_, input_error_;
+  std::string error_message_, input_error_, data_version_;
 };
 
 // The metadata type's stored name ("int", "float", ...), or nullptr for an unknown type.

@@ -76,7 +76,8 @@ void RunStepHere(const StepSpec& spec, const PluginRegistry& registry, IoResolve
   for (const StepInputSpec& in : spec.inputs) {
     auto up = io.Resolve(in.io);
     if (!up.ok()) return Fail(sink, AF_ERR_FATAL, "input '" + in.name + "': " + up.status().message());
-    b.inputs.push_back(InputSource{in.name, in.asset_key, (*up)->desc, &(*up)->config, in.spool_path});
+    b.inputs.push_back(InputSource{in.name, in.asset_key, (*up)->desc, &(*up)->config,
+                                   in.spool_path, in.observed_only});
   }
   const ParsedConfig config(spec.config_json);
   RecordingListener listener(sink);
@@ -89,6 +90,7 @@ void RunStepHere(const StepSpec& spec, const PluginRegistry& registry, IoResolve
   b.cancel = control.cancel;
   b.listener = &listener;
   b.spool_path = spec.spool_path;
+  b.observable = IsObservable(plugin);
   AttemptResult result;
   {
     // While the plugin runs on this thread, a crash or exit() of it is named and recorded.

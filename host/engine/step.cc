@@ -78,9 +78,58 @@ std::string FailureMessage(const HostCall& call, af_status status) {
   return message;
 }
 
+// Calls the plugin's materialize with `call` (inputs bound, `tee` as the output, metadata to
+// `result`), then closes the call and the stream: from then on what the plugin kept can reach
+// neither this output (about to be staged) nor any later call.
+af_status CallMaterialize(const StepBinding& spec, HostCall& call, TeeOutput& tee,
+                          AttemptResult* result) {
+  call.set_inputs(&spec.inputs);
+  call.set_output(&tee.cell->value);
+  call.set_metadata_sink(&result->metadata);
+  af_status s;
+  try {
+    s = spec.plugin->materialize(spec.plugin, call.context());
+  } catch (const std::exception& e) {  // a plugin broke the ABI contract; contain it here
+    s = AF_ERR_FATAL;
+    call.set_error(s, e.what());
+  } catch (...) {
+    s = AF_ERR_FATAL;
+    call.set_error(s, "materialize threw an exception");
+  }
+  call.End();
+  tee.cell->gate.Close();
+  return s;
+}
+
+// An observable source asset: the plugin observes and reports a data version; its output
+// stream refuses every write and no IO manager is called.
+AttemptResult RunObservation(const StepBinding& spec, uint32_t attempt) {
+  AttemptResult result;
+  TeeOutput refusing;
+  refusing.failed = true;
+  HostCall call(*spec.asset_key, *spec.run_id, attempt, *spec.home, *spec.config, spec.cancel,
+                spec.listener);
+  af_status s = CallMaterialize(spec, call, refusing, &result);
+  if (s == AF_OK && call.data_version().empty()) {
+    s = AF_ERR_FATAL;
+    call.set_error(s, "observable source asset '" + *spec.asset_key +
+                          "' reported no data version (set_data_version)");
+  }
+  if (s != AF_OK) {
+    result.status = s;
+    result.message = FailureMessage(call, s);
+    result.metadata.clear();
+    return result;
+  }
+  result.data_version = call.data_version();
+  result.observed = true;
+  return result;
+}
+
 }  // namespace
 
 AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt) {
+  if (spec.observable) return RunObservation(spec, attempt);
   AttemptResult result;
   const af_io_manager_descriptor* io = spec.io->desc;
   HostCall io_call(*spec.asset_key, *spec.run_id, attempt, *spec.home, spec.io->config,
@@ -111,22 +160,7 @@ AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt) {
 
   HostCall call(*spec.asset_key, *spec.run_id, attempt, *spec.home, *spec.config, spec.cancel,
                 spec.listener);
-  call.set_inputs(&spec.inputs);
-  call.set_output(&tee.cell->value);
-  call.set_metadata_sink(&result.metadata);
-  try {
-    s = spec.plugin->materialize(spec.plugin, call.context());
-  } catch (const std::exception& e) {  // a plugin broke the ABI contract; contain it here
-    s = AF_ERR_FATAL;
-    call.context()->api->set_error(call.context(), s, e.what());
-  } catch (...) {
-    s = AF_ERR_FATAL;
-    call.context()->api->set_error(call.context(), s, "materialize threw an exception");
-  }
-  // From here on the plugin's context and stream refuse everything: what it kept can reach
-  // neither this output (about to be staged) nor any later call.
-  call.End();
-  tee.cell->gate.Close();
+  s = CallMaterialize(spec, call, tee, &result);
 
   if (s == AF_OK && tee.failed) {
     s = AF_ERR_IO;
@@ -154,7 +188,7 @@ AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt) {
     result.metadata.clear();
     return result;
   }
-  result.data_version = tee.hash.FinalHex();
+  result.data_version = call.data_version().empty() ? tee.hash.FinalHex() : call.data_version();
   result.bytes = tee.bytes;
   return result;
 }

@@ -36,6 +36,9 @@ struct StepBinding {
   // When set, the output is also copied to this file, for downstream steps of the same run
   // that cannot load it through a write-only IO manager. Removed if the attempt fails.
   std::string spool_path;
+  // An observable source asset (AF_ASSET_OBSERVABLE): no IO manager call, no output; the
+  // plugin's data version is the result.
+  bool observable = false;
 };
 
 struct AttemptResult {
@@ -46,6 +49,8 @@ struct AttemptResult {
   // Success only: the version is staged under (asset key, run id, attempt), not visible until
   // published (PublishStaged); false: it was committed, visible already.
   bool staged = false;
+  // Success only: an observation (an observable source asset's data version; nothing stored).
+  bool observed = false;
   std::vector<MetadataEntry> metadata;  // the plugin's, then the IO manager's commit metadata
 };
 

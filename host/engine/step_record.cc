@@ -69,6 +69,8 @@ std::string StepRecordToJson(const StepRecord& r) {
       w.Uint64(r.bytes);
       w.Key("staged");
       w.Bool(r.staged);
+      w.Key("observed");
+      w.Bool(r.observed);
       w.Key("metadata");
       {
         const std::string m = MetadataToJson(r.metadata);
@@ -116,10 +118,14 @@ Expected<StepRecord> StepRecordFromJson(std::string_view line) {
   } else if (kind == "output") {
     r.kind = StepRecord::Kind::kOutput;
     r.data_version = text("data_version");
-    if (r.data_version.size() != 64 || !count("bytes", &r.bytes))
+    if (r.data_version.empty() || r.data_version.size() > 256 || !count("bytes", &r.bytes))
       return Status::InvalidArgument("output record without a data version and bytes");
-    auto staged = d.FindMember("staged");
-    r.staged = staged != d.MemberEnd() && staged->value.IsBool() && staged->value.GetBool();
+    auto flag = [&](const char* key) {
+      auto it = d.FindMember(key);
+      return it != d.MemberEnd() && it->value.IsBool() && it->value.GetBool();
+    };
+    r.staged = flag("staged");
+    r.observed = flag("observed");
     auto m = d.FindMember("metadata");
     if (m != d.MemberEnd() && m->value.IsArray()) {
       rapidjson::StringBuffer b;
@@ -153,6 +159,7 @@ StepRecord EndingRecord(const AttemptResult& a) {
     r.data_version = a.data_version;
     r.bytes = a.bytes;
     r.staged = a.staged;
+    r.observed = a.observed;
     r.metadata = a.metadata;
   } else {
     r.kind = StepRecord::Kind::kFailure;
@@ -169,6 +176,7 @@ AttemptResult ResultOf(const StepRecord& r) {
     a.data_version = r.data_version;
     a.bytes = r.bytes;
     a.staged = r.staged;
+    a.observed = r.observed;
     a.metadata = r.metadata;
   } else {
     a.status = r.status == AF_OK ? AF_ERR_FATAL : r.status;

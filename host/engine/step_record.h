@@ -6,7 +6,8 @@
 // Kinds (JSON, one object per line, as a worker writes them on its records pipe):
 //   {"record":"log","level":"INFO","message":...}
 //   {"record":"progress","done":d,"total":t}
-//   {"record":"output","data_version":...,"bytes":n,"staged":true,"metadata":[...]}  success
+//   {"record":"output","data_version":...,"bytes":n,"staged":true,"observed":false,
+//    "metadata":[...]}                                                              success
 //   {"record":"failure","status":"AF_ERR_IO","message":...}                           failure
 // An attempt ends with exactly one output or failure record; none means the step did not
 // finish (its runner reports why: a signal, an exit status, a limit).
@@ -36,6 +37,7 @@ struct StepRecord {
   std::string data_version;          // output
   uint64_t bytes = 0;                // output
   bool staged = false;               // output
+  bool observed = false;             // output: an observation (nothing stored)
   std::vector<MetadataEntry> metadata;  // output
 };
 

@@ -47,6 +47,12 @@ class Reader {
     if (!it->value.IsString()) return Bad(key, "a string");
     out->assign(it->value.GetString(), it->value.GetStringLength());
   }
+  void Bool(const char* key, bool* out) {
+    auto it = v_.FindMember(key);
+    if (it == v_.MemberEnd()) return;
+    if (!it->value.IsBool()) return Bad(key, "a boolean");
+    *out = it->value.GetBool();
+  }
   template <class T>
   void Number(const char* key, T* out) {
     auto it = v_.FindMember(key);
@@ -128,6 +134,8 @@ std::string StepSpecToJson(const StepSpec& s) {
     Io(w, "io", in.io);
     Str(w, "data_version", in.data_version);
     Str(w, "spool_path", in.spool_path);
+    w.Key("observed_only");
+    w.Bool(in.observed_only);
     w.EndObject();
   }
   w.EndArray();
@@ -175,6 +183,7 @@ Expected<StepSpec> StepSpecFromJson(const std::string& json) {
     in.Io("io", &i.io);
     in.Str("data_version", &i.data_version, false);
     in.Str("spool_path", &i.spool_path, false);
+    in.Bool("observed_only", &i.observed_only);
   });
   r.Array("plugins", [&](Reader& p) {
     PluginFileSpec& f = s.plugins.emplace_back();

@@ -35,6 +35,7 @@ struct StepInputSpec {
   StepIoSpec io;          // the upstream's IO manager
   std::string data_version;  // the upstream version this attempt reads
   std::string spool_path;    // set: read this run's copy instead (write-only IO manager)
+  bool observed_only = false;  // an observable source asset: a data version, nothing to read
 };
 
 struct PluginFileSpec {

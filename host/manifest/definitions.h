@@ -64,6 +64,8 @@ struct AssetDef {
   std::optional<RetryPolicy> retry_policy;
   std::optional<FreshnessPolicy> freshness_policy;
   std::string io_manager_key = "io_manager";
+  // Its definition is an observable source asset: it records a data version, stores nothing.
+  bool observable = false;
   // Where the asset's steps run: `isolation: in_process | process`; kDefault leaves it to the
   // runner's choice.
   enum class Isolation { kDefault, kInProcess, kProcess };
@@ -94,9 +96,10 @@ struct Definitions {
 struct DefinitionInfo {
   std::string config_schema;  // JSON Schema text; empty = no config allowed
   std::string code_version;
+  bool observable = false;    // an observable source asset (AF_ASSET_OBSERVABLE)
   // The schema's top-level properties annotated "x-assetflow-no-version": true (sorted,
   // unique); the loader copies them to AssetDef::unversioned_config_keys.
-  std::vector<std::string> unversioned_config_keys;
+  std::vector<std::string> unversioned_config_keys = {};
 };
 struct TypeCatalog {
   std::map<std::string, DefinitionInfo> assets;       // "<plugin>/<definition>"

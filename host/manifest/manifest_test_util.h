@@ -22,7 +22,7 @@ inline TypeCatalog TestCatalog() {
         "base_url": {"type": "string", "default": "https://hacker-news.firebaseio.com/v0"}
       },
       "additionalProperties": false})",
-                                        "1", {"concurrency"}};
+                                        "1", false, {"concurrency"}};
   c.assets["wordcloud/markdown_report"] = {R"({
       "type": "object",
       "properties": {
@@ -37,9 +37,9 @@ inline TypeCatalog TestCatalog() {
                  "additionalProperties": false}
       },
       "additionalProperties": false})",
-                                           "3"};
-  c.assets["examples/constant"] = {"", "7"};
-  c.assets["examples/anything"] = {R"({"type": "object"})", ""};
+                                           "3", false, {}};
+  c.assets["examples/constant"] = {"", "7", false, {}};
+  c.assets["examples/anything"] = {R"({"type": "object"})", "", false, {}};
   c.io_managers["fs_io/fs_io_manager"] = {R"({
       "type": "object",
       "properties": {"base_dir": {"type": "string", "default": "/tmp/af/storage"}},

@@ -354,15 +354,22 @@ std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema)
   return keys;
 }
 
+bool IsObservable(const af_asset_descriptor* d) {
+  return d->struct_size >= AF_END_OF(af_asset_descriptor, flags) &&
+         (d->flags & AF_ASSET_OBSERVABLE) != 0;
+}
+
 TypeCatalog PluginRegistry::Catalog() const {
   TypeCatalog catalog;
   for (const auto& [type, d] : impl_->assets) {
-    const std::string schema = OrEmpty(d->config_schema);
-    catalog.assets[type] =
-        DefinitionInfo{schema, OrEmpty(d->code_version), UnversionedConfigKeys(schema)};
+    DefinitionInfo& info = catalog.assets[type];
+    info.config_schema = OrEmpty(d->config_schema);
+    info.code_version = OrEmpty(d->code_version);
+    info.observable = IsObservable(d);
+    info.unversioned_config_keys = UnversionedConfigKeys(info.config_schema);
   }
   for (const auto& [type, d] : impl_->io_managers)
-    catalog.io_managers[type] = DefinitionInfo{OrEmpty(d->config_schema), "", {}};
+    catalog.io_managers[type] = DefinitionInfo{OrEmpty(d->config_schema), ""};
   return catalog;
 }
 

@@ -86,6 +86,10 @@ std::vector<std::string> PluginFilesIn(const std::string& dir, Diagnostics* erro
 // The message for a second plugin file whose plugin `name` was already loaded from `first_path`.
 std::string DuplicatePluginName(const std::string& name, const std::string& first_path);
 
+// Whether an asset definition is an observable source asset (its ABI 1.1 flags, read only when
+// its struct_size has them).
+bool IsObservable(const af_asset_descriptor* descriptor);
+
 // Directories to scan, in order: `cli_dirs`, then $ASSETFLOW_PLUGIN_PATH (':'-separated), then
 // `manifest_dirs`, then the default "<dir of the executable>/plugins". Duplicates removed.
 std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_dirs,

@@ -71,7 +71,8 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(ex.abi_minor == AF_ABI_MINOR);
   CHECK(ex.toolchain.find("libstdc++") != std::string::npos);
   CHECK(ex.asset_definitions ==
-        std::vector<std::string>{"constant", "concat", "fail", "noop", "sleep", "bytes"});
+        std::vector<std::string>{"constant", "concat", "fail", "noop", "sleep", "bytes",
+                                 "observe_file", "versioned_constant"});
   CHECK(ex.io_manager_definitions.empty());
   CHECK(r.plugins()[1].asset_definitions == std::vector<std::string>{"hello", "upper"});
 
@@ -83,7 +84,9 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(r.FindIoManager("examples/constant") == nullptr);
 
   TypeCatalog c = r.Catalog();
-  CHECK(c.assets.size() == 8);
+  CHECK(c.assets.size() == 10);
+  CHECK(c.assets.at("examples/observe_file").observable);  // its ABI 1.1 flags
+  CHECK_FALSE(c.assets.at("examples/constant").observable);
   CHECK(c.io_managers.empty());
   CHECK(c.assets.at("examples/constant").config_schema.find("\"repeat\"") != std::string::npos);
   CHECK(c.assets.at("examples/constant").code_version == "1");

@@ -12,9 +12,12 @@ TEST_CASE("examples: the plugin entry lists every definition in order") {
   const af_plugin_entry* e = assetflow_plugin_entry();
   REQUIRE(e != nullptr);
   CHECK(std::string(e->name) == "examples");
-  REQUIRE(e->asset_count == 6);
-  const char* names[] = {"constant", "concat", "fail", "noop", "sleep", "bytes"};
-  for (uint32_t i = 0; i < 6; ++i) CHECK(std::string(e->assets[i]->name) == names[i]);
+  REQUIRE(e->asset_count == 8);
+  const char* names[] = {"constant", "concat", "fail",        "noop",
+                         "sleep",    "bytes",  "observe_file", "versioned_constant"};
+  for (uint32_t i = 0; i < 8; ++i) CHECK(std::string(e->assets[i]->name) == names[i]);
+  for (uint32_t i = 0; i < 8; ++i)
+    CHECK(e->assets[i]->flags == (i == 6 ? AF_ASSET_OBSERVABLE : 0u));
   CHECK(e->assets[3]->config_schema == nullptr);  // noop takes no config
 }
 
@@ -114,4 +117,23 @@ TEST_CASE("examples/bytes writes the i % 251 pattern in chunks") {
   r = run.materialize();
   CHECK(r.status == AF_ERR_CANCELED);
   CHECK(r.output.empty());
+}
+
+TEST_CASE("examples/versioned_constant: its data version is the configured one") {
+  AssetRun run(assetflow_plugin_entry(), "versioned_constant");
+  auto r = run.config(R"({"value":"x","version":"v7"})").materialize();
+  CHECK(r.status == AF_OK);
+  CHECK(r.output == "x");
+  CHECK(r.data_version == "v7");
+}
+
+TEST_CASE("examples/observe_file: observes size and mtime, writes nothing") {
+  AssetRun run(assetflow_plugin_entry(), "observe_file");
+  auto r = run.config(R"({"path":"/nonexistent/af"})").materialize();
+  CHECK(r.status == AF_ERR_NOT_FOUND);
+  CHECK(r.error == "cannot observe '/nonexistent/af': No such file or directory");
+  auto ok = run.config(R"({"path":"/dev/null"})").materialize();
+  CHECK(ok.status == AF_OK);
+  CHECK(ok.output.empty());
+  CHECK(ok.data_version.rfind("size 0, mtime ", 0) == 0);
 }

@@ -41,7 +41,17 @@ struct af_asset_descriptor {
    * Must not throw or longjmp across this boundary.
    * [thread-safe: may run on several worker threads at once, for different assets] */
   af_status (*materialize)(const af_asset_descriptor* self, const af_context* ctx);
+
+  /* ---- ABI 1.1: read only when struct_size covers it ---- */
+  /* AF_ASSET_* bits. */
+  uint32_t flags;
 };
+
+/* An observable source asset (Dagster's observable_source_asset): materialize only observes
+ * something outside assetflow and reports its data version with set_data_version; it writes no
+ * output (the output stream refuses writes) and nothing is stored. Downstream assets that list
+ * it as an input track its data version (they go stale when it changes) but cannot read it. */
+#define AF_ASSET_OBSERVABLE 0x1u
 
 #ifdef __cplusplus
 }

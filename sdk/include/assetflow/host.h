@@ -111,6 +111,15 @@ typedef struct af_host_api {
   /* A host extension by versioned id ("assetflow.xyz/1"), or NULL if not offered. The result is
    * valid for the life of the process. */
   const void* (*get_extension)(const af_context* ctx, const char* id);
+
+  /* ---- ABI 1.1 (check AF_HOST_HAS(ctx, set_data_version) first) ---- */
+
+  /* Sets the data version of the output being produced (Dagster's DataVersion), instead of the
+   * SHA-256 of its bytes that the host computes otherwise: downstream assets go stale only when
+   * it changes. 1 to 256 bytes of printable UTF-8, copied; AF_ERR_INVALID_ARGUMENT otherwise.
+   * The last call wins. An observable source asset (AF_ASSET_OBSERVABLE) must call it.
+   * [call-thread] */
+  af_status (*set_data_version)(const af_context* ctx, const char* version);
 } af_host_api;
 
 struct af_context {

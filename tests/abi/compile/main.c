@@ -20,7 +20,9 @@ _Static_assert(offsetof(af_plugin_entry, assets) == 56, "entry layout");
 _Static_assert(offsetof(af_plugin_entry, io_managers) == 72, "entry layout");
 _Static_assert(sizeof(af_plugin_entry) == 88, "entry layout");
 _Static_assert(offsetof(af_asset_descriptor, materialize) == 56, "asset descriptor layout");
-_Static_assert(sizeof(af_asset_descriptor) == 64, "asset descriptor layout");
+/* ABI 1.0 ends at materialize (64 bytes); 1.1 appends flags. */
+_Static_assert(offsetof(af_asset_descriptor, flags) == 64, "asset descriptor 1.1 layout");
+_Static_assert(sizeof(af_asset_descriptor) == 72, "asset descriptor layout");
 _Static_assert(offsetof(af_io_manager_descriptor, open_writer) == 40, "IO manager layout");
 /* ABI 1.0 ends at wipe (88 bytes); 1.1 appends the two-phase commit calls after it. */
 _Static_assert(offsetof(af_io_manager_descriptor, wipe) == 80, "IO manager layout");
@@ -28,7 +30,9 @@ _Static_assert(offsetof(af_io_manager_descriptor, stage_writer) == 88, "IO manag
 _Static_assert(offsetof(af_io_manager_descriptor, sweep) == 120, "IO manager 1.1 layout");
 _Static_assert(sizeof(af_io_manager_descriptor) == 128, "IO manager layout");
 _Static_assert(offsetof(af_host_api, log) == 16, "host api layout");
-_Static_assert(sizeof(af_host_api) == 168, "host api layout");
+/* ABI 1.0 ends at get_extension (168 bytes); 1.1 appends set_data_version. */
+_Static_assert(offsetof(af_host_api, set_data_version) == 168, "host api 1.1 layout");
+_Static_assert(sizeof(af_host_api) == 176, "host api layout");
 _Static_assert(sizeof(af_context) == 16, "context layout");
 _Static_assert(sizeof(af_istream) == 16 && sizeof(af_ostream) == 16, "stream layout");
 #endif
@@ -41,7 +45,7 @@ static af_status materialize(const af_asset_descriptor* self, const af_context* 
 int af_compile_check_c(void);
 int af_compile_check_c(void) {
   static const af_asset_descriptor d = {sizeof(af_asset_descriptor), "x", NULL, NULL, NULL,
-                                        NULL, NULL, materialize};
+                                        NULL, NULL, materialize, 0};
   static const af_asset_descriptor* const assets[] = {&d};
   static const af_plugin_entry e = {AF_PLUGIN_HEADER, "x", "1", AF_COMPILER_ID, NULL,
                                     1, assets, 0, NULL, NULL};

@@ -99,6 +99,14 @@ class Context {
   void info(const std::string& m) const { log(AF_LOG_INFO, m); }
   void warn(const std::string& m) const { log(AF_LOG_WARNING, m); }
   void progress(uint64_t done, uint64_t total) const { c_->api->report_progress(c_, done, total); }
+  // The output's data version instead of the hash of its bytes (ABI 1.1 hosts; throws
+  // Error(AF_ERR_UNSUPPORTED) on an older host, AF_ERR_INVALID_ARGUMENT for a bad version).
+  void data_version(const std::string& version) const {
+    if (!AF_HOST_HAS(c_, set_data_version))
+      throw Error(AF_ERR_UNSUPPORTED, "this host cannot take a data version (needs ABI 1.1)");
+    const af_status s = c_->api->set_data_version(c_, version.c_str());
+    if (s != AF_OK) throw Error(s, "invalid data version '" + version + "'");
+  }
   bool canceled() const { return c_->api->is_canceled(c_) != 0; }
   // Throws Error(AF_ERR_CANCELED) if the run is being canceled.
   void check_canceled() const {
@@ -269,6 +277,13 @@ struct Definition {
 struct AssetDefinition : Definition {
   AssetFunction fn = nullptr;
   af_asset_descriptor desc{};
+  uint32_t flags = 0;
+  // An observable source asset (AF_ASSET_OBSERVABLE): fn calls ctx.data_version() and writes
+  // nothing.
+  AssetDefinition& observable() {
+    flags |= AF_ASSET_OBSERVABLE;
+    return *this;
+  }
 
   const af_asset_descriptor* descriptor() {
     desc.struct_size = sizeof(af_asset_descriptor);
@@ -279,6 +294,7 @@ struct AssetDefinition : Definition {
     desc.output_media_type = opt(media_type);
     desc.user_data = this;
     desc.materialize = &materialize_trampoline;
+    desc.flags = flags;
     return &desc;
   }
   static af_status materialize_trampoline(const af_asset_descriptor* self,

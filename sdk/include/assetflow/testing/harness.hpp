@@ -46,6 +46,7 @@ struct Result {
   std::vector<std::pair<af_log_level, std::string>> logs;
   uint64_t progress_done = 0, progress_total = 0;
   std::size_t progress_calls = 0;
+  std::string data_version;  // set_data_version's last value; "" = the host would hash the bytes
   const Metadata* find(const std::string& key) const {
     for (auto& m : metadata)
       if (m.key == key) return &m;
@@ -207,6 +208,11 @@ class Harness {
       };
       t.home_dir = [](const af_context* c) { return self(c).home.c_str(); };
       t.get_extension = [](const af_context*, const char*) -> const void* { return nullptr; };
+      t.set_data_version = [](const af_context* c, const char* v) -> af_status {
+        if (v == nullptr || *v == '\0' || std::strlen(v) > 256) return AF_ERR_INVALID_ARGUMENT;
+        self(c).result.data_version = v;
+        return AF_OK;
+      };
       return t;
     }();
     return a;
