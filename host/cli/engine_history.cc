@@ -1,4 +1,4 @@
-// What the event log knows: `status [ASSET]`, `runs`, `logs RUN_ID`, and `wipe ASSET...`.
+// What the event log knows: `status [--why] [ASSET]`, `runs`, `logs RUN_ID`, and `wipe ASSET...`.
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -227,11 +227,56 @@ std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
   return json.buffer.GetString();
 }
 
-int RunStatusCommand(const GlobalOptions& options, const std::string& asset) {
+// `status --why ASSET`: the asset's state, then one line per root cause (RootCauseLine), or
+// one JSON object {"asset","status","root_causes":[{"path":[..],"asset","kind","cause"}]}.
+void PrintWhy(const GlobalOptions& options, const AssetGraph& graph, size_t asset,
+              const std::vector<AssetStatus>& statuses) {
+  const std::string& key = graph.definitions().assets[asset].key;
+  const std::vector<StaleRootCause> roots = StaleRootCauses(graph, asset, statuses);
+  if (options.log_format == "json") {
+    JsonLineWriter json;
+    auto& w = json.writer;
+    w.StartObject();
+    json.Field("asset", key);
+    json.Field("status", AssetStateName(statuses[asset].state));
+    w.Key("root_causes");
+    w.StartArray();
+    for (const StaleRootCause& root : roots) {
+      w.StartObject();
+      w.Key("path");
+      w.StartArray();
+      for (size_t i : root.path) w.String(graph.definitions().assets[i].key.c_str());
+      w.EndArray();
+      json.Field("asset", graph.definitions().assets[root.path.back()].key);
+      json.Field("kind", StaleCauseKindName(root.cause.kind));
+      json.Field("cause", root.cause.detail);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+    std::cout << json.buffer.GetString() << "\n";
+    return;
+  }
+  std::cout << key << ": " << AssetStateName(statuses[asset].state) << "\n";
+  if (roots.empty()) std::cout << "nothing stale here or upstream\n";
+  for (const StaleRootCause& root : roots) std::cout << "  " << RootCauseLine(graph, root) << "\n";
+}
+
+int RunStatusCommand(const GlobalOptions& options, const std::string& asset, bool why) {
+  if (why && asset.empty()) {
+    std::cerr << "error: status --why needs an asset: assetflow status --why ASSET\n";
+    return kExitUsage;
+  }
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
   auto log = OpenRecoveredLog(options, ws.get());
   if (!log) return kExitRunFailure;
+  if (why) {
+    const size_t i = FindAssetOrReport(*ws, asset);
+    if (i == static_cast<size_t>(-1)) return kExitUsage;
+    PrintWhy(options, ws->graph(), i, ComputeAllStatuses(ws->graph(), *log));
+    return kExitOk;
+  }
   if (!asset.empty()) {
     const size_t i = FindAssetOrReport(*ws, asset);
     if (i == static_cast<size_t>(-1)) return kExitUsage;
@@ -336,7 +381,10 @@ void AddHistoryCommands(CLI::App& app, const GlobalOptions* options, int* exit_c
       "status", "MISSING / FRESH / STALE (with causes) / FAILED, last run, data version, metadata");
   auto asset = std::make_shared<std::string>();
   status->add_option("asset", *asset, "One asset: full detail");
-  status->callback([=] { *exit_code = RunStatusCommand(*options, *asset); });
+  auto why = std::make_shared<bool>(false);
+  status->add_flag("--why", *why,
+                   "With ASSET: the root causes, a path from ASSET up to each stale asset's change");
+  status->callback([=] { *exit_code = RunStatusCommand(*options, *asset, *why); });
 
   auto* runs = app.add_subcommand("runs", "Recent runs: id, status, start, duration, selection");
   auto limit = std::make_shared<int>(20);

@@ -473,8 +473,8 @@ bool RunState::ExecuteNode(size_t n) {
       m.time_ms = clock_.NowMs();
       m.data_version = a.data_version;
       m.code_version = asset.code_version;
-      m.config_json = CanonicalJson(asset.config_json);
-      m.config_hash = Sha256Hex(m.config_json);  // = ConfigHash(asset.config_json)
+      m.config_json = VersionedConfigJson(asset.config_json, asset.unversioned_config_keys);
+      m.config_hash = Sha256Hex(m.config_json);
       m.upstream_data_versions = std::move(upstream_versions);
       m.metadata = std::move(a.metadata);
       item.io = &io;

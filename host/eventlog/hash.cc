@@ -94,12 +94,20 @@ std::string Sha256Hex(std::string_view data) {
   return h.FinalHex();
 }
 
-std::string CanonicalJson(const std::string& json) {
+std::string CanonicalJson(const std::string& json) { return VersionedConfigJson(json, {}); }
+
+std::string VersionedConfigJson(const std::string& json,
+                                const std::vector<std::string>& unversioned_keys) {
   rapidjson::Document doc;
   // Full precision: the default parser may round the last digit of some decimals, and then
   // the canonical text (shown to users in staleness causes) would differ from theirs.
   doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
   if (doc.HasParseError()) return json;
+  if (doc.IsObject()) {
+    for (const std::string& key : unversioned_keys) {
+      doc.RemoveMember(rapidjson::StringRef(key.data(), key.size()));
+    }
+  }
   SortKeys(doc);
   rapidjson::StringBuffer out;
   CanonicalWriter writer(out);

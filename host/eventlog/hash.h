@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace af {
 
@@ -42,8 +43,17 @@ std::string FileSha256Hex(const std::string& path, std::string* error);
 // unchanged, so hashing it still gives a deterministic value.
 std::string CanonicalJson(const std::string& json);
 
-// Sha256Hex(CanonicalJson(config_json)): what MaterializationRecord::config_hash holds.
+// Sha256Hex(CanonicalJson(config_json)): the hash of a config with no unversioned keys.
 std::string ConfigHash(const std::string& config_json);
+
+// The "versioned config": CanonicalJson(config_json) without the top-level keys in
+// `unversioned_keys` (those the definition's schema marks "x-assetflow-no-version": they
+// cannot change the output, e.g. a fetcher's concurrency or a server's URL). This is what
+// MaterializationRecord::config_json holds and Sha256Hex of it is config_hash; staleness
+// compares these, so changing an unversioned key never makes an asset stale. Nested keys are
+// kept; text that is not a JSON object is returned as CanonicalJson returns it.
+std::string VersionedConfigJson(const std::string& config_json,
+                                const std::vector<std::string>& unversioned_keys);
 
 }  // namespace af
 

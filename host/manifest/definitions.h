@@ -55,6 +55,10 @@ struct AssetDef {
   std::string type;                   // "<plugin>/<definition>"
   std::vector<InputDef> inputs;       // sorted by name
   std::string config_json = "{}";     // validated, defaults filled
+  // Top-level config keys that cannot change the output (from the definition's schema, see
+  // DefinitionInfo): left out of the config that is recorded, hashed and compared for
+  // staleness (VersionedConfigJson in eventlog/hash.h). Sorted, unique.
+  std::vector<std::string> unversioned_config_keys;
   std::string group = "default";
   std::map<std::string, std::string> tags;
   // `owners: [team:data, a@b.com]` and `kinds: [python, s3]`: strings, sorted and unique, as
@@ -100,6 +104,9 @@ struct DefinitionInfo {
   std::string config_schema;  // JSON Schema text; empty = no config allowed
   std::string code_version;
   bool observable = false;    // an observable source asset (AF_ASSET_OBSERVABLE)
+  // The schema's top-level properties annotated "x-assetflow-no-version": true (sorted,
+  // unique); the loader copies them to AssetDef::unversioned_config_keys.
+  std::vector<std::string> unversioned_config_keys = {};
 };
 struct TypeCatalog {
   std::map<std::string, DefinitionInfo> assets;       // "<plugin>/<definition>"

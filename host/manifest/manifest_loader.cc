@@ -180,6 +180,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
   }
   if (!a.has_code_version) out->code_version = type->second.code_version;
   out->observable = type->second.observable;
+  out->unversioned_config_keys = type->second.unversioned_config_keys;
   ConfigSite site{a.config.doc, a.config.key, a.config.value, a.def.location, owner, a.def.type};
   if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
 }

@@ -95,6 +95,7 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
   CHECK(source.kinds == std::vector<std::string>{"http", "python"});
   CHECK(defs.assets[1].owners.empty());
   CHECK(source.code_version == "1");  // the definition's
+  CHECK(source.unversioned_config_keys == std::vector<std::string>{"concurrency"});  // the catalog's
   CHECK(source.io_manager_key == "io_manager");
   CHECK_FALSE(source.retry_policy.has_value());
   CHECK_FALSE(source.freshness_policy.has_value());
@@ -112,6 +113,7 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
         R"({"extra_stopwords":["Ask","Show","HN"],"font":{"family":"DejaVu Sans","size":12},)"
         R"("format":"png","height":800,"width":640})");
   CHECK(cloud.code_version == "2");  // the manifest's wins
+  CHECK(cloud.unversioned_config_keys.empty());
   CHECK(cloud.description == "a wordcloud of the titles");
   CHECK(cloud.group == "default");
   REQUIRE(cloud.retry_policy.has_value());

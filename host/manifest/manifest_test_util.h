@@ -17,11 +17,12 @@ inline TypeCatalog TestCatalog() {
       "type": "object",
       "properties": {
         "count": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500},
-        "concurrency": {"type": "integer", "minimum": 1, "default": 16},
+        "concurrency": {"type": "integer", "minimum": 1, "default": 16,
+                        "x-assetflow-no-version": true},
         "base_url": {"type": "string", "default": "https://hacker-news.firebaseio.com/v0"}
       },
       "additionalProperties": false})",
-                                        "1"};
+                                        "1", false, {"concurrency"}};
   c.assets["wordcloud/markdown_report"] = {R"({
       "type": "object",
       "properties": {
@@ -36,9 +37,9 @@ inline TypeCatalog TestCatalog() {
                  "additionalProperties": false}
       },
       "additionalProperties": false})",
-                                           "3"};
-  c.assets["examples/constant"] = {"", "7"};
-  c.assets["examples/anything"] = {R"({"type": "object"})", ""};
+                                           "3", false, {}};
+  c.assets["examples/constant"] = {"", "7", false, {}};
+  c.assets["examples/anything"] = {R"({"type": "object"})", "", false, {}};
   c.io_managers["fs_io/fs_io_manager"] = {R"({
       "type": "object",
       "properties": {"base_dir": {"type": "string", "default": "/tmp/af/storage"}},

@@ -36,6 +36,7 @@ void WriteDefinitions(Writer& w, const char* key, const std::map<std::string, De
     w.StartObject();
     Key(w, "config_schema", info.config_schema);
     Key(w, "code_version", info.code_version);
+    Strings(w, "unversioned_config_keys", info.unversioned_config_keys);
     w.EndObject();
   }
   w.EndObject();
@@ -74,7 +75,8 @@ bool ReadDefinitions(const rapidjson::Value& catalog, const char* key,
   for (const auto& m : it->value.GetObject()) {
     DefinitionInfo info;
     if (!Str(m.value, "config_schema", &info.config_schema) ||
-        !Str(m.value, "code_version", &info.code_version))
+        !Str(m.value, "code_version", &info.code_version) ||
+        !StrList(m.value, "unversioned_config_keys", &info.unversioned_config_keys))
       return false;
     (*out)[std::string(m.name.GetString(), m.name.GetStringLength())] = std::move(info);
   }

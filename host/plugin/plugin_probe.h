@@ -33,7 +33,8 @@ struct ProbeResult {
 // The registry's plugins, catalog and errors as one JSON line (no '\n'):
 // {"plugins":[{"name":..,"version":..,"toolchain":..,"description":..,"path":..,
 //   "abi_major":1,"abi_minor":0,"assets":[..],"io_managers":[..]}],
-//  "catalog":{"assets":{"<type>":{"config_schema":..,"code_version":..}},"io_managers":{..}},
+//  "catalog":{"assets":{"<type>":{"config_schema":..,"code_version":..,
+//                                 "unversioned_config_keys":[..]}},"io_managers":{..}},
 //  "errors":[{"file":..,"message":..}]}
 std::string ProbeAnswer(const PluginRegistry& registry);
 // The inverse of ProbeAnswer (plus `file`); InvalidArgument if `line` is not such an answer.

@@ -110,6 +110,20 @@ TEST_CASE("ProbeAnswer and ParseProbeAnswer round-trip plugins, catalog and erro
   CHECK(garbage.status().message() == "not a plugin probe answer: {\"plugins\": 3}");
 }
 
+TEST_CASE("ParseProbeAnswer reads each definition's unversioned config keys") {
+  const std::string line =
+      R"({"plugins":[],"catalog":{"assets":{"p/a":{"config_schema":"{}","code_version":"1",)"
+      R"("unversioned_config_keys":["base_url","concurrency"]}},"io_managers":{}},"errors":[]})";
+  auto parsed = ParseProbeAnswer("f.so", line);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->catalog.assets.at("p/a").unversioned_config_keys ==
+        std::vector<std::string>{"base_url", "concurrency"});
+  // ProbeAnswer writes the list for every definition (empty here).
+  PluginRegistry registry;
+  registry.LoadFile(kMixedDir + "/good_alpha.so");
+  CHECK(ProbeAnswer(registry).find(R"("unversioned_config_keys":[])") != std::string::npos);
+}
+
 TEST_CASE("ProbePluginFile says how a probe child without an answer ended") {
   TempDir t;
   auto probe = [&](const std::string& body, int timeout_ms = 10000) {

@@ -15,6 +15,8 @@
 #include <set>
 #include <system_error>
 
+#include <rapidjson/document.h>
+
 #include "common/fatal_signal.h"
 
 namespace af {
@@ -334,6 +336,24 @@ const af_io_manager_descriptor* PluginRegistry::FindIoManager(const std::string&
   return it == impl_->io_managers.end() ? nullptr : it->second;
 }
 
+std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema) {
+  std::vector<std::string> keys;
+  rapidjson::Document schema;
+  schema.Parse(config_schema.data(), config_schema.size());
+  if (schema.HasParseError() || !schema.IsObject()) return keys;
+  auto props = schema.FindMember("properties");
+  if (props == schema.MemberEnd() || !props->value.IsObject()) return keys;
+  for (const auto& p : props->value.GetObject()) {
+    if (!p.value.IsObject()) continue;
+    auto mark = p.value.FindMember(kNoVersionAnnotation);
+    if (mark != p.value.MemberEnd() && mark->value.IsBool() && mark->value.GetBool())
+      keys.emplace_back(p.name.GetString(), p.name.GetStringLength());
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  return keys;
+}
+
 bool IsObservable(const af_asset_descriptor* d) {
   return d->struct_size >= AF_END_OF(af_asset_descriptor, flags) &&
          (d->flags & AF_ASSET_OBSERVABLE) != 0;
@@ -346,6 +366,7 @@ TypeCatalog PluginRegistry::Catalog() const {
     info.config_schema = OrEmpty(d->config_schema);
     info.code_version = OrEmpty(d->code_version);
     info.observable = IsObservable(d);
+    info.unversioned_config_keys = UnversionedConfigKeys(info.config_schema);
   }
   for (const auto& [type, d] : impl_->io_managers)
     catalog.io_managers[type] = DefinitionInfo{OrEmpty(d->config_schema), ""};

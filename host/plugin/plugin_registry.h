@@ -72,6 +72,13 @@ class PluginRegistry {
   std::unique_ptr<Impl> impl_;
 };
 
+// The annotation a definition's JSON Schema puts on a top-level property whose value cannot
+// change the output ("x-assetflow-no-version": true), and the names of the properties of
+// `config_schema` that carry it (sorted). Anything else (no schema, not JSON, the annotation
+// false or not a boolean, nested properties) marks nothing: the key stays versioned.
+inline constexpr char kNoVersionAnnotation[] = "x-assetflow-no-version";
+std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema);
+
 // The "*.so" regular files directly in `dir`, sorted by name: the files LoadDirectory loads. A
 // directory that cannot be listed (fully) appends a diagnostic to `errors`.
 std::vector<std::string> PluginFilesIn(const std::string& dir, Diagnostics* errors);

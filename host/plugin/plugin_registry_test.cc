@@ -242,6 +242,31 @@ TEST_CASE("plugins export only assetflow_plugin_entry") {
   }
 }
 
+TEST_CASE("UnversionedConfigKeys: the top-level properties marked x-assetflow-no-version") {
+  struct Case {
+    std::string schema;
+    std::vector<std::string> keys;
+  };
+  const Case cases[] = {
+      {R"({"properties": {"z": {"x-assetflow-no-version": true}, "a": {"type": "integer",
+          "x-assetflow-no-version": true}, "count": {"type": "integer"}}})",
+       {"a", "z"}},
+      {R"({"properties": {"a": {"x-assetflow-no-version": false}}})", {}},
+      {R"({"properties": {"a": {"x-assetflow-no-version": "yes"}}})", {}},  // not a boolean
+      {R"({"properties": {"o": {"properties": {"n": {"x-assetflow-no-version": true}}}}})",
+       {}},  // nested: not top-level
+      {R"({"x-assetflow-no-version": true})", {}},
+      {R"({"properties": []})", {}},
+      {"", {}},
+      {"not json", {}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.schema);
+    CHECK(UnversionedConfigKeys(c.schema) == c.keys);
+  }
+  CHECK(std::string(kNoVersionAnnotation) == "x-assetflow-no-version");
+}
+
 TEST_CASE("PluginSearchPath orders cli, environment, manifest, default, without duplicates") {
   ::setenv("ASSETFLOW_PLUGIN_PATH", "/env/a::/env/b/:/cli/x", 1);
   auto path = PluginSearchPath({"/cli/x", "/cli/y"}, {"/manifest/m", "/env/a/"});

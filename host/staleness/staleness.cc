@@ -1,5 +1,6 @@
 #include "staleness/staleness.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <utility>
@@ -46,38 +47,51 @@ std::string Shorten(const std::string& value) {
   return value.substr(0, cut) + "...";
 }
 
-void AddConfigCauses(const std::string& old_json, const std::string& new_json,
-                     const std::string& old_hash, const std::string& new_hash,
+// The config causes of `def` against `last`. Both sides are compared as versioned configs
+// with the definition's *current* unversioned keys, so a key marked unversioned since `last`
+// was recorded (with the full config) is not a change either.
+void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
                      std::vector<StaleCause>& causes) {
+  const std::string now = VersionedConfigJson(def.config_json, def.unversioned_config_keys);
+  const std::string now_hash = Sha256Hex(now);
+  if (last.config_json.empty()) {
+    // Recorded before v2: only the hash, of the full config or of the versioned one.
+    if (last.config_hash == now_hash || last.config_hash == ConfigHash(def.config_json)) return;
+    causes.push_back({StaleCause::Kind::kConfig, "config changed (hash " +
+                                                     ShortVersion(last.config_hash) + " -> " +
+                                                     ShortVersion(now_hash) + ")"});
+    return;
+  }
+  const std::string then = VersionedConfigJson(last.config_json, def.unversioned_config_keys);
+  if (then == now) return;
   const size_t first = causes.size();
-  auto before = TopLevelValues(old_json);
-  auto after = TopLevelValues(new_json);
+  auto before = TopLevelValues(then);
+  auto after = TopLevelValues(now);
   if (before && after) {
     std::set<std::string> keys;
     for (const auto& [key, value] : *before) keys.insert(key);
     for (const auto& [key, value] : *after) keys.insert(key);
     for (const std::string& key : keys) {
       auto was = before->find(key);
-      auto now = after->find(key);
+      auto now_value = after->find(key);
       std::string change;
       if (was == before->end()) {
-        change = "added: " + Shorten(now->second);
-      } else if (now == after->end()) {
+        change = "added: " + Shorten(now_value->second);
+      } else if (now_value == after->end()) {
         change = "removed (was " + Shorten(was->second) + ")";
-      } else if (was->second != now->second) {
-        change = Shorten(was->second) + " -> " + Shorten(now->second);
+      } else if (was->second != now_value->second) {
+        change = Shorten(was->second) + " -> " + Shorten(now_value->second);
       } else {
         continue;
       }
       causes.push_back({StaleCause::Kind::kConfig, "config changed: key '" + key + "' " + change});
     }
   }
-  // No key to name (old row without config_json, or a config that hashes differently but
-  // reads the same): the hashes are the evidence.
+  // No key to name (a config that is not an object): the hashes are the evidence.
   if (causes.size() == first) {
     causes.push_back({StaleCause::Kind::kConfig, "config changed (hash " +
-                                                     ShortVersion(old_hash) + " -> " +
-                                                     ShortVersion(new_hash) + ")"});
+                                                     ShortVersion(Sha256Hex(then)) + " -> " +
+                                                     ShortVersion(now_hash) + ")"});
   }
 }
 
@@ -106,6 +120,15 @@ void AddUpstreamCauses(const AssetGraph& graph, size_t asset, const Materializat
                             " -> " + ShortVersion(current->second.data_version) + ")"});
     }
   }
+  // Inputs the last materialization read that are no longer inputs (Dagster's "removed
+  // dependency"), by key.
+  for (const auto& [key, version] : last.upstream_data_versions) {
+    bool still_input = false;
+    for (size_t parent : graph.Upstream(asset)) still_input = still_input || assets[parent].key == key;
+    if (!still_input) {
+      causes.push_back({StaleCause::Kind::kRemovedDependency, "removed dependency on '" + key + "'"});
+    }
+  }
 }
 
 // The status of `asset` given the latest materializations of (at least) it and its direct
@@ -131,11 +154,7 @@ AssetStatus StatusFrom(const AssetGraph& graph, size_t asset, const Materializat
                              "code version changed: " + OrNone(last.code_version) + " -> " +
                                  OrNone(def.code_version)});
   }
-  const std::string config_hash = ConfigHash(def.config_json);
-  if (config_hash != last.config_hash) {
-    AddConfigCauses(last.config_json, def.config_json, last.config_hash, config_hash,
-                    status.causes);
-  }
+  AddConfigCauses(def, last, status.causes);
   AddUpstreamCauses(graph, asset, last, latest, status.causes);
   status.state = status.causes.empty() ? AssetState::kFresh : AssetState::kStale;
   return status;
@@ -151,6 +170,17 @@ const char* AssetStateName(AssetState state) {
     case AssetState::kFailed: return "FAILED";
   }
   return "UNKNOWN";
+}
+
+const char* StaleCauseKindName(StaleCause::Kind kind) {
+  switch (kind) {
+    case StaleCause::Kind::kCodeVersion: return "code_version";
+    case StaleCause::Kind::kConfig: return "config";
+    case StaleCause::Kind::kUpstreamData: return "upstream_data";
+    case StaleCause::Kind::kUpstreamMissing: return "upstream_missing";
+    case StaleCause::Kind::kRemovedDependency: return "removed_dependency";
+  }
+  return "unknown";
 }
 
 AssetStatus ComputeStatus(const AssetGraph& graph, size_t asset, EventLog& log) {
@@ -174,6 +204,39 @@ std::vector<AssetStatus> ComputeAllStatuses(const AssetGraph& graph, EventLog& l
     statuses.push_back(StatusFrom(graph, i, latest, attempts));
   }
   return statuses;
+}
+
+std::vector<StaleRootCause> StaleRootCauses(const AssetGraph& graph, size_t asset,
+                                            const std::vector<AssetStatus>& statuses) {
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  std::vector<size_t> reached_from(statuses.size(), kNone);
+  std::vector<size_t> queue{asset};
+  reached_from[asset] = asset;
+  std::vector<StaleRootCause> roots;
+  for (size_t next = 0; next < queue.size(); ++next) {
+    const size_t at = queue[next];
+    if (statuses[at].state == AssetState::kStale) {
+      std::vector<size_t> path;
+      for (size_t i = at; i != asset; i = reached_from[i]) path.push_back(i);
+      path.push_back(asset);
+      std::reverse(path.begin(), path.end());
+      for (const StaleCause& cause : statuses[at].causes) roots.push_back({path, cause});
+    }
+    for (size_t parent : graph.Upstream(at)) {
+      if (reached_from[parent] != kNone) continue;
+      reached_from[parent] = at;
+      queue.push_back(parent);
+    }
+  }
+  return roots;
+}
+
+std::string RootCauseLine(const AssetGraph& graph, const StaleRootCause& root) {
+  std::string line;
+  for (size_t i : root.path) {
+    line += (line.empty() ? "" : " <- ") + graph.definitions().assets[i].key;
+  }
+  return line + ": " + root.cause.detail;
 }
 
 }  // namespace af

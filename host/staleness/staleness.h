@@ -21,7 +21,13 @@ enum class AssetState { kMissing, kFresh, kStale, kFailed };
 const char* AssetStateName(AssetState state);  // "MISSING" "FRESH" "STALE" "FAILED"
 
 struct StaleCause {
-  enum class Kind { kCodeVersion, kConfig, kUpstreamData, kUpstreamMissing } kind;
+  enum class Kind {
+    kCodeVersion,
+    kConfig,
+    kUpstreamData,
+    kUpstreamMissing,
+    kRemovedDependency
+  } kind;
   // One line for the user, e.g.
   //   "code version changed: 1 -> 2"          (an empty version prints as "(none)")
   //   "config changed: key 'count' 500 -> 100"  (one cause per changed top-level key; values
@@ -32,8 +38,13 @@ struct StaleCause {
   //   "upstream 'a' has a new data version (3f2a9c1b -> 77aa01c2)"  (first 8 hex characters)
   //   "upstream 'a' is a new input (data version 77aa01c2)"
   //   "upstream 'a' was never materialized" / "upstream 'a' was wiped"
+  //   "removed dependency on 'x'"  (an input the last materialization read is no longer one)
+  // Config is compared as versioned config (VersionedConfigJson with the definition's
+  // unversioned_config_keys, on both sides): unversioned keys never appear here.
   std::string detail;
 };
+// "code_version" "config" "upstream_data" "upstream_missing" "removed_dependency"
+const char* StaleCauseKindName(StaleCause::Kind kind);
 
 struct AssetStatus {
   AssetState state = AssetState::kMissing;
@@ -49,8 +60,9 @@ struct AssetStatus {
 //   FAILED  the last attempt failed and is not older than the last materialization (also
 //           when the asset was never materialized: the failure is the more useful news);
 //   MISSING never materialized (or wiped);
-//   STALE   code version, config hash or an upstream data version differs, or an upstream is
-//           missing; causes in that order, upstreams in graph order;
+//   STALE   code version, versioned config or an upstream data version differs, an upstream
+//           is missing, or an input was removed; causes in that order, upstreams in graph
+//           order, removed inputs by key;
 //   FRESH   otherwise.
 // Staleness does not propagate: an asset whose upstream is STALE but unchanged is FRESH until
 // that upstream is materialized again with a new data version.
@@ -59,6 +71,27 @@ AssetStatus ComputeStatus(const AssetGraph& graph, size_t asset, EventLog& log);
 // ComputeStatus of every asset, indexed like graph.definitions().assets. Reads the log in two
 // snapshots instead of a few queries per asset: use it for a whole graph.
 std::vector<AssetStatus> ComputeAllStatuses(const AssetGraph& graph, EventLog& log);
+
+// One root cause for `status --why`: a cause of the STALE asset path.back(), reached from the
+// asset asked about (path.front()) through its upstreams; path[i+1] is an upstream of path[i].
+struct StaleRootCause {
+  std::vector<size_t> path;  // indices into graph.definitions().assets
+  StaleCause cause;
+};
+
+// Why `asset` is stale, or will be once its upstreams are materialized again: every cause of
+// every STALE asset among `asset` and its ancestors (all of them, whatever their own state:
+// staleness does not propagate in ComputeStatus, but a stale ancestor's change reaches
+// `asset` when the assets between are rematerialized). Each stale asset is reached once, by
+// the shortest path (breadth first, upstreams in graph order), so a diamond gives one path
+// per root cause. Order: by distance, then graph order, then the asset's cause order.
+// `statuses` is ComputeAllStatuses(graph, log).
+std::vector<StaleRootCause> StaleRootCauses(const AssetGraph& graph, size_t asset,
+                                            const std::vector<AssetStatus>& statuses);
+
+// "c <- b <- a: config changed: key 'count' 500 -> 100" (asset keys along the path, then
+// the cause); just "c: ..." when the cause is c's own.
+std::string RootCauseLine(const AssetGraph& graph, const StaleRootCause& root);
 
 }  // namespace af
 

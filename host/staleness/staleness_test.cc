@@ -10,66 +10,13 @@
 #include "eventlog/hash.h"
 #include "eventlog/test_util.h"
 #include "graph/test_definitions.h"
-#include "staleness/test_util.h"
+#include "staleness/staleness_fixture.h"
 
 namespace af {
 
-namespace {
-
-const std::string kV1 = "3f2a9c1b" + std::string(56, '0');
-const std::string kV2 = "77aa01c2" + std::string(56, '1');
-
-// a -> b (b reads a), and a lone c. Built once; tests change code versions and config in
-// `defs` in place, as a manifest edit would, and the graph sees them.
-struct Fixture {
-  TempHome home;
-  Definitions defs = testing::MakeDefinitions({{.key = "b", .inputs = {"a"}}, {.key = "a"}});
-  AssetGraph graph = Build(defs);
-  std::unique_ptr<EventLog> log = OpenTestLog(home.path());
-  int64_t clock_ms = 1000;
-
-  static AssetGraph Build(const Definitions& defs) {
-    auto graph = AssetGraph::Build(defs);
-    REQUIRE_MESSAGE(graph.ok(), graph.status().message());
-    return std::move(*graph);
-  }
-
-  AssetDef& def(const std::string& key) { return defs.assets[defs.asset_index.at(key)]; }
-  size_t index(const std::string& key) { return defs.asset_index.at(key); }
-
-  // What the engine records after a step, as if in run "run-<clock before>".
-  void Materialize(const std::string& key, const std::string& data_version) {
-    const std::string run_id = "run-" + std::to_string(clock_ms);
-    testing::RecordSuccess(*log, def(key), run_id, ++clock_ms, data_version);
-  }
-  void Fail(const std::string& key, const std::string& message) {
-    const std::string run_id = "run-" + std::to_string(clock_ms);
-    testing::RecordFailure(*log, key, run_id, ++clock_ms, message);
-  }
-
-  // ComputeStatus, checked against the whole-graph ComputeAllStatuses.
-  AssetStatus Status(const std::string& key) {
-    AssetStatus one = ComputeStatus(graph, index(key), *log);
-    const AssetStatus all = ComputeAllStatuses(graph, *log).at(index(key));
-    CHECK(all.state == one.state);
-    CHECK(all.causes.size() == one.causes.size());
-    for (size_t i = 0; i < std::min(all.causes.size(), one.causes.size()); ++i) {
-      CHECK(all.causes[i].detail == one.causes[i].detail);
-    }
-    CHECK(all.last.has_value() == one.last.has_value());
-    CHECK(all.last_attempt.has_value() == one.last_attempt.has_value());
-    return one;
-  }
-  std::string State(const std::string& key) { return AssetStateName(Status(key).state); }
-  // The causes, one per line, so a failure shows them all.
-  std::string Causes(const std::string& key) {
-    std::string lines;
-    for (const StaleCause& c : Status(key).causes) lines += c.detail + "\n";
-    return lines;
-  }
-};
-
-}  // namespace
+using testing::Fixture;
+using testing::kV1;
+using testing::kV2;
 
 TEST_CASE("AssetStateName") {
   CHECK(std::string(AssetStateName(AssetState::kMissing)) == "MISSING");

@@ -20,27 +20,31 @@ namespace hackernews {
 namespace {
 
 // Defaults live here only: the host (and the SDK harness) fill them in before the call.
+// "x-assetflow-no-version" marks how the stories are fetched (where from, how fast, how
+// patiently, with which identity and CAs): the same stories whatever they are, so changing
+// them never makes the asset stale. count, min_success_ratio and the body caps can change
+// which stories arrive: they stay versioned.
 const char kSchema[] = R"json({
   "$schema": "http://json-schema.org/draft-04/schema#",
   "type": "object",
   "additionalProperties": false,
   "properties": {
-    "base_url": {"type": "string", "pattern": "^https?://", "default": "https://hacker-news.firebaseio.com/v0",
+    "base_url": {"type": "string", "pattern": "^https?://", "default": "https://hacker-news.firebaseio.com/v0", "x-assetflow-no-version": true,
                  "description": "API root: /topstories.json and /item/<id>.json are below it"},
     "count": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500,
               "description": "how many of the top stories to fetch"},
-    "concurrency": {"type": "integer", "minimum": 1, "maximum": 256, "default": 32,
+    "concurrency": {"type": "integer", "minimum": 1, "maximum": 256, "default": 32, "x-assetflow-no-version": true,
                     "description": "requests in flight at most (over HTTP/1.1 also connections)"},
-    "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000,
+    "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 10000, "x-assetflow-no-version": true,
                    "description": "per attempt of one request, connecting included"},
-    "retries": {"type": "integer", "minimum": 0, "maximum": 50, "default": 4,
+    "retries": {"type": "integer", "minimum": 0, "maximum": 50, "default": 4, "x-assetflow-no-version": true,
                 "description": "extra attempts per request after a 5xx, 408, 429, timeout or dropped connection"},
-    "retry_backoff_ms": {"type": "integer", "minimum": 0, "maximum": 60000, "default": 200,
+    "retry_backoff_ms": {"type": "integer", "minimum": 0, "maximum": 60000, "default": 200, "x-assetflow-no-version": true,
                          "description": "delay before the first retry; doubles per retry up to 10 s, jittered; a longer Retry-After wins (up to 60 s)"},
     "min_success_ratio": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.98,
                           "description": "share of items that must arrive, else the step fails as retryable"},
-    "user_agent": {"type": "string", "minLength": 1, "default": "assetflow-hackernews/0.1"},
-    "ca_file": {"type": "string", "minLength": 1,
+    "user_agent": {"type": "string", "minLength": 1, "default": "assetflow-hackernews/0.1", "x-assetflow-no-version": true},
+    "ca_file": {"type": "string", "minLength": 1, "x-assetflow-no-version": true,
                 "description": "PEM file of CA certificates to verify the server with, instead of the system's (verification is always on)"},
     "max_body_bytes": {"type": "integer", "minimum": 64, "default": 1048576,
                        "description": "cap of one item response; a longer one is an error"},

@@ -61,10 +61,11 @@ ASSETFLOW_ASSET(top_story_ids)
     .observable()
     .describe("Observable source: the ranking of the top N story ids as a data version")
     .version("1")
+    // How the ids are fetched is not part of the version (as for top_stories).
     .schema(R"json({"type":"object","additionalProperties":false,"properties":{
-      "base_url":{"type":"string","pattern":"^https?://","default":"https://hacker-news.firebaseio.com/v0"},
+      "base_url":{"type":"string","pattern":"^https?://","default":"https://hacker-news.firebaseio.com/v0","x-assetflow-no-version":true},
       "count":{"type":"integer","minimum":1,"maximum":500,"default":500},
-      "timeout_ms":{"type":"integer","minimum":1,"maximum":600000,"default":10000},
-      "retries":{"type":"integer","minimum":0,"maximum":50,"default":4},
-      "user_agent":{"type":"string","minLength":1,"default":"assetflow-hackernews/0.1"},
+      "timeout_ms":{"type":"integer","minimum":1,"maximum":600000,"default":10000,"x-assetflow-no-version":true},
+      "retries":{"type":"integer","minimum":0,"maximum":50,"default":4,"x-assetflow-no-version":true},
+      "user_agent":{"type":"string","minLength":1,"default":"assetflow-hackernews/0.1","x-assetflow-no-version":true},
       "max_topstories_bytes":{"type":"integer","minimum":64,"default":8388608}}})json");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """End to end: ./run.sh's offline path (the live API unreachable) produces output.md whose
 embedded image decodes to a PNG of the configured size, and the PNG kept by the fs IO manager
-is the same image.  usage: run_offline_test.py SOURCE_DIR BUILD_DIR"""
+is the same image, and the status command it prints shows every asset FRESH.  usage: run_offline_test.py SOURCE_DIR BUILD_DIR"""
 import base64
 import os
 import re
@@ -37,4 +37,15 @@ with tempfile.TemporaryDirectory() as tmp:
     assert (width, height) == (800, 800), (width, height)
     stored = open(os.path.join(env["ASSETFLOW_HOME"], "storage", "hackernews_wordcloud_png"), "rb").read()
     assert stored == png, "the report embeds a different image than the stored PNG"
+
+    # The `status` command run.sh prints, run as printed (the replay port is gone, HN_API_URL
+    # unset): every asset FRESH, since base_url is unversioned.
+    m = re.search(r"^status:\s+(.*)$", p.stdout, re.M)
+    assert m, "run.sh printed no status command"
+    status = subprocess.run(m.group(1).split(), cwd=src, env=env, capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    rows = [line.split() for line in status.stdout.splitlines()[1:] if line.strip()]
+    assert {r[0]: r[1] for r in rows} == {"hackernews_source_data": "FRESH",
+                                         "hackernews_wordcloud_png": "FRESH",
+                                         "hackernews_wordcloud": "FRESH"}, status.stdout
 print("ok")

@@ -158,6 +158,45 @@ TEST_CASE("materialize --log-format json: one JSON event per line; logs and stat
   CHECK(Run(t.path, {"status", "b"}).out.rfind("asset:   b\nstatus:  MISSING\n", 0) == 0);
 }
 
+TEST_CASE("status --why: root causes as text and JSON; a removed input makes the asset STALE") {
+  TempDir t;
+  WriteManifest(t.path, kPipeline);
+  REQUIRE(Run(t.path, {"materialize", "--select", "+b"}).exit_code == 0);
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string out;
+    std::string err;
+  };
+  const std::string edited = std::string(kPipeline).replace(std::string(kPipeline).find("\"A\""), 3, "\"Z\"");
+  WriteManifest(t.path, edited);
+  const Case cases[] = {
+      {{"status", "--why", "b"}, 0,
+       "b: FRESH\n  b <- a: config changed: key 'value' \"A\" -> \"Z\"\n", ""},
+      {{"status", "--why", "a"}, 0, "a: STALE\n  a: config changed: key 'value' \"A\" -> \"Z\"\n", ""},
+      {{"--log-format", "json", "status", "--why", "b"}, 0,
+       R"({"asset":"b","status":"FRESH","root_causes":[{"path":["b","a"],"asset":"a",)"
+       R"("kind":"config","cause":"config changed: key 'value' \"A\" -> \"Z\""}]})" "\n",
+       ""},
+      {{"status", "--why", "after_bad"}, 0, "after_bad: MISSING\nnothing stale here or upstream\n", ""},
+      {{"status", "--why"}, 2, "", "error: status --why needs an asset: assetflow status --why ASSET\n"},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.args.back());
+    Result r = Run(t.path, c.args);
+    CHECK(r.exit_code == c.exit_code);
+    CHECK(r.out == c.out);
+    CHECK(r.err == c.err);
+  }
+  Result unknown = Run(t.path, {"status", "--why", "nope"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.rfind("error: unknown asset 'nope'", 0) == 0);
+
+  // b no longer reads a: Dagster's "removed dependency".
+  WriteManifest(t.path, std::string(kPipeline).replace(std::string(kPipeline).find("inputs: { x: a }, "), 18, ""));
+  CHECK(Run(t.path, {"status", "b"}).out.rfind("asset:   b\nstatus:  STALE\n  - removed dependency on 'a'\n", 0) == 0);
+}
+
 TEST_CASE("Ctrl-C: the run ends CANCELED, exit 130, the stored version is intact") {
   TempDir t;
   WriteManifest(t.path, "assets:\n  slow: { type: examples/sleep, config: { ms: 0 } }\n");
