@@ -153,19 +153,14 @@ StepRecord FailureRecord(af_status status, std::string message) {
 }
 
 StepRecord EndingRecord(const AttemptResult& a) {
+  if (a.status != AF_OK) return FailureRecord(a.status, a.message);
   StepRecord r;
-  if (a.status == AF_OK) {
-    r.kind = StepRecord::Kind::kOutput;
-    r.data_version = a.data_version;
-    r.bytes = a.bytes;
-    r.staged = a.staged;
-    r.observed = a.observed;
-    r.metadata = a.metadata;
-  } else {
-    r.kind = StepRecord::Kind::kFailure;
-    r.status = a.status;
-    r.message = a.message;
-  }
+  r.kind = StepRecord::Kind::kOutput;
+  r.data_version = a.data_version;
+  r.bytes = a.bytes;
+  r.staged = a.staged;
+  r.observed = a.observed;
+  r.metadata = a.metadata;
   return r;
 }
 
