@@ -11,6 +11,7 @@
 #include "cli/commands.h"
 #include "cli/engine_cli.h"
 #include "cli/table.h"
+#include "common/json_field.h"
 #include "common/diagnostic.h"
 #include "engine/event_sink.h"
 #include "engine/io_managers.h"
@@ -82,10 +83,7 @@ namespace {
 struct JsonLineWriter {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
-  void Field(const char* key, const std::string& value) {
-    writer.Key(key);
-    writer.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  }
+  void Field(const char* key, const std::string& value) { JsonField(writer, key, value); }
 };
 }  // namespace
 

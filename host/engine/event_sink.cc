@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "common/json_field.h"
 #include "engine/host_context.h"
 #include "engine/step_record.h"
 
@@ -27,17 +28,13 @@ std::string JsonObject(F&& fill) {
 }
 
 void Key(JsonWriter& w, const char* key) { w.Key(key); }
-void Str(JsonWriter& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-}
 
 void WriteMetadata(JsonWriter& w, const std::vector<MetadataEntry>& metadata) {
   w.StartArray();
   for (const MetadataEntry& m : metadata) {
     w.StartObject();
-    Str(w, "key", m.key);
-    Str(w, "type", m.type);
+    JsonField(w, "key", m.key);
+    JsonField(w, "type", m.type);
     Key(w, "value");
     if (m.type == "int" || m.type == "bool" || m.type == "json") {
       w.RawValue(m.value.c_str(), m.value.size(), rapidjson::kObjectType);
@@ -98,7 +95,7 @@ void EventSink::RunStarted(const std::string& selection, size_t steps, int paral
        "run started: " + std::to_string(steps) + " step" + (steps == 1 ? "" : "s") + ", -j " +
            std::to_string(parallelism),
        JsonObject([&](JsonWriter& w) {
-         Str(w, "selection", selection);
+         JsonField(w, "selection", selection);
          Key(w, "steps"); w.Uint64(steps);
          Key(w, "parallelism"); w.Int(parallelism);
        }));
@@ -120,15 +117,15 @@ void EventSink::StepRetry(const std::string& asset, uint32_t failed_attempt, int
          Key(w, "retry"); w.Uint(retry);
          Key(w, "max_retries"); w.Int(max_retries);
          Key(w, "delay_s"); w.Double(delay_s);
-         Str(w, "status", StatusName(status));
-         Str(w, "error", error);
+         JsonField(w, "status", StatusName(status));
+         JsonField(w, "error", error);
        }));
 }
 
 void EventSink::StepFailed(const std::string& asset, int32_t status, const std::string& error,
                            uint32_t attempts) {
   Emit(asset, "STEP_FAILED", error, JsonObject([&](JsonWriter& w) {
-         Str(w, "status", StatusName(status));
+         JsonField(w, "status", StatusName(status));
          Key(w, "attempts"); w.Uint(attempts);
        }));
   Check(log_.RecordAttempt(asset, AttemptRecord{run_id_, clock_.NowMs(), true, error}));
@@ -136,7 +133,7 @@ void EventSink::StepFailed(const std::string& asset, int32_t status, const std::
 
 void EventSink::StepCanceled(const std::string& asset, uint32_t attempts) {
   Emit(asset, "STEP_FAILED", "canceled", JsonObject([&](JsonWriter& w) {
-         Str(w, "status", StatusName(AF_ERR_CANCELED));
+         JsonField(w, "status", StatusName(AF_ERR_CANCELED));
          Key(w, "attempts"); w.Uint(attempts);
          Key(w, "canceled"); w.Bool(true);
        }));
@@ -152,13 +149,13 @@ void EventSink::StepSucceeded(const MaterializationRecord& m, uint64_t bytes, ui
        observed ? "data version " + m.data_version.substr(0, 12)
                 : std::to_string(bytes) + " bytes, data version " + m.data_version.substr(0, 12),
        JsonObject([&](JsonWriter& w) {
-         Str(w, "data_version", m.data_version);
+         JsonField(w, "data_version", m.data_version);
          Key(w, "bytes"); w.Uint64(bytes);
-         Str(w, "code_version", m.code_version);
-         Str(w, "config_hash", m.config_hash);
+         JsonField(w, "code_version", m.code_version);
+         JsonField(w, "config_hash", m.config_hash);
          Key(w, "upstream_data_versions");
          w.StartObject();
-         for (const auto& [key, version] : m.upstream_data_versions) Str(w, key.c_str(), version);
+         for (const auto& [key, version] : m.upstream_data_versions) JsonField(w, key.c_str(), version);
          w.EndObject();
          Key(w, "metadata");
          WriteMetadata(w, m.metadata);
@@ -175,7 +172,7 @@ void EventSink::StepSucceeded(const MaterializationRecord& m, uint64_t bytes, ui
 }
 
 void EventSink::Log(const std::string& asset, af_log_level level, const std::string& message) {
-  Emit(asset, "LOG", message, JsonObject([&](JsonWriter& w) { Str(w, "level", LogLevelName(level)); }));
+  Emit(asset, "LOG", message, JsonObject([&](JsonWriter& w) { JsonField(w, "level", LogLevelName(level)); }));
 }
 
 void EventSink::Progress(const std::string& asset, uint64_t done, uint64_t total) {

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/json_field.h"
 #include "engine/host_context.h"
 #include "eventlog/record_json.h"
 
@@ -12,10 +13,6 @@ namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void Str(Writer& w, const char* key, std::string_view v) {
-  w.Key(key);
-  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-}
 
 }  // namespace
 
@@ -47,24 +44,24 @@ std::string StepRecordToJson(const StepRecord& r) {
   w.StartObject();
   switch (r.kind) {
     case StepRecord::Kind::kLog: {
-      Str(w, "record", "log");
-      Str(w, "level", LogLevelName(r.level));
+      JsonField(w, "record", "log");
+      JsonField(w, "level", LogLevelName(r.level));
       // Cut so that the line fits kMaxRecordLine even when every byte is escaped (\u00XX).
       const size_t limit = kMaxRecordLine / 8;
       std::string_view m = r.message;
-      Str(w, "message", m.size() > limit ? m.substr(0, limit) : m);
+      JsonField(w, "message", m.size() > limit ? m.substr(0, limit) : m);
       break;
     }
     case StepRecord::Kind::kProgress:
-      Str(w, "record", "progress");
+      JsonField(w, "record", "progress");
       w.Key("done");
       w.Uint64(r.done);
       w.Key("total");
       w.Uint64(r.total);
       break;
     case StepRecord::Kind::kOutput:
-      Str(w, "record", "output");
-      Str(w, "data_version", r.data_version);
+      JsonField(w, "record", "output");
+      JsonField(w, "data_version", r.data_version);
       w.Key("bytes");
       w.Uint64(r.bytes);
       w.Key("staged");
@@ -78,9 +75,9 @@ std::string StepRecordToJson(const StepRecord& r) {
       }
       break;
     case StepRecord::Kind::kFailure:
-      Str(w, "record", "failure");
-      Str(w, "status", StatusName(r.status));
-      Str(w, "message", r.message);
+      JsonField(w, "record", "failure");
+      JsonField(w, "status", StatusName(r.status));
+      JsonField(w, "message", r.message);
       break;
   }
   w.EndObject();

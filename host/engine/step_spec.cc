@@ -4,16 +4,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/json_field.h"
+
 namespace af {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 using Value = rapidjson::Value;
 
-void Str(Writer& w, const char* key, const std::string& v) {
-  w.Key(key);
-  w.String(v.c_str(), static_cast<rapidjson::SizeType>(v.size()));
-}
 // A config is embedded as JSON; text that is not an object (never: the loader validated it)
 // travels as {}.
 void Config(Writer& w, const char* key, const std::string& json) {
@@ -30,8 +28,8 @@ void Config(Writer& w, const char* key, const std::string& json) {
 void Io(Writer& w, const char* key, const StepIoSpec& io) {
   w.Key(key);
   w.StartObject();
-  Str(w, "resource", io.resource_key);
-  Str(w, "type", io.type);
+  JsonField(w, "resource", io.resource_key);
+  JsonField(w, "type", io.type);
   Config(w, "config", io.config_json);
   w.EndObject();
 }
@@ -116,24 +114,24 @@ std::string StepSpecToJson(const StepSpec& s) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
-  Str(w, "run_id", s.run_id);
-  Str(w, "step_key", s.step_key);
+  JsonField(w, "run_id", s.run_id);
+  JsonField(w, "step_key", s.step_key);
   w.Key("attempt");
   w.Uint(s.attempt);
-  Str(w, "asset_key", s.asset_key);
-  Str(w, "definition", s.definition);
-  Str(w, "code_version", s.code_version);
+  JsonField(w, "asset_key", s.asset_key);
+  JsonField(w, "definition", s.definition);
+  JsonField(w, "code_version", s.code_version);
   Config(w, "config", s.config_json);
   Io(w, "io", s.io);
   w.Key("inputs");
   w.StartArray();
   for (const StepInputSpec& in : s.inputs) {
     w.StartObject();
-    Str(w, "name", in.name);
-    Str(w, "asset_key", in.asset_key);
+    JsonField(w, "name", in.name);
+    JsonField(w, "asset_key", in.asset_key);
     Io(w, "io", in.io);
-    Str(w, "data_version", in.data_version);
-    Str(w, "spool_path", in.spool_path);
+    JsonField(w, "data_version", in.data_version);
+    JsonField(w, "spool_path", in.spool_path);
     w.Key("observed_only");
     w.Bool(in.observed_only);
     w.EndObject();
@@ -143,15 +141,15 @@ std::string StepSpecToJson(const StepSpec& s) {
   w.StartArray();
   for (const PluginFileSpec& p : s.plugins) {
     w.StartObject();
-    Str(w, "name", p.name);
-    Str(w, "path", p.path);
-    Str(w, "sha256", p.sha256);
+    JsonField(w, "name", p.name);
+    JsonField(w, "path", p.path);
+    JsonField(w, "sha256", p.sha256);
     w.EndObject();
   }
   w.EndArray();
-  Str(w, "manifests_hash", s.manifests_hash);
-  Str(w, "home", s.home);
-  Str(w, "spool_path", s.spool_path);
+  JsonField(w, "manifests_hash", s.manifests_hash);
+  JsonField(w, "home", s.home);
+  JsonField(w, "spool_path", s.spool_path);
   w.Key("timeout_s");
   w.Double(s.timeout_s);
   w.Key("max_rss_mb");

@@ -6,6 +6,7 @@
 
 #include <utility>
 
+#include "common/json_field.h"
 #include "common/subprocess.h"
 
 namespace af {
@@ -16,10 +17,6 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 constexpr std::size_t kMaxAnswerBytes = 4 << 20;  // a plugin's schemas fit many times over
 constexpr std::size_t kMaxLastLine = 400;         // of the child's stderr, in a diagnostic
 
-void Key(Writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
 
 void Strings(Writer& w, const char* key, const std::vector<std::string>& values) {
   w.Key(key);
@@ -34,8 +31,8 @@ void WriteDefinitions(Writer& w, const char* key, const std::map<std::string, De
   for (const auto& [type, info] : defs) {
     w.Key(type.data(), static_cast<rapidjson::SizeType>(type.size()));
     w.StartObject();
-    Key(w, "config_schema", info.config_schema);
-    Key(w, "code_version", info.code_version);
+    JsonField(w, "config_schema", info.config_schema);
+    JsonField(w, "code_version", info.code_version);
     Strings(w, "unversioned_config_keys", info.unversioned_config_keys);
     w.EndObject();
   }
@@ -136,11 +133,11 @@ std::string ProbeAnswer(const PluginRegistry& registry) {
   w.StartArray();
   for (const PluginInfo& p : registry.plugins()) {
     w.StartObject();
-    Key(w, "name", p.name);
-    Key(w, "version", p.version);
-    Key(w, "toolchain", p.toolchain);
-    Key(w, "description", p.description);
-    Key(w, "path", p.path);
+    JsonField(w, "name", p.name);
+    JsonField(w, "version", p.version);
+    JsonField(w, "toolchain", p.toolchain);
+    JsonField(w, "description", p.description);
+    JsonField(w, "path", p.path);
     w.Key("abi_major");
     w.Uint(p.abi_major);
     w.Key("abi_minor");
@@ -160,8 +157,8 @@ std::string ProbeAnswer(const PluginRegistry& registry) {
   w.StartArray();
   for (const Diagnostic& d : registry.errors()) {
     w.StartObject();
-    Key(w, "file", d.location.file);
-    Key(w, "message", d.message);
+    JsonField(w, "file", d.location.file);
+    JsonField(w, "message", d.message);
     w.EndObject();
   }
   w.EndArray();
