@@ -60,7 +60,9 @@ std::unique_ptr<EventLog> OpenRecoveredLog(const GlobalOptions& options, const W
     return log;
   }
   // Commands that need no manifests still end dead runs; their storage is recovered too when
-  // the manifests load (quietly: their errors are not this command's).
+  // the manifests load (quietly: their errors are not this command's). Loaded only when there
+  // is something to recover, so `runs` and `logs` stay a database read.
+  if (log->AbandonedRuns().empty() && log->RunsPendingStorageRecovery().empty()) return log;
   Diagnostics ignored;
   auto workspace = Workspace::Open(ToWorkspaceOptions(options, false), &ignored);
   RecoverRunsOrReport(*log, home, workspace.ok() ? workspace->get() : nullptr);

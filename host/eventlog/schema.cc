@@ -73,6 +73,7 @@ const Migration kMigrations[] = {
       ALTER TABLE runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
       ALTER TABLE runs ADD COLUMN process TEXT NOT NULL DEFAULT '';
       ALTER TABLE runs ADD COLUMN storage_pending INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX runs_storage_pending ON runs (run_id) WHERE storage_pending = 1;
       CREATE INDEX runs_by_status ON runs (status);
       ALTER TABLE materializations ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
       CREATE INDEX materializations_of_run ON materializations (run_id);
