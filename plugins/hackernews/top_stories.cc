@@ -14,9 +14,15 @@
 #include <vector>
 
 #include "hn_items.h"
-#include "http_fetcher.h"
+#include "http_client/http_fetcher.h"
 
 namespace hackernews {
+
+using http_client::Fetched;
+using http_client::FetchPolicy;
+using http_client::Fetcher;
+using http_client::FetchStats;
+
 namespace {
 
 // Defaults live here only: the host (and the SDK harness) fill them in before the call.

@@ -10,9 +10,14 @@
 #include <vector>
 
 #include "hn_items.h"
-#include "http_fetcher.h"
+#include "http_client/http_fetcher.h"
 
 namespace hackernews {
+
+using http_client::Fetched;
+using http_client::FetchPolicy;
+using http_client::Fetcher;
+
 namespace {
 
 // 64-bit FNV-1a: the data version only has to change when the ranking does, and 16 hex digits

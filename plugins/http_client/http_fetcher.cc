@@ -10,7 +10,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace hackernews {
+namespace http_client {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -256,4 +256,4 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
   return true;
 }
 
-}  // namespace hackernews
+}  // namespace http_client

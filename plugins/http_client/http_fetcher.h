@@ -1,11 +1,11 @@
-// Concurrent HTTP GETs for the hackernews plugin, on libcurl's multi interface.
+// Concurrent HTTP GETs for plugins (hackernews, s3_io), on libcurl's multi interface.
 //
 // One Fetcher owns one connection pool: HTTP/1.1 connections are kept alive and reused across
 // requests (and across fetch_all calls), HTTP/2 streams are multiplexed on one connection when a
 // TLS server offers h2. Each URL is retried on its own, so one flaky item never re-fetches the
 // others. Everything runs on the calling thread; no threads are started.
-#ifndef HACKERNEWS_HTTP_FETCHER_H
-#define HACKERNEWS_HTTP_FETCHER_H
+#ifndef ASSETFLOW_HTTP_CLIENT_HTTP_FETCHER_H
+#define ASSETFLOW_HTTP_CLIENT_HTTP_FETCHER_H
 
 #include <cstdint>
 #include <functional>
@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-namespace hackernews {
+namespace http_client {
 
 struct FetchPolicy {
   int concurrency = 32;               // transfers in flight (and connections) at most
@@ -75,6 +75,6 @@ class Fetcher {
   FetchStats stats_;
 };
 
-}  // namespace hackernews
+}  // namespace http_client
 
 #endif
