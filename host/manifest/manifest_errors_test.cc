@@ -395,6 +395,9 @@ m.yaml:4:13: error: 'fs_io/file_writer' is an IO manager, not an asset type, for
 )",
      R"(m.yaml:4:5: error: expected a string for 'group' of asset 'a', got null
 )"},
+    // fuzz/manifest: yaml-cpp read these as endless empty documents (a hang, memory growing).
+    {"a lone comma", ",\n", "m.yaml:1:1: error: invalid YAML: unexpected ','\n"},
+    {"a comma after a tag", "!a\x01m!a!p\n,", "m.yaml:2:1: error: invalid YAML: unexpected ','\n"},
 };
 
 }  // namespace

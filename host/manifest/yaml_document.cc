@@ -17,12 +17,15 @@ class YamlTreeBuilder : public YAML::EventHandler {
   YamlTreeBuilder(YamlDocument* doc, const EnvLookupFn& env, Diagnostics* diagnostics)
       : doc_(doc), env_(env), diagnostics_(diagnostics) {}
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    document_start_ = mark;
     anchors_.clear();  // anchors are scoped to one YAML document
     stack_.clear();
     pending_.clear();
   }
   void OnDocumentEnd() override {}
+  // Where the last document began (yaml-cpp's mark of its first token).
+  const YAML::Mark& document_start() const { return document_start_; }
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     YamlId id = NewNode(YamlNode::Kind::kNull, mark);
@@ -190,6 +193,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   YamlDocument* doc_;
   const EnvLookupFn& env_;
   Diagnostics* diagnostics_;
+  YAML::Mark document_start_ = YAML::Mark::null_mark();
   struct OpenContainer {
     YamlId id;
     size_t first_pending;  // where its children start in pending_
@@ -223,7 +227,22 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
   YamlTreeBuilder builder(doc.get(), env, diagnostics);
   try {
     YAML::Parser parser(in);
+    // yaml-cpp 0.7 reads a ',' where a document starts (a lone "," or "!tag ,") as an empty
+    // document without consuming it, so the loop would never end, one null node per turn
+    // (found by fuzz/manifest). A document that starts where the previous one did is that.
+    int last_start = -1;
     while (parser.HandleNextDocument(builder)) {
+      const YAML::Mark& start = builder.document_start();
+      if (start.pos == last_start) {
+        if (!doc->roots_.empty()) doc->roots_.pop_back();
+        char c = static_cast<size_t>(start.pos) < text.size() ? text[start.pos] : ' ';
+        std::string what = c > ' ' && c < 0x7f ? std::string("'") + c + "'" : "character";
+        diagnostics->push_back({SourceLocation{file, start.line + 1, start.column + 1},
+                                "invalid YAML: unexpected " + what, ""});
+        doc->complete_ = false;
+        break;
+      }
+      last_start = start.pos;
     }
   } catch (const YAML::Exception& e) {
     SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1,
