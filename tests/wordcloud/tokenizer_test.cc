@@ -136,4 +136,17 @@ TEST_CASE("documents: JSON records, strings, a custom field, plain text lines") 
   CHECK_THROWS_AS(documents_from_input("  \n[not json", "title"), std::runtime_error);
 }
 
+// fuzz/wordcloud_input's first crash: RapidJSON's SSE2 scan of the last string read past the end
+// of the unpadded in-place copy (a heap-buffer-overflow under test.sh's ASan build).
+TEST_CASE("documents: the in-place JSON parse stays inside its buffer") {
+  using wordcloud::documents_from_input;
+  CHECK(documents_from_input(R"([1,null,"a b",{"title":7},{"title":"x y"},[]])", "title") ==
+        Strings{"a b", "x y"});
+  // Every length around the 16-byte blocks, the last string ending at the input's end.
+  for (std::size_t n = 0; n < 40; ++n) {
+    std::string word(n, 'w');
+    CHECK(documents_from_input("[\"" + word + "\"]", "title") == Strings{word});
+  }
+}
+
 }  // namespace

@@ -72,9 +72,13 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
     rapidjson::ParseResult ok;
     if (input.find('\0') == std::string_view::npos) {
       // In place in a NUL-terminated copy: strings are not copied again, and RapidJSON's SIMD
-      // string scanning applies.
-      std::string copy(input);
-      rapidjson::InsituStringStream stream(&copy[0]);
+      // string scanning applies. That scanning loads whole aligned 16-byte blocks, so the block
+      // holding the NUL may extend up to 15 bytes past it: the copy is padded with NULs to keep
+      // those loads inside the allocation (ASan's heap-buffer-overflow, found by
+      // fuzz/wordcloud_input).
+      std::string copy(input.size() + 16, '\0');
+      std::memcpy(copy.data(), input.data(), input.size());
+      rapidjson::InsituStringStream stream(copy.data());
       ok = reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
     } else {
       rapidjson::MemoryStream stream(input.data(), input.size());  // NUL is an error there
