@@ -76,9 +76,11 @@ struct ManifestLoader::Impl {
     if (docs.back()->complete()) ParseManifestDocument(*docs.back(), &parsed, &diagnostics);
   }
 
-  void ResolveAsset(const ParsedAsset& a, const TypeCatalog& catalog, const Definitions& defs,
-                    bool default_io_manager_missing, ConfigValidator* validator,
-                    std::vector<std::string>* asset_keys, AssetDef* out);
+  void ResolveAsset(ParsedAsset& a, bool consume, const TypeCatalog& catalog,
+                    const Definitions& defs, bool default_io_manager_missing,
+                    ConfigValidator* validator, std::vector<std::string>* asset_keys,
+                    AssetDef* out);
+  bool Resolve(const TypeCatalog& catalog, bool consume, Definitions* out);
 };
 
 std::optional<std::string> ManifestLoader::ProcessEnv(const std::string& name) {
@@ -133,13 +135,19 @@ std::vector<std::string> ManifestLoader::PluginDirs() const { return impl_->pars
 
 const Diagnostics& ManifestLoader::diagnostics() const { return impl_->diagnostics; }
 
-void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog& catalog,
+void ManifestLoader::Impl::ResolveAsset(ParsedAsset& a, bool consume, const TypeCatalog& catalog,
                                         const Definitions& defs, bool default_io_manager_missing,
                                         ConfigValidator* validator,
                                         std::vector<std::string>* asset_keys, AssetDef* out) {
-  *out = a.def;
+  // Consumed: the parsed copy keeps only its key (suggestions for unknown inputs read it).
+  if (consume) {
+    *out = std::move(a.def);
+    a.def.key = out->key;
+  } else {
+    *out = a.def;
+  }
   if (!out->retry_policy) out->retry_policy = parsed.default_retry_policy;
-  const std::string owner = "asset '" + a.def.key + "'";
+  const std::string owner = "asset '" + out->key + "'";
   std::sort(out->inputs.begin(), out->inputs.end(),
             [](const InputDef& x, const InputDef& y) { return x.name < y.name; });
   for (const InputDef& input : out->inputs) {
@@ -154,7 +162,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
   }
 
   const std::string& io = out->io_manager_key;
-  SourceLocation io_at = a.io_manager_location.line > 0 ? a.io_manager_location : a.def.location;
+  SourceLocation io_at = a.io_manager_location.line > 0 ? a.io_manager_location : out->location;
   if (io == kDefaultIoManagerKey && default_io_manager_missing) {
     diagnostics.push_back({io_at,
                            owner +
@@ -167,26 +175,38 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
                            NearestName(io, KeysOf(defs.resources))});
   }
 
-  if (a.def.type.empty()) return;  // its absence is already reported
-  auto type = catalog.assets.find(a.def.type);
+  if (out->type.empty()) return;  // its absence is already reported
+  auto type = catalog.assets.find(out->type);
   if (type == catalog.assets.end()) {
-    bool io_manager = catalog.io_managers.count(a.def.type) > 0;
-    diagnostics.push_back({a.def.type_location,
-                           io_manager ? "'" + a.def.type + "' is an IO manager, not an asset "
+    bool io_manager = catalog.io_managers.count(out->type) > 0;
+    diagnostics.push_back({out->type_location,
+                           io_manager ? "'" + out->type + "' is an IO manager, not an asset "
                                             "type, for " + owner + " (declare it under resources)"
-                                      : "unknown asset type '" + a.def.type + "' for " + owner,
-                           io_manager ? "" : NearestName(a.def.type, KeysOf(catalog.assets))});
+                                      : "unknown asset type '" + out->type + "' for " + owner,
+                           io_manager ? "" : NearestName(out->type, KeysOf(catalog.assets))});
     return;
   }
   if (!a.has_code_version) out->code_version = type->second.code_version;
   out->observable = type->second.observable;
   out->unversioned_config_keys = type->second.unversioned_config_keys;
-  ConfigSite site{a.config.doc, a.config.key, a.config.value, a.def.location, owner, a.def.type};
+  ConfigSite site{a.config.doc, a.config.key, a.config.value, out->location, owner, out->type};
   if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
 }
 
 bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
-  Impl& m = *impl_;
+  return impl_->Resolve(catalog, false, out);
+}
+
+bool ManifestLoader::ResolveOnce(const TypeCatalog& catalog, Definitions* out) {
+  const bool ok = impl_->Resolve(catalog, true, out);
+  std::vector<ParsedAsset>().swap(impl_->parsed.assets);
+  impl_->parsed.asset_by_key.clear();
+  impl_->docs.clear();
+  return ok;
+}
+
+bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Definitions* out) {
+  Impl& m = *this;
   m.diagnostics.resize(m.parse_diagnostics);
   Definitions defs;
   defs.files = m.files;
@@ -242,8 +262,8 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
   std::vector<std::string> asset_keys;  // for suggestions, filled on demand
   defs.assets.resize(order.size());
   for (size_t i = 0; i < order.size(); ++i) {
-    m.ResolveAsset(m.parsed.assets[order[i]], catalog, defs, default_io_manager_missing, &validator,
-                   &asset_keys, &defs.assets[i]);
+    m.ResolveAsset(m.parsed.assets[order[i]], consume, catalog, defs, default_io_manager_missing,
+                   &validator, &asset_keys, &defs.assets[i]);
     defs.asset_index.emplace_hint(defs.asset_index.end(), defs.assets[i].key, i);
   }
 
