@@ -48,3 +48,11 @@ s10k=$(run_n 10000 5)
 row "materialize 10,000 no-op assets, -j $J, home on tmpfs (engine cost without the disk)" "$(fmt_s "$s10k")" "—" "$(per_step "$s10k" 10000)/step" "≤ 3 s" "$(rss_n 10000) MiB"
 s100k=$(run_n 100000 3)
 row "materialize 100,000 no-op assets, -j $J, home on tmpfs" "$(fmt_s "$s100k")" "10,000: $(fmt_s "$s10k")" "$(ratio "$s100k" "$s10k") of 10k" "≤ 10× the 10k time" "$(rss_n 100000) MiB"
+
+# Memory (issue 12): peak RSS of the whole materialization at 10k and 100k assets, what each
+# asset costs beyond the fixed part (the slope between the two), and the target at 100k.
+m10k=$(rss_n 10000)
+m100k=$(rss_n 100000)
+read -r per_asset fixed < <(python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); s=(b-a)*1048576/90000; print('%.0f %.1f' % (s, a-s*10000/1048576))" "$m10k" "$m100k")
+row "peak RSS, materialize 10,000 / 100,000 no-op assets (tmpfs)" "$m10k / $m100k MiB" "—" "$per_asset bytes/asset + $fixed MiB fixed" \
+  "$(python3 -c "import sys; print('✅' if float(sys.argv[1]) <= 100 else '❌')" "$m100k") ≤ 100 MiB at 100k" "$m100k MiB"

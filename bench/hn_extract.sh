@@ -4,16 +4,23 @@
 # Python (bench/hn_seed_extract.py). Target: ≤ 0.5 s and within 1.5× of the ideal
 # ceil(500 / concurrency) × latency. Prints one markdown table row per concurrency (see lib.sh).
 #
+# Then the concurrency sweep (issue 12: no cliff at any allowed concurrency): the extract alone,
+# timed inside one process (bench/hn_extract_driver.cc, the plugin entry through the SDK harness,
+# a fresh fetcher and fresh connections per run), at every C of SWEEP, against the ideal
+# ceil(COUNT / C) × latency + latency (the topstories request first); target ≤ 1.3× of it.
+#
 # Env: BUILD (default <repo>/build), HN_DATA (default <repo>/../shared/hn-data), LATENCY_MS (20),
-# CONCURRENCIES (one row each, "32 64"), COUNT (500), RUNS (assetflow runs per row, 10),
-# PY_RUNS (Python runs, 3; measured once for all rows).
-# The assetflow side is `assetflow materialize` when the engine is built, else
-# bench/hn_extract_driver.cc (the same plugin entry through the SDK harness), compiled here.
+# CONCURRENCIES (one row each, default: the shipped 128 and 32), COUNT (500), RUNS (assetflow
+# runs per row, 10), PY_RUNS (Python runs, 3; measured once for all rows), SWEEP ("8 32 64 128
+# 256"), SWEEP_RUNS (7).
+# The assetflow side is `assetflow materialize` when the engine is built, else the driver.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LATENCY_MS="${LATENCY_MS:-20}"
-CONCURRENCIES="${CONCURRENCIES:-32 64}"
+CONCURRENCIES="${CONCURRENCIES:-128 32}"
+SWEEP="${SWEEP:-8 32 64 128 256}"
+SWEEP_RUNS="${SWEEP_RUNS:-7}"
 COUNT="${COUNT:-500}"
 RUNS="${RUNS:-10}"
 PY_RUNS="${PY_RUNS:-3}"
@@ -41,14 +48,13 @@ PORT="$(awk '/^listening on/ {print $3; exit}' "$WORK/replay.out")"
 [[ -n "$PORT" ]] || { echo "hn_extract.sh: hn-replay did not start: $(cat "$WORK/replay.err")" >&2; exit 1; }
 BASE="http://127.0.0.1:$PORT/v0"
 
+c++ -O2 -std=c++17 -I"$BENCH_ROOT/sdk/include" "$BENCH_ROOT/bench/hn_extract_driver.cc" \
+  -o "$WORK/driver" -ldl
 HAVE_ENGINE=""
+SIDE="harness driver"
 if [[ -x "$AF" ]] && "$AF" --help 2>/dev/null | grep -qE '^ +materialize'; then
   HAVE_ENGINE=1
   SIDE="assetflow materialize"
-else
-  c++ -O2 -std=c++17 -I"$BENCH_ROOT/sdk/include" "$BENCH_ROOT/bench/hn_extract_driver.cc" \
-    -o "$WORK/driver" -ldl
-  SIDE="harness driver"
 fi
 
 # af_command CONCURRENCY: prints the assetflow command of one run at that concurrency.
@@ -87,4 +93,16 @@ ok = t <= 0.5 and t <= 1.5 * ideal
 print('%s ≤ 0.5 s and ≤ 1.5× ideal %.0f ms: %.2f× ideal' % ('✅' if ok else '❌', ideal * 1e3, t / ideal))")"
   row "HN extract: $COUNT stories, ${LATENCY_MS} ms/request, concurrency $c ($SIDE vs the seed's sequential Python)" \
     "$(fmt_s "$t_af")" "$(fmt_s "$t_py")" "$(ratio "$t_py" "$t_af")" "$verdict" "$rss_af / $rss_py MiB"
+done
+
+# The sweep: the extract alone at each concurrency, one row each.
+for c in $SWEEP; do
+  echo "{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$c}" >"$WORK/sweep-$c.json"
+  t="$("$WORK/driver" "$PLUGIN" "$WORK/sweep-$c.json" "$COUNT" "$SWEEP_RUNS")"
+  ideal="$(python3 -c "import math; print((math.ceil($COUNT / $c) + 1) * $LATENCY_MS / 1000)")"
+  verdict="$(python3 -c "
+t, ideal = $t, $ideal
+print('%s ≤ 1.3× of ideal %.0f ms: %.2f×' % ('✅' if t <= 1.3 * ideal else '❌', ideal * 1e3, t / ideal))")"
+  row "HN extract alone (in-process, plugin through the SDK harness), $COUNT items, ${LATENCY_MS} ms/request, concurrency sweep: C = $c" \
+    "$(fmt_s "$t")" "ideal ceil($COUNT/$c)·L + L = $(fmt_s "$ideal")" "$(ratio "$t" "$ideal") of ideal" "$verdict" "—"
 done

@@ -29,3 +29,5 @@ peak_rss_mb() {
 fmt_s() { python3 -c 'import sys; s=float(sys.argv[1]); print("%.1f ms" % (s*1e3) if s < 1 else "%.2f s" % s)' "$1"; }
 ratio() { python3 -c 'import sys; print("%.1f×" % (float(sys.argv[1])/float(sys.argv[2])))' "$1" "$2"; }
 row() { echo "| $1 | $2 | $3 | $4 | $5 | $6 |"; }
+# at_least TARGET BASELINE OURS: "✅ ≥ 30×" when BASELINE / OURS reaches TARGET, else "❌ ≥ 30×".
+at_least() { python3 -c 'import sys; t,b,o=map(float,sys.argv[1:]); print("%s ≥ %g×" % ("✅" if b/o >= t else "❌", t))' "$1" "$2" "$3"; }

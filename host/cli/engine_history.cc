@@ -285,17 +285,18 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset, boo
     else PrintAssetStatus(asset, status);
     return kExitOk;
   }
+  // The whole graph in two snapshots of the log, not a few queries per asset.
+  const std::vector<AssetStatus> statuses = ComputeAllStatuses(ws->graph(), *log);
   if (options.log_format == "json") {
     std::string out;
     for (size_t i : ws->graph().TopologicalOrder())
-      out += StatusJsonLine(ws->definitions().assets[i].key,
-                            ComputeStatus(ws->graph(), i, *log)) + "\n";
+      out += StatusJsonLine(ws->definitions().assets[i].key, statuses[i]) + "\n";
     std::cout << out;
     return kExitOk;
   }
   Table table({"ASSET", "STATUS", "LAST RUN", "MATERIALIZED", "DATA VERSION", "WHY"});
   for (size_t i : ws->graph().TopologicalOrder()) {
-    const AssetStatus s = ComputeStatus(ws->graph(), i, *log);
+    const AssetStatus& s = statuses[i];
     table.Add({ws->definitions().assets[i].key, AssetStateName(s.state),
                s.last ? s.last->run_id.substr(0, 8) : "-", s.last ? FormatTime(s.last->time_ms) : "-",
                s.last ? Short(s.last->data_version) : "-", Why(s)});
@@ -321,9 +322,7 @@ int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
   auto log = OpenRecoveredLog(options, nullptr);
   if (!log) return kExitRunFailure;
   // A unique prefix is enough, as with git commits.
-  std::vector<std::string> matches;
-  for (const RunRecord& r : log->RecentRuns(0))
-    if (r.run_id.rfind(run_id, 0) == 0) matches.push_back(r.run_id);
+  const std::vector<std::string> matches = log->RunIdsWithPrefix(run_id, 2);
   if (matches.size() != 1) {
     std::cerr << "error: " << (matches.empty() ? "no run '" : "ambiguous run id '") << run_id
               << "'" << (matches.empty() ? " (see `assetflow runs`)" : "") << "\n";

@@ -151,6 +151,9 @@ class EventLog {
   // Newest first by start time; limit <= 0 means all.
   std::vector<RunRecord> RecentRuns(int limit);
   std::optional<RunRecord> FindRun(const std::string& run_id);
+  // Up to `limit` run ids that start with `prefix` (byte-wise), in id order: an index range,
+  // not a scan of every run. limit <= 0 means all.
+  std::vector<std::string> RunIdsWithPrefix(const std::string& prefix, int limit);
   // In append order, with ids; commits queued events first.
   std::vector<EventRecord> RunEvents(const std::string& run_id);
 

@@ -144,6 +144,29 @@ std::optional<RunRecord> EventLog::FindRun(const std::string& run_id) {
   return run;
 }
 
+std::vector<std::string> EventLog::RunIdsWithPrefix(const std::string& prefix, int limit) {
+  // Every id with the prefix sorts in [prefix, upper): upper is the prefix with its last byte
+  // that is not 0xFF incremented (and what follows dropped); none such: no upper bound.
+  std::string upper = prefix;
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF) upper.pop_back();
+  if (!upper.empty()) upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  std::vector<std::string> ids;
+  db.Read([&]() -> Status {
+    ids.clear();
+    Query q(db, upper.empty()
+                    ? "SELECT run_id FROM runs WHERE run_id >= ?1 ORDER BY run_id LIMIT ?3"
+                    : "SELECT run_id FROM runs WHERE run_id >= ?1 AND run_id < ?2 "
+                      "ORDER BY run_id LIMIT ?3");
+    q.Bind(1, prefix).Bind(3, limit > 0 ? int64_t{limit} : int64_t{-1});
+    if (!upper.empty()) q.Bind(2, upper);
+    while (q.Step()) ids.push_back(q.Text(0));
+    return q.status();
+  });
+  return ids;
+}
+
 std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
   // Queued events have no id yet: commit them first.

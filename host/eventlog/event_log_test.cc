@@ -287,4 +287,20 @@ TEST_CASE("The last attempt is replaced by the next one") {
   CHECK_FALSE(attempt->failed);
 }
 
+TEST_CASE("RunIdsWithPrefix: an id range, in id order, bounded") {
+  TempHome home;
+  auto log = OpenTestLog(home.path());
+  for (const char* id : {"ab12", "ab13", "ab2", "abz", "ac00", "b", "ab\xff\xff", "ab\xff"})
+    REQUIRE(log->StartRun({id, RunStatus::kStarted, "*", 1000, 0}).ok());
+  using Ids = std::vector<std::string>;
+  CHECK(log->RunIdsWithPrefix("ab1", 0) == Ids{"ab12", "ab13"});
+  CHECK(log->RunIdsWithPrefix("ab1", 1) == Ids{"ab12"});
+  CHECK(log->RunIdsWithPrefix("ab12", 2) == Ids{"ab12"});
+  CHECK(log->RunIdsWithPrefix("ab", 0) == Ids{"ab12", "ab13", "ab2", "abz", "ab\xff", "ab\xff\xff"});
+  CHECK(log->RunIdsWithPrefix("ab\xff", 0) == Ids{"ab\xff", "ab\xff\xff"});
+  CHECK(log->RunIdsWithPrefix("abc", 0).empty());
+  CHECK(log->RunIdsWithPrefix("", 3) == Ids{"ab12", "ab13", "ab2"});
+  CHECK(log->RunIdsWithPrefix("", 0).size() == 8);
+}
+
 }  // namespace af

@@ -78,6 +78,15 @@ const Migration kMigrations[] = {
       ALTER TABLE materializations ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
       CREATE INDEX materializations_of_run ON materializations (run_id);
     )sql"},
+    // Every command's start looks for runs to recover (STARTED ones, and those whose storage
+    // is pending), oldest first: with the start time in the index, both are index ranges in
+    // order, never a scan of the runs nor a sort, however long the history.
+    {5, R"sql(
+      CREATE INDEX runs_by_status_start ON runs (status, started_ms);
+      DROP INDEX runs_by_status;
+      CREATE INDEX runs_storage_pending_by_start ON runs (started_ms) WHERE storage_pending = 1;
+      DROP INDEX runs_storage_pending;
+    )sql"},
 };
 
 Status ReadVersion(SqliteDb& db, int* version) {

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <system_error>
 #include <tuple>
@@ -76,9 +77,12 @@ struct ManifestLoader::Impl {
     if (docs.back()->complete()) ParseManifestDocument(*docs.back(), &parsed, &diagnostics);
   }
 
+  // Resolves *out, which holds the parsed definition of `a`; `keys` lists every asset key in
+  // file order (for suggestions), built on first use.
   void ResolveAsset(const ParsedAsset& a, const TypeCatalog& catalog, const Definitions& defs,
                     bool default_io_manager_missing, ConfigValidator* validator,
-                    std::vector<std::string>* asset_keys, AssetDef* out);
+                    const std::function<const std::vector<std::string>&()>& keys, AssetDef* out);
+  bool Resolve(const TypeCatalog& catalog, bool consume, Definitions* out);
 };
 
 std::optional<std::string> ManifestLoader::ProcessEnv(const std::string& name) {
@@ -133,28 +137,24 @@ std::vector<std::string> ManifestLoader::PluginDirs() const { return impl_->pars
 
 const Diagnostics& ManifestLoader::diagnostics() const { return impl_->diagnostics; }
 
-void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog& catalog,
-                                        const Definitions& defs, bool default_io_manager_missing,
-                                        ConfigValidator* validator,
-                                        std::vector<std::string>* asset_keys, AssetDef* out) {
-  *out = a.def;
+void ManifestLoader::Impl::ResolveAsset(
+    const ParsedAsset& a, const TypeCatalog& catalog, const Definitions& defs,
+    bool default_io_manager_missing, ConfigValidator* validator,
+    const std::function<const std::vector<std::string>&()>& keys, AssetDef* out) {
   if (!out->retry_policy) out->retry_policy = parsed.default_retry_policy;
-  const std::string owner = "asset '" + a.def.key + "'";
+  const std::string owner = "asset '" + out->key + "'";
   std::sort(out->inputs.begin(), out->inputs.end(),
             [](const InputDef& x, const InputDef& y) { return x.name < y.name; });
   for (const InputDef& input : out->inputs) {
     if (parsed.asset_by_key.count(input.asset_key)) continue;
-    if (asset_keys->empty()) {  // built on the first miss only: the common case never needs it
-      for (const ParsedAsset& p : parsed.assets) asset_keys->push_back(p.def.key);
-    }
     diagnostics.push_back({input.location,
                            "input '" + input.name + "' of " + owner + " names unknown asset '" +
                                input.asset_key + "'",
-                           NearestName(input.asset_key, *asset_keys)});
+                           NearestName(input.asset_key, keys())});
   }
 
   const std::string& io = out->io_manager_key;
-  SourceLocation io_at = a.io_manager_location.line > 0 ? a.io_manager_location : a.def.location;
+  SourceLocation io_at = a.io_manager_location.line > 0 ? a.io_manager_location : out->location;
   if (io == kDefaultIoManagerKey && default_io_manager_missing) {
     diagnostics.push_back({io_at,
                            owner +
@@ -167,26 +167,38 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
                            NearestName(io, KeysOf(defs.resources))});
   }
 
-  if (a.def.type.empty()) return;  // its absence is already reported
-  auto type = catalog.assets.find(a.def.type);
+  if (out->type.empty()) return;  // its absence is already reported
+  auto type = catalog.assets.find(out->type);
   if (type == catalog.assets.end()) {
-    bool io_manager = catalog.io_managers.count(a.def.type) > 0;
-    diagnostics.push_back({a.def.type_location,
-                           io_manager ? "'" + a.def.type + "' is an IO manager, not an asset "
+    bool io_manager = catalog.io_managers.count(out->type) > 0;
+    diagnostics.push_back({out->type_location,
+                           io_manager ? "'" + out->type + "' is an IO manager, not an asset "
                                             "type, for " + owner + " (declare it under resources)"
-                                      : "unknown asset type '" + a.def.type + "' for " + owner,
-                           io_manager ? "" : NearestName(a.def.type, KeysOf(catalog.assets))});
+                                      : "unknown asset type '" + out->type + "' for " + owner,
+                           io_manager ? "" : NearestName(out->type, KeysOf(catalog.assets))});
     return;
   }
   if (!a.has_code_version) out->code_version = type->second.code_version;
   out->observable = type->second.observable;
   out->unversioned_config_keys = type->second.unversioned_config_keys;
-  ConfigSite site{a.config.doc, a.config.key, a.config.value, a.def.location, owner, a.def.type};
+  ConfigSite site{a.config.doc, a.config.key, a.config.value, out->location, owner, out->type};
   if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
 }
 
 bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
-  Impl& m = *impl_;
+  return impl_->Resolve(catalog, false, out);
+}
+
+bool ManifestLoader::ResolveOnce(const TypeCatalog& catalog, Definitions* out) {
+  const bool ok = impl_->Resolve(catalog, true, out);
+  std::vector<ParsedAsset>().swap(impl_->parsed.assets);
+  impl_->parsed.asset_by_key.clear();
+  impl_->docs.clear();
+  return ok;
+}
+
+bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Definitions* out) {
+  Impl& m = *this;
   m.diagnostics.resize(m.parse_diagnostics);
   Definitions defs;
   defs.files = m.files;
@@ -233,17 +245,47 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
     }
   }
 
-  // Resolved straight into key order: sorting indices is cheaper than moving AssetDefs.
-  std::vector<size_t> order(m.parsed.assets.size());
+  // Resolved in key order: sorting indices is cheaper than moving AssetDefs.
+  std::vector<AssetDef>& parsed_defs = m.parsed.asset_defs;
+  std::vector<size_t> order(parsed_defs.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return m.parsed.assets[x].def.key < m.parsed.assets[y].def.key;
-  });
-  std::vector<std::string> asset_keys;  // for suggestions, filled on demand
-  defs.assets.resize(order.size());
+  std::sort(order.begin(), order.end(),
+            [&](size_t x, size_t y) { return parsed_defs[x].key < parsed_defs[y].key; });
+  if (consume) {
+    // Into key order in place (position i takes definition order[i], cycle by cycle), then
+    // handed over: the definitions exist once, never parsed and resolved side by side.
+    std::vector<bool> placed(order.size(), false);
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (placed[i]) continue;
+      AssetDef first = std::move(parsed_defs[i]);
+      for (size_t j = i;;) {
+        placed[j] = true;
+        const size_t from = order[j];
+        if (from == i) {
+          parsed_defs[j] = std::move(first);
+          break;
+        }
+        parsed_defs[j] = std::move(parsed_defs[from]);
+        j = from;
+      }
+    }
+    defs.assets = std::move(parsed_defs);
+    parsed_defs.clear();
+  } else {
+    defs.assets.resize(order.size());
+    for (size_t i = 0; i < order.size(); ++i) defs.assets[i] = parsed_defs[order[i]];
+  }
+  std::vector<std::string> asset_keys;  // for suggestions, in file order, filled on demand
+  auto keys = [&]() -> const std::vector<std::string>& {
+    if (asset_keys.empty()) {
+      asset_keys.resize(order.size());
+      for (size_t i = 0; i < order.size(); ++i) asset_keys[order[i]] = defs.assets[i].key;
+    }
+    return asset_keys;
+  };
   for (size_t i = 0; i < order.size(); ++i) {
-    m.ResolveAsset(m.parsed.assets[order[i]], catalog, defs, default_io_manager_missing, &validator,
-                   &asset_keys, &defs.assets[i]);
+    m.ResolveAsset(m.parsed.assets[order[i]], catalog, defs, default_io_manager_missing,
+                   &validator, keys, &defs.assets[i]);
     defs.asset_index.emplace_hint(defs.asset_index.end(), defs.assets[i].key, i);
   }
 

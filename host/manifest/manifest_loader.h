@@ -49,6 +49,10 @@ class ManifestLoader {
   // parse ones; calling Resolve again replaces them. Adds resource `io_manager` of type
   // fs_io/fs_io_manager (schema defaults as config) when no manifest defines one.
   bool Resolve(const TypeCatalog& catalog, Definitions* out);
+  // Resolve for a loader used once (the workspace): moves the parsed definitions into `out`
+  // instead of copying them and frees the YAML trees afterwards, so a large manifest is held
+  // once, not twice, at the peak of loading. The loader can't resolve again after it.
+  bool ResolveOnce(const TypeCatalog& catalog, Definitions* out);
 
   const Diagnostics& diagnostics() const;
 

@@ -155,13 +155,15 @@ class Walker {
 
   // Registers `key` as the next of `records`; a key seen before (in this file or an earlier
   // one) is reported with both places, and skipped.
+  static const SourceLocation& LocationOf(const ParsedResource& r) { return r.def.location; }
+  static const SourceLocation& LocationOf(const AssetDef& a) { return a.location; }
   template <class Record>
   bool Claim(std::unordered_map<std::string, size_t>* index, const std::vector<Record>& records,
              const std::string& key, YamlId key_id, const char* what) {
     auto [it, inserted] = index->emplace(key, records.size());
     if (!inserted)
       Error(key_id, std::string("duplicate ") + what + " '" + key + "' (first defined at " +
-                        records[it->second].def.location.ToString() + ")");
+                        LocationOf(records[it->second]).ToString() + ")");
     return inserted;
   }
 
@@ -203,26 +205,29 @@ class Walker {
     if (!Expect(v, Kind::kMap, {"'assets'"})) return;
     std::span<const YamlId> c = doc_.children(v);
     out_->assets.reserve(out_->assets.size() + c.size() / 2);
+    out_->asset_defs.reserve(out_->asset_defs.size() + c.size() / 2);
     out_->asset_by_key.reserve(out_->asset_by_key.size() + c.size() / 2);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string& key = doc_.node(c[i]).value;
       ParsedAsset a;
-      if (!SplitAssetKey(key, &a.def.segments)) {
+      AssetDef def;
+      if (!SplitAssetKey(key, &def.segments)) {
         Error(c[i], "invalid asset key '" + key +
                         "' (want segments of letters, digits, '_' "
                         "and '-', separated by '/')");
         continue;
       }
-      if (!Claim(&out_->asset_by_key, out_->assets, key, c[i], "asset")) continue;
-      a.def.key = key;
-      a.def.location = doc_.Location(c[i]);
-      Asset(c[i], c[i + 1], &a);
+      if (!Claim(&out_->asset_by_key, out_->asset_defs, key, c[i], "asset")) continue;
+      def.key = key;
+      def.location = doc_.Location(c[i]);
+      Asset(c[i], c[i + 1], &def, &a);
       out_->assets.push_back(std::move(a));
+      out_->asset_defs.push_back(std::move(def));
     }
   }
 
-  void Asset(YamlId key_id, YamlId v, ParsedAsset* a) {
-    AssetDef& def = a->def;
+  void Asset(YamlId key_id, YamlId v, AssetDef* asset, ParsedAsset* a) {
+    AssetDef& def = *asset;
     const std::string owner = "asset '" + def.key + "'";
     if (!Expect(v, Kind::kMap, {owner})) return;
     bool has_type = false;

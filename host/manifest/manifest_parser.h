@@ -23,8 +23,8 @@ struct ConfigRef {
   YamlId value = 0;
 };
 
+// What a manifest says about asset i beyond its definition (ParsedManifest::asset_defs[i]).
 struct ParsedAsset {
-  AssetDef def;  // everything but config_json, and code_version only if given
   bool has_code_version = false;
   ConfigRef config;
   SourceLocation io_manager_location;  // of the value; line 0 when not given
@@ -38,6 +38,10 @@ struct ParsedResource {
 // What every file parsed so far declares. Keys are unique across files: a duplicate is
 // reported and dropped.
 struct ParsedManifest {
+  // Kept apart from `assets` (same index), so that a loader used once can sort and move them
+  // into Definitions without a second copy: each is everything but config_json, and
+  // code_version only if given.
+  std::vector<AssetDef> asset_defs;
   std::vector<ParsedAsset> assets;
   std::vector<ParsedResource> resources;
   std::vector<std::string> plugin_dirs;  // absolute, normalized, first occurrence kept

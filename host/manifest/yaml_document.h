@@ -25,9 +25,11 @@ struct YamlNode {
   bool plain = true;         // scalars: unquoted and untagged (or tagged with a core-schema type)
   int line = 0;              // 1-based
   int column = 0;            // 1-based
-  std::string value;         // scalars; values (not mapping keys) have ${VAR} expanded
   uint32_t first_child = 0;  // into the document's child list: see YamlDocument::children
   uint32_t child_count = 0;
+  // Last, so the fields above pack into 16 bytes (48 a node instead of 56: a manifest of
+  // 100,000 assets has ~1.3 million nodes).
+  std::string value;         // scalars; values (not mapping keys) have ${VAR} expanded
 
   bool IsMap() const { return kind == Kind::kMap; }
   bool IsScalar() const { return kind == Kind::kScalar; }
@@ -62,6 +64,7 @@ class YamlDocument {
 
  private:
   friend class YamlTreeBuilder;
+  void ShrinkToFit();  // gives back what the reservation overestimated
   std::string file_;
   std::vector<YamlNode> nodes_;
   std::vector<YamlId> child_ids_;  // every container's children, contiguous per container

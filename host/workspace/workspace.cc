@@ -98,7 +98,7 @@ Expected<std::unique_ptr<Workspace>> Workspace::Open(const WorkspaceOptions& opt
   }
   if (options.strict_plugins && !ws->plugin_errors_.empty()) return OpenError(*diagnostics);
 
-  if (!loader.Resolve(ws->plugins_->Catalog(), &ws->definitions_)) {
+  if (!loader.ResolveOnce(ws->plugins_->Catalog(), &ws->definitions_)) {
     Append(loader.diagnostics(), diagnostics);
     return OpenError(*diagnostics);
   }

@@ -62,7 +62,8 @@ with tempfile.TemporaryDirectory() as tmp:
             text = f.read()
         edited = os.path.join(tmp, "hackernews.yaml")
         with open(edited, "w") as f:
-            f.write(text.replace("concurrency: 32", "concurrency: 64"))
+            assert "concurrency: 128" in text
+            f.write(text.replace("concurrency: 128", "concurrency: 64"))
         edited_env = dict(env)
         out = subprocess.run([assetflow, "--manifest", edited, "--log-format", "json", "status"],
                              env=edited_env, capture_output=True, text=True, timeout=300)

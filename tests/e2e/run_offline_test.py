@@ -9,6 +9,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 src, build = sys.argv[1], sys.argv[2]
 with tempfile.TemporaryDirectory() as tmp:
@@ -34,7 +35,33 @@ with tempfile.TemporaryDirectory() as tmp:
     assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     assert png[12:16] == b"IHDR"
     width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (800, 800), (width, height)
+    assert (width, height) == (400, 200), (width, height)  # the seed's WordCloud size
+    # The seed's white background: the most frequent pixel is white (words cover the rest).
+    assert png[24:26] == b"\x08\x02", "expected 8-bit RGB"
+    idat, at = b"", 8
+    while at < len(png):
+        (n,), kind = struct.unpack(">I", png[at:at + 4]), png[at + 4:at + 8]
+        if kind == b"IDAT":
+            idat += png[at + 8:at + 8 + n]
+        at += 12 + n
+    raw, stride, prev, pixels = zlib.decompress(idat), width * 3, bytearray(width * 3), {}
+    for y in range(height):  # undo the PNG row filters (None, Sub, Up, Average, Paeth)
+        kind, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a, b = row[i - 3] if i >= 3 else 0, prev[i]
+            c = prev[i - 3] if i >= 3 else 0
+            if kind == 1: row[i] = (row[i] + a) & 255
+            elif kind == 2: row[i] = (row[i] + b) & 255
+            elif kind == 3: row[i] = (row[i] + (a + b) // 2) & 255
+            elif kind == 4:
+                est = a + b - c
+                pa, pb, pc = abs(est - a), abs(est - b), abs(est - c)
+                row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        for x in range(0, stride, 3):
+            pixels[bytes(row[x:x + 3])] = pixels.get(bytes(row[x:x + 3]), 0) + 1
+        prev = row
+    dominant = max(pixels, key=pixels.get)
+    assert dominant == b"\xff\xff\xff", f"the background is {dominant.hex()}, not white"
     stored = open(os.path.join(env["ASSETFLOW_HOME"], "storage", "hackernews_wordcloud_png"), "rb").read()
     assert stored == png, "the report embeds a different image than the stored PNG"
 

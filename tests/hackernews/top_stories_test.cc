@@ -302,6 +302,19 @@ TEST_CASE("hn-replay serves 64 sleeping requests at once") {
   CHECK(meta_int(r, "connections") <= 64);
 }
 
+// Issue 12: cpp-httplib holds a worker per kept-alive connection, and with 128 workers the
+// connections past 128 were accepted but never read, so at concurrency 250 they waited for the
+// client's timeout (10 s) before a retry. Here that would be a timeout with no retry left.
+TEST_CASE("at the maximum concurrency, 256, every connection is served at once") {
+  ReplayServer server("hn-2022-03-29", {"--latency-ms", "200"});
+  Result r = materialize(server, "\"count\":500,\"concurrency\":256,\"timeout_ms\":3000,\"retries\":0");
+  REQUIRE_MESSAGE(r.status == AF_OK, r.error);
+  CHECK(parse(r.output).Size() == 500);
+  CHECK(meta_int(r, "retries") == 0);
+  CHECK(meta_int(r, "failed") == 0);
+  CHECK(server.stat("max_in_flight") == 256);
+}
+
 TEST_CASE("unknown ids answer null, like the real API") {
   ReplayServer server("hn-edge-cases");
   CHECK(hn_test::http_get(server.base_url() + "/item/1.json") == "null");

@@ -260,6 +260,12 @@ TEST_CASE("options: defaults, schema and errors") {
   CHECK_THROWS_WITH(wordcloud::parse_options(R"({"width":0})"), doctest::Contains("'width'"));
   CHECK_THROWS_WITH(wordcloud::parse_options(R"({"colormap":"jet"})"), doctest::Contains("unknown colormap"));
   CHECK_THROWS_WITH(wordcloud::parse_options(R"({"background":"#12"})"), doctest::Contains("'background'"));
+  // Python's name for it, as the seed script spells it; it wins over a (default-filled) background.
+  CHECK(d.background == "black");
+  CHECK(wordcloud::parse_options(R"({"background_color":"white"})").background == "white");
+  CHECK(wordcloud::parse_options(R"({"background":"black","background_color":"white"})").background == "white");
+  CHECK_THROWS_WITH(wordcloud::parse_options(R"({"background":"black","background_color":"#12"})"),
+                    "config 'background_color' '#12' is not a colour (use #rrggbb, #rgb or a name like black, white)");
   CHECK(wordcloud::parse_color("#0a0B0c").g == 11);
   CHECK(wordcloud::parse_color("#fff").b == 255);
 }

@@ -4,6 +4,10 @@
 #include <dlfcn.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
+#include <map>
+#include <utility>
+
 #include "test_util.hpp"
 
 namespace {
@@ -58,6 +62,37 @@ TEST_CASE("wordcloud_png on real titles: a PNG of the configured size, and metad
   CHECK(top.Size() == 10);
   CHECK(top[0]["count"].GetInt() >= top[9]["count"].GetInt());
   CHECK(r.progress_total == 200);
+}
+
+// The most frequent pixel value of a decoded PNG (Cairo's ARGB32) and its share of the pixels.
+std::pair<uint32_t, double> dominant_pixel(const std::string& png) {
+  cairo_surface_t* img = wctest::decode_png(png);
+  REQUIRE(cairo_surface_status(img) == CAIRO_STATUS_SUCCESS);
+  const int w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
+  const int stride = cairo_image_surface_get_stride(img);
+  const unsigned char* data = cairo_image_surface_get_data(img);
+  std::map<uint32_t, long> counts;
+  for (int y = 0; y < h; ++y) {
+    const auto* row = reinterpret_cast<const uint32_t*>(data + y * stride);
+    for (int x = 0; x < w; ++x) ++counts[row[x]];
+  }
+  cairo_surface_destroy(img);
+  auto top = std::max_element(counts.begin(), counts.end(),
+                              [](auto& a, auto& b) { return a.second < b.second; });
+  return {top->first, static_cast<double>(top->second) / (w * h)};
+}
+
+TEST_CASE("background_color, as the seed script sets it, paints the background") {
+  Result white = render(R"({"background_color":"white"})", wctest::hn_items());
+  REQUIRE_MESSAGE(white.status == AF_OK, white.error);
+  auto [white_pixel, white_share] = dominant_pixel(white.output);
+  CHECK(white_pixel == 0xFFFFFFFFu);
+  CHECK(white_share > 0.3);
+  Result black = render("{}", wctest::hn_items());  // Python's default, black
+  REQUIRE(black.status == AF_OK);
+  auto [black_pixel, black_share] = dominant_pixel(black.output);
+  CHECK(black_pixel == 0xFF000000u);
+  CHECK(black_share > 0.3);
 }
 
 TEST_CASE("the input may have any name, and extra_stopwords apply") {

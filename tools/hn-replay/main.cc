@@ -218,8 +218,13 @@ int main(int argc, char** argv) {
   FaultDraw faults(opt);
 
   Server svr;
-  // A sleeping request holds its worker, so there must be more workers than concurrent clients.
-  svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
+  // A kept-alive connection holds its worker until it closes or idles out (keep-alive timeout),
+  // and a sleeping request holds it too: a connection beyond the pool's size is accepted by the
+  // kernel but not read until a worker frees up. With 128 workers a client at concurrency 250
+  // had 122 connections wait, unanswered, for its own 10 s timeout (issue 12). So: one worker
+  // per connection a client may open, and a client past that waits only for the idle timeout.
+  const int threads = opt.threads;
+  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   svr.set_keep_alive_max_count(1000000);
   svr.set_keep_alive_timeout(30);
   // httplib's default adds SO_REUSEPORT, which would let a second server share a taken --port

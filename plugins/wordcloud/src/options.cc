@@ -97,6 +97,10 @@ Options parse_options(const std::string& config_json) {
   read(d, "relative_scaling", o.relative_scaling, 0, 1);
   read(d, "margin", o.margin, 0, 1000);
   read(d, "background", o.background);
+  // Python's wordcloud calls it background_color (the seed script sets it). It has no schema
+  // default, so the host's default-filling never makes it hide an explicit `background`; when
+  // both are given it wins.
+  read(d, "background_color", o.background);
   read(d, "colormap", o.colormap);
   read(d, "collocations", o.collocations);
   read(d, "collocation_threshold", o.collocation_threshold, 0, 1e9);
@@ -106,7 +110,7 @@ Options parse_options(const std::string& config_json) {
   try {
     parse_color(o.background);
   } catch (const std::invalid_argument& e) {
-    bad("background", e.what());
+    bad(member(d, "background_color") ? "background_color" : "background", e.what());
   }
   try {
     check_colormap(o.colormap);
@@ -152,6 +156,8 @@ std::string options_schema() {
          num("relative_scaling", d.relative_scaling, "0: size by rank only, 1: size proportional to count") + "," +
          integer("margin", d.margin, "0", "1000", "minimum clearance in pixels between words") + "," +
          string("background", d.background, "#rrggbb, #rgb or a colour name") + "," +
+         "\"background_color\":{\"type\":\"string\",\"description\":\"Python wordcloud's name for "
+         "background; overrides it when both are given\"}," +
          string("colormap", d.colormap, "word colours: viridis or gray") + "," +
          boolean("collocations", d.collocations, "show frequent two-word phrases as one entry") + "," +
          "\"collocation_threshold\":{\"type\":\"number\",\"minimum\":0,\"default\":" + number(d.collocation_threshold) +
