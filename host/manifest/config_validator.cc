@@ -1,5 +1,6 @@
 #include "manifest/config_validator.h"
 
+#include <assetflow/cpp/json.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/schema.h>
@@ -377,10 +378,9 @@ ConfigValidator::Compiled* ConfigValidator::Compile(const DefinitionInfo& info) 
     c->no_config = true;
     return c;
   }
-  c->schema.Parse(info.config_schema.c_str());
-  if (c->schema.HasParseError()) {
-    c->error = std::string("invalid JSON at offset ") + std::to_string(c->schema.GetErrorOffset()) +
-               ": " + rj::GetParseError_En(c->schema.GetParseError());
+  std::string parse_error;
+  if (!assetflow::ParseJson(c->schema, info.config_schema, &parse_error)) {
+    c->error = "invalid JSON: " + parse_error;
     return c;
   }
   if (!c->schema.IsObject()) {

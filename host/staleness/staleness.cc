@@ -10,6 +10,7 @@
 #include <rapidjson/writer.h>
 
 #include "eventlog/hash.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 
@@ -26,8 +27,9 @@ std::string OrNone(const std::string& version) { return version.empty() ? "(none
 // object (config is always one; older rows have "").
 std::optional<std::map<std::string, std::string>> TopLevelValues(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  if (!assetflow::ParseJson<rapidjson::kParseFullPrecisionFlag>(doc, json.data(), json.size()) ||
+      !doc.IsObject())
+    return std::nullopt;
   std::map<std::string, std::string> values;
   for (const auto& m : doc.GetObject()) {
     rapidjson::StringBuffer out;
@@ -49,11 +51,14 @@ std::string Shorten(const std::string& value) {
 
 // The config causes of `def` against `last`. Both sides are compared as versioned configs
 // with the definition's *current* unversioned keys, so a key marked unversioned since `last`
-// was recorded (with the full config) is not a change either.
+// was recorded (with the full config) is not a change either. Secrets are compared by the
+// hash only (the record holds them masked, and a cause must not print them).
 void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
                      std::vector<StaleCause>& causes) {
-  const std::string now = VersionedConfigJson(def.config_json, def.unversioned_config_keys);
-  const std::string now_hash = Sha256Hex(now);
+  const RecordedConfig current =
+      RecordConfig(def.config_json, def.unversioned_config_keys, def.secret_config_keys);
+  const std::string& now = current.json;
+  const std::string& now_hash = current.hash;
   if (last.config_json.empty()) {
     // Recorded before v2: only the hash, of the full config or of the versioned one.
     if (last.config_hash == now_hash || last.config_hash == ConfigHash(def.config_json)) return;
@@ -63,7 +68,16 @@ void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
     return;
   }
   const std::string then = VersionedConfigJson(last.config_json, def.unversioned_config_keys);
-  if (then == now) return;
+  if (then == now) {
+    // Equal as recorded. If the record masked secrets (its hash is not of its text), the
+    // hash tells whether one of them changed.
+    const bool masked = last.config_hash != Sha256Hex(last.config_json);
+    if (!masked || last.config_hash == now_hash) return;
+    causes.push_back({StaleCause::Kind::kConfig, "config changed: a secret value (hash " +
+                                                     ShortVersion(last.config_hash) + " -> " +
+                                                     ShortVersion(now_hash) + ")"});
+    return;
+  }
   const size_t first = causes.size();
   auto before = TopLevelValues(then);
   auto after = TopLevelValues(now);
