@@ -143,4 +143,30 @@ TEST_CASE("only regular files of a bounded size are read as manifests") {
   }
 }
 
+TEST_CASE("config errors never quote a secret: schema-marked values, URL credentials") {
+  TypeCatalog catalog = testing::TestCatalog();
+  catalog.assets["x/client"] = {R"({"type": "object", "additionalProperties": false, "properties": {
+      "api_key": {"type": "string", "minLength": 20, "x-assetflow-secret": true},
+      "pin": {"type": "integer", "maximum": 9999, "writeOnly": true},
+      "url": {"type": "string", "pattern": "^https://"}}})",
+                                "1", false, {}, {"api_key", "pin"}};
+  ManifestLoader loader([](const std::string&) { return std::nullopt; });
+  REQUIRE(loader.ParseText(R"(assets:
+  a:
+    type: x/client
+    config: { api_key: "sh0rt-key", pin: 123456, url: "http://me:pa55w0rd@h/?token=tok3n" }
+)", "m.yaml"));
+  Definitions defs;
+  CHECK_FALSE(loader.Resolve(catalog, &defs));
+  std::string out;
+  for (const Diagnostic& d : loader.diagnostics()) out += d.ToString() + "\n";
+  CHECK(out ==
+        "m.yaml:4:24: error: config 'api_key': the secret value is shorter than the minimum length 20 "
+        "for asset 'a' (x/client)\n"
+        "m.yaml:4:42: error: config 'pin': the secret value is greater than the maximum 9999 for "
+        "asset 'a' (x/client)\n"
+        "m.yaml:4:55: error: config 'url': 'http://***@h/?token=***' does not match the pattern "
+        "'^https://' for asset 'a' (x/client)\n");
+}
+
 }  // namespace af
