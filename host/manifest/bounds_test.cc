@@ -169,4 +169,10 @@ TEST_CASE("config errors never quote a secret: schema-marked values, URL credent
         "'^https://' for asset 'a' (x/client)\n");
 }
 
+TEST_CASE("an expansion error quotes the scalar with its URL credentials masked") {
+  CHECK(TextErrors("assets:\n  a:\n    type: hackernews/top_stories\n"
+                   "    config: { base_url: \"http://me:pa55w0rd@h/v0/${HN\" }\n") ==
+        "m.yaml:4:25: error: unterminated '${' in 'http://***@h/v0/${HN'\n");
+}
+
 }  // namespace af

@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "common/redact.h"
 #include "manifest/yaml_libyaml_events.h"
 
 namespace af {
@@ -75,7 +76,8 @@ class YamlTreeBuilder : public YAML::EventHandler {
       if (expanded.ok()) {
         doc_->nodes_[id].value = std::move(expanded.value());
       } else {
-        diagnostics_->push_back({Loc(mark), expanded.status().message(), ""});
+        // The message quotes the scalar: a URL in it keeps its credentials to itself.
+        diagnostics_->push_back({Loc(mark), RedactUrls(expanded.status().message()), ""});
         doc_->nodes_[id].value = value;
       }
     }
