@@ -124,7 +124,8 @@ RecordedConfig RecordConfig(const std::string& config_json,
   RecordedConfig recorded;
   const std::string versioned = VersionedConfigJson(config_json, unversioned_keys);
   recorded.hash = Sha256Hex(versioned);
-  recorded.json = VersionedConfigJson(RedactConfigJson(versioned, secret_keys), {});
+  std::string masked = RedactConfigJson(versioned, secret_keys);
+  recorded.json = masked == versioned ? std::move(masked) : VersionedConfigJson(masked, {});
   return recorded;
 }
 

@@ -9,6 +9,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/redact.h"
 #include "eventlog/hash.h"
 #include <assetflow/cpp/json.hpp>
 
@@ -67,12 +68,22 @@ void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
                                                      ShortVersion(now_hash) + ")"});
     return;
   }
-  const std::string then = VersionedConfigJson(last.config_json, def.unversioned_config_keys);
+  const std::string then_recorded =
+      VersionedConfigJson(last.config_json, def.unversioned_config_keys);
+  // Masked before it is compared or shown: a record made before secrets were masked holds
+  // them in clear, and a cause must not print them.
+  const std::string masked_then = RedactConfigJson(then_recorded, def.secret_config_keys);
+  const std::string then =
+      masked_then == then_recorded ? then_recorded : VersionedConfigJson(masked_then, {});
   if (then == now) {
-    // Equal as recorded. If the record masked secrets (its hash is not of its text), the
-    // hash tells whether one of them changed.
-    const bool masked = last.config_hash != Sha256Hex(last.config_json);
-    if (!masked || last.config_hash == now_hash) return;
+    // Equal as shown, but a masked secret may differ. A record that masked nothing (its hash
+    // is of its own text) holds the values: compare them; one that did holds their hash.
+    const bool record_masked = last.config_hash != Sha256Hex(last.config_json);
+    const bool same =
+        record_masked
+            ? last.config_hash == now_hash
+            : then_recorded == VersionedConfigJson(def.config_json, def.unversioned_config_keys);
+    if (same) return;
     causes.push_back({StaleCause::Kind::kConfig, "config changed: a secret value (hash " +
                                                      ShortVersion(last.config_hash) + " -> " +
                                                      ShortVersion(now_hash) + ")"});
