@@ -17,11 +17,16 @@ namespace af {
 void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 void AddHistoryCommands(CLI::App& app, const GlobalOptions* options, int* exit_code);
 
-// Opens the event log of `home`; on failure prints "error: ..." and returns nullptr.
+// Opens the event log of `home`; on failure prints "error: ..." and returns nullptr (the
+// command then exits kExitUsage: a home that cannot be opened, or a damaged database, is not
+// a run's failure).
 std::unique_ptr<EventLog> OpenEventLogOrReport(const std::string& home);
 // Opens the event log of the workspace's home (or of the options' home when `ws` is null)
 // and ends the runs whose process died (engine/recovery.h), saying so on stderr.
 std::unique_ptr<EventLog> OpenRecoveredLog(const GlobalOptions& options, const Workspace* ws);
+// True, after printing "error: <why>", when `log` cannot be trusted (EventLog::Damage): the
+// command must then exit kExitUsage instead of showing what it read as history.
+bool ReportDamage(EventLog& log);
 // The asset index of `key` in the workspace, or prints an error naming the nearest key and
 // returns npos.
 size_t FindAssetOrReport(const Workspace& ws, const std::string& key);

@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/engine_cli.h"
 #include "engine/executor.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 namespace {
@@ -134,8 +135,7 @@ class RunPrinter {
  private:
   void OnProgress(const EventRecord& e) {
     rapidjson::Document d;
-    d.Parse(e.data_json.c_str());
-    if (d.HasParseError() || !d.IsObject()) return;
+    if (!assetflow::ParseJson(d, e.data_json) || !d.IsObject()) return;
     const uint64_t done = d["done"].GetUint64(), total = d["total"].GetUint64();
     running_[e.asset_key] = total ? std::to_string(done * 100 / total) + "% (" +
                                         std::to_string(done) + "/" + std::to_string(total) + ")"
@@ -224,7 +224,7 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
   auto log = OpenRecoveredLog(options, ws.get());
-  if (!log) return kExitRunFailure;
+  if (!log) return kExitUsage;
   auto selected = ResolveSelection(*ws, *log, args.selection);
   if (!selected.ok()) {
     std::cerr << "error: " << selected.status().message() << "\n";
@@ -264,6 +264,7 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
               << "\n";
     return kExitRunFailure;
   }
+  if (ReportDamage(*log)) return kExitUsage;
   if (!result->history_error.ok()) {
     std::cerr << "warning: the run's history is incomplete: " << result->history_error.message()
               << "\n";

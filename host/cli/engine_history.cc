@@ -17,6 +17,7 @@
 #include "engine/io_managers.h"
 #include "engine/recovery.h"
 #include "staleness/staleness.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 
@@ -28,6 +29,13 @@ std::unique_ptr<EventLog> OpenEventLogOrReport(const std::string& home) {
     return nullptr;
   }
   return std::move(*log);
+}
+
+bool ReportDamage(EventLog& log) {
+  const Status damage = log.Damage();
+  if (damage.ok()) return false;
+  std::cerr << "error: " << damage.message() << "\n";
+  return true;
 }
 
 void RecoverRunsOrReport(EventLog& log, const std::string& home, const Workspace* ws) {
@@ -102,8 +110,7 @@ std::string EventJsonLine(const EventRecord& e) {
   json.Field("message", e.message);
   w.Key("data");
   rapidjson::Document d;
-  d.Parse(e.data_json.c_str());
-  if (e.data_json.empty() || d.HasParseError()) {
+  if (e.data_json.empty() || !assetflow::ParseJson(d, e.data_json)) {
     w.StartObject();
     w.EndObject();
   } else {
@@ -270,17 +277,20 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset, boo
   auto ws = LoadWorkspace(options);
   if (!ws) return kExitUsage;
   auto log = OpenRecoveredLog(options, ws.get());
-  if (!log) return kExitRunFailure;
+  if (!log) return kExitUsage;
   if (why) {
     const size_t i = FindAssetOrReport(*ws, asset);
     if (i == static_cast<size_t>(-1)) return kExitUsage;
-    PrintWhy(options, ws->graph(), i, ComputeAllStatuses(ws->graph(), *log));
+    const auto statuses = ComputeAllStatuses(ws->graph(), *log);
+    if (ReportDamage(*log)) return kExitUsage;
+    PrintWhy(options, ws->graph(), i, statuses);
     return kExitOk;
   }
   if (!asset.empty()) {
     const size_t i = FindAssetOrReport(*ws, asset);
     if (i == static_cast<size_t>(-1)) return kExitUsage;
     const AssetStatus status = ComputeStatus(ws->graph(), i, *log);
+    if (ReportDamage(*log)) return kExitUsage;
     if (options.log_format == "json") std::cout << StatusJsonLine(asset, status) << "\n";
     else PrintAssetStatus(asset, status);
     return kExitOk;
@@ -291,6 +301,7 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset, boo
     std::string out;
     for (size_t i : ws->graph().TopologicalOrder())
       out += StatusJsonLine(ws->definitions().assets[i].key, statuses[i]) + "\n";
+    if (ReportDamage(*log)) return kExitUsage;
     std::cout << out;
     return kExitOk;
   }
@@ -301,35 +312,40 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset, boo
                s.last ? s.last->run_id.substr(0, 8) : "-", s.last ? FormatTime(s.last->time_ms) : "-",
                s.last ? Short(s.last->data_version) : "-", Why(s)});
   }
+  if (ReportDamage(*log)) return kExitUsage;
   table.Print(std::cout);
   return kExitOk;
 }
 
 int RunRunsCommand(const GlobalOptions& options, int limit) {
   auto log = OpenRecoveredLog(options, nullptr);
-  if (!log) return kExitRunFailure;
+  if (!log) return kExitUsage;
   Table table({"RUN ID", "STATUS", "STARTED", "DURATION", "SELECTION"});
   for (const RunRecord& r : log->RecentRuns(limit)) {
     table.Add({r.run_id, RunStatusName(r.status), FormatTime(r.started_ms),
                r.ended_ms ? FormatDuration(r.ended_ms - r.started_ms) : "running",
                r.selection});
   }
+  if (ReportDamage(*log)) return kExitUsage;
   table.Print(std::cout);
   return kExitOk;
 }
 
 int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
   auto log = OpenRecoveredLog(options, nullptr);
-  if (!log) return kExitRunFailure;
+  if (!log) return kExitUsage;
   // A unique prefix is enough, as with git commits.
   const std::vector<std::string> matches = log->RunIdsWithPrefix(run_id, 2);
+  if (ReportDamage(*log)) return kExitUsage;
   if (matches.size() != 1) {
     std::cerr << "error: " << (matches.empty() ? "no run '" : "ambiguous run id '") << run_id
               << "'" << (matches.empty() ? " (see `assetflow runs`)" : "") << "\n";
     return kExitUsage;
   }
   std::string out;
-  for (const EventRecord& e : log->RunEvents(matches[0])) {
+  const std::vector<EventRecord> events = log->RunEvents(matches[0]);
+  if (ReportDamage(*log)) return kExitUsage;
+  for (const EventRecord& e : events) {
     if (options.log_format == "json") {
       out += EventJsonLine(e) + "\n";
     } else {
@@ -352,11 +368,22 @@ int RunWipeCommand(const GlobalOptions& options, const std::vector<std::string>&
     indices.push_back(i);
   }
   auto log = OpenRecoveredLog(options, ws.get());
-  if (!log) return kExitRunFailure;
+  if (!log) return kExitUsage;
   auto io = IoManagerSet::Resolve(ws->definitions(), ws->plugins());
   if (!io.ok()) {
     std::cerr << "error: " << io.status().message() << "\n";
     return kExitRunFailure;
+  }
+  // Claimed like a run claims what it materializes: a run in progress is never wiped under
+  // (its data and record would reappear after the wipe, or the wipe report a file the run
+  // then writes), and no run starts on an asset while it is wiped.
+  std::vector<std::string> keys;
+  for (size_t i : indices) keys.push_back(ws->definitions().assets[i].key);
+  const std::string claim = "wipe-" + NewRunId();
+  Status claimed = log->ClaimAssets(claim, keys, 0);
+  if (!claimed.ok()) {
+    std::cerr << "error: " << claimed.message() << "\n";
+    return ReportDamage(*log) ? kExitUsage : kExitRunFailure;
   }
   int code = kExitOk;
   for (size_t i : indices) {
@@ -370,6 +397,8 @@ int RunWipeCommand(const GlobalOptions& options, const std::vector<std::string>&
     }
     if (!options.quiet) std::cout << "wiped " << asset.key << "\n";
   }
+  log->ReleaseAssets(claim);
+  if (ReportDamage(*log)) return kExitUsage;
   return code;
 }
 

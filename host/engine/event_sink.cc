@@ -81,8 +81,8 @@ void EventSink::Emit(const std::string& asset, const char* type, std::string mes
   e.asset_key = asset;
   e.type = type;
   e.time_ms = clock_.NowMs();
-  e.message = std::move(message);
-  e.data_json = std::move(data);
+  e.message = redactor_.Redact(message);
+  e.data_json = redactor_.Redact(data);
   if (observer_) {
     std::lock_guard<std::mutex> lock(mu_);
     observer_(e);
@@ -128,7 +128,7 @@ void EventSink::StepFailed(const std::string& asset, int32_t status, const std::
          JsonField(w, "status", StatusName(status));
          Key(w, "attempts"); w.Uint(attempts);
        }));
-  Check(log_.RecordAttempt(asset, AttemptRecord{run_id_, clock_.NowMs(), true, error}));
+  Check(log_.RecordAttempt(asset, AttemptRecord{run_id_, clock_.NowMs(), true, redactor_.Redact(error)}));
 }
 
 void EventSink::StepCanceled(const std::string& asset, uint32_t attempts) {
@@ -143,8 +143,10 @@ void EventSink::StepSkipped(const std::string& asset, const std::string& reason)
   Emit(asset, "STEP_SKIPPED", reason, "{}");
 }
 
-void EventSink::StepSucceeded(const MaterializationRecord& m, uint64_t bytes, uint32_t attempts,
-                              int64_t duration_ms, bool observed) {
+void EventSink::StepSucceeded(const MaterializationRecord& record, uint64_t bytes,
+                              uint32_t attempts, int64_t duration_ms, bool observed) {
+  MaterializationRecord m = record;
+  for (MetadataEntry& entry : m.metadata) entry.value = redactor_.Redact(entry.value);
   Emit(m.asset_key, observed ? "OBSERVATION" : "MATERIALIZATION",
        observed ? "data version " + m.data_version.substr(0, 12)
                 : std::to_string(bytes) + " bytes, data version " + m.data_version.substr(0, 12),

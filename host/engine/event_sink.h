@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/redact.h"
 #include "engine/executor.h"
 #include "engine/retry.h"
 #include "eventlog/event_log.h"
@@ -23,8 +24,12 @@ namespace af {
 
 class EventSink {
  public:
-  EventSink(EventLog& log, const EventObserver& observer, Clock& clock, std::string run_id)
-      : log_(log), observer_(observer), clock_(clock), run_id_(std::move(run_id)) {}
+  // `redactor` masks secrets in every message, datum and metadata value before they go out;
+  // it must outlive the sink.
+  EventSink(EventLog& log, const EventObserver& observer, Clock& clock, std::string run_id,
+            const Redactor& redactor)
+      : log_(log), observer_(observer), clock_(clock), run_id_(std::move(run_id)),
+        redactor_(redactor) {}
 
   void RunStarted(const std::string& selection, size_t steps, int parallelism);
   void StepStarted(const std::string& asset);
@@ -57,6 +62,7 @@ class EventSink {
   const EventObserver& observer_;
   Clock& clock_;
   const std::string run_id_;
+  const Redactor& redactor_;
   std::mutex mu_;  // serializes the observer; guards first_error_
   Status first_error_;
 };

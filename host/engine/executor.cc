@@ -120,12 +120,23 @@ class AttemptRecords : public StepRecordSink {
   bool ended_ = false;
 };
 
+// The secrets of every asset's and resource's config. All of them, not only the run's: a
+// plugin may quote any config it can see, and the extra lookups are cheap.
+Redactor RunRedactor(const Definitions& defs) {
+  Redactor redactor;
+  for (const AssetDef& asset : defs.assets) redactor.AddConfig(asset.config_json, asset.secret_config_keys);
+  for (const auto& [key, resource] : defs.resources)
+    redactor.AddConfig(resource.config_json, resource.secret_config_keys);
+  return redactor;
+}
+
 // One run: built, executed once, discarded (or leaked when abandoned: see RunResult).
 class RunState {
  public:
   RunState(const AssetGraph& graph, const PluginRegistry& registry, const IoManagerSet& io,
            EventLog& log, const std::string& home, const RunOptions& options, std::string run_id)
       : defs_(graph.definitions()),
+        redactor_(RunRedactor(graph.definitions())),
         registry_(registry),
         io_(io),
         log_(log),
@@ -134,7 +145,7 @@ class RunState {
         clock_(options.clock ? *options.clock : SystemClock()),
         random_(options.random ? *options.random : DefaultRandom()),
         run_id_(std::move(run_id)),
-        sink_(log, options.observer, clock_, run_id_),
+        sink_(log, options.observer, clock_, run_id_, redactor_),
         commits_(log, sink_, home, run_id_,
                  [this](size_t n, const Status& s) { OnCommitted(n, s); },
                  [this] { return executing_.load() > 0; }),
@@ -179,6 +190,8 @@ class RunState {
   RunResult Summarize(std::optional<RunStatus> status = std::nullopt);
 
   const Definitions& defs_;
+  // Every secret of the definitions' configs, masked in whatever the run reports.
+  const Redactor redactor_;
   const PluginRegistry& registry_;
   const IoManagerSet& io_;
   EventLog& log_;
@@ -273,6 +286,12 @@ RunResult RunState::Summarize(std::optional<RunStatus> forced) {
                   : (failed > 0 || skipped > 0) ? RunStatus::kFailed
                                                 : RunStatus::kSuccess;
   if (forced) result.status = *forced;
+  // A run whose history went nowhere (the database deleted or replaced under it, or found
+  // damaged) did not succeed, whatever its steps did.
+  if (const Status damage = log_.Damage(); !damage.ok() && result.status == RunStatus::kSuccess) {
+    sink_.Log("", AF_LOG_ERROR, damage.message());
+    result.status = RunStatus::kFailed;
+  }
   sink_.RunEnded(result.status, succeeded, failed, skipped, canceled);
   result.ended_ms = clock_.NowMs();
   Status ended = log_.EndRun(run_id_, result.status, result.ended_ms);
@@ -463,6 +482,7 @@ bool RunState::ExecuteNode(size_t n) {
     AttemptRecords records(sink_, asset.key);
     runner.Run(spec, control_, records);
     AttemptResult a = records.Result();
+    a.message = redactor_.Redact(a.message);
     if (a.status == AF_OK) {
       CommitQueue::Item item;
       item.node = n;
@@ -473,8 +493,10 @@ bool RunState::ExecuteNode(size_t n) {
       m.time_ms = clock_.NowMs();
       m.data_version = a.data_version;
       m.code_version = asset.code_version;
-      m.config_json = VersionedConfigJson(asset.config_json, asset.unversioned_config_keys);
-      m.config_hash = Sha256Hex(m.config_json);
+      RecordedConfig config =
+          RecordConfig(asset.config_json, asset.unversioned_config_keys, asset.secret_config_keys);
+      m.config_json = std::move(config.json);
+      m.config_hash = std::move(config.hash);
       m.upstream_data_versions = std::move(upstream_versions);
       m.metadata = std::move(a.metadata);
       item.io = &io;
@@ -519,7 +541,7 @@ void RunState::OnCommitted(size_t n, const Status& s) {
     node.result.state = StepState::kSucceeded;
   } else {
     node.result.state = StepState::kFailed;
-    node.result.message = s.message();
+    node.result.message = redactor_.Redact(s.message());
     node.result.data_version.clear();
   }
   Finish(n);

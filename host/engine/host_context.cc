@@ -10,14 +10,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 
 const af_host_api& HostApiTable();  // defined at the end, after the functions it points to
 
 ParsedConfig::ParsedConfig(std::string json) : text(std::move(json)) {
-  doc.Parse(text.c_str());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (!assetflow::ParseJson(doc, text) || !doc.IsObject()) {
     text = "{}";
     doc.SetObject();
   }
@@ -62,8 +62,7 @@ bool MetadataValueIsValid(af_metadata_type type, const std::string& value) {
       return value == "true" || value == "false";
     case AF_META_JSON: {
       rapidjson::Document d;
-      d.Parse(s, value.size());
-      return !d.HasParseError();
+      return assetflow::ParseJson(d, s, value.size());
     }
     default:
       return MetadataTypeName(type) != nullptr;

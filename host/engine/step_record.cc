@@ -7,6 +7,7 @@
 #include "common/json_field.h"
 #include "engine/host_context.h"
 #include "eventlog/record_json.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 namespace {
@@ -89,8 +90,7 @@ Expected<StepRecord> StepRecordFromJson(std::string_view line) {
     return Status::InvalidArgument("record of " + std::to_string(line.size()) +
                                    " bytes, over the limit of " + std::to_string(kMaxRecordLine));
   rapidjson::Document d;
-  d.Parse(line.data(), line.size());
-  if (d.HasParseError() || !d.IsObject()) return Status::InvalidArgument("record is not a JSON object");
+  if (!assetflow::ParseJson(d, line.data(), line.size()) || !d.IsObject()) return Status::InvalidArgument("record is not a JSON object");
   auto text = [&](const char* key) -> std::string_view {
     auto it = d.FindMember(key);
     if (it == d.MemberEnd() || !it->value.IsString()) return {};

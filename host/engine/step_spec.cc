@@ -5,6 +5,7 @@
 #include <rapidjson/writer.h>
 
 #include "common/json_field.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 namespace {
@@ -17,8 +18,7 @@ using Value = rapidjson::Value;
 void Config(Writer& w, const char* key, const std::string& json) {
   w.Key(key);
   rapidjson::Document d;
-  d.Parse(json.c_str(), json.size());
-  if (d.HasParseError() || !d.IsObject()) {
+  if (!assetflow::ParseJson(d, json) || !d.IsObject()) {
     w.StartObject();
     w.EndObject();
   } else {
@@ -160,8 +160,7 @@ std::string StepSpecToJson(const StepSpec& s) {
 
 Expected<StepSpec> StepSpecFromJson(const std::string& json) {
   rapidjson::Document d;
-  d.Parse(json.c_str(), json.size());
-  if (d.HasParseError() || !d.IsObject())
+  if (!assetflow::ParseJson(d, json) || !d.IsObject())
     return Status::InvalidArgument("step spec: not a JSON object");
   StepSpec s;
   std::string error;

@@ -1,6 +1,10 @@
 #include "eventlog/event_log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <chrono>
 #include <filesystem>
@@ -107,7 +111,28 @@ Status EventLog::Impl::InsertPending(const std::vector<PendingWrite>& writes) {
   return s;
 }
 
+Status EventLog::Impl::CheckFile() {
+  if (!vanished.ok()) return vanished;
+  struct stat st {};
+  std::string what;
+  if (::stat(path.c_str(), &st) != 0) {
+    what = "was deleted";
+  } else if (st.st_dev != device || st.st_ino != inode) {
+    what = "was replaced by another file";
+  } else {
+    return Status::OK();
+  }
+  vanished = Status::Failed("the event log " + path + " " + what +
+                            " while this process used it: what it recorded since is lost. "
+                            "Check what removed it (a `rm -r` of the home, a cleanup job), "
+                            "then run the command again");
+  return vanished;
+}
+
 Status EventLog::Impl::WriteWithQueue(const std::function<Status()>& body) {
+  // Never commit into a file nobody will read again: the writes stay queued, the caller
+  // (the engine) sees the error, and the run fails instead of "succeeding" into the void.
+  if (Status alive = CheckFile(); !alive.ok()) return alive;
   std::vector<PendingWrite> batch;
   {
     std::lock_guard<std::mutex> lock(queue_mu);
@@ -164,11 +189,20 @@ Expected<std::unique_ptr<EventLog>> EventLog::Open(const std::string& home) {
   std::error_code ec;
   std::filesystem::create_directories(home, ec);
   if (ec) return Status::IoError("cannot create assetflow home '" + home + "': " + ec.message());
-  auto db = SqliteDb::Open((std::filesystem::path(home) / "assetflow.db").string());
+  const std::string path = (std::filesystem::path(home) / "assetflow.db").string();
+  auto db = SqliteDb::Open(path);
   if (!db.ok()) return db.status();
   Status s = MigrateSchema(**db);
+  if (s.ok()) s = CheckIntegrity(**db);
   if (!s.ok()) return s;
   auto impl = std::make_unique<Impl>();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return Status::IoError("cannot stat " + path + ": " + std::strerror(errno));
+  }
+  impl->path = path;
+  impl->device = st.st_dev;
+  impl->inode = st.st_ino;
   impl->db = std::move(*db);
   impl->host = HostName();
   Impl* raw = impl.get();
@@ -222,6 +256,12 @@ Status EventLog::AppendEvents(const std::vector<EventRecord>& events) {
     if (queued.data_json.empty()) queued.data_json = "{}";
   }
   return impl_->Enqueue(std::move(writes));
+}
+
+Status EventLog::Damage() {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  if (Status file = impl_->CheckFile(); !file.ok()) return file;
+  return impl_->db->damage();
 }
 
 Status EventLog::Flush() {

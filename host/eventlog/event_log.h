@@ -97,7 +97,9 @@ class EventLog {
   static constexpr size_t kFlushBatch = 1024;
 
   // Opens (creating the `home` directory, the database and migrating it as needed)
-  // `home`/assetflow.db.
+  // `home`/assetflow.db, and checks it can be trusted (CheckIntegrity in schema.h): a damaged
+  // database (not a database, a table gone, a corrupt page on the paths read) is a kFailed
+  // error whose message says what is wrong and what to do, never an empty history.
   static Expected<std::unique_ptr<EventLog>> Open(const std::string& home);
   // Commits the queued writes; errors at that point are lost (call Flush() to see them).
   ~EventLog();
@@ -114,6 +116,11 @@ class EventLog {
   Status AppendEvents(const std::vector<EventRecord>& events);
   // Commits every write queued so far.
   Status Flush();
+  // Why this log cannot be trusted since it was opened, or OK: the file was deleted or
+  // replaced (then no write commits any more: each returns this error), or a read or write
+  // met a corrupt page or a missing table. The lookups below return "nothing" on an error,
+  // so a caller that reports history must check this before it says "never materialized".
+  Status Damage();
   // Queued like events. An empty asset key is an InvalidArgument error.
   Status RecordMaterialization(const MaterializationRecord& m);
   // Records that the asset's last attempt failed (failed=true) or clears it (on success).
@@ -139,7 +146,7 @@ class EventLog {
       const std::string& run_id);
 
   // Lookups return nothing / empty when absent, and also on a database error (the reads that
-  // status and staleness make have no useful fallback; a broken database shows on writes).
+  // status and staleness make have no useful fallback): Damage() tells the two apart.
   // Latest = last recorded (insertion order, not time_ms, so clock steps do not reorder).
   std::optional<MaterializationRecord> LatestMaterialization(const std::string& asset_key);
   std::optional<AttemptRecord> LastAttempt(const std::string& asset_key);

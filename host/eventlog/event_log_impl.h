@@ -3,6 +3,8 @@
 #ifndef ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_IMPL_H_
 #define ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_IMPL_H_
 
+#include <sys/types.h>
+
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -29,6 +31,13 @@ using PendingWrite = std::variant<EventRecord, MaterializationRecord, AttemptWri
 struct EventLog::Impl {
   std::unique_ptr<SqliteDb> db;
   std::string host;
+  // The database file as opened: a file found deleted or replaced at that path later (the
+  // home removed mid-run, another process recreating it) means whatever this process writes
+  // is lost, so writing stops and damage says why (CheckFile).
+  std::string path;
+  dev_t device = 0;
+  ino_t inode = 0;
+  Status vanished;  // sticky; guarded by db_mu
 
   // Lock order: db_mu before queue_mu. Whoever commits holds db_mu from taking the queue
   // until the commit ends, so writes reach the database in the order they were queued, and
@@ -47,6 +56,8 @@ struct EventLog::Impl {
   // the writes go back to the front of the queue: nothing accepted is dropped while the
   // process lives. Requires db_mu.
   Status WriteWithQueue(const std::function<Status()>& body);
+  // OK while `path` is still the file opened. Requires db_mu.
+  Status CheckFile();
   Status InsertPending(const std::vector<PendingWrite>& writes);
   void FlushLoop();
 };

@@ -83,7 +83,9 @@ TEST_CASE("Open refuses a file that is not a database, naming it") {
   auto log = EventLog::Open(home.path());
   REQUIRE_FALSE(log.ok());
   CHECK(log.status().message() ==
-        home.path() + "/assetflow.db: PRAGMA journal_mode=WAL: file is not a database");
+        "the event log " + home.path() + "/assetflow.db is damaged (file is not a database), so "
+        "its history cannot be trusted: restore it from a backup, or move it aside (the stored "
+        "assets stay) to start a new history");
 }
 
 TEST_CASE("Runs round-trip and list newest first") {

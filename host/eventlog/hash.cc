@@ -12,6 +12,9 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <assetflow/cpp/json.hpp>
+
+#include "common/redact.h"
 
 namespace af {
 
@@ -101,8 +104,8 @@ std::string VersionedConfigJson(const std::string& json,
   rapidjson::Document doc;
   // Full precision: the default parser may round the last digit of some decimals, and then
   // the canonical text (shown to users in staleness causes) would differ from theirs.
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
-  if (doc.HasParseError()) return json;
+  if (!assetflow::ParseJson<rapidjson::kParseFullPrecisionFlag>(doc, json.data(), json.size()))
+    return json;
   if (doc.IsObject()) {
     for (const std::string& key : unversioned_keys) {
       doc.RemoveMember(rapidjson::StringRef(key.data(), key.size()));
@@ -113,6 +116,17 @@ std::string VersionedConfigJson(const std::string& json,
   CanonicalWriter writer(out);
   doc.Accept(writer);
   return std::string(out.GetString(), out.GetSize());
+}
+
+RecordedConfig RecordConfig(const std::string& config_json,
+                            const std::vector<std::string>& unversioned_keys,
+                            const std::vector<std::string>& secret_keys) {
+  RecordedConfig recorded;
+  const std::string versioned = VersionedConfigJson(config_json, unversioned_keys);
+  recorded.hash = Sha256Hex(versioned);
+  std::string masked = RedactConfigJson(versioned, secret_keys);
+  recorded.json = masked == versioned ? std::move(masked) : VersionedConfigJson(masked, {});
+  return recorded;
 }
 
 std::string ConfigHash(const std::string& config_json) {

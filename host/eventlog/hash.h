@@ -55,6 +55,19 @@ std::string ConfigHash(const std::string& config_json);
 std::string VersionedConfigJson(const std::string& config_json,
                                 const std::vector<std::string>& unversioned_keys);
 
+// What a materialization records of its config (MaterializationRecord::config_json and
+// config_hash): `json` is the versioned config with its secrets masked (the `secret_keys`'
+// values and URL credentials, see common/redact.h), `hash` the SHA-256 of the versioned
+// config *with* the secrets, so a changed secret still changes the version while the secret
+// itself is never stored. Without secrets, hash == Sha256Hex(json).
+struct RecordedConfig {
+  std::string json;
+  std::string hash;
+};
+RecordedConfig RecordConfig(const std::string& config_json,
+                            const std::vector<std::string>& unversioned_keys,
+                            const std::vector<std::string>& secret_keys);
+
 }  // namespace af
 
 #endif

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 
@@ -35,8 +36,7 @@ std::string UpstreamToJson(const std::map<std::string, std::string>& upstream) {
 std::map<std::string, std::string> UpstreamFromJson(const std::string& json) {
   std::map<std::string, std::string> upstream;
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return upstream;
+  if (!assetflow::ParseJson(doc, json) || !doc.IsObject()) return upstream;
   for (const auto& m : doc.GetObject()) upstream[JsonString(m.name)] = JsonString(m.value);
   return upstream;
 }
@@ -62,8 +62,7 @@ std::string MetadataToJson(const std::vector<MetadataEntry>& metadata) {
 std::vector<MetadataEntry> MetadataFromJson(const std::string& json) {
   std::vector<MetadataEntry> metadata;
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsArray()) return metadata;
+  if (!assetflow::ParseJson(doc, json) || !doc.IsArray()) return metadata;
   for (const auto& e : doc.GetArray()) {
     if (!e.IsObject()) continue;
     auto field = [&](const char* name) {

@@ -1,7 +1,10 @@
 #include "eventlog/schema.h"
 
 #include <chrono>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace af {
 
@@ -98,7 +101,50 @@ Status ReadVersion(SqliteDb& db, int* version) {
   return q.status();
 }
 
+// The (type, name) of every table and index the migrations create: read from a fresh
+// in-memory database once, so the list cannot drift from kMigrations.
+const std::vector<std::pair<std::string, std::string>>& ExpectedObjects() {
+  static const auto objects = [] {
+    std::vector<std::pair<std::string, std::string>> found;
+    auto db = SqliteDb::Open(":memory:");
+    if (!db.ok() || !MigrateSchema(**db).ok()) return found;
+    Query q(**db,
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND "
+            "name NOT LIKE 'sqlite_%' ORDER BY type DESC, name");  // tables first
+    while (q.Step()) found.emplace_back(q.Text(0), q.Text(1));
+    return found;
+  }();
+  return objects;
+}
+
 }  // namespace
+
+Status CheckIntegrity(SqliteDb& db) {
+  const auto& expected = ExpectedObjects();
+  if (expected.empty()) return Status::Failed("cannot build the event log's reference schema");
+  std::set<std::pair<std::string, std::string>> present;
+  Status s = db.Read([&]() -> Status {
+    present.clear();
+    Query q(db,
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') AND "
+            "name NOT LIKE 'sqlite_%'");
+    while (q.Step()) present.emplace(q.Text(0), q.Text(1));
+    if (!q.status().ok()) return q.status();
+    for (const auto& [type, name] : expected) {
+      if (present.count({type, name}) == 0) {
+        return Status::Failed(DamagedMessage(db.path(), type + " '" + name + "' is missing"));
+      }
+      if (type != "table") continue;
+      // Table names come from our own schema, never from input.
+      const std::string sql = "SELECT * FROM \"" + name + "\" ORDER BY rowid DESC LIMIT 1";
+      Status read = db.Exec(sql.c_str());
+      if (!read.ok()) return read;
+    }
+    return Status::OK();
+  });
+  if (!db.damage().ok()) return db.damage();
+  return s;
+}
 
 int LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
 
@@ -111,6 +157,20 @@ Status MigrateSchema(SqliteDb& db, int target) {
     // Read again under the write lock: another process may have migrated meanwhile.
     Status s = ReadVersion(db, &version);
     if (!s.ok()) return s;
+    if (version == 0) {
+      // Unrelated tables are left alone, but ours without a version is a log whose
+      // schema_version table was dropped: migrating would fail half-way or, worse, succeed.
+      Query tables(db, "SELECT name FROM sqlite_master WHERE type = 'table'");
+      while (tables.Step()) {
+        const std::string name = tables.Text(0);
+        for (const auto& [type, ours] : ExpectedObjects()) {
+          if (type != "table" || ours != name) continue;
+          return Status::Failed(DamagedMessage(
+              db.path(), "table '" + name + "' is there but the schema_version table is not"));
+        }
+      }
+      if (!tables.status().ok()) return tables.status();
+    }
     if (version > latest) {
       return Status::Failed(db.path() + " has schema version " + std::to_string(version) +
                             ", newer than this assetflow knows (" + std::to_string(latest) +

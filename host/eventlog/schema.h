@@ -19,6 +19,15 @@ int LatestSchemaVersion();
 Status MigrateSchema(SqliteDb& db, int target);
 inline Status MigrateSchema(SqliteDb& db) { return MigrateSchema(db, LatestSchemaVersion()); }
 
+// The check at open, after MigrateSchema: every table and index the migrations create is
+// there, and the newest row of every table reads back (which walks each table's B-tree from
+// its root down its right edge, where the latest records live). Cheap: a few page reads
+// whatever the history's size (bench/eventlog.sh compares it with PRAGMA quick_check, which
+// reads every page). A missing table or a corrupt page on those paths is an error naming
+// the damage and what to do (DamagedMessage); corruption elsewhere shows when a read meets
+// it (SqliteDb::damage()).
+Status CheckIntegrity(SqliteDb& db);
+
 }  // namespace af
 
 #endif

@@ -16,6 +16,14 @@ bool IsBusy(int rc) {
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
 
+// Errors that no retry or wait can fix: the file is not (or no longer) the database written.
+bool IsDamage(int code, const std::string& detail) {
+  const int primary = code & 0xff;
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return true;
+  return primary == SQLITE_ERROR &&
+         (detail.rfind("no such table", 0) == 0 || detail.rfind("no such column", 0) == 0);
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -24,16 +32,22 @@ int64_t NowMs() {
 
 }  // namespace
 
+std::string DamagedMessage(const std::string& path, const std::string& detail) {
+  return "the event log " + path + " is damaged (" + detail +
+         "), so its history cannot be trusted: restore it from a backup, or move it aside "
+         "(the stored assets stay) to start a new history";
+}
+
 Expected<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &raw,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                  nullptr);
   if (rc != SQLITE_OK) {
-    std::string message = "cannot open " + path + ": " +
-                          (raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc));
+    const std::string detail = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close(raw);
-    return Status::IoError(std::move(message));
+    if (IsDamage(rc, detail)) return Status::Failed(DamagedMessage(path, detail));
+    return Status::IoError("cannot open " + path + ": " + detail);
   }
   std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path));
   sqlite3_extended_result_codes(raw, 1);
@@ -44,6 +58,7 @@ Expected<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   if (s.ok()) s = db->Exec("PRAGMA synchronous=FULL");
   // Without a limit the -wal file keeps its largest size forever after a burst of writes.
   if (s.ok()) s = db->Exec("PRAGMA journal_size_limit=67108864");
+  if (!db->damage().ok()) return db->damage();
   if (!s.ok()) return s;
   return db;
 }
@@ -56,7 +71,9 @@ SqliteDb::~SqliteDb() {
 Status SqliteDb::Error(int rc, std::string_view what) {
   const int code = sqlite3_errcode(db_) != SQLITE_OK ? sqlite3_extended_errcode(db_) : rc;
   last_error_busy_ = IsBusy(code) || IsBusy(rc);
-  std::string message = path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_);
+  const std::string detail = sqlite3_errmsg(db_);
+  std::string message = path_ + ": " + std::string(what) + ": " + detail;
+  if (damage_.ok() && IsDamage(code, detail)) damage_ = Status::Failed(DamagedMessage(path_, detail));
   return last_error_busy_ ? Status::Busy(std::move(message)) : Status::IoError(std::move(message));
 }
 

@@ -20,6 +20,9 @@
 
 namespace af {
 
+// The message of a damaged event log at `path`: what is wrong (`detail`) and what to do.
+std::string DamagedMessage(const std::string& path, const std::string& detail);
+
 class SqliteDb {
  public:
   // How long one statement waits inside SQLite (sqlite3_busy_timeout) before we see BUSY,
@@ -51,8 +54,13 @@ class SqliteDb {
   // The cached prepared statement for `sql` (prepared on first use; `sql` is the cache key,
   // so pass a literal), or nullptr with the error recorded (see Error()).
   sqlite3_stmt* Prepare(const char* sql);
-  // A Status for the connection's last error, and remembers whether it was busy/locked.
+  // A Status for the connection's last error, and remembers whether it was busy/locked and
+  // whether it shows the database damaged (see damage()).
   Status Error(int rc, std::string_view what);
+  // The first error that showed the database damaged: SQLITE_CORRUPT, SQLITE_NOTADB, or a
+  // table or column of the schema gone. Sticky: reads that return "nothing" on an error
+  // (EventLog's lookups) must not be taken for an empty history once this is set.
+  const Status& damage() const { return damage_; }
   const std::string& path() const { return path_; }
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int Changes() const { return sqlite3_changes(db_); }
@@ -66,6 +74,7 @@ class SqliteDb {
   std::string path_;
   std::unordered_map<std::string_view, sqlite3_stmt*> statements_;
   bool last_error_busy_ = false;
+  Status damage_;
 };
 
 // One use of a cached statement: bind, step, read columns. Resets the statement (and clears

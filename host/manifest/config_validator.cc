@@ -1,5 +1,6 @@
 #include "manifest/config_validator.h"
 
+#include <assetflow/cpp/json.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/schema.h>
@@ -9,6 +10,8 @@
 #include <algorithm>
 #include <string_view>
 #include <vector>
+
+#include "common/redact.h"
 
 namespace af {
 
@@ -206,8 +209,10 @@ class YamlToJson {
 // Turns the validator's first violation into a Diagnostic at the offending YAML node.
 class ErrorReporter {
  public:
-  ErrorReporter(const ConfigSite& site, const rj::Value& instance)
-      : site_(site), instance_(instance) {}
+  // The values under `secret_keys` (top-level) are never quoted.
+  ErrorReporter(const ConfigSite& site, const rj::Value& instance,
+                const std::vector<std::string>& secret_keys)
+      : site_(site), instance_(instance), secret_keys_(secret_keys) {}
 
   Diagnostic Report(const rj::SchemaValidator& v, const rj::Document& schema) const {
     std::string keyword = v.GetInvalidSchemaKeyword();
@@ -220,6 +225,13 @@ class ErrorReporter {
 
     Diagnostic d;
     d.location = Where(tokens, count, /*at_key=*/false);
+    const bool secret =
+        count > 0 && std::find(secret_keys_.begin(), secret_keys_.end(),
+                               std::string(tokens[0].name, tokens[0].length)) != secret_keys_.end();
+    // A secret's value is named, never shown; any other value is shown with URL credentials
+    // masked (RedactUrls below).
+    auto ShownValue = [&](const rj::Value& v) { return secret ? std::string("the secret value") : Shown(v); };
+    auto JsonValue = [&](const rj::Value& v) { return secret ? std::string("the secret value") : ToJson(v); };
     std::string what;
     if (keyword == "additionalProperties" && count > 0) {
       // RapidJSON's pointer already includes the key it refused.
@@ -255,18 +267,18 @@ class ErrorReporter {
       const rj::Value* exclusive = Member(sub, max ? "exclusiveMaximum" : "exclusiveMinimum");
       bool strict = exclusive && exclusive->IsBool() && exclusive->GetBool();
       what =
-          ToJson(*value) + " is " +
+          JsonValue(*value) + " is " +
           (max ? (strict ? "not less than the exclusive maximum " : "greater than the maximum ")
                : (strict ? "not greater than the exclusive minimum " : "less than the minimum ")) +
           ToJson(*limit);
     } else if (keyword == "multipleOf" && limit && value) {
-      what = ToJson(*value) + " is not a multiple of " + ToJson(*limit);
+      what = JsonValue(*value) + " is not a multiple of " + ToJson(*limit);
     } else if ((keyword == "maxLength" || keyword == "minLength") && limit && value) {
-      what = Shown(*value) + " is " + (keyword == "maxLength" ? "longer" : "shorter") +
+      what = ShownValue(*value) + " is " + (keyword == "maxLength" ? "longer" : "shorter") +
              " than the " + (keyword == "maxLength" ? "maximum" : "minimum") + " length " +
              ToJson(*limit);
     } else if (keyword == "pattern" && limit && value) {
-      what = Shown(*value) + " does not match the pattern " + Shown(*limit);
+      what = ShownValue(*value) + " does not match the pattern " + Shown(*limit);
     } else if (keyword == "enum" && limit && limit->IsArray() && value) {
       std::vector<std::string> names;
       std::string allowed;
@@ -274,7 +286,7 @@ class ErrorReporter {
         allowed += (allowed.empty() ? "" : ", ") + Shown(e);
         if (e.IsString()) names.emplace_back(NameOf(e));
       }
-      what = Shown(*value) + " is not one of " + allowed;
+      what = ShownValue(*value) + " is not one of " + allowed;
       if (value->IsString()) d.suggestion = NearestName(std::string(NameOf(*value)), names);
     } else if ((keyword == "maxItems" || keyword == "minItems") && limit && value &&
                value->IsArray()) {
@@ -293,8 +305,8 @@ class ErrorReporter {
       what = "does not match the schema ('" + keyword + "')";
     }
     std::string path = DisplayPath(tokens, count);
-    d.message = (path.empty() ? "config: " : "config '" + path + "': ") + what + " for " +
-                site_.owner_name + " (" + site_.type + ")";
+    d.message = RedactUrls((path.empty() ? "config: " : "config '" + path + "': ") + what +
+                           " for " + site_.owner_name + " (" + site_.type + ")");
     return d;
   }
 
@@ -331,6 +343,7 @@ class ErrorReporter {
 
   const ConfigSite& site_;
   const rj::Value& instance_;
+  const std::vector<std::string>& secret_keys_;
 };
 
 // RapidJSON 1.1 stops at the first violation. To report more than one, a member that failed
@@ -338,7 +351,8 @@ class ErrorReporter {
 // Object-level violations (a missing key, too few keys) end it: after a removal they may be
 // echoes of it, as a compiler stops at a cascade.
 bool Exhaust(rj::SchemaValidator* validator, const rj::Document& schema, const ConfigSite& site,
-             rj::Document* instance, Diagnostics* diagnostics) {
+             const std::vector<std::string>& secret_keys, rj::Document* instance,
+             Diagnostics* diagnostics) {
   constexpr int kMaxErrors = 8;
   bool valid = true;
   for (int round = 0; round < kMaxErrors; ++round) {
@@ -349,7 +363,7 @@ bool Exhaust(rj::SchemaValidator* validator, const rj::Document& schema, const C
     bool object_level = keyword == "required" || keyword == "minProperties" ||
                         keyword == "maxProperties" || keyword == "dependencies";
     if (round > 0 && object_level) break;
-    diagnostics->push_back(ErrorReporter(site, *instance).Report(*validator, schema));
+    diagnostics->push_back(ErrorReporter(site, *instance, secret_keys).Report(*validator, schema));
     const auto& pointer = validator->GetInvalidDocumentPointer();
     size_t count = pointer.GetTokenCount();
     if (object_level || count == 0) break;
@@ -377,10 +391,9 @@ ConfigValidator::Compiled* ConfigValidator::Compile(const DefinitionInfo& info) 
     c->no_config = true;
     return c;
   }
-  c->schema.Parse(info.config_schema.c_str());
-  if (c->schema.HasParseError()) {
-    c->error = std::string("invalid JSON at offset ") + std::to_string(c->schema.GetErrorOffset()) +
-               ": " + rj::GetParseError_En(c->schema.GetParseError());
+  std::string parse_error;
+  if (!assetflow::ParseJson(c->schema, info.config_schema, &parse_error)) {
+    c->error = "invalid JSON: " + parse_error;
     return c;
   }
   if (!c->schema.IsObject()) {
@@ -419,7 +432,8 @@ std::optional<std::string> ConfigValidator::Validate(const DefinitionInfo& info,
   if (has_config &&
       !YamlToJson(site, diagnostics).Convert(site.value, &instance, instance.GetAllocator()))
     return std::nullopt;
-  if (!Exhaust(c->validator.get(), c->schema, site, &instance, diagnostics)) return std::nullopt;
+  if (!Exhaust(c->validator.get(), c->schema, site, info.secret_config_keys, &instance, diagnostics))
+    return std::nullopt;
   FillDefaults(c->schema, &instance, instance.GetAllocator());
   rj::StringBuffer buffer;
   rj::Writer<rj::StringBuffer> writer(buffer);

@@ -39,6 +39,9 @@ struct ResourceDef {
   std::string type;  // "<plugin>/<definition>"
   std::string config_json = "{}";  // validated against the definition's schema, defaults filled
   std::string description;
+  // Top-level config keys the definition's schema marks secret (DefinitionInfo): masked in
+  // everything recorded or printed (common/redact.h). Sorted, unique.
+  std::vector<std::string> secret_config_keys;
   SourceLocation location;         // of the resource's key
   SourceLocation type_location;
 };
@@ -59,6 +62,9 @@ struct AssetDef {
   // DefinitionInfo): left out of the config that is recorded, hashed and compared for
   // staleness (VersionedConfigJson in eventlog/hash.h). Sorted, unique.
   std::vector<std::string> unversioned_config_keys;
+  // Top-level config keys the schema marks secret: masked in the recorded config, in events,
+  // logs and errors; still part of the config hash (common/redact.h). Sorted, unique.
+  std::vector<std::string> secret_config_keys;
   std::string group = "default";
   std::map<std::string, std::string> tags;
   // `owners: [team:data, a@b.com]` and `kinds: [python, s3]`: strings, sorted and unique, as
@@ -107,6 +113,9 @@ struct DefinitionInfo {
   // The schema's top-level properties annotated "x-assetflow-no-version": true (sorted,
   // unique); the loader copies them to AssetDef::unversioned_config_keys.
   std::vector<std::string> unversioned_config_keys = {};
+  // The schema's top-level properties marked secret: "x-assetflow-secret": true,
+  // "writeOnly": true or "format": "password" (sorted, unique).
+  std::vector<std::string> secret_config_keys = {};
 };
 struct TypeCatalog {
   std::map<std::string, DefinitionInfo> assets;       // "<plugin>/<definition>"

@@ -1,5 +1,9 @@
 #include "manifest/manifest_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -47,6 +51,49 @@ bool IsManifestFile(const fs::path& p) {
   return p.extension() == ".yaml" || p.extension() == ".yml";
 }
 
+const char* FileTypeName(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
+  return "not a regular file";
+}
+
+// Reads the manifest at `path` into `text`; returns "" or the error. Only a regular file of
+// at most kMaxManifestBytes is read: opening does not block (a FIFO with no writer would hang
+// here forever), the type is checked on the open descriptor (no race with a rename), and the
+// read stops past the cap (a file that grows while read, /dev/zero). The error never quotes
+// the file's contents.
+std::string ReadManifestFile(const std::string& path, std::string* text) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return "cannot read manifest: " + std::string(std::strerror(errno));
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return "cannot read manifest: " + std::string(std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) {
+    return std::string("cannot read manifest: ") + FileTypeName(st.st_mode) +
+           " (manifests must be regular files)";
+  }
+  const std::string too_big = "manifest is larger than the limit of " +
+                              std::to_string(kMaxManifestBytes) + " bytes";
+  if (static_cast<uint64_t>(st.st_size) > kMaxManifestBytes) return too_big;
+  text->clear();
+  text->reserve(static_cast<size_t>(st.st_size));
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return "cannot read manifest: " + std::string(std::strerror(errno));
+    if (n == 0) return "";
+    if (text->size() + static_cast<size_t>(n) > kMaxManifestBytes) return too_big;
+    text->append(buffer, static_cast<size_t>(n));
+  }
+}
+
 }  // namespace
 
 struct ManifestLoader::Impl {
@@ -59,15 +106,13 @@ struct ManifestLoader::Impl {
   size_t parse_diagnostics = 0;
 
   void ParseFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    if (in) text << in.rdbuf();
-    if (!in || in.bad()) {
-      diagnostics.push_back(
-          PathError(path, "cannot read manifest: " + std::string(std::strerror(errno))));
+    std::string text;
+    std::string error = ReadManifestFile(path, &text);
+    if (!error.empty()) {
+      diagnostics.push_back(PathError(path, std::move(error)));
       return;
     }
-    ParseTextAs(text.str(), path);
+    ParseTextAs(text, path);
   }
 
   void ParseTextAs(const std::string& text, const std::string& name) {
@@ -181,6 +226,7 @@ void ManifestLoader::Impl::ResolveAsset(
   if (!a.has_code_version) out->code_version = type->second.code_version;
   out->observable = type->second.observable;
   out->unversioned_config_keys = type->second.unversioned_config_keys;
+  out->secret_config_keys = type->second.secret_config_keys;
   ConfigSite site{a.config.doc, a.config.key, a.config.value, out->location, owner, out->type};
   if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
 }
@@ -219,6 +265,7 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
            asset ? "" : NearestName(def.type, KeysOf(catalog.io_managers))});
       continue;
     }
+    def.secret_config_keys = type->second.secret_config_keys;
     ConfigSite site{
         r.config.doc, r.config.key, r.config.value, def.location, "resource '" + def.key + "'",
         def.type};
@@ -239,6 +286,7 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
       ConfigSite site;  // no YAML behind it
       site.owner_name = "the default resource 'io_manager'";
       site.type = def.type;
+      def.secret_config_keys = type->second.secret_config_keys;
       if (auto json = validator.Validate(type->second, site, &m.diagnostics))
         def.config_json = *json;
       defs.resources[def.key] = def;

@@ -1,6 +1,7 @@
 #include "manifest/manifest_parser.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <span>
 #include <sstream>
@@ -51,7 +52,23 @@ class Walker {
 
   void Top(YamlId root) {
     if (doc_.node(root).kind == Kind::kNull) return;  // an empty document declares nothing
-    if (!Expect(root, Kind::kMap, {"the top of the manifest"})) return;
+    if (!doc_.node(root).IsMap()) {
+      // Not quoted: a file that is no manifest (`--manifest /etc/shadow`) is one long plain
+      // scalar, and its contents must not end up on the terminal or in a log.
+      Error(root, "expected a mapping for the top of the manifest, got " + doc_.KindName(root) +
+                      (doc_.node(root).IsScalar() ? " (is this file a manifest?)" : ""));
+      return;
+    }
+    // Lines of another format often read as top-level keys ("root:x:0:0::" in /etc/passwd):
+    // a key that is no name is not quoted, and one such key says enough.
+    std::span<const YamlId> top = doc_.children(root);
+    for (size_t i = 0; i + 1 < top.size(); i += 2) {
+      const YamlNode& key = doc_.node(top[i]);
+      if (key.IsScalar() && !IsNameLike(key.value)) {
+        Error(top[i], "a top-level key that is not a name: is this file a manifest?");
+        return;
+      }
+    }
     Keys(root, &kTopKeys, {"at the top level"}, [&](const std::string& key, YamlId k, YamlId v) {
       if (key == "plugin_dirs") PluginDirs(v);
       if (key == "resources") Resources(v);
@@ -63,6 +80,15 @@ class Walker {
   // "x-..." keys at the top level are for the manifest's author (as in docker-compose): a place
   // to define YAML anchors shared by merge keys. Everything else must be known.
   static bool IsExtensionKey(const std::string& key) { return key.rfind("x-", 0) == 0;
+  }
+
+  // What a manifest's top-level key can be: a short name of letters, digits and "_-./".
+  static bool IsNameLike(const std::string& key) {
+    if (key.empty() || key.size() > 128) return false;
+    return std::all_of(key.begin(), key.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' ||
+             c == '/';
+    });
   }
 
  private:

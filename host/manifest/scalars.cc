@@ -1,5 +1,6 @@
 #include "manifest/scalars.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
@@ -110,6 +111,26 @@ std::optional<double> ParseDurationSeconds(const std::string& text) {
   return std::nullopt;
 }
 
+namespace {
+
+// `text` for an error message: a scalar may be a whole file that is no manifest, or hold a
+// secret after the '${': at most the 60 bytes around `at` (the problem), on UTF-8 boundaries.
+std::string Excerpt(const std::string& text, size_t at) {
+  constexpr size_t kMax = 60;
+  if (text.size() <= kMax) return text;
+  size_t begin = at > kMax / 2 ? at - kMax / 2 : 0;
+  size_t end = std::min(text.size(), begin + kMax);
+  auto continuation = [&](size_t i) {
+    return i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80;
+  };
+  while (begin > 0 && continuation(begin)) --begin;
+  while (end < text.size() && continuation(end)) ++end;
+  return (begin > 0 ? "..." : "") + text.substr(begin, end - begin) +
+         (end < text.size() ? "..." : "");
+}
+
+}  // namespace
+
 Expected<std::string> ExpandEnv(const std::string& text, const EnvLookupFn& lookup) {
   if (text.find('$') == std::string::npos) return text;  // the common case: nothing to do
   std::string out;
@@ -127,13 +148,13 @@ Expected<std::string> ExpandEnv(const std::string& text, const EnvLookupFn& look
     }
     size_t close = text.find('}', i + 2);
     if (close == std::string::npos)
-      return Status::InvalidArgument("unterminated '${' in '" + text + "'");
+      return Status::InvalidArgument("unterminated '${' in '" + Excerpt(text, i) + "'");
     std::string body = text.substr(i + 2, close - i - 2);
     size_t sep = body.find(":-");
     std::string name = body.substr(0, sep);
     if (name.empty() || !IsVarStart(name[0]) || !AllOf(name, 0, IsVarChar))
-      return Status::InvalidArgument("bad environment variable name '" + name + "' in '" + text +
-                                     "'");
+      return Status::InvalidArgument("bad environment variable name '" + Excerpt(name, 0) +
+                                     "' in '" + Excerpt(text, i) + "'");
     std::optional<std::string> value = lookup ? lookup(name) : std::nullopt;
     if (sep != std::string::npos && (!value || value->empty())) {
       out += body.substr(sep + 2);

@@ -5,17 +5,25 @@
 #include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <sstream>
 
+#include "common/redact.h"
 #include "manifest/yaml_libyaml_events.h"
 
 namespace af {
 
-// Turns yaml-cpp's parser events into YamlDocument nodes.
+// Turns yaml-cpp's parser events into YamlDocument nodes. Bounds what a hostile file can make
+// every later walk of the tree do (see kMaxYamlDepth, kMaxAliasExpansion): past a bound, the
+// nodes are dropped and Refusal() says why.
 class YamlTreeBuilder : public YAML::EventHandler {
  public:
   YamlTreeBuilder(YamlDocument* doc, const EnvLookupFn& env, Diagnostics* diagnostics)
       : doc_(doc), env_(env), diagnostics_(diagnostics) {}
+
+  // Set once a bound was crossed: the document must not be used.
+  const std::optional<Diagnostic>& Refusal() const { return refusal_; }
 
   void OnDocumentStart(const YAML::Mark& mark) override {
     document_start_ = mark;
@@ -28,6 +36,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   const YAML::Mark& document_start() const { return document_start_; }
 
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (Dropping()) return;
     YamlId id = NewNode(YamlNode::Kind::kNull, mark);
     // yaml-cpp places an empty value ("key:" and nothing) at the next token, often on a later
     // line; an error about it reads better at its key.
@@ -42,6 +51,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   }
 
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    if (Dropping()) return;
     if (anchor >= anchors_.size() ||
         std::any_of(stack_.begin(), stack_.end(),
                     [&](const OpenContainer& o) { return o.id == anchors_[anchor]; })) {
@@ -55,18 +65,22 @@ class YamlTreeBuilder : public YAML::EventHandler {
 
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
+    if (Dropping()) return;
     YamlId id = NewNode(YamlNode::Kind::kScalar, mark);
     YamlNode& n = doc_->nodes_[id];
     n.plain = IsPlainTag(tag);
-    // Keys name things and are never expanded; most values have nothing to expand.
-    if (IsMapKeyPosition() || value.find('$') == std::string::npos) {
+    // Keys name things and are never expanded; most values have nothing to expand. Nor is a
+    // document that is one scalar: it is no manifest (maybe not even meant as one, like
+    // `--manifest /etc/shadow`), and an expansion error would quote it.
+    if (IsMapKeyPosition() || stack_.empty() || value.find('$') == std::string::npos) {
       n.value = value;
     } else {
       Expected<std::string> expanded = ExpandEnv(value, env_);
       if (expanded.ok()) {
         doc_->nodes_[id].value = std::move(expanded.value());
       } else {
-        diagnostics_->push_back({Loc(mark), expanded.status().message(), ""});
+        // The message quotes the scalar: a URL in it keeps its credentials to itself.
+        diagnostics_->push_back({Loc(mark), RedactUrls(expanded.status().message()), ""});
         doc_->nodes_[id].value = value;
       }
     }
@@ -75,14 +89,14 @@ class YamlTreeBuilder : public YAML::EventHandler {
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
-    Open(NewNode(YamlNode::Kind::kSequence, mark), anchor);
+    if (Deeper(mark)) Open(NewNode(YamlNode::Kind::kSequence, mark), anchor);
   }
-  void OnSequenceEnd() override { Close(); }
+  void OnSequenceEnd() override { Shallower(); }
   void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                   YAML::EmitterStyle::value) override {
-    Open(NewNode(YamlNode::Kind::kMap, mark), anchor);
+    if (Deeper(mark)) Open(NewNode(YamlNode::Kind::kMap, mark), anchor);
   }
-  void OnMapEnd() override { Close(); }
+  void OnMapEnd() override { Shallower(); }
 
  private:
   // "?" is yaml-cpp's tag for an untagged plain scalar ("!" for quoted ones); explicit
@@ -94,6 +108,31 @@ class YamlTreeBuilder : public YAML::EventHandler {
     std::string t = tag.substr(kCore.size());
     return t == "int" || t == "float" || t == "bool" || t == "null";
   }
+
+  bool Dropping() const { return refusal_.has_value(); }
+
+  // Opens a container level; false (and the refusal) past kMaxYamlDepth.
+  bool Deeper(const YAML::Mark& mark) {
+    ++depth_;
+    if (Dropping()) return false;
+    if (depth_ <= kMaxYamlDepth) return true;
+    Refuse(Loc(mark), "nested deeper than " + std::to_string(kMaxYamlDepth) + " levels");
+    return false;
+  }
+  void Shallower() {
+    --depth_;
+    if (!Dropping()) Close();
+  }
+
+  void Refuse(SourceLocation where, std::string why) {
+    Diagnostic d;
+    d.location = std::move(where);
+    d.message = "YAML " + why;
+    refusal_ = std::move(d);
+  }
+
+  // The node count of `id` with every alias expanded (saturating at UINT64_MAX).
+  uint64_t Expanded(YamlId id) const { return id < expanded_.size() ? expanded_[id] : 1; }
 
   SourceLocation Loc(const YAML::Mark& mark) const {
     return SourceLocation{doc_->file_, mark.line + 1, mark.column + 1};
@@ -136,6 +175,20 @@ class YamlTreeBuilder : public YAML::EventHandler {
     OpenContainer open = stack_.back();
     stack_.pop_back();
     if (doc_->nodes_[open.id].IsMap()) ApplyMergeKeys(open.first_pending);
+    // Aliases make the tree a DAG: a few lines of anchors can stand for billions of nodes
+    // (the "billion laughs"), which every walk (config to JSON, checks) would expand. The
+    // expanded size is summed here, children first, so it costs one pass.
+    uint64_t expanded = 1;
+    for (size_t i = open.first_pending; i < pending_.size(); ++i) {
+      const uint64_t child = Expanded(pending_[i]);
+      expanded = child > UINT64_MAX - expanded ? UINT64_MAX : expanded + child;
+    }
+    if (expanded_.size() <= open.id) expanded_.resize(doc_->nodes_.size(), 1);
+    expanded_[open.id] = expanded;
+    if (expanded > doc_->nodes_.size() + kMaxAliasExpansion) {
+      Refuse(doc_->Location(open.id),
+             "aliases expand to more than " + std::to_string(kMaxAliasExpansion) + " nodes");
+    }
     YamlNode& n = doc_->nodes_[open.id];
     n.first_child = static_cast<uint32_t>(doc_->child_ids_.size());
     n.child_count = static_cast<uint32_t>(pending_.size() - open.first_pending);
@@ -201,7 +254,29 @@ class YamlTreeBuilder : public YAML::EventHandler {
   std::vector<OpenContainer> stack_;  // open sequences and maps
   std::vector<YamlId> pending_;       // children of the open containers, innermost last
   std::vector<YamlId> anchors_;       // anchor_t -> node
+  std::vector<uint64_t> expanded_;    // closed container -> Expanded()
+  size_t depth_ = 0;                  // containers open, dropped ones included
+  std::optional<Diagnostic> refusal_;
 };
+
+namespace {
+
+// An empty, incomplete document in place of one that crossed a bound: nothing of it may be
+// walked.
+std::unique_ptr<YamlDocument> Refused(std::unique_ptr<YamlDocument> doc, const Diagnostic& why,
+                                      Diagnostics* diagnostics) {
+  diagnostics->push_back(why);
+  return YamlDocument::Empty(doc->file());
+}
+
+}  // namespace
+
+std::unique_ptr<YamlDocument> YamlDocument::Empty(const std::string& file) {
+  auto doc = std::unique_ptr<YamlDocument>(new YamlDocument);
+  doc->file_ = file;
+  doc->complete_ = false;
+  return doc;
+}
 
 std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const std::string& file,
                                                   const EnvLookupFn& env,
@@ -222,6 +297,7 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
     Diagnostics expansion_errors;  // kept only if the libyaml path reads the whole file
     YamlTreeBuilder builder(doc.get(), env, &expansion_errors);
     if (FastParseYaml(text, &builder)) {
+      if (builder.Refusal()) return Refused(std::move(doc), *builder.Refusal(), diagnostics);
       diagnostics->insert(diagnostics->end(), expansion_errors.begin(), expansion_errors.end());
       doc->ShrinkToFit();
       return doc;
@@ -254,9 +330,12 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
   } catch (const YAML::Exception& e) {
     SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1,
                          e.mark.is_null() ? 0 : e.mark.column + 1};
+    // Past a bound the refusal is the story (yaml-cpp's own depth limit, 2,000, is not).
+    if (builder.Refusal()) return Refused(std::move(doc), *builder.Refusal(), diagnostics);
     diagnostics->push_back({where, "invalid YAML: " + e.msg, ""});
     doc->complete_ = false;
   }
+  if (builder.Refusal()) return Refused(std::move(doc), *builder.Refusal(), diagnostics);
   doc->ShrinkToFit();
   return doc;
 }

@@ -19,6 +19,13 @@ namespace af {
 
 using YamlId = uint32_t;
 
+// Bounds on what one file may make the host build or walk. Nesting: the tree is walked
+// recursively (config becomes JSON, whose own limit is assetflow::kMaxJsonDepth = 256), and
+// no manifest needs more than a dozen levels. Aliases: how many nodes beyond the file's own
+// they may stand for once expanded (a "billion laughs" file expands to gigabytes).
+inline constexpr size_t kMaxYamlDepth = 128;
+inline constexpr uint64_t kMaxAliasExpansion = 1000000;
+
 struct YamlNode {
   enum class Kind : uint8_t { kNull, kScalar, kSequence, kMap };
   Kind kind = Kind::kNull;
@@ -39,9 +46,13 @@ class YamlDocument {
  public:
   // Parses `text` as read from `file`. Syntax errors and ${VAR} errors are appended to
   // `diagnostics`; the returned document holds every YAML document read before the first
-  // syntax error (a syntax error ends parsing, as yaml-cpp cannot resume).
+  // syntax error (a syntax error ends parsing, as yaml-cpp cannot resume). A file nested
+  // deeper than kMaxYamlDepth or whose aliases expand past kMaxAliasExpansion gives one
+  // diagnostic and an empty, incomplete document.
   static std::unique_ptr<YamlDocument> Parse(const std::string& text, const std::string& file,
                                              const EnvLookupFn& env, Diagnostics* diagnostics);
+  // A document with no roots, complete() false.
+  static std::unique_ptr<YamlDocument> Empty(const std::string& file);
 
   const std::string& file() const { return file_; }
   // One root per YAML document in the file ("---" separated); empty for an empty file.

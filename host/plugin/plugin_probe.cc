@@ -8,6 +8,7 @@
 
 #include "common/json_field.h"
 #include "common/subprocess.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 namespace {
@@ -34,6 +35,7 @@ void WriteDefinitions(Writer& w, const char* key, const std::map<std::string, De
     JsonField(w, "config_schema", info.config_schema);
     JsonField(w, "code_version", info.code_version);
     Strings(w, "unversioned_config_keys", info.unversioned_config_keys);
+    Strings(w, "secret_config_keys", info.secret_config_keys);
     w.EndObject();
   }
   w.EndObject();
@@ -73,7 +75,10 @@ bool ReadDefinitions(const rapidjson::Value& catalog, const char* key,
     DefinitionInfo info;
     if (!Str(m.value, "config_schema", &info.config_schema) ||
         !Str(m.value, "code_version", &info.code_version) ||
-        !StrList(m.value, "unversioned_config_keys", &info.unversioned_config_keys))
+        !StrList(m.value, "unversioned_config_keys", &info.unversioned_config_keys) ||
+        // Optional: absent from the answers written before secrets were marked.
+        (m.value.HasMember("secret_config_keys") &&
+         !StrList(m.value, "secret_config_keys", &info.secret_config_keys)))
       return false;
     (*out)[std::string(m.name.GetString(), m.name.GetStringLength())] = std::move(info);
   }
@@ -168,9 +173,9 @@ std::string ProbeAnswer(const PluginRegistry& registry) {
 
 Expected<ProbeResult> ParseProbeAnswer(const std::string& file, const std::string& line) {
   rapidjson::Document doc;
-  doc.Parse(line.data(), line.size());
+  const bool parsed = assetflow::ParseJson(doc, line);
   const auto bad = [&] { return Status::InvalidArgument("not a plugin probe answer: " + line); };
-  if (doc.HasParseError() || !doc.IsObject()) return bad();
+  if (!parsed || !doc.IsObject()) return bad();
   ProbeResult result;
   result.file = file;
   auto plugins = doc.FindMember("plugins");

@@ -124,6 +124,23 @@ TEST_CASE("ParseProbeAnswer reads each definition's unversioned config keys") {
   CHECK(ProbeAnswer(registry).find(R"("unversioned_config_keys":[])") != std::string::npos);
 }
 
+TEST_CASE("ParseProbeAnswer reads each definition's secret config keys, when given") {
+  const std::string line =
+      R"({"plugins":[],"catalog":{"assets":{"p/a":{"config_schema":"{}","code_version":"1",)"
+      R"("unversioned_config_keys":[],"secret_config_keys":["api_key"]}},"io_managers":{}},"errors":[]})";
+  auto parsed = ParseProbeAnswer("f.so", line);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->catalog.assets.at("p/a").secret_config_keys == std::vector<std::string>{"api_key"});
+  // The examples plugin's leaky marks two keys, one per annotation; the answer carries them.
+  PluginRegistry registry;
+  registry.LoadFile(std::string(AF_PLUGIN_DIR) + "/examples.so");
+  const std::string answer = ProbeAnswer(registry);
+  auto round_trip = ParseProbeAnswer("examples.so", answer);
+  REQUIRE(round_trip.ok());
+  CHECK(round_trip->catalog.assets.at("examples/leaky").secret_config_keys ==
+        std::vector<std::string>{"api_key", "password"});
+}
+
 TEST_CASE("ProbePluginFile says how a probe child without an answer ended") {
   TempDir t;
   auto probe = [&](const std::string& body, int timeout_ms = 10000) {

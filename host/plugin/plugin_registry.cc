@@ -13,11 +13,13 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string_view>
 #include <system_error>
 
 #include <rapidjson/document.h>
 
 #include "common/fatal_signal.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 namespace {
@@ -336,22 +338,46 @@ const af_io_manager_descriptor* PluginRegistry::FindIoManager(const std::string&
   return it == impl_->io_managers.end() ? nullptr : it->second;
 }
 
-std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema) {
+namespace {
+
+// The top-level properties of `config_schema` for which `marked(property schema)` holds,
+// sorted and unique.
+template <class Marked>
+std::vector<std::string> MarkedConfigKeys(const std::string& config_schema, Marked marked) {
   std::vector<std::string> keys;
   rapidjson::Document schema;
-  schema.Parse(config_schema.data(), config_schema.size());
-  if (schema.HasParseError() || !schema.IsObject()) return keys;
+  if (!assetflow::ParseJson(schema, config_schema) || !schema.IsObject()) return keys;
   auto props = schema.FindMember("properties");
   if (props == schema.MemberEnd() || !props->value.IsObject()) return keys;
   for (const auto& p : props->value.GetObject()) {
-    if (!p.value.IsObject()) continue;
-    auto mark = p.value.FindMember(kNoVersionAnnotation);
-    if (mark != p.value.MemberEnd() && mark->value.IsBool() && mark->value.GetBool())
+    if (p.value.IsObject() && marked(p.value))
       keys.emplace_back(p.name.GetString(), p.name.GetStringLength());
   }
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   return keys;
+}
+
+bool IsTrue(const rapidjson::Value& property, const char* annotation) {
+  auto mark = property.FindMember(annotation);
+  return mark != property.MemberEnd() && mark->value.IsBool() && mark->value.GetBool();
+}
+
+}  // namespace
+
+std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema) {
+  return MarkedConfigKeys(config_schema, [](const rapidjson::Value& p) {
+    return IsTrue(p, kNoVersionAnnotation);
+  });
+}
+
+std::vector<std::string> SecretConfigKeys(const std::string& config_schema) {
+  return MarkedConfigKeys(config_schema, [](const rapidjson::Value& p) {
+    auto format = p.FindMember("format");
+    return IsTrue(p, kSecretAnnotation) || IsTrue(p, "writeOnly") ||
+           (format != p.MemberEnd() && format->value.IsString() &&
+            std::string_view(format->value.GetString()) == "password");
+  });
 }
 
 bool IsObservable(const af_asset_descriptor* d) {
@@ -367,9 +393,13 @@ TypeCatalog PluginRegistry::Catalog() const {
     info.code_version = OrEmpty(d->code_version);
     info.observable = IsObservable(d);
     info.unversioned_config_keys = UnversionedConfigKeys(info.config_schema);
+    info.secret_config_keys = SecretConfigKeys(info.config_schema);
   }
-  for (const auto& [type, d] : impl_->io_managers)
-    catalog.io_managers[type] = DefinitionInfo{OrEmpty(d->config_schema), ""};
+  for (const auto& [type, d] : impl_->io_managers) {
+    DefinitionInfo& info = catalog.io_managers[type];
+    info.config_schema = OrEmpty(d->config_schema);
+    info.secret_config_keys = SecretConfigKeys(info.config_schema);
+  }
   return catalog;
 }
 

@@ -79,6 +79,13 @@ class PluginRegistry {
 inline constexpr char kNoVersionAnnotation[] = "x-assetflow-no-version";
 std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema);
 
+// The annotation marking a top-level property secret ("x-assetflow-secret": true; JSON
+// Schema's "writeOnly": true and "format": "password" count too), and the properties of
+// `config_schema` so marked (sorted): their values are masked wherever config is recorded or
+// shown (common/redact.h).
+inline constexpr char kSecretAnnotation[] = "x-assetflow-secret";
+std::vector<std::string> SecretConfigKeys(const std::string& config_schema);
+
 // The "*.so" regular files directly in `dir`, sorted by name: the files LoadDirectory loads. A
 // directory that cannot be listed (fully) appends a diagnostic to `errors`.
 std::vector<std::string> PluginFilesIn(const std::string& dir, Diagnostics* errors);

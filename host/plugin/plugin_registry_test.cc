@@ -72,7 +72,7 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(ex.toolchain.find("libstdc++") != std::string::npos);
   CHECK(ex.asset_definitions ==
         std::vector<std::string>{"constant", "concat", "fail", "noop", "sleep", "bytes", "throws",
-                                 "failure", "observe_file", "versioned_constant"});
+                                 "failure", "leaky", "observe_file", "versioned_constant"});
   CHECK(ex.io_manager_definitions.empty());
   CHECK(r.plugins()[1].asset_definitions == std::vector<std::string>{"hello", "upper"});
 
@@ -84,7 +84,10 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(r.FindIoManager("examples/constant") == nullptr);
 
   TypeCatalog c = r.Catalog();
-  CHECK(c.assets.size() == 12);  // 10 examples + 2 c_example
+  CHECK(c.assets.size() == 13);  // 11 examples + 2 c_example
+  CHECK(c.assets.at("examples/leaky").secret_config_keys ==
+        std::vector<std::string>{"api_key", "password"});
+  CHECK(c.assets.at("examples/constant").secret_config_keys.empty());
   CHECK(c.assets.at("examples/observe_file").observable);  // its ABI 1.1 flags
   CHECK_FALSE(c.assets.at("examples/constant").observable);
   CHECK(c.io_managers.empty());
@@ -265,6 +268,15 @@ TEST_CASE("UnversionedConfigKeys: the top-level properties marked x-assetflow-no
     CHECK(UnversionedConfigKeys(c.schema) == c.keys);
   }
   CHECK(std::string(kNoVersionAnnotation) == "x-assetflow-no-version");
+}
+
+TEST_CASE("SecretConfigKeys: x-assetflow-secret, writeOnly or format password, top-level") {
+  CHECK(SecretConfigKeys(R"({"properties": {"token": {"type": "string", "x-assetflow-secret": true},
+      "pw": {"format": "password"}, "key": {"writeOnly": true}, "url": {"format": "uri"},
+      "off": {"x-assetflow-secret": false}, "nested": {"properties": {"s": {"writeOnly": true}}}}})") ==
+        std::vector<std::string>{"key", "pw", "token"});
+  CHECK(SecretConfigKeys("not json").empty());
+  CHECK(std::string(kSecretAnnotation) == "x-assetflow-secret");
 }
 
 TEST_CASE("PluginSearchPath orders cli, environment, manifest, default, without duplicates") {

@@ -9,7 +9,9 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "common/redact.h"
 #include "eventlog/hash.h"
+#include <assetflow/cpp/json.hpp>
 
 namespace af {
 
@@ -26,8 +28,9 @@ std::string OrNone(const std::string& version) { return version.empty() ? "(none
 // object (config is always one; older rows have "").
 std::optional<std::map<std::string, std::string>> TopLevelValues(const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return std::nullopt;
+  if (!assetflow::ParseJson<rapidjson::kParseFullPrecisionFlag>(doc, json.data(), json.size()) ||
+      !doc.IsObject())
+    return std::nullopt;
   std::map<std::string, std::string> values;
   for (const auto& m : doc.GetObject()) {
     rapidjson::StringBuffer out;
@@ -49,11 +52,14 @@ std::string Shorten(const std::string& value) {
 
 // The config causes of `def` against `last`. Both sides are compared as versioned configs
 // with the definition's *current* unversioned keys, so a key marked unversioned since `last`
-// was recorded (with the full config) is not a change either.
+// was recorded (with the full config) is not a change either. Secrets are compared by the
+// hash only (the record holds them masked, and a cause must not print them).
 void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
                      std::vector<StaleCause>& causes) {
-  const std::string now = VersionedConfigJson(def.config_json, def.unversioned_config_keys);
-  const std::string now_hash = Sha256Hex(now);
+  const RecordedConfig current =
+      RecordConfig(def.config_json, def.unversioned_config_keys, def.secret_config_keys);
+  const std::string& now = current.json;
+  const std::string& now_hash = current.hash;
   if (last.config_json.empty()) {
     // Recorded before v2: only the hash, of the full config or of the versioned one.
     if (last.config_hash == now_hash || last.config_hash == ConfigHash(def.config_json)) return;
@@ -62,8 +68,27 @@ void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
                                                      ShortVersion(now_hash) + ")"});
     return;
   }
-  const std::string then = VersionedConfigJson(last.config_json, def.unversioned_config_keys);
-  if (then == now) return;
+  const std::string then_recorded =
+      VersionedConfigJson(last.config_json, def.unversioned_config_keys);
+  // Masked before it is compared or shown: a record made before secrets were masked holds
+  // them in clear, and a cause must not print them.
+  const std::string masked_then = RedactConfigJson(then_recorded, def.secret_config_keys);
+  const std::string then =
+      masked_then == then_recorded ? then_recorded : VersionedConfigJson(masked_then, {});
+  if (then == now) {
+    // Equal as shown, but a masked secret may differ. A record that masked nothing (its hash
+    // is of its own text) holds the values: compare them; one that did holds their hash.
+    const bool record_masked = last.config_hash != Sha256Hex(last.config_json);
+    const bool same =
+        record_masked
+            ? last.config_hash == now_hash
+            : then_recorded == VersionedConfigJson(def.config_json, def.unversioned_config_keys);
+    if (same) return;
+    causes.push_back({StaleCause::Kind::kConfig, "config changed: a secret value (hash " +
+                                                     ShortVersion(last.config_hash) + " -> " +
+                                                     ShortVersion(now_hash) + ")"});
+    return;
+  }
   const size_t first = causes.size();
   auto before = TopLevelValues(then);
   auto after = TopLevelValues(now);

@@ -25,8 +25,10 @@ inline void RecordSuccess(EventLog& log, const AssetDef& def, const std::string&
   m.time_ms = time_ms;
   m.data_version = data_version;
   m.code_version = def.code_version;
-  m.config_json = VersionedConfigJson(def.config_json, def.unversioned_config_keys);
-  m.config_hash = Sha256Hex(m.config_json);
+  RecordedConfig config =
+      RecordConfig(def.config_json, def.unversioned_config_keys, def.secret_config_keys);
+  m.config_json = std::move(config.json);
+  m.config_hash = std::move(config.hash);
   for (const InputDef& input : def.inputs) {
     auto upstream = log.LatestMaterialization(input.asset_key);
     if (upstream) m.upstream_data_versions[input.asset_key] = upstream->data_version;

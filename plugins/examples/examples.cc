@@ -108,6 +108,19 @@ void bytes(Context& ctx) {
   }
 }
 
+// Quotes its secret config everywhere a plugin can: a log line, a warning, metadata, and (with
+// `fail`) its error; writes "ok". The host must mask the secrets in all of them (the schema
+// marks `api_key` "x-assetflow-secret" and `password` "writeOnly").
+void leaky(Context& ctx) {
+  const std::string key = ctx.config_string("api_key");
+  const std::string password = ctx.config_string("password");
+  ctx.info("using api key " + key);
+  ctx.warn("password is " + password);
+  ctx.metadata_text("credentials", key + ":" + password);
+  if (ctx.config_bool("fail")) throw assetflow::RetryableError("rejected key " + key);
+  ctx.write("ok");
+}
+
 }  // namespace
 
 ASSETFLOW_ASSET(constant)
@@ -168,5 +181,14 @@ ASSETFLOW_ASSET(failure)
       "message":{"type":"string","default":"failed on purpose"},
       "allow_retries":{"type":"boolean","default":false},
       "succeed_on_attempt":{"type":"integer","minimum":0,"default":0}}})");
+
+ASSETFLOW_ASSET(leaky)
+    .describe("Quotes its secret config in logs, metadata and errors (redaction tests)")
+    .version("1")
+    .output("text/plain")
+    .schema(R"({"type":"object","additionalProperties":false,"properties":{
+      "api_key":{"type":"string","x-assetflow-secret":true,"default":""},
+      "password":{"type":"string","writeOnly":true,"default":""},
+      "fail":{"type":"boolean","default":false}}})");
 
 ASSETFLOW_PLUGIN("examples", "1.0.0", "Deterministic example assets for tests and benchmarks")

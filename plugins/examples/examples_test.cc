@@ -12,13 +12,34 @@ TEST_CASE("examples: the plugin entry lists every definition in order") {
   const af_plugin_entry* e = assetflow_plugin_entry();
   REQUIRE(e != nullptr);
   CHECK(std::string(e->name) == "examples");
-  REQUIRE(e->asset_count == 10);
-  const char* names[] = {"constant", "concat", "fail",    "noop",         "sleep",
-                         "bytes",    "throws", "failure", "observe_file", "versioned_constant"};
-  for (uint32_t i = 0; i < 10; ++i) CHECK(std::string(e->assets[i]->name) == names[i]);
-  for (uint32_t i = 0; i < 10; ++i)
-    CHECK(e->assets[i]->flags == (i == 8 ? AF_ASSET_OBSERVABLE : 0u));
+  REQUIRE(e->asset_count == 11);
+  const char* names[] = {"constant", "concat",  "fail",  "noop",         "sleep",
+                         "bytes",    "throws",  "failure", "leaky", "observe_file",
+                         "versioned_constant"};
+  for (uint32_t i = 0; i < 11; ++i) CHECK(std::string(e->assets[i]->name) == names[i]);
+  for (uint32_t i = 0; i < 11; ++i)
+    CHECK(e->assets[i]->flags == (i == 9 ? AF_ASSET_OBSERVABLE : 0u));
   CHECK(e->assets[3]->config_schema == nullptr);  // noop takes no config
+}
+
+TEST_CASE("examples/leaky quotes its secrets in a log, a warning, metadata and its error") {
+  auto ok = AssetRun(assetflow_plugin_entry(), "leaky")
+                .config(R"({"api_key":"k3y","password":"pw"})")
+                .materialize();
+  CHECK(ok.status == AF_OK);
+  CHECK(ok.output == "ok");
+  REQUIRE(ok.logs.size() == 2);
+  CHECK(ok.logs[0].second == "using api key k3y");
+  CHECK(ok.logs[1].first == AF_LOG_WARNING);
+  CHECK(ok.logs[1].second == "password is pw");
+  REQUIRE(ok.find("credentials") != nullptr);
+  CHECK(ok.find("credentials")->value == "k3y:pw");
+  auto failed = AssetRun(assetflow_plugin_entry(), "leaky")
+                    .config(R"({"api_key":"k3y","fail":true})")
+                    .materialize();
+  CHECK(failed.status == AF_ERR_RETRYABLE);
+  CHECK(failed.error == "rejected key k3y");
+  CHECK(failed.output.empty());
 }
 
 TEST_CASE("examples/constant repeats its value and reports the length") {

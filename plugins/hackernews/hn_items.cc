@@ -1,5 +1,6 @@
 #include "hn_items.h"
 
+#include <assetflow/cpp/json.hpp>
 #include <assetflow/cpp/plugin.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -31,14 +32,12 @@ const char* kind_of(const rapidjson::Value& v) {
 
 rapidjson::Document parse_json(const std::string& url, const std::string& body) {
   rapidjson::Document d;
-  d.Parse(body.c_str(), body.size());
-  if (d.HasParseError()) {
+  std::string error;
+  if (!assetflow::ParseJson(d, body, &error)) {
     std::string head = body.substr(0, 40);
     for (char& c : head)
       if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-    bad(url, std::string("response is not JSON (") + rapidjson::GetParseError_En(d.GetParseError()) +
-                 " at offset " + std::to_string(d.GetErrorOffset()) + "; body starts '" + head +
-                 "')");
+    bad(url, "response is not JSON (" + error + "; body starts '" + head + "')");
   }
   return d;
 }
@@ -89,6 +88,17 @@ const char* skip_name(Skip s) {
     case Skip::no_title: return "no_title";
     default: return "none";
   }
+}
+
+std::string api_url(const std::string& base_url, const std::string& path) {
+  const std::size_t query = base_url.find_first_of("?#");
+  std::string root = base_url.substr(0, query);
+  while (!root.empty() && root.back() == '/') root.pop_back();
+  std::string url = root + path;
+  if (query != std::string::npos && base_url[query] == '?') {
+    url += base_url.substr(query, base_url.find('#', query) - query);
+  }
+  return url;
 }
 
 std::vector<int64_t> parse_ranking(const std::string& url, const std::string& body) {

@@ -31,6 +31,11 @@ struct Verdict {
   Story story;  // meaningful when skip == Skip::none
 };
 
+// The URL of `path` ("/topstories.json") under the API root `base_url`, which may end in
+// slashes and carry a query string (an API key: "https://h/v0?auth=..."): the path goes
+// before the query, the query is kept, a fragment is dropped.
+std::string api_url(const std::string& base_url, const std::string& path);
+
 // The ids of /topstories.json, in rank order. Throws unless `body` is a JSON array of positive
 // integers.
 std::vector<int64_t> parse_ranking(const std::string& url, const std::string& body);

@@ -49,6 +49,8 @@ const char kSchema[] = R"json({
                          "description": "delay before the first retry; doubles per retry up to 10 s, jittered; a longer Retry-After wins (up to 60 s)"},
     "min_success_ratio": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.98,
                           "description": "share of items that must arrive, else the step fails as retryable"},
+    "max_null_ratio": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5, "x-assetflow-no-version": true,
+                       "description": "share of the arrived items that may be null; above it the API is taken to be broken and the step fails as retryable, keeping the stored stories"},
     "user_agent": {"type": "string", "minLength": 1, "default": "assetflow-hackernews/0.1", "x-assetflow-no-version": true},
     "ca_file": {"type": "string", "minLength": 1, "x-assetflow-no-version": true,
                 "description": "PEM file of CA certificates to verify the server with, instead of the system's (verification is always on)"},
@@ -63,6 +65,7 @@ struct Config {
   std::string base_url;
   std::size_t count;
   double min_success_ratio;
+  double max_null_ratio;
   FetchPolicy fetch;
   uint64_t max_topstories_bytes;
 };
@@ -70,9 +73,9 @@ struct Config {
 Config read_config(const assetflow::Context& ctx) {
   Config c;
   c.base_url = ctx.config_string("base_url");
-  while (!c.base_url.empty() && c.base_url.back() == '/') c.base_url.pop_back();
   c.count = static_cast<std::size_t>(ctx.config_int("count"));
   c.min_success_ratio = ctx.config_double("min_success_ratio");
+  c.max_null_ratio = ctx.config_double("max_null_ratio");
   c.fetch.concurrency = static_cast<int>(ctx.config_int("concurrency"));
   c.fetch.timeout_ms = static_cast<long>(ctx.config_int("timeout_ms"));
   c.fetch.retries = static_cast<int>(ctx.config_int("retries"));
@@ -160,17 +163,19 @@ void top_stories(assetflow::Context& ctx) {
   // Topstories goes through the same pool as the items, so its connection is reused for them.
   Fetcher fetcher(cfg.fetch);
 
-  const std::string top_url = cfg.base_url + "/topstories.json";
+  const std::string top_url = api_url(cfg.base_url, "/topstories.json");
   Fetched top;
   fetcher.set_max_body_bytes(cfg.max_topstories_bytes);
   if (!fetcher.fetch_all({top_url}, [&](std::size_t, Fetched& f) { top = std::move(f); }, canceled))
     throw assetflow::Error(AF_ERR_CANCELED, "canceled while fetching " + top_url);
   if (top.outcome != Fetched::Outcome::ok) fail_request(top_url, top);
   std::vector<int64_t> ids = parse_ranking(top_url, top.body);
+  // An empty front page is an API that broke, not news: storing [] would replace good data.
+  if (ids.empty()) throw assetflow::RetryableError("GET " + top_url + ": the ranking lists no stories");
   if (ids.size() > cfg.count) ids.resize(cfg.count);
 
   std::vector<std::string> urls;
-  for (int64_t id : ids) urls.push_back(cfg.base_url + "/item/" + std::to_string(id) + ".json");
+  for (int64_t id : ids) urls.push_back(api_url(cfg.base_url, "/item/" + std::to_string(id) + ".json"));
   std::vector<Verdict> verdicts(ids.size());
   std::vector<bool> arrived(ids.size(), false);
   Tally tally;
@@ -215,6 +220,17 @@ void top_stories(assetflow::Context& ctx) {
                                     percent(ratio) + " < min_success_ratio " +
                                     percent(cfg.min_success_ratio) + "); first failure: item " +
                                     tally.failures.front());
+
+  // A server that answers null for (almost) every item has lost its data, or is not the HN
+  // API: the stored stories stay rather than be replaced by a near-empty list.
+  const auto nulls = tally.skipped.find(skip_name(Skip::null_item));
+  const std::size_t null_count = nulls == tally.skipped.end() ? 0 : nulls->second.size();
+  const double null_ratio = got == 0 ? 0.0 : static_cast<double>(null_count) / static_cast<double>(got);
+  if (null_ratio > cfg.max_null_ratio)
+    throw assetflow::RetryableError(std::to_string(null_count) + " of " + std::to_string(got) +
+                                    " items are null (" + percent(null_ratio) + " > max_null_ratio " +
+                                    percent(cfg.max_null_ratio) + "); first: item " +
+                                    std::to_string(nulls->second.front()));
 
   ctx.write(stories_json(rows));
   const double elapsed =

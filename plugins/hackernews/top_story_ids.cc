@@ -35,8 +35,7 @@ std::string ranking_version(const std::vector<int64_t>& ids) {
 }
 
 void top_story_ids(assetflow::Context& ctx) {
-  std::string base = ctx.config_string("base_url");
-  while (!base.empty() && base.back() == '/') base.pop_back();
+  const std::string base = ctx.config_string("base_url");
   FetchPolicy policy;
   policy.concurrency = 1;
   policy.timeout_ms = static_cast<long>(ctx.config_int("timeout_ms"));
@@ -44,7 +43,7 @@ void top_story_ids(assetflow::Context& ctx) {
   policy.user_agent = ctx.config_string("user_agent");
   policy.max_body_bytes = static_cast<uint64_t>(ctx.config_int("max_topstories_bytes"));
   Fetcher fetcher(policy);
-  const std::string url = base + "/topstories.json";
+  const std::string url = api_url(base, "/topstories.json");
   Fetched top;
   if (!fetcher.fetch_all({url}, [&](std::size_t, Fetched& f) { top = std::move(f); },
                          [&] { return ctx.canceled(); }))

@@ -149,4 +149,21 @@ TEST_CASE("documents: the in-place JSON parse stays inside its buffer") {
   }
 }
 
+TEST_CASE("documents: an upstream nested a million deep is an error, not a stack overflow") {
+  using wordcloud::documents_from_input;
+  std::string objects = "[";
+  for (int i = 0; i < 100000; ++i) objects += "{\"title\":";
+  for (const std::string& deep : {std::string(1000000, '['), objects}) {
+    try {
+      documents_from_input(deep, "title");
+      FAIL("no error");
+    } catch (const std::runtime_error& e) {
+      CHECK(std::string(e.what()).rfind("input is not valid JSON: nested deeper than 256 levels at offset ", 0) == 0);
+    }
+  }
+  // Nesting below the limit still reads (the records are at depth 2).
+  CHECK(documents_from_input("[" + std::string(200, '[') + std::string(200, ']') + ",{\"title\":\"x\"}]", "title") ==
+        Strings{"x"});
+}
+
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "colormap.hpp"
 #include "occupancy.hpp"
+#include <assetflow/cpp/json.hpp>
 
 namespace wordcloud {
 
@@ -77,8 +78,7 @@ std::string number(double d) {
 
 Options parse_options(const std::string& config_json) {
   rapidjson::Document d;
-  d.Parse(config_json.c_str());
-  if (d.HasParseError() || !d.IsObject()) throw std::invalid_argument("config is not a JSON object");
+  if (!assetflow::ParseJson(d, config_json) || !d.IsObject()) throw std::invalid_argument("config is not a JSON object");
   Options o;
   const int side = Occupancy::kMaxSide;
   read(d, "field", o.field);

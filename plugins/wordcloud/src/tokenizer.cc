@@ -1,7 +1,7 @@
 #include "tokenizer.hpp"
 #include "parallel.hpp"
 
-#include <rapidjson/error/en.h>
+#include <assetflow/cpp/json.hpp>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
@@ -68,8 +68,7 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
     } handler;
     handler.docs = &docs;
     handler.field = &field;
-    rapidjson::Reader reader;
-    rapidjson::ParseResult ok;
+    std::string error;
     if (input.find('\0') == std::string_view::npos) {
       // In place in a NUL-terminated copy: strings are not copied again, and RapidJSON's SIMD
       // string scanning applies. That scanning loads whole aligned 16-byte blocks, so the block
@@ -79,14 +78,12 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
       std::string copy(input.size() + 16, '\0');
       std::memcpy(copy.data(), input.data(), input.size());
       rapidjson::InsituStringStream stream(copy.data());
-      ok = reader.Parse<rapidjson::kParseInsituFlag>(stream, handler);
+      error = assetflow::ParseJsonSax<rapidjson::kParseInsituFlag>(stream, handler);
     } else {
       rapidjson::MemoryStream stream(input.data(), input.size());  // NUL is an error there
-      ok = reader.Parse(stream, handler);
+      error = assetflow::ParseJsonSax(stream, handler);
     }
-    if (!ok)
-      throw std::runtime_error(std::string("input is not valid JSON: ") + rapidjson::GetParseError_En(ok.Code()) +
-                               " at byte " + std::to_string(ok.Offset()));
+    if (!error.empty()) throw std::runtime_error("input is not valid JSON: " + error);
     return docs;
   }
   std::size_t pos = 0;
