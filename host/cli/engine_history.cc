@@ -75,8 +75,7 @@ size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
   std::vector<std::string> keys;
   for (const AssetDef& a : ws.definitions().assets) keys.push_back(a.key);
   const std::string near = NearestName(key, keys);
-  std::cerr << "error: unknown asset '" << key << "'"
-            << DidYouMean(near) << "\n";
+  std::cerr << EscapeControlBytes("error: unknown asset '" + key + "'" + DidYouMean(near)) << "\n";
   return static_cast<size_t>(-1);
 }
 
@@ -325,8 +324,9 @@ int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
   for (const RunRecord& r : log->RecentRuns(0))
     if (r.run_id.rfind(run_id, 0) == 0) matches.push_back(r.run_id);
   if (matches.size() != 1) {
-    std::cerr << "error: " << (matches.empty() ? "no run '" : "ambiguous run id '") << run_id
-              << "'" << (matches.empty() ? " (see `assetflow runs`)" : "") << "\n";
+    std::cerr << "error: " << (matches.empty() ? "no run '" : "ambiguous run id '")
+              << EscapeControlBytes(run_id) << "'"
+              << (matches.empty() ? " (see `assetflow runs`)" : "") << "\n";
     return kExitUsage;
   }
   std::string out;

@@ -56,6 +56,8 @@ struct ManifestLoader::Impl {
   ParsedManifest parsed;
   // Diagnostics of the parse phase; Resolve replaces whatever follows, so it may run again.
   size_t parse_diagnostics = 0;
+  // Shared by the suggestions of one Resolve: thousands of unknown names stay cheap.
+  SuggestionBudget suggestions;
 
   void ParseFile(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -150,7 +152,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
     diagnostics.push_back({input.location,
                            "input '" + input.name + "' of " + owner + " names unknown asset '" +
                                input.asset_key + "'",
-                           NearestName(input.asset_key, *asset_keys)});
+                           NearestName(input.asset_key, *asset_keys, &suggestions)});
   }
 
   const std::string& io = out->io_manager_key;
@@ -164,7 +166,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
                            ""});
   } else if (!defs.resources.count(io)) {
     diagnostics.push_back({io_at, owner + " uses unknown resource '" + io + "' as io_manager",
-                           NearestName(io, KeysOf(defs.resources))});
+                           NearestName(io, KeysOf(defs.resources), &suggestions)});
   }
 
   if (a.def.type.empty()) return;  // its absence is already reported
@@ -175,7 +177,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
                            io_manager ? "'" + a.def.type + "' is an IO manager, not an asset "
                                             "type, for " + owner + " (declare it under resources)"
                                       : "unknown asset type '" + a.def.type + "' for " + owner,
-                           io_manager ? "" : NearestName(a.def.type, KeysOf(catalog.assets))});
+                           io_manager ? "" : NearestName(a.def.type, KeysOf(catalog.assets), &suggestions)});
     return;
   }
   if (!a.has_code_version) out->code_version = type->second.code_version;
@@ -188,6 +190,7 @@ void ManifestLoader::Impl::ResolveAsset(const ParsedAsset& a, const TypeCatalog&
 bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
   Impl& m = *impl_;
   m.diagnostics.resize(m.parse_diagnostics);
+  m.suggestions = {};
   Definitions defs;
   defs.files = m.files;
   defs.plugin_dirs = m.parsed.plugin_dirs;
@@ -204,7 +207,7 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
            asset ? "'" + def.type + "' is an asset type, not an IO manager, for resource '" +
                        def.key + "' (declare it under assets)"
                  : "unknown IO manager type '" + def.type + "' for resource '" + def.key + "'",
-           asset ? "" : NearestName(def.type, KeysOf(catalog.io_managers))});
+           asset ? "" : NearestName(def.type, KeysOf(catalog.io_managers), &m.suggestions)});
       continue;
     }
     ConfigSite site{

@@ -5,6 +5,7 @@
 #include <yaml-cpp/parser.h>
 
 #include <algorithm>
+#include <optional>
 #include <sstream>
 
 #include "manifest/yaml_libyaml_events.h"
@@ -199,6 +200,28 @@ class YamlTreeBuilder : public YAML::EventHandler {
   std::vector<YamlId> anchors_;       // anchor_t -> node
 };
 
+namespace {
+// The first tab (1-based line, column) in the leading whitespace of the failing line (0-based)
+// or the one before it (yaml-cpp may stop at the line after), if any. Earlier lines parsed
+// fine: a tab there is inside a block scalar, which may hold one.
+std::optional<std::pair<int, int>> IndentationTab(const std::string& text, int failing_line) {
+  if (failing_line < 0) return std::nullopt;
+  int line = 0;
+  for (size_t start = 0; start < text.size() && line <= failing_line; ++line) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (line + 1 < failing_line) {
+      start = end + 1;
+      continue;
+    }
+    for (size_t i = start; i < end && (text[i] == ' ' || text[i] == '\t'); ++i)
+      if (text[i] == '\t') return std::make_pair(line + 1, static_cast<int>(i - start) + 1);
+    start = end + 1;
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const std::string& file,
                                                   const EnvLookupFn& env,
                                                   Diagnostics* diagnostics) {
@@ -228,7 +251,15 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
   } catch (const YAML::Exception& e) {
     SourceLocation where{file, e.mark.is_null() ? 0 : e.mark.line + 1,
                          e.mark.is_null() ? 0 : e.mark.column + 1};
-    diagnostics->push_back({where, "invalid YAML: " + e.msg, ""});
+    std::string message = "invalid YAML: " + e.msg;
+    // yaml-cpp words a tab in indentation as whatever it expected instead ("illegal map
+    // value"); the tab, on the failing line or before it, is what the author must fix.
+    if (auto tab = IndentationTab(text, e.mark.is_null() ? -1 : e.mark.line)) {
+      where.line = tab->first;
+      where.column = tab->second;
+      message = "invalid YAML: tabs are not allowed for indentation (use spaces)";
+    }
+    diagnostics->push_back({where, std::move(message), ""});
     doc->complete_ = false;
   }
   return doc;
