@@ -22,7 +22,7 @@ bool SelectInOrder(const Workspace& ws, const std::string& expression, std::vect
   }
   auto selected = SelectAssets(ws.graph(), expression);
   if (!selected.ok()) {
-    std::cerr << "error: --select: " << selected.status().message() << "\n";
+    std::cerr << "error: --select: " << EscapeControlBytes(selected.status().message()) << "\n";
     return false;
   }
   *out = ws.graph().Plan(selected.value());

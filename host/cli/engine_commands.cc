@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -67,6 +68,24 @@ class CancelOnSignals {
  private:
   struct sigaction old_int_ {}, old_term_ {};
 };
+
+constexpr int kMaxJobs = 1024;
+constexpr double kMaxWaitSeconds = 7 * 24 * 3600;
+
+// Seconds from 0 to `max`; NaN, which passes CLI::Range (every comparison is false), and
+// infinity are refused too, so the value always converts to milliseconds.
+CLI::Validator Seconds(double max) {
+  const std::string bound = std::to_string(static_cast<long long>(max));
+  return CLI::Validator(
+      [max, bound](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double v = std::strtod(text.c_str(), &end);
+        if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > max)
+          return "expected seconds from 0 to " + bound + ", got '" + text + "'";
+        return "";
+      },
+      "SECONDS (0 to " + bound + ")");
+}
 
 struct MaterializeArgs {
   SelectionRequest selection;
@@ -227,7 +246,7 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   if (!log) return kExitUsage;
   auto selected = ResolveSelection(*ws, *log, args.selection);
   if (!selected.ok()) {
-    std::cerr << "error: " << selected.status().message() << "\n";
+    std::cerr << "error: " << EscapeControlBytes(selected.status().message()) << "\n";
     return kExitUsage;
   }
   const int jobs = args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
@@ -300,19 +319,23 @@ void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exi
   cmd->add_flag("--failed", args->selection.failed,
                 "Only assets whose last attempt failed (filters --select)");
   cmd->add_flag("--dry-run", args->dry_run, "Print the plan; run nothing");
-  cmd->add_option("-j,--jobs", args->jobs, "Steps run at once (default: the number of cores)")
-      ->check(CLI::PositiveNumber);
+  // Bounded: a thread per job, and milliseconds of waiting must fit an int64.
+  cmd->add_option("-j,--jobs", args->jobs,
+                  "Steps run at once, 1 to " + std::to_string(kMaxJobs) +
+                      " (default: the number of cores)")
+      ->check(CLI::Range(1, kMaxJobs));
   cmd->add_option("--wait", args->wait_s,
-                  "Seconds to wait for assets another run is materializing (default 0: fail)")
-      ->check(CLI::NonNegativeNumber);
+                  "Seconds to wait for assets another run is materializing, up to a week "
+                  "(default 0: fail)")
+      ->check(Seconds(kMaxWaitSeconds));
   cmd->add_option("--executor", args->executor,
                   "Where steps run: in_process (threads; default) or multiprocess (a child "
                   "process per step, crash-isolated)")
       ->check(CLI::IsMember({"in_process", "multiprocess"}));
   cmd->add_option("--grace", args->grace_s,
                   "Seconds running steps get to stop after Ctrl-C/SIGTERM before they are killed "
-                  "or abandoned (default 10)")
-      ->check(CLI::NonNegativeNumber);
+                  "or abandoned (default 10, at most an hour)")
+      ->check(Seconds(3600));
   cmd->callback([options, exit_code, args] { *exit_code = RunMaterialize(*options, *args); });
 }
 

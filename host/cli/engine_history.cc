@@ -83,8 +83,7 @@ size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
   std::vector<std::string> keys;
   for (const AssetDef& a : ws.definitions().assets) keys.push_back(a.key);
   const std::string near = NearestName(key, keys);
-  std::cerr << "error: unknown asset '" << key << "'"
-            << DidYouMean(near) << "\n";
+  std::cerr << EscapeControlBytes("error: unknown asset '" + key + "'" + DidYouMean(near)) << "\n";
   return static_cast<size_t>(-1);
 }
 
@@ -338,8 +337,9 @@ int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
   const std::vector<std::string> matches = log->RunIdsWithPrefix(run_id, 2);
   if (ReportDamage(*log)) return kExitUsage;
   if (matches.size() != 1) {
-    std::cerr << "error: " << (matches.empty() ? "no run '" : "ambiguous run id '") << run_id
-              << "'" << (matches.empty() ? " (see `assetflow runs`)" : "") << "\n";
+    std::cerr << "error: " << (matches.empty() ? "no run '" : "ambiguous run id '")
+              << EscapeControlBytes(run_id) << "'"
+              << (matches.empty() ? " (see `assetflow runs`)" : "") << "\n";
     return kExitUsage;
   }
   std::string out;

@@ -9,6 +9,11 @@
 
 #include "workspace/workspace.h"
 
+namespace CLI {
+class App;
+class ParseError;
+}  // namespace CLI
+
 namespace af {
 
 // Exit codes of every command.
@@ -29,6 +34,11 @@ WorkspaceOptions ToWorkspaceOptions(const GlobalOptions& options, bool strict_pl
 // nullptr when it failed (the command exits kExitUsage). With `strict_plugins` a plugin that
 // fails to load is an error.
 std::unique_ptr<Workspace> LoadWorkspace(const GlobalOptions& options, bool strict_plugins = false);
+
+// Reports a command-line error and returns its exit code: a first word that names no command
+// reads "unknown command 'matrialize', did you mean 'materialize'?"; anything else as CLI11
+// words it (help and --version exit 0).
+int ReportParseError(CLI::App& app, const CLI::ParseError& error, int argc, char** argv);
 
 }  // namespace af
 

@@ -39,8 +39,10 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? af::kExitOk : af::kExitUsage;
+    return af::ReportParseError(app, e, argc, argv);
+  } catch (const std::exception& e) {  // the last line: no exception may abort the host
+    std::cerr << "error: internal error: " << e.what() << "\n";
+    return af::kExitRunFailure;
   }
   return exit_code;
 }

@@ -66,9 +66,11 @@ class FakeClock : public Clock {
     std::lock_guard<std::mutex> lock(mu_);
     return now_ms_++;
   }
+  // Returns at once, but time passes as if it had slept.
   void Sleep(double seconds, const std::atomic<bool>*) override {
     std::lock_guard<std::mutex> lock(mu_);
     sleeps.push_back(seconds);
+    now_ms_ += static_cast<int64_t>(seconds * 1000);
   }
   std::vector<double> sleeps;
 

@@ -41,7 +41,7 @@ void WriteMetadata(JsonWriter& w, const std::vector<MetadataEntry>& metadata) {
     } else if (m.type == "float" && std::isfinite(std::strtod(m.value.c_str(), nullptr))) {
       w.Double(std::strtod(m.value.c_str(), nullptr));
     } else {
-      w.String(m.value.c_str(), static_cast<rapidjson::SizeType>(m.value.size()));
+      JsonString(w, m.value);
     }
     w.EndObject();
   }

@@ -13,6 +13,7 @@
 #include <optional>
 #include <queue>
 #include <random>
+#include <system_error>
 #include <thread>
 
 #include <fstream>
@@ -234,7 +235,34 @@ RunResult RunState::Execute(int workers) {
     std::lock_guard<std::mutex> lock(mu_);
     live_workers_ = nodes.empty() ? 0 : static_cast<int>(count);
   }
-  for (size_t i = 0; i < count && !nodes.empty(); ++i) pool.emplace_back([this] { Worker(); });
+  // The OS may refuse threads (RLIMIT_NPROC, memory): the run goes on with the ones it got, and
+  // with none on this thread, rather than leaving the run STARTED behind an exception.
+  std::string refused;
+  for (size_t i = 0; i < count && !nodes.empty(); ++i) {
+    try {
+      pool.emplace_back([this] { Worker(); });
+    } catch (const std::system_error& e) {
+      refused = e.what();
+      break;
+    }
+  }
+  if (!refused.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      live_workers_ -= static_cast<int>(count - pool.size());
+    }
+    sink_.Log("", AF_LOG_WARNING,
+              "started " + std::to_string(pool.size()) + " of " + std::to_string(count) +
+                  " worker threads (" + refused + "); running with " +
+                  std::to_string(std::max<size_t>(1, pool.size())));
+    if (pool.empty()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        live_workers_ = 1;
+      }
+      Worker();
+    }
+  }
   // The main thread watches for the end, a second signal, and the grace period.
   std::optional<std::chrono::steady_clock::time_point> canceled_at;
   for (;;) {
@@ -476,6 +504,7 @@ bool RunState::ExecuteNode(size_t n) {
   StepRunner& runner = RunnerFor(node);
   const IoManagerRef& io = io_.For(asset);
   const RetryPolicy policy = asset.retry_policy.value_or(RetryPolicy{});
+  const int64_t first_attempt_ms = clock_.NowMs();
   for (uint32_t attempt = 1;; ++attempt) {
     r.attempts = attempt;
     spec.attempt = attempt;
@@ -519,6 +548,17 @@ bool RunState::ExecuteNode(size_t n) {
     }
     if (IsRetryable(a.status) && static_cast<int>(attempt) <= policy.max_retries) {
       const double delay = std::max(0.0, RetryDelaySeconds(policy, static_cast<int>(attempt), random_));
+      // A retry that could only begin after the deadline is not waited for.
+      const double elapsed_s = static_cast<double>(clock_.NowMs() - first_attempt_ms) / 1000;
+      if (elapsed_s + delay > policy.deadline_seconds) {
+        r.state = StepState::kFailed;
+        char deadline[32];
+        std::snprintf(deadline, sizeof deadline, "%g s", policy.deadline_seconds);
+        r.message = a.message + " (not retried: the retry deadline of " + deadline +
+                    " would pass)";
+        sink_.StepFailed(asset.key, a.status, r.message, attempt);
+        return false;
+      }
       sink_.StepRetry(asset.key, attempt, policy.max_retries, delay, a.status, a.message);
       clock_.Sleep(delay, options_.cancel);
       if (!Canceled()) continue;

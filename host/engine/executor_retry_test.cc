@@ -108,6 +108,14 @@ const std::vector<Case> kCases = {
     {"an asset's own policy wins over the top-level one",
      "retry_policy: { max_retries: 5 }\n" + Flaky("throws", "{ }", "{ max_retries: 0 }"), 0.5,
      StepState::kFailed, 1, {}, R"({"status":"AF_ERR_RETRYABLE","attempts":1})"},
+    // The deadline: no retry starts once it would pass (the fake clock's sleeps take time).
+    {"a retry that would begin after the deadline is not waited for",
+     Flaky("throws", "{ }", "{ max_retries: 5, delay: 10s, deadline: 25s }"), 0.5,
+     StepState::kFailed, 3, {10.0, 10.0}, R"({"status":"AF_ERR_RETRYABLE","attempts":3})"},
+    {"the default deadline (1 h) ends 1000 exponential retries after 10 (2036 s + 2047 s > 1 h)",
+     Flaky("throws", "{ }", "{ max_retries: 1000, delay: 1s, backoff: exponential }"), 0.5,
+     StepState::kFailed, 11, {1, 3, 7, 15, 31, 63, 127, 255, 511, 1023},
+     R"({"status":"AF_ERR_RETRYABLE","attempts":11})"},
     {"the top-level policy never retries Failure(allow_retries=false)",
      "retry_policy: { max_retries: 5 }\n" + Flaky("failure", "{ }"), 0.5, StepState::kFailed, 1, {},
      R"({"status":"AF_ERR_FATAL","attempts":1})"},
@@ -155,6 +163,14 @@ TEST_CASE("retry: linear backoff, and exhausting the retries fails the step") {
   CHECK(r.step.attempts == 4);
   CHECK(r.step.message == "boom");
   CHECK(r.sleeps == std::vector<double>{1.5, 3.0, 4.5});
+}
+
+TEST_CASE("retry: the step's message says why it was not retried") {
+  Retried r = RunWithFakeClock(
+      Flaky("fail", "{ mode: retryable, message: boom }", "{ max_retries: 5, delay: 1m, deadline: 90s }"),
+      0.5);
+  CHECK(r.step.attempts == 2);
+  CHECK(r.step.message == "boom (not retried: the retry deadline of 90 s would pass)");
 }
 
 TEST_CASE("retry: a failure the host decides (an input never materialized) is never retried") {

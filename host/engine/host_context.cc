@@ -102,10 +102,18 @@ struct HostCall::OpenInput {
   }
   ~OpenInput() {
     cell->gate.Close();
+    Release();
+  }
+  // Closes the underlying file or reader (idempotent). Called at the end of the data too: a
+  // plugin reading 1,000 inputs one after the other (it has no way to close them) then holds
+  // one file descriptor, not 1,000, and the open-file limit is never the step's problem.
+  void Release() {
     if (spool_fd >= 0) {
       ::close(spool_fd);
+      spool_fd = -1;
     } else if (reader.read) {
       source.io->close_reader(source.io, io_call.context(), &reader);
+      reader.read = nullptr;
     }
   }
   static int64_t ReadThroughCell(const af_istream* s, void* buffer, uint64_t size) {
@@ -113,12 +121,21 @@ struct HostCall::OpenInput {
     GateScope open(cell->gate);
     if (!open) return -1;
     OpenInput& in = *static_cast<OpenInput*>(cell->value.ctx);
-    if (in.spool_fd < 0) return in.reader.read(&in.reader, buffer, size);
-    for (;;) {
-      ssize_t n = ::read(in.spool_fd, buffer, size);
-      if (n >= 0 || errno != EINTR) return n;
+    if (in.at_end) return 0;
+    int64_t n = -1;
+    if (in.spool_fd < 0) {
+      n = in.reader.read(&in.reader, buffer, size);
+    } else {
+      do n = ::read(in.spool_fd, buffer, size);
+      while (n < 0 && errno == EINTR);
     }
+    if (n == 0 && size > 0) {
+      in.at_end = true;
+      in.Release();
+    }
+    return n;
   }
+  bool at_end = false;  // the whole input was read and released; reads return 0
   // Opens the stream; on failure returns the status and sets *why.
   af_status Open(std::string* why) {
     if (source.observed_only) {

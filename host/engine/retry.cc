@@ -60,12 +60,14 @@ double RetryDelaySeconds(const RetryPolicy& policy, int retry, RandomSource& ran
     case RetryPolicy::Backoff::kLinear: computed = delay * retry; break;
     case RetryPolicy::Backoff::kExponential: computed = (std::pow(2.0, retry) - 1.0) * delay; break;
   }
+  // Before the jitter: random * inf would stay inf, and 0 * inf is NaN.
+  computed = std::min(computed, kMaxRetryDelaySeconds);
   switch (policy.jitter) {
     case RetryPolicy::Jitter::kNone: break;
     case RetryPolicy::Jitter::kFull: computed = random.Next() * computed; break;
     case RetryPolicy::Jitter::kPlusMinus: computed = computed + (2 * random.Next() * delay - delay); break;
   }
-  return computed;
+  return std::min(computed, kMaxRetryDelaySeconds);
 }
 
 bool IsRetryable(int32_t status) {

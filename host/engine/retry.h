@@ -38,7 +38,8 @@ RandomSource& DefaultRandom();
 //   backoff none: delay; linear: retry*delay; exponential: (2^retry - 1)*delay;
 //   jitter full: random*computed; plus_minus: computed + (2*random*delay - delay).
 // `random` is consumed only when the policy has jitter. The result may be negative with
-// plus_minus jitter, as in Dagster; the executor waits max(0, delay).
+// plus_minus jitter, as in Dagster; the executor waits max(0, delay). Never above
+// kMaxRetryDelaySeconds, whatever `retry` (exponential backoff reaches infinity at 1024).
 double RetryDelaySeconds(const RetryPolicy& policy, int retry, RandomSource& random);
 
 // Whether a failed attempt with this af_status may be retried (while the policy has retries

@@ -46,6 +46,15 @@ TEST_CASE("retry: Dagster's delay formulas, exactly") {
   CHECK(RetryDelaySeconds(Policy(0.5, B::kNone, J::kPlusMinus), 1, zero) == 0.0);
 }
 
+TEST_CASE("retry: exponential backoff reaching infinity is capped at a day, never inf or NaN") {
+  testing::FixedRandom zero(0.0), half(0.5);
+  CHECK(RetryDelaySeconds(Policy(5, B::kExponential, J::kNone), 20, half) == kMaxRetryDelaySeconds);
+  CHECK(RetryDelaySeconds(Policy(5, B::kExponential, J::kNone), 5000, half) == kMaxRetryDelaySeconds);
+  CHECK(RetryDelaySeconds(Policy(5, B::kExponential, J::kFull), 5000, zero) == 0.0);
+  CHECK(RetryDelaySeconds(Policy(5, B::kExponential, J::kFull), 5000, half) == kMaxRetryDelaySeconds / 2);
+  CHECK(RetryDelaySeconds(Policy(86400, B::kLinear, J::kPlusMinus), 1000, half) == kMaxRetryDelaySeconds);
+}
+
 TEST_CASE("retry: every error status is retried but FATAL and CANCELED (Dagster retries any failure)") {
   struct Case {
     int32_t status;

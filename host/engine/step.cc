@@ -171,6 +171,13 @@ AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt) {
     if (tee.spool_fd >= 0) ::unlink(spec.spool_path.c_str());
     result.status = s;
     result.message = FailureMessage(call, s);
+    // The plugin only saw its write fail; the IO manager may say why (SDK 1.2 writers report
+    // it at abort): that reason, and whether retrying can help, are the step's.
+    if (tee.failed && io_call.error_status() != AF_OK && !io_call.error_message().empty()) {
+      result.status = io_call.error_status();
+      result.message = "storing '" + *spec.asset_key + "' with " + spec.io->type +
+                       " failed: " + io_call.error_message();
+    }
     result.metadata.clear();
     return result;
   }

@@ -5,15 +5,15 @@
 #include <rapidjson/writer.h>
 #include <assetflow/cpp/json.hpp>
 
+#include "common/json_field.h"
+
 namespace af {
 
 namespace {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-void WriteString(JsonWriter& w, const std::string& s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
+void WriteString(JsonWriter& w, const std::string& s) { JsonString(w, s); }
 
 std::string JsonString(const rapidjson::Value& v) {
   return v.IsString() ? std::string(v.GetString(), v.GetStringLength()) : std::string();

@@ -134,6 +134,12 @@ class YamlToJson {
         out->SetNull();
         return true;
       case YamlNode::Kind::kScalar:
+        // Plugins read integers as int64 (config_get_int): a larger one would pass the schema
+        // and then fail every run.
+        if (n.plain && ResolvePlainScalar(n.value).kind == PlainScalar::Kind::kUint)
+          return Fail(id, "integer " + n.value +
+                              " is out of range (config integers are 64-bit signed: at most "
+                              "9223372036854775807)");
         SetScalar(n, out, a);
         return true;
       case YamlNode::Kind::kSequence:

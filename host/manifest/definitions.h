@@ -18,6 +18,15 @@ namespace af {
 //   jitter full: random*computed; plus_minus: computed + (2*random - 1)*delay.
 // A manifest's `retry_policy:` without `max_retries` means 1 (Dagster's default); this struct's
 // own default, 0, is "no policy" (the executor's fallback).
+// Bounds assetflow adds to Dagster's policy, so no manifest can make a step retry without end
+// or sleep past the heat death of the sun: `max_retries` and `delay` beyond them are manifest
+// errors, a computed delay (exponential backoff) is capped at kMaxRetryDelaySeconds, and no
+// retry starts once `deadline` (since the step's first attempt began) has passed.
+constexpr int kMaxRetries = 1000;
+constexpr double kMaxRetryDelaySeconds = 24 * 3600;
+constexpr double kDefaultRetryDeadlineSeconds = 3600;
+constexpr double kMaxRetryDeadlineSeconds = 7 * 24 * 3600;
+
 struct RetryPolicy {
   enum class Backoff { kNone, kLinear, kExponential };
   enum class Jitter { kNone, kFull, kPlusMinus };
@@ -25,6 +34,9 @@ struct RetryPolicy {
   double delay_seconds = 0;
   Backoff backoff = Backoff::kNone;
   Jitter jitter = Jitter::kNone;
+  // `retry_policy: { deadline: 2h }`: time after which a failed attempt is not retried any more.
+  // It never stops a running attempt (that is `timeout`).
+  double deadline_seconds = kDefaultRetryDeadlineSeconds;
 };
 
 // Dagster's (legacy) FreshnessPolicy.

@@ -104,6 +104,8 @@ struct ManifestLoader::Impl {
   ParsedManifest parsed;
   // Diagnostics of the parse phase; Resolve replaces whatever follows, so it may run again.
   size_t parse_diagnostics = 0;
+  // Shared by the suggestions of one Resolve: thousands of unknown names stay cheap.
+  SuggestionBudget suggestions;
 
   void ParseFile(const std::string& path) {
     std::string text;
@@ -195,7 +197,7 @@ void ManifestLoader::Impl::ResolveAsset(
     diagnostics.push_back({input.location,
                            "input '" + input.name + "' of " + owner + " names unknown asset '" +
                                input.asset_key + "'",
-                           NearestName(input.asset_key, keys())});
+                           NearestName(input.asset_key, keys(), &suggestions)});
   }
 
   const std::string& io = out->io_manager_key;
@@ -209,7 +211,7 @@ void ManifestLoader::Impl::ResolveAsset(
                            ""});
   } else if (!defs.resources.count(io)) {
     diagnostics.push_back({io_at, owner + " uses unknown resource '" + io + "' as io_manager",
-                           NearestName(io, KeysOf(defs.resources))});
+                           NearestName(io, KeysOf(defs.resources), &suggestions)});
   }
 
   if (out->type.empty()) return;  // its absence is already reported
@@ -220,7 +222,7 @@ void ManifestLoader::Impl::ResolveAsset(
                            io_manager ? "'" + out->type + "' is an IO manager, not an asset "
                                             "type, for " + owner + " (declare it under resources)"
                                       : "unknown asset type '" + out->type + "' for " + owner,
-                           io_manager ? "" : NearestName(out->type, KeysOf(catalog.assets))});
+                           io_manager ? "" : NearestName(out->type, KeysOf(catalog.assets), &suggestions)});
     return;
   }
   if (!a.has_code_version) out->code_version = type->second.code_version;
@@ -246,6 +248,7 @@ bool ManifestLoader::ResolveOnce(const TypeCatalog& catalog, Definitions* out) {
 bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Definitions* out) {
   Impl& m = *this;
   m.diagnostics.resize(m.parse_diagnostics);
+  m.suggestions = {};
   Definitions defs;
   defs.files = m.files;
   defs.plugin_dirs = m.parsed.plugin_dirs;
@@ -262,7 +265,7 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
            asset ? "'" + def.type + "' is an asset type, not an IO manager, for resource '" +
                        def.key + "' (declare it under assets)"
                  : "unknown IO manager type '" + def.type + "' for resource '" + def.key + "'",
-           asset ? "" : NearestName(def.type, KeysOf(catalog.io_managers))});
+           asset ? "" : NearestName(def.type, KeysOf(catalog.io_managers), &m.suggestions)});
       continue;
     }
     def.secret_config_keys = type->second.secret_config_keys;

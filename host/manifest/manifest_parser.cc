@@ -32,7 +32,8 @@ const std::vector<std::string> kAssetKeys = {
     "type",         "inputs",           "config",     "group",     "tags",    "code_version",
     "description",  "retry_policy",     "freshness_policy", "io_manager", "isolation",
     "timeout",      "max_rss_mb",       "owners",     "kinds"};
-const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter"};
+const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter",
+                                             "deadline"};
 const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule"};
 
 // A message fragment ("'group' of asset 'x'"), assembled only when an error needs it: the
@@ -44,6 +45,20 @@ struct What {
   std::string_view a, b, c, d;
   std::string str() const { return std::string(a).append(b).append(c).append(d); }
 };
+
+// A key segment is a file name of the fs IO manager (255 bytes at most on every Linux file
+// system), and its staged temp file adds ".<segment>.af-<run id>-<attempt>.tmp", 50 bytes.
+constexpr size_t kMaxKeySegmentBytes = 200;
+
+// No duration in a manifest needs more than a year; beyond, doubles of seconds stop being
+// sleepable (std::chrono overflows) long before they stop being finite.
+constexpr double kMaxDurationSeconds = 366 * 24 * 3600;
+
+// "24h", "7d"-free wording of a bound: whole hours, or seconds.
+std::string FormatDuration(double seconds) {
+  const auto s = static_cast<long long>(seconds);
+  return s % 3600 == 0 ? std::to_string(s / 3600) + "h" : std::to_string(s) + "s";
+}
 
 class Walker {
  public:
@@ -172,7 +187,18 @@ class Walker {
     for (YamlId item : doc_.children(v)) {
       std::string dir;
       if (!Scalar(item, {"an entry of 'plugin_dirs'"}, &dir)) continue;
-      std::string absolute = std::filesystem::absolute(base / dir).lexically_normal().string();
+      if (dir.empty()) {
+        Error(item, "empty entry in 'plugin_dirs' (use '.' for the manifest's own directory)");
+        continue;
+      }
+      // The error_code overload: a path the OS cannot make absolute is an error, not a throw.
+      std::error_code ec;
+      std::filesystem::path full = std::filesystem::absolute(base / dir, ec);
+      if (ec) {
+        Error(item, "cannot use plugin directory '" + dir + "': " + ec.message());
+        continue;
+      }
+      std::string absolute = full.lexically_normal().string();
       if (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
       auto& dirs = out_->plugin_dirs;
       if (std::find(dirs.begin(), dirs.end(), absolute) == dirs.end()) dirs.push_back(absolute);
@@ -241,6 +267,14 @@ class Walker {
         Error(c[i], "invalid asset key '" + key +
                         "' (want segments of letters, digits, '_' "
                         "and '-', separated by '/')");
+        continue;
+      }
+      auto too_long = std::find_if(def.segments.begin(), def.segments.end(),
+                                   [](const std::string& s) { return s.size() > kMaxKeySegmentBytes; });
+      if (too_long != def.segments.end()) {
+        Error(c[i], "asset key segment of " + std::to_string(too_long->size()) +
+                        " bytes is too long (at most " + std::to_string(kMaxKeySegmentBytes) +
+                        ": stored as a file name, with room for its temp file's suffix)");
         continue;
       }
       if (!Claim(&out_->asset_by_key, out_->asset_defs, key, c[i], "asset")) continue;
@@ -342,10 +376,16 @@ class Walker {
   }
 
   // A duration: seconds, or a number with a unit ('500ms', '5s', '2m', '1h'); > 0 when
-  // `positive`, else >= 0.
-  bool Duration(YamlId v, const What& what, bool positive, double* out) {
+  // `positive`, else >= 0; at most `max_seconds`.
+  bool Duration(YamlId v, const What& what, bool positive, double* out,
+                double max_seconds = kMaxDurationSeconds) {
     const YamlNode& n = doc_.node(v);
     std::optional<double> s = n.IsScalar() ? ParseDurationSeconds(n.value) : std::nullopt;
+    if (s && (!positive || *s > 0) && *s > max_seconds) {
+      Error(v, "expected a duration of at most " + FormatDuration(max_seconds) + " for " +
+                   what.str() + ", got " + Got(v));
+      return false;
+    }
     if (s && (!positive || *s > 0)) {
       *out = *s;
       return true;
@@ -411,11 +451,22 @@ class Walker {
            What what{"'", key, "' of ", owner};
            if (key == "max_retries") {
              double n = 0;
-             ok &= Number(value, what, /*integer=*/true, /*non_negative=*/true, &n);
-             p.max_retries = static_cast<int>(std::min(n, 1e9));
+             bool valid = Number(value, what, /*integer=*/true, /*non_negative=*/true, &n);
+             if (valid && n > kMaxRetries) {
+               Error(value, "expected at most " + std::to_string(kMaxRetries) + " for " +
+                                what.str() + ", got " + Got(value) +
+                                " (bound the total time with 'deadline' instead)");
+               valid = false;
+             }
+             ok &= valid;
+             if (valid) p.max_retries = static_cast<int>(n);
            } else if (key == "delay") {
              has_delay = true;
-             ok &= Duration(value, what, /*positive=*/false, &p.delay_seconds);
+             ok &= Duration(value, what, /*positive=*/false, &p.delay_seconds,
+                            kMaxRetryDelaySeconds);
+           } else if (key == "deadline") {
+             ok &= Duration(value, what, /*positive=*/true, &p.deadline_seconds,
+                            kMaxRetryDeadlineSeconds);
            } else if (key == "backoff") {
              needs_delay.push_back(k);
              ok &= Choice(value, what, {"linear", "exponential"},

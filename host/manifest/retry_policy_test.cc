@@ -133,6 +133,30 @@ m.yaml:4:3: error: 'jitter' needs a 'delay' in retry_policy of the top level
      R"(m.yaml:4:39: error: expected 'linear' or 'exponential' (or 'LINEAR', 'EXPONENTIAL') for 'backoff' of asset 'a', got 'EXPONENTAIL' (did you mean 'EXPONENTIAL'?)
 m.yaml:4:60: error: expected 'full' or 'plus_minus' (or 'FULL', 'PLUS_MINUS') for 'jitter' of asset 'a', got 'PLUS_MINSU' (did you mean 'PLUS_MINUS'?)
 )"},
+    {"bounds: max_retries, delay and deadline out of range are errors, never clamped",
+     {{"m.yaml", R"(assets:
+  a: {type: examples/constant, retry_policy: {max_retries: 5000}}
+  b: {type: examples/constant, retry_policy: {max_retries: 18446744073709551615}}
+  c: {type: examples/constant, retry_policy: {delay: 1e300}}
+  d: {type: examples/constant, retry_policy: {delay: 25h}}
+  e: {type: examples/constant, retry_policy: {deadline: 0}}
+  f: {type: examples/constant, retry_policy: {deadline: 200h}}
+  g: {type: examples/constant, timeout: 1e300}
+)"}},
+     R"(m.yaml:2:60: error: expected at most 1000 for 'max_retries' of asset 'a', got '5000' (bound the total time with 'deadline' instead)
+m.yaml:3:60: error: expected a non-negative integer for 'max_retries' of asset 'b', got '18446744073709551615'
+m.yaml:4:54: error: expected a duration of at most 24h for 'delay' of asset 'c', got '1e300'
+m.yaml:5:54: error: expected a duration of at most 24h for 'delay' of asset 'd', got '25h'
+m.yaml:6:57: error: expected a duration greater than 0 (seconds, or like '500ms', '5s', '2m', '1h') for 'deadline' of asset 'e', got '0'
+m.yaml:7:57: error: expected a duration of at most 168h for 'deadline' of asset 'f', got '200h'
+m.yaml:8:41: error: expected a duration of at most 8784h for 'timeout' of asset 'g', got '1e300'
+)"},
+    {"the bounds themselves are valid",
+     {{"m.yaml", R"(assets:
+  a: {type: examples/constant, retry_policy: {max_retries: 1000, delay: 24h, deadline: 168h}}
+)"}},
+     R"(a: max=1000 delay=86400 backoff=none jitter=none
+)"},
 };
 
 }  // namespace

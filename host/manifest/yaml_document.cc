@@ -269,6 +269,25 @@ std::unique_ptr<YamlDocument> Refused(std::unique_ptr<YamlDocument> doc, const D
   return YamlDocument::Empty(doc->file());
 }
 
+// The first tab (1-based line, column) in the leading whitespace of the failing line (0-based)
+// or the one before it (yaml-cpp may stop at the line after), if any. Earlier lines parsed
+// fine: a tab there is inside a block scalar, which may hold one.
+std::optional<std::pair<int, int>> IndentationTab(const std::string& text, int failing_line) {
+  if (failing_line < 0) return std::nullopt;
+  int line = 0;
+  for (size_t start = 0; start < text.size() && line <= failing_line; ++line) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    if (line + 1 < failing_line) {
+      start = end + 1;
+      continue;
+    }
+    for (size_t i = start; i < end && (text[i] == ' ' || text[i] == '\t'); ++i)
+      if (text[i] == '\t') return std::make_pair(line + 1, static_cast<int>(i - start) + 1);
+    start = end + 1;
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 std::unique_ptr<YamlDocument> YamlDocument::Empty(const std::string& file) {
@@ -332,7 +351,15 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
                          e.mark.is_null() ? 0 : e.mark.column + 1};
     // Past a bound the refusal is the story (yaml-cpp's own depth limit, 2,000, is not).
     if (builder.Refusal()) return Refused(std::move(doc), *builder.Refusal(), diagnostics);
-    diagnostics->push_back({where, "invalid YAML: " + e.msg, ""});
+    std::string message = "invalid YAML: " + e.msg;
+    // yaml-cpp words a tab in indentation as whatever it expected instead ("illegal map
+    // value"); the tab, on the failing line or before it, is what the author must fix.
+    if (auto tab = IndentationTab(text, e.mark.is_null() ? -1 : e.mark.line)) {
+      where.line = tab->first;
+      where.column = tab->second;
+      message = "invalid YAML: tabs are not allowed for indentation (use spaces)";
+    }
+    diagnostics->push_back({where, std::move(message), ""});
     doc->complete_ = false;
   }
   if (builder.Refusal()) return Refused(std::move(doc), *builder.Refusal(), diagnostics);

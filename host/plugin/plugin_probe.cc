@@ -22,7 +22,7 @@ constexpr std::size_t kMaxLastLine = 400;         // of the child's stderr, in a
 void Strings(Writer& w, const char* key, const std::vector<std::string>& values) {
   w.Key(key);
   w.StartArray();
-  for (const auto& v : values) w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  for (const auto& v : values) JsonString(w, v);
   w.EndArray();
 }
 

@@ -425,8 +425,9 @@ std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_di
   std::vector<std::string> out;
   std::set<std::string> seen;
   for (const std::string& c : candidates) {
+    if (c.empty()) continue;  // names no directory (and fs::absolute("") throws)
     std::error_code canonical_ec;
-    fs::path canonical = fs::weakly_canonical(fs::absolute(c), canonical_ec);
+    fs::path canonical = fs::weakly_canonical(fs::absolute(c, canonical_ec), canonical_ec);
     std::string key = (canonical_ec ? fs::path(c).lexically_normal() : canonical).string();
     while (key.size() > 1 && key.back() == '/') key.pop_back();
     if (seen.insert(key).second) out.push_back(c);

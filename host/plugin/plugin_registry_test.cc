@@ -290,6 +290,14 @@ TEST_CASE("PluginSearchPath orders cli, environment, manifest, default, without 
   CHECK(PluginSearchPath({}, {}) == std::vector<std::string>{exe_plugins});
 }
 
+TEST_CASE("PluginSearchPath skips empty entries instead of throwing std::filesystem_error") {
+  const std::string exe_plugins =
+      (fs::read_symlink("/proc/self/exe").parent_path() / "plugins").string();
+  std::vector<std::string> path;
+  CHECK_NOTHROW(path = PluginSearchPath({""}, {"", "/manifest/m"}));
+  CHECK(path == std::vector<std::string>{"/manifest/m", exe_plugins});
+}
+
 TEST_CASE("PluginSearchPath counts a folder named relatively and absolutely once") {
   const fs::path exe_dir = fs::read_symlink("/proc/self/exe").parent_path();
   const fs::path plugins = exe_dir / "plugins";

@@ -15,8 +15,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Errors the same call would meet again (a directory where a file should be, permissions, a
+// read-only file system, a name too long) are fatal; the rest (ENOSPC, EIO, EMFILE...) may
+// clear up, so the asset's retry policy applies. ENOSPC is retryable on purpose: space is
+// often freed within minutes, and the retry delay and deadline bound the cost.
+bool IsPermanent(int err) {
+  switch (err) {
+    case EISDIR: case ENOTDIR: case EACCES: case EPERM: case EROFS: case ENAMETOOLONG:
+    case ELOOP: case EINVAL: case EFBIG:
+      return true;
+    default:
+      return false;
+  }
+}
+
 [[noreturn]] void ThrowIo(const std::string& what, const std::string& path, int err) {
-  throw assetflow::Error(AF_ERR_IO, what + " '" + path + "': " + std::strerror(err));
+  throw assetflow::Error(IsPermanent(err) ? AF_ERR_FATAL : AF_ERR_IO,
+                         what + " '" + path + "': " + std::strerror(err));
 }
 
 // Makes the last rename in `dir` durable. Some filesystems refuse fsync on a directory
@@ -180,6 +195,15 @@ FileReader::FileReader(const std::string& path, const std::string& asset_key) : 
       throw assetflow::Error(AF_ERR_NOT_FOUND,
                              "asset '" + asset_key + "' is not stored at '" + path + "'");
     ThrowIo("cannot open", path, errno);
+  }
+  // open() succeeds on a directory and read() then fails with EISDIR: say it here, once.
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw assetflow::FatalError("asset '" + asset_key + "' cannot be read: '" + path +
+                                "' is " + (S_ISDIR(st.st_mode) ? "a directory" : "not a regular file") +
+                                ", not a stored asset");
   }
 }
 

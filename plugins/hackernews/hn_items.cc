@@ -2,6 +2,7 @@
 
 #include <assetflow/cpp/json.hpp>
 #include <assetflow/cpp/plugin.hpp>
+#include <assetflow/cpp/utf8.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -52,7 +53,9 @@ std::optional<std::string> opt_string(const std::string& url, const rapidjson::V
   auto it = item.FindMember(key);
   if (it == item.MemberEnd() || it->value.IsNull()) return std::nullopt;
   if (!it->value.IsString()) bad(url, field_error(key, it->value, "a string"));
-  return std::string(it->value.GetString(), it->value.GetStringLength());
+  // RapidJSON does not validate UTF-8 by default: a server's bad bytes would make the stored
+  // rows invalid JSON. They become U+FFFD, so one broken title costs one character, not the run.
+  return assetflow::valid_utf8(std::string_view(it->value.GetString(), it->value.GetStringLength()));
 }
 std::optional<int64_t> opt_int(const std::string& url, const rapidjson::Value& item,
                                const char* key) {

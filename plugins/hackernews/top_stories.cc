@@ -45,6 +45,8 @@ const char kSchema[] = R"json({
                    "description": "per attempt of one request, connecting included"},
     "retries": {"type": "integer", "minimum": 0, "maximum": 50, "default": 4, "x-assetflow-no-version": true,
                 "description": "extra attempts per request after a 5xx, 408, 429, timeout or dropped connection"},
+    "deadline_ms": {"type": "integer", "minimum": 1, "maximum": 3600000, "default": 120000, "x-assetflow-no-version": true,
+                    "description": "the topstories fetch, and then all item fetches, each end within this; what has not arrived by then failed"},
     "retry_backoff_ms": {"type": "integer", "minimum": 0, "maximum": 60000, "default": 200, "x-assetflow-no-version": true,
                          "description": "delay before the first retry; doubles per retry up to 10 s, jittered; a longer Retry-After wins (up to 60 s)"},
     "min_success_ratio": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.98,
@@ -80,6 +82,7 @@ Config read_config(const assetflow::Context& ctx) {
   c.fetch.timeout_ms = static_cast<long>(ctx.config_int("timeout_ms"));
   c.fetch.retries = static_cast<int>(ctx.config_int("retries"));
   c.fetch.backoff_ms = static_cast<long>(ctx.config_int("retry_backoff_ms"));
+  c.fetch.deadline_ms = static_cast<long>(ctx.config_int("deadline_ms"));
   c.fetch.user_agent = ctx.config_string("user_agent");
   if (ctx.has_config("ca_file")) c.fetch.ca_file = ctx.config_string("ca_file");
   c.fetch.max_body_bytes = static_cast<uint64_t>(ctx.config_int("max_body_bytes"));

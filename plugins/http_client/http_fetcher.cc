@@ -101,6 +101,8 @@ struct Fetcher::Impl {
       curl_easy_setopt(e, CURLOPT_USERAGENT, policy.user_agent.c_str());
       curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, policy.timeout_ms);
       curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, policy.timeout_ms);
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+      curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, std::max(1L, policy.low_speed_window_s));
       curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // whatever curl can decode
       curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(policy.max_body_bytes));
       curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -159,6 +161,11 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
   std::vector<Slot*> idle;
   for (Slot& s : m.slots) idle.push_back(&s);
   std::size_t finished = 0;
+  std::vector<char> reported(urls.size(), 0);
+  const auto deadline = m.policy.deadline_ms > 0
+                            ? Clock::now() + std::chrono::milliseconds(m.policy.deadline_ms)
+                            : Clock::time_point::max();
+  const std::string deadline_text = std::to_string(m.policy.deadline_ms) + " ms deadline";
 
   // Whatever happens (stop, exception), no handle stays attached to the multi handle.
   struct Detach {
@@ -206,7 +213,9 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
                 " bytes";
     } else if (code == CURLE_OPERATION_TIMEDOUT) {
       transient = true;
-      f.error = "timed out after " + std::to_string(m.policy.timeout_ms) + " ms";
+      f.error = s->error[0] && std::string(s->error).find("slower than") != std::string::npos
+                    ? s->error
+                    : "timed out after " + std::to_string(m.policy.timeout_ms) + " ms";
     } else if (code != CURLE_OK) {
       transient = !is_permanent(code);
       f.outcome = transient ? Fetched::Outcome::failed : Fetched::Outcome::fatal;
@@ -220,19 +229,46 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
       transient = is_transient_status(f.http_status);
       f.error = "HTTP " + std::to_string(f.http_status);
     }
+    bool past_deadline = false;
     if (transient && attempts[index] <= static_cast<uint32_t>(m.policy.retries)) {
       long delay = m.retry_delay_ms(attempts[index], static_cast<long>(retry_after_s) * 1000);
-      waiting.emplace(Clock::now() + std::chrono::milliseconds(delay), index);
-      return;
+      const auto due = Clock::now() + std::chrono::milliseconds(delay);
+      if (due < deadline) {
+        waiting.emplace(due, index);
+        return;
+      }
+      past_deadline = true;
     }
-    if (transient) f.error += " (" + std::to_string(f.attempts) + " attempts)";
+    if (transient)
+      f.error += " (" + std::to_string(f.attempts) + " attempts" +
+                 (past_deadline ? "; the next would pass the " + deadline_text : "") + ")";
     ++finished;
+    reported[index] = 1;
     on_done(index, f);
+  };
+
+  // Everything not reported yet fails now, in index order.
+  auto give_up = [&] {
+    for (Slot& s : m.slots) curl_multi_remove_handle(m.multi, s.easy);
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+      if (reported[i]) continue;
+      Fetched f;
+      f.attempts = attempts[i];
+      f.error = "gave up at the " + deadline_text + " (" + std::to_string(attempts[i]) +
+                " attempts)";
+      ++finished;
+      reported[i] = 1;
+      on_done(i, f);
+    }
   };
 
   while (finished < urls.size()) {
     if (should_stop()) return false;
     const auto now = Clock::now();
+    if (now >= deadline) {
+      give_up();
+      break;
+    }
     while (!waiting.empty() && waiting.top().first <= now) {
       ready.push_back(waiting.top().second);
       waiting.pop();
@@ -259,6 +295,10 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
       auto until = std::chrono::duration_cast<std::chrono::milliseconds>(waiting.top().first -
                                                                          Clock::now());
       wait_ms = std::clamp<long>(static_cast<long>(until.count()), 0, wait_ms);
+    }
+    if (deadline != Clock::time_point::max()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      wait_ms = std::clamp<long>(static_cast<long>(left.count()) + 1, 0, wait_ms);
     }
     if (!ready.empty() && !idle.empty()) wait_ms = 0;
     if (wait_ms > 0) curl_multi_poll(m.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);

@@ -23,6 +23,13 @@ struct FetchPolicy {
   long max_backoff_ms = 10000;        // cap of that delay
   long max_retry_after_ms = 60000;    // a server's Retry-After is honoured up to this
   uint64_t max_body_bytes = 1 << 20;  // a longer body is a fatal error
+  // The whole fetch_all call ends by then (0: no deadline): whatever has not arrived is
+  // reported failed, and a retry that could only start after it is not waited for. Bounds a
+  // server that never answers, or answers 429 with Retry-After forever.
+  long deadline_ms = 120000;
+  // An attempt receiving less than 1 byte/s for this long is abandoned (as a timeout) even
+  // before timeout_ms: a trickling server does not hold a connection for the whole timeout.
+  long low_speed_window_s = 30;
   std::string user_agent = "assetflow-hackernews";
   std::string ca_file;  // PEM CA bundle to verify servers with; empty: the system's store
 };
@@ -31,7 +38,8 @@ struct FetchPolicy {
 struct Fetched {
   enum class Outcome {
     ok,      // HTTP 200, `body` holds the response
-    failed,  // gave up: retries exhausted on transient failures, or a 4xx that retrying can't fix
+    failed,  // gave up: retries exhausted on transient failures, the deadline passed, or a 4xx
+             // that retrying can't fix
     fatal,   // retrying can never help and the data can't be trusted: oversized body, TLS failure
   };
   Outcome outcome = Outcome::failed;

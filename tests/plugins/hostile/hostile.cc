@@ -107,6 +107,19 @@ void crash_until(Context& ctx) {
   ctx.write("ok");
 }
 
+// Hostile bytes (config `hex`, decoded) where the host must not pass them on raw: the output
+// plus, per `into`, a text metadata entry, a log line or the error message (then fails, fatal).
+void bytes(Context& ctx) {
+  const std::string hex = ctx.config_string("hex");
+  std::string raw;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) raw += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  const std::string into = ctx.config_string("into");
+  ctx.write(raw);
+  if (into == "metadata") ctx.metadata_text("text", raw);
+  if (into == "log") ctx.log(AF_LOG_INFO, raw);
+  if (into == "error") throw assetflow::FatalError(raw);
+}
+
 constexpr const char* kNoConfig = R"({"type":"object","additionalProperties":false})";
 constexpr const char* kExitCode = R"({"type":"object","additionalProperties":false,"properties":{
   "code":{"type":"integer","minimum":0,"maximum":255,"default":0}}})";
@@ -136,5 +149,12 @@ ASSETFLOW_ASSET(crash_until)
     .version("1")
     .schema(R"({"type":"object","additionalProperties":false,"required":["succeed_on"],"properties":{
       "succeed_on":{"type":"integer","minimum":0}}})");
+
+ASSETFLOW_ASSET(bytes)
+    .describe("Writes the bytes of `hex`, and puts them into metadata, a log line or its error")
+    .version("1")
+    .schema(R"({"type":"object","additionalProperties":false,"required":["hex"],"properties":{
+      "hex":{"type":"string","pattern":"^([0-9a-fA-F]{2})*$"},
+      "into":{"enum":["metadata","log","error","output"],"default":"output"}}})");
 
 ASSETFLOW_PLUGIN("hostile", "1.0.0", "Assets that break the plugin contract, for isolation tests")

@@ -132,9 +132,17 @@ class Context {
   uint32_t attempt() const { return c_->api->attempt(c_); }
   std::string home_dir() const { return c_->api->home_dir(c_); }
 
+  // The ABI carries C strings: a NUL (say, from a server's "\u0000") would cut the value short
+  // without a word, so each one becomes U+FFFD and the rest of the value survives.
   void metadata(const std::string& key, af_metadata_type type, const std::string& value) const {
-    af_status s = c_->api->add_metadata(c_, key.c_str(), type, value.c_str());
+    af_status s = c_->api->add_metadata(c_, without_nul(key).c_str(), type, without_nul(value).c_str());
     if (s != AF_OK) throw Error(s, "metadata '" + key + "' was refused by the host");
+  }
+  static std::string without_nul(const std::string& s) {
+    if (s.find('\0') == std::string::npos) return s;
+    std::string out;
+    for (char ch : s) ch == '\0' ? out.append("\xEF\xBF\xBD") : out.append(1, ch);
+    return out;
   }
   void metadata_int(const std::string& key, int64_t v) const {
     metadata(key, AF_META_INT, std::to_string(v));
@@ -239,6 +247,14 @@ class Writer {
     (void)ctx;
     throw Error(AF_ERR_UNSUPPORTED, "this writer cannot stage");
   }
+
+ private:
+  friend struct IoManagerDefinition;
+  // Why write() threw: the stream callback can only return -1, so the trampoline keeps the
+  // error and reports it through the context of abort_writer ("cannot write '...': No space
+  // left on device"), where the host reads it.
+  af_status write_failure_status_ = AF_OK;
+  std::string write_failure_;
 };
 class Reader {
  public:
@@ -352,12 +368,20 @@ struct IoManagerDefinition : Definition {
     return *static_cast<IoManagerDefinition*>(d->user_data)->impl;
   }
   static int64_t write_cb(const af_ostream* s, const void* data, uint64_t size) noexcept {
+    Writer* w = static_cast<Writer*>(s->ctx);
     try {
-      static_cast<Writer*>(s->ctx)->write(data, static_cast<std::size_t>(size));
+      w->write(data, static_cast<std::size_t>(size));
       return static_cast<int64_t>(size);
+    } catch (const Error& e) {
+      w->write_failure_status_ = e.status();
+      try { w->write_failure_ = e.what(); } catch (...) {}
+    } catch (const std::exception& e) {
+      w->write_failure_status_ = AF_ERR_IO;
+      try { w->write_failure_ = e.what(); } catch (...) {}
     } catch (...) {
-      return -1;
+      w->write_failure_status_ = AF_ERR_IO;
     }
+    return -1;
   }
   static int64_t read_cb(const af_istream* s, void* data, uint64_t size) noexcept {
     try {
@@ -419,11 +443,16 @@ struct IoManagerDefinition : Definition {
       self_of(d).sweep(c);
     });
   }
-  static void abort_writer(const af_io_manager_descriptor*, const af_context*,
+  static void abort_writer(const af_io_manager_descriptor*, const af_context* ctx,
                            af_ostream* w) noexcept {
     std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
     w->ctx = nullptr;
-    if (writer) writer->abort();
+    if (!writer) return;
+    if (ctx && writer->write_failure_status_ != AF_OK)
+      ctx->api->set_error(ctx, writer->write_failure_status_,
+                          writer->write_failure_.empty() ? "the write failed"
+                                                         : writer->write_failure_.c_str());
+    writer->abort();
   }
   static af_status open_reader(const af_io_manager_descriptor* d, const af_context* ctx,
                                af_istream* out) noexcept {
