@@ -191,6 +191,8 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
   Definitions defs;
   defs.files = m.files;
   defs.plugin_dirs = m.parsed.plugin_dirs;
+  defs.schedules = m.parsed.schedules;
+  defs.alerts = m.parsed.alerts;
   ConfigValidator validator;
 
   for (const ParsedResource& r : m.parsed.resources) {
