@@ -87,7 +87,7 @@ int RunDaemon(const GlobalOptions& options, const DaemonArgs& args) {
   if (args.once) {
     (*daemon)->Tick();
     (*daemon)->WaitIdle();
-    // The states after the runs, recorded and alerted on, without launching again.
+    // Shutdown records and alerts on the states the runs left, without launching again.
     (*daemon)->Shutdown(&g_force);
     if ((*daemon)->stats().failed_jobs > 0) code = kExitRunFailure;
   } else {

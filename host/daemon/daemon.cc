@@ -533,6 +533,11 @@ void Daemon::Shutdown(const std::atomic<bool>* force) {
     }
   }
   m.Reap();
+  // The states the finished runs left, recorded and alerted on (`--once` ends here).
+  if (!m.cancel.load()) {
+    const int64_t now = m.clock->NowMs();
+    m.AlertOnChanges(EvaluateFreshness(m.current->graph(), *m.log, now), now);
+  }
   m.alerts->Drain();
   m.log->Flush();
   m.shut_down = true;

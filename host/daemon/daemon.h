@@ -60,7 +60,8 @@ class Daemon {
   // Ticks every tick_s until `stop` (e.g. a signal handler) becomes true, then Shutdown.
   void Run(const std::atomic<bool>& stop, const std::atomic<bool>* force);
   // Stops launching; waits up to grace_s for runs to end, then cancels them (at once when
-  // `*force` becomes true); collects them and delivers the alerts.
+  // `*force` becomes true); collects them, records (and alerts on) the freshness they left
+  // unless canceled, and delivers the alerts.
   void Shutdown(const std::atomic<bool>* force);
 
   struct Stats {
