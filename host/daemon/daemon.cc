@@ -76,21 +76,6 @@ std::string Fingerprint(const WorkspaceOptions& options, const Workspace* ws) {
   return out.str();
 }
 
-// Schedules' selections need the graph: checked here, reported at the `select:` value.
-void CheckSchedules(const Workspace& ws, EventLog& log, Diagnostics* diagnostics) {
-  for (const auto& [name, s] : ws.definitions().schedules) {
-    SelectionRequest request;
-    request.expression = s.selection;
-    auto selected = ResolveSelection(ws, log, request);
-    if (!selected.ok()) {
-      std::string message = selected.status().message();
-      if (message.rfind("--select: ", 0) == 0) message.erase(0, 10);
-      diagnostics->push_back({s.selection_location,
-                              "invalid 'select' of schedule '" + name + "': " + message, ""});
-    }
-  }
-}
-
 std::string Plural(size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
@@ -147,15 +132,7 @@ struct Daemon::Impl {
   Expected<std::shared_ptr<Workspace>> Load(Diagnostics* diagnostics) {
     auto ws = Workspace::Open(options.workspace, diagnostics);
     if (!ws.ok()) return ws.status();
-    std::shared_ptr<Workspace> shared(std::move(*ws));
-    Diagnostics schedule_errors;
-    CheckSchedules(*shared, *log, &schedule_errors);
-    if (!schedule_errors.empty()) {
-      diagnostics->insert(diagnostics->end(), schedule_errors.begin(), schedule_errors.end());
-      retired.push_back(shared);
-      return Status::InvalidArgument(schedule_errors.front().ToString());
-    }
-    return shared;
+    return std::shared_ptr<Workspace>(std::move(*ws));
   }
 
   void MaybeReload() {
@@ -256,6 +233,12 @@ struct Daemon::Impl {
     raw->thread = std::thread([this, raw] { RunJob(*raw); });
   }
 
+  // After `failures` unsuccessful attempts: one tick, doubling, at most kMaxBackoffMs.
+  int64_t BackoffMs(int failures) const {
+    const int64_t tick_ms = static_cast<int64_t>(options.tick_s * 1000);
+    return std::min<int64_t>(kMaxBackoffMs, tick_ms << std::min(failures - 1, 20));
+  }
+
   // Joins the jobs that ended: in-flight bookkeeping, backoff, one alert per failure episode.
   void Reap() {
     const int64_t now = clock->NowMs();
@@ -270,7 +253,14 @@ struct Daemon::Impl {
       stats.runs += job.runs;
       stats.abandoned |= job.abandoned;
       Backoff& b = backoff[job.key];
-      if (job.ok) {
+      if (job.ok && job.target && job.runs == 0) {
+        // Nothing was stale, missing or failed, yet the asset needed a refresh: waiting is all
+        // there is to do (e.g. an unusual lineage); back off instead of deciding it every tick.
+        ++b.failures;
+        b.next_ms = now + BackoffMs(b.failures);
+        Log(job.key + ": nothing to run; trying again in " +
+            std::to_string((b.next_ms - now) / 1000) + " s");
+      } else if (job.ok) {
         if (job.target) duration_ms[job.key] = now - job.started_ms;
         if (b.failures > 0) Log(job.key + ": succeeded again after " + Plural(b.failures, "failure"));
         b = Backoff{};
@@ -279,8 +269,7 @@ struct Daemon::Impl {
       } else {
         ++stats.failed_jobs;
         ++b.failures;
-        const int64_t tick_ms = static_cast<int64_t>(options.tick_s * 1000);
-        const int64_t wait = std::min<int64_t>(kMaxBackoffMs, tick_ms << std::min(b.failures - 1, 20));
+        const int64_t wait = BackoffMs(b.failures);
         b.next_ms = now + wait;
         Log(job.key + ": failed (" + job.failure + "); next attempt in " +
             std::to_string(wait / 1000) + " s");

@@ -91,6 +91,12 @@ TEST_CASE("daemon: a bad ASSETFLOW_NOW or manifest stops it with exit 2") {
     CHECK(r.err == "error: ASSETFLOW_NOW: expected an RFC 3339 instant like "
                    "'2026-12-01T10:00:00Z', got 'yesterday'\n");
   }
+  d.Manifest("schedules:\n  s: { cron: \"@daily\", select: \"key:nosuch or sourc\" }\n" +
+             std::string(kPolicies));
+  Result select = d.Run({"check"});
+  CHECK(select.exit_code == 2);
+  CHECK(select.err == d.path + "/m.yaml:2:32: error: invalid 'select' of schedule 's': unexpected "
+                              "'sourc' at column 15 (did you mean 'key:sourc'?)\n");
   d.Manifest("schedules:\n  s: { cron: \"99 99 99 99 99\" }\n");
   Result r = d.Run({"daemon", "--once"});
   CHECK(r.exit_code == 2);
