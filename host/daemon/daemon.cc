@@ -1,22 +1,17 @@
 #include "daemon/daemon.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
-#include <fstream>
-#include <functional>
 #include <iostream>
 #include <list>
 #include <map>
 #include <mutex>
 #include <set>
-#include <sstream>
 #include <thread>
 
 #include "daemon/alerts.h"
+#include "daemon/definitions_watch.h"
 #include "daemon/home_lock.h"
 #include "engine/io_managers.h"
 #include "engine/recovery.h"
@@ -26,55 +21,9 @@
 namespace af {
 namespace {
 
-namespace fs = std::filesystem;
-
 constexpr int64_t kMaxBackoffMs = 15 * 60 * 1000;
 // Executor grace once the daemon's own grace is over and it cancels.
 constexpr double kCancelGraceS = 2;
-
-// What the manifests and plugin directories look like: a change means "reload". Manifests by
-// content (small; mtimes are coarse), plugins by inode, size and mtime.
-std::string Fingerprint(const WorkspaceOptions& options, const Workspace* ws) {
-  std::ostringstream out;
-  auto manifest = [&](const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    out << p.string() << '#' << std::hash<std::string>{}(text.str()) << '\n';
-  };
-  for (const std::string& m : options.manifests) {
-    std::error_code ec;
-    if (fs::is_directory(m, ec)) {
-      std::vector<fs::path> files;
-      for (const auto& e : fs::directory_iterator(m, ec))
-        if (e.path().extension() == ".yaml" || e.path().extension() == ".yml")
-          files.push_back(e.path());
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files) manifest(f);
-    } else if (fs::exists(m, ec)) {
-      manifest(m);
-    } else {
-      out << m << " missing\n";
-    }
-  }
-  const std::vector<std::string> dirs = PluginSearchPath(
-      options.plugin_dirs, ws ? ws->definitions().plugin_dirs : std::vector<std::string>{});
-  for (const std::string& d : dirs) {
-    std::error_code ec;
-    std::vector<std::string> entries;
-    for (const auto& e : fs::directory_iterator(d, ec)) {
-      if (e.path().extension() != ".so") continue;
-      struct stat st {};
-      if (::stat(e.path().c_str(), &st) != 0) continue;
-      entries.push_back(e.path().string() + ' ' + std::to_string(st.st_ino) + ' ' +
-                        std::to_string(st.st_size) + ' ' + std::to_string(st.st_mtim.tv_sec) +
-                        '.' + std::to_string(st.st_mtim.tv_nsec));
-    }
-    std::sort(entries.begin(), entries.end());
-    for (const auto& e : entries) out << e << '\n';
-  }
-  return out.str();
-}
 
 std::string Plural(size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
@@ -136,7 +85,7 @@ struct Daemon::Impl {
   }
 
   void MaybeReload() {
-    std::string now = Fingerprint(options.workspace, current.get());
+    std::string now = DefinitionsFingerprint(options.workspace, current.get());
     if (now == fingerprint) return;
     fingerprint = now;
     Diagnostics diagnostics;
@@ -152,7 +101,7 @@ struct Daemon::Impl {
     retired.push_back(current);
     current = *ws;
     // The plugin search path may have changed with the manifests' plugin_dirs.
-    fingerprint = Fingerprint(options.workspace, current.get());
+    fingerprint = DefinitionsFingerprint(options.workspace, current.get());
     alerts->Configure(current->definitions().alerts);
     ++stats.reloads;
     Log("reloaded: " + Plural(current->definitions().assets.size(), "asset") + ", " +
@@ -452,7 +401,7 @@ Expected<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options, Diagnosti
   auto ws = impl->Load(diagnostics);
   if (!ws.ok()) return ws.status();
   impl->current = *ws;
-  impl->fingerprint = Fingerprint(impl->options.workspace, impl->current.get());
+  impl->fingerprint = DefinitionsFingerprint(impl->options.workspace, impl->current.get());
   impl->alerts->Configure(impl->current->definitions().alerts);
   // Runs of dead processes (a crashed daemon's included) end FAILED before anything runs.
   auto io = IoManagerSet::Resolve(impl->current->definitions(), impl->current->plugins());
