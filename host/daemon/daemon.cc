@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "daemon/alerts.h"
@@ -24,6 +25,13 @@ namespace {
 constexpr int64_t kMaxBackoffMs = 15 * 60 * 1000;
 // Executor grace once the daemon's own grace is over and it cancels.
 constexpr double kCancelGraceS = 2;
+
+// "30", "0.5": seconds as people write them.
+std::string Seconds(double s) {
+  std::ostringstream out;
+  out << s;
+  return out.str();
+}
 
 std::string Plural(size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
@@ -416,7 +424,7 @@ Expected<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options, Diagnosti
   impl->Log("daemon started on " + home + ": " + Plural(d.assets.size(), "asset") + ", " +
             std::to_string(policies) + (policies == 1 ? " freshness policy" : " freshness policies") +
             ", " + Plural(d.schedules.size(), "schedule") + ", tick " +
-            std::to_string(impl->options.tick_s) + " s");
+            Seconds(impl->options.tick_s) + " s");
   return std::unique_ptr<Daemon>(new Daemon(std::move(impl)));
 }
 
@@ -458,7 +466,7 @@ void Daemon::Shutdown(const std::atomic<bool>* force) {
   if (m.shut_down) return;
   m.stopping = true;
   if (!m.jobs.empty()) {
-    m.Log("stopping: no new runs; waiting up to " + std::to_string(m.options.grace_s) +
+    m.Log("stopping: no new runs; waiting up to " + Seconds(m.options.grace_s) +
           " s for " + Plural(m.jobs.size(), "run") + " to finish");
     m.WaitForJobs(force, m.options.grace_s);
     bool all = true;

@@ -127,7 +127,7 @@ TEST_CASE("daemon: SIGTERM during a run lets it finish within the grace, then ex
   ::kill(c.pid, SIGTERM);
   Result r = af_test::WaitAtMost(c, 60);
   CHECK(r.exit_code == 0);
-  CHECK(r.err.find("stopping: no new runs; waiting up to 30.000000 s for 1 run to finish") !=
+  CHECK(r.err.find("stopping: no new runs; waiting up to 30 s for 1 run to finish") !=
         std::string::npos);
   CHECK(r.err.find("daemon stopped") != std::string::npos);
   Result runs = d.Run({"runs"});
