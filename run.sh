@@ -2,6 +2,10 @@
 # The main job: set up (install what is missing, build), then materialize the Hacker News
 # wordcloud pipeline against the live API, or, when it can't be reached, against the bundled
 # snapshot through the local replay server. Ends by printing where the results are.
+#
+#   ./run.sh --daemon [daemon options]   instead leaves the pipeline under `assetflow daemon`,
+#                                        which keeps the wordcloud within its 30-minute
+#                                        freshness policy and alerts when it can't (Ctrl-C stops)
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh
@@ -32,6 +36,15 @@ if [ -z "${HN_API_URL:-}" ]; then
     [ -n "$port" ] || { echo "run: the replay server did not start:"; cat "$replay_log"; exit 1; }
     export HN_API_URL="http://127.0.0.1:$port/v0"
   fi
+fi
+
+if [ "${1:-}" = "--daemon" ]; then
+  shift
+  echo "run: the daemon keeps the wordcloud fresh (alerts: $ASSETFLOW_HOME/alerts.jsonl); Ctrl-C stops it"
+  # Not exec: the trap must stop the replay server when the daemon ends.
+  "$BUILD_DIR/assetflow" --manifest manifests/hackernews.yaml daemon "$@"
+  echo "status:    $BUILD_DIR/assetflow --manifest manifests/hackernews.yaml status --freshness"
+  exit 0
 fi
 
 "$BUILD_DIR/assetflow" --manifest manifests/hackernews.yaml materialize --all "$@"

@@ -15,6 +15,8 @@ void AddListCommand(CLI::App& app, const GlobalOptions* options, int* exit_code)
 void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 // Engine commands: materialize, status, runs, logs, wipe (host/cli/engine_commands.cc).
 void AddEngineCommands(CLI::App& app, const GlobalOptions* options, int* exit_code);
+// `daemon` (host/cli/engine_daemon.cc).
+void AddDaemonCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 // `worker run-step` in the `worker` group (host/cli/engine_worker.cc).
 void AddRunStepCommand(CLI::App* worker, int* exit_code);
 

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,11 @@ bool ReportDamage(EventLog& log);
 // The asset index of `key` in the workspace, or prints an error naming the nearest key and
 // returns npos.
 size_t FindAssetOrReport(const Workspace& ws, const std::string& key);
+
+// Freshness for `status` (engine_freshness.cc): the summary of each asset with a policy, by
+// index; and `status --freshness` (text or JSON lines), recording state changes.
+std::map<size_t, std::string> FreshnessColumn(const Workspace& ws, EventLog& log);
+int PrintFreshness(const GlobalOptions& options, const Workspace& ws, EventLog& log);
 
 // One event as one line of JSON: {"run_id","asset","type","time","time_ms","message","data"}.
 std::string EventJsonLine(const EventRecord& e);

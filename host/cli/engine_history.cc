@@ -268,7 +268,8 @@ void PrintWhy(const GlobalOptions& options, const AssetGraph& graph, size_t asse
   for (const StaleRootCause& root : roots) std::cout << "  " << RootCauseLine(graph, root) << "\n";
 }
 
-int RunStatusCommand(const GlobalOptions& options, const std::string& asset, bool why) {
+int RunStatusCommand(const GlobalOptions& options, const std::string& asset, bool why,
+                     bool freshness) {
   if (why && asset.empty()) {
     std::cerr << "error: status --why needs an asset: assetflow status --why ASSET\n";
     return kExitUsage;
@@ -277,6 +278,7 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset, boo
   if (!ws) return kExitUsage;
   auto log = OpenRecoveredLog(options, ws.get());
   if (!log) return kExitUsage;
+  if (freshness) return PrintFreshness(options, *ws, *log);
   if (why) {
     const size_t i = FindAssetOrReport(*ws, asset);
     if (i == static_cast<size_t>(-1)) return kExitUsage;
@@ -304,12 +306,19 @@ int RunStatusCommand(const GlobalOptions& options, const std::string& asset, boo
     std::cout << out;
     return kExitOk;
   }
-  Table table({"ASSET", "STATUS", "LAST RUN", "MATERIALIZED", "DATA VERSION", "WHY"});
+  const std::map<size_t, std::string> fresh = FreshnessColumn(*ws, *log);
+  std::vector<std::string> header = {"ASSET", "STATUS", "LAST RUN", "MATERIALIZED",
+                                     "DATA VERSION", "WHY"};
+  if (!fresh.empty()) header.insert(header.begin() + 2, "FRESHNESS");
+  Table table(header);
   for (size_t i : ws->graph().TopologicalOrder()) {
     const AssetStatus& s = statuses[i];
-    table.Add({ws->definitions().assets[i].key, AssetStateName(s.state),
-               s.last ? s.last->run_id.substr(0, 8) : "-", s.last ? FormatTime(s.last->time_ms) : "-",
-               s.last ? Short(s.last->data_version) : "-", Why(s)});
+    std::vector<std::string> row = {
+        ws->definitions().assets[i].key, AssetStateName(s.state),
+        s.last ? s.last->run_id.substr(0, 8) : "-", s.last ? FormatTime(s.last->time_ms) : "-",
+        s.last ? Short(s.last->data_version) : "-", Why(s)};
+    if (!fresh.empty()) row.insert(row.begin() + 2, fresh.count(i) ? fresh.at(i) : "-");
+    table.Add(row);
   }
   if (ReportDamage(*log)) return kExitUsage;
   table.Print(std::cout);
@@ -412,7 +421,12 @@ void AddHistoryCommands(CLI::App& app, const GlobalOptions* options, int* exit_c
   auto why = std::make_shared<bool>(false);
   status->add_flag("--why", *why,
                    "With ASSET: the root causes, a path from ASSET up to each stale asset's change");
-  status->callback([=] { *exit_code = RunStatusCommand(*options, *asset, *why); });
+  auto freshness = std::make_shared<bool>(false);
+  status->add_flag("--freshness", *freshness,
+                   "Freshness policies: PASS / WARN / FAIL / UNKNOWN with minutes to spare or "
+                   "overdue (JSON lines with --log-format json)");
+  status->callback(
+      [=] { *exit_code = RunStatusCommand(*options, *asset, *why, *freshness); });
 
   auto* runs = app.add_subcommand("runs", "Recent runs: id, status, start, duration, selection");
   auto limit = std::make_shared<int>(20);

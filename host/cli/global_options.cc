@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "clock/clock.h"
+
 namespace af {
 
 WorkspaceOptions ToWorkspaceOptions(const GlobalOptions& options, bool strict_plugins) {
@@ -16,6 +18,11 @@ WorkspaceOptions ToWorkspaceOptions(const GlobalOptions& options, bool strict_pl
 }
 
 std::unique_ptr<Workspace> LoadWorkspace(const GlobalOptions& options, bool strict_plugins) {
+  // Every timestamp compared and recorded comes from this clock: a bad override is an error.
+  if (std::string e = ClockEnvironmentError(); !e.empty()) {
+    std::cerr << "error: " << e << "\n";
+    return nullptr;
+  }
   Diagnostics diagnostics;
   auto ws = Workspace::Open(ToWorkspaceOptions(options, strict_plugins), &diagnostics);
   std::string out;

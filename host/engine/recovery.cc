@@ -1,5 +1,7 @@
 #include "engine/recovery.h"
 
+#include "clock/clock.h"
+
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -112,9 +114,7 @@ Status RecoverAbandonedRuns(EventLog& log, const std::string& home, const IoMana
     const std::string crashed = AssetOfNote(note);
     if (!crashed.empty() && std::find(steps.begin(), steps.end(), crashed) == steps.end())
       steps.push_back(crashed);
-    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now = SystemClock().NowMs();
     std::vector<EventRecord> events;
     for (const std::string& key : steps) {
       events.push_back(EventRecord{0, run.run_id, key, "STEP_FAILED", now, r.reason,

@@ -12,22 +12,6 @@
 namespace af {
 namespace {
 
-class RealClock : public Clock {
- public:
-  int64_t NowMs() override {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-  }
-  void Sleep(double seconds, const std::atomic<bool>* cancel) override {
-    using namespace std::chrono;
-    const auto end = steady_clock::now() + duration_cast<steady_clock::duration>(duration<double>(seconds));
-    for (auto now = steady_clock::now(); now < end; now = steady_clock::now()) {
-      if (cancel && cancel->load()) return;
-      std::this_thread::sleep_for(std::min<steady_clock::duration>(end - now, milliseconds(50)));
-    }
-  }
-};
-
 class MersenneRandom : public RandomSource {
  public:
   double Next() override {
@@ -41,11 +25,6 @@ class MersenneRandom : public RandomSource {
 };
 
 }  // namespace
-
-Clock& SystemClock() {
-  static RealClock clock;
-  return clock;
-}
 
 RandomSource& DefaultRandom() {
   static MersenneRandom random;

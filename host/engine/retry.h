@@ -6,20 +6,10 @@
 #include <atomic>
 #include <cstdint>
 
+#include "clock/clock.h"
 #include "manifest/definitions.h"
 
 namespace af {
-
-// Wall time and waiting. Thread-safe: called from every worker.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  // Unix epoch milliseconds (event and run timestamps).
-  virtual int64_t NowMs() = 0;
-  // Waits `seconds` (<= 0: returns at once) or until `*cancel` becomes true (may be null),
-  // whichever comes first.
-  virtual void Sleep(double seconds, const std::atomic<bool>* cancel) = 0;
-};
 
 // Uniform doubles in [0, 1) (Python's random.random()). Thread-safe.
 class RandomSource {
@@ -28,9 +18,7 @@ class RandomSource {
   virtual double Next() = 0;
 };
 
-// The real clock (system_clock for timestamps; sleeps in slices so cancel is noticed within
-// ~50 ms) and a mt19937_64-based source. Process-wide singletons.
-Clock& SystemClock();
+// A mt19937_64-based source, process-wide. (The clock is clock/clock.h's SystemClock().)
 RandomSource& DefaultRandom();
 
 // Delay in seconds before retry number `retry` (1 = the first retry, i.e. attempt 2), with

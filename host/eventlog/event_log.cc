@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "clock/clock.h"
 #include "eventlog/event_log_impl.h"
 #include "eventlog/process_identity.h"
 #include "eventlog/record_json.h"
@@ -26,11 +27,7 @@ constexpr int kClaimPollMs = 25;
 // After a failed background commit (disk full...), wait this long before trying again.
 constexpr int kFlushRetryMs = 200;
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+int64_t NowMs() { return SystemClock().NowMs(); }
 
 std::string HostName() {
   char name[256] = {};

@@ -163,6 +163,16 @@ class EventLog {
   std::vector<std::string> RunIdsWithPrefix(const std::string& prefix, int limit);
   // In append order, with ids; commits queued events first.
   std::vector<EventRecord> RunEvents(const std::string& run_id);
+  // The newest materialization of `asset_key` whose data version is `data_version` (the
+  // freshest record of that data: freshness traces used data through it); commits queued
+  // writes first.
+  std::optional<MaterializationRecord> LatestMaterializationWithVersion(
+      const std::string& asset_key, const std::string& data_version);
+  // The newest event of `type` per asset key (run-less events like FRESHNESS_STATE_CHANGE
+  // included), keyed by asset key; commits queued events first. Scans the events of that type.
+  std::map<std::string, EventRecord> LatestEventsOfType(const std::string& type);
+  // Every event of `type` in append order (tests, `assetflow daemon` history).
+  std::vector<EventRecord> EventsOfType(const std::string& type);
 
   // Claims `asset_keys` for `run_id` so a concurrent run in another process does not
   // materialize them at the same time; waits up to `wait_ms` for assets held by live runs

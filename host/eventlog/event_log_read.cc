@@ -188,6 +188,59 @@ std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
   return events;
 }
 
+std::optional<MaterializationRecord> EventLog::LatestMaterializationWithVersion(
+    const std::string& asset_key, const std::string& data_version) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  SqliteDb& db = *impl_->db;
+  std::optional<MaterializationRecord> found;
+  db.Read([&]() -> Status {
+    found.reset();
+    Query q(db, "SELECT " AF_MATERIALIZATION_COLUMNS " FROM materializations "
+                "WHERE asset_key = ? AND data_version = ? ORDER BY id DESC LIMIT 1");
+    if (q.Bind(1, asset_key).Bind(2, data_version).Step()) found = ReadMaterialization(q);
+    return q.status();
+  });
+  return found;
+}
+
+namespace {
+// Events of `type` (all, or the newest per asset key), in id order.
+std::vector<EventRecord> ReadEventsOfType(SqliteDb& db, const std::string& type, bool newest) {
+  std::vector<EventRecord> events;
+  db.Read([&]() -> Status {
+    events.clear();
+    Query q(db, newest ? "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM "
+                         "events WHERE id IN (SELECT MAX(id) FROM events WHERE type = ? "
+                         "GROUP BY asset_key) ORDER BY id"
+                       : "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM "
+                         "events WHERE type = ? ORDER BY id");
+    q.Bind(1, type);
+    while (q.Step()) {
+      events.push_back(
+          EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
+    }
+    return q.status();
+  });
+  return events;
+}
+}  // namespace
+
+std::map<std::string, EventRecord> EventLog::LatestEventsOfType(const std::string& type) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  std::map<std::string, EventRecord> latest;
+  for (EventRecord& e : ReadEventsOfType(*impl_->db, type, /*newest=*/true))
+    latest[e.asset_key] = std::move(e);
+  return latest;
+}
+
+std::vector<EventRecord> EventLog::EventsOfType(const std::string& type) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  return ReadEventsOfType(*impl_->db, type, /*newest=*/false);
+}
+
 std::vector<RunRecord> EventLog::AbandonedRuns() {
   std::vector<RunRecord> started;
   {

@@ -39,10 +39,36 @@ struct RetryPolicy {
   double deadline_seconds = kDefaultRetryDeadlineSeconds;
 };
 
-// Dagster's (legacy) FreshnessPolicy.
+// Dagster's (legacy) FreshnessPolicy, plus a WARN threshold (the new time_window policy's
+// warn_window): WARN once the data is more than warn_after_minutes behind, FAIL past
+// maximum_lag_minutes. freshness/freshness.h evaluates it.
 struct FreshnessPolicy {
   double maximum_lag_minutes = 0;
-  std::string cron_schedule;  // empty = evaluated continuously
+  std::string cron_schedule;                   // empty = evaluated continuously
+  std::string cron_schedule_timezone = "UTC";  // an IANA name; only with a cron_schedule
+  std::optional<double> warn_after_minutes;    // 0 < warn < maximum_lag
+};
+
+// A top-level `schedules:` entry: runs `selection` at each tick of `cron` in `timezone`.
+struct ScheduleDef {
+  std::string name;
+  std::string cron;                // validated (schedule/cron.h), macros allowed
+  std::string timezone = "UTC";    // validated against the tz database
+  std::string selection = "*";     // graph/selection.h syntax, checked against the graph
+  SourceLocation location;         // of the schedule's name
+  SourceLocation selection_location;
+};
+
+// The top-level `alerts:` (at most one across files): where alerts go besides the log.
+struct AlertSinks {
+  // Run with /bin/sh -c, the alert as one JSON object on stdin; empty = none.
+  std::string command;
+  // HTTP POST of the alert JSON (Content-Type: application/json); empty = none. It may hold a
+  // token: never printed whole (AlertSinks users show only its scheme and host).
+  std::string webhook_url;
+  int webhook_retries = 3;          // retries after the first attempt (>= 0)
+  double webhook_timeout_seconds = 10;
+  SourceLocation location;          // of `alerts`
 };
 
 // A resource (today: an IO manager) instantiated from a plugin definition.
@@ -109,6 +135,8 @@ struct Definitions {
   std::map<std::string, ResourceDef> resources;
   std::vector<std::string> plugin_dirs;  // absolute, in manifest order
   std::vector<std::string> files;        // the manifest files read, in order
+  std::map<std::string, ScheduleDef> schedules;  // by name
+  AlertSinks alerts;
 
   const AssetDef* FindAsset(const std::string& key) const {
     auto it = asset_index.find(key);

@@ -285,7 +285,55 @@ m.yaml:6:5: error: unknown key 'max_rssmb' in asset 'a' (did you mean 'max_rss_m
     type: hackernews/top_stories
     freshness_policy: {maximum_lag_minutes: 5, cron_schedule: "0 *"}
 )",
-     R"(m.yaml:4:63: error: expected a cron schedule of 5 fields (like '0 * * * *') for 'cron_schedule' of asset 'a', got '0 *'
+     R"(m.yaml:4:64: error: expected 5 fields (minute hour day-of-month month day-of-week, like '0 * * * *') or @hourly/@daily/@weekly/@monthly/@yearly, got 2 fields in 'cron_schedule' of asset 'a'
+)"},
+    {"cron fields out of range point at the field",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    freshness_policy: {maximum_lag_minutes: 5, cron_schedule: 0 99 * * *}
+  b:
+    type: hackernews/top_stories
+    freshness_policy: {maximum_lag_minutes: 5, cron_schedule: "99 99 99 99 99"}
+)",
+     R"(m.yaml:4:65: error: invalid hour field '99': '99' is out of range (allowed: 0-23, '*', ranges a-b, lists a,b, steps */n) in 'cron_schedule' of asset 'a'
+m.yaml:7:64: error: invalid minute field '99': '99' is out of range (allowed: 0-59, '*', ranges a-b, lists a,b, steps */n) in 'cron_schedule' of asset 'b'
+)"},
+    {"freshness time zone and warn threshold",
+     R"(assets:
+  a:
+    type: hackernews/top_stories
+    freshness_policy: {maximum_lag_minutes: 5, cron_schedule: "@daily", cron_schedule_timezone: Europe/Berln}
+  b:
+    type: hackernews/top_stories
+    freshness_policy: {maximum_lag_minutes: 5, cron_schedule_timezone: UTC, warn_after_minutes: 5}
+  c:
+    type: hackernews/top_stories
+    freshness_policy: {maximum_lag_minutes: 5, warn_aftr_minutes: 1}
+)",
+     R"(m.yaml:4:97: error: unknown time zone 'Europe/Berln' (want a name of the tz database, like 'UTC' or 'Europe/Berlin') for 'cron_schedule_timezone' of asset 'a'
+m.yaml:7:48: error: 'cron_schedule_timezone' needs a 'cron_schedule' in freshness_policy of asset 'b'
+m.yaml:7:97: error: 'warn_after_minutes' must be less than 'maximum_lag_minutes' (5) in freshness_policy of asset 'b'
+m.yaml:10:48: error: unknown key 'warn_aftr_minutes' in freshness_policy of asset 'c' (did you mean 'warn_after_minutes'?)
+)"},
+    {"schedules and alerts",
+     R"(schedules:
+  nightly: {cron: "0 3 * * *", timezone: Mars/Base, select: "*"}
+  hourly: {cron: "@hourli"}
+  bad name: {cron: "@daily"}
+  nocron: {select: "*", tz: UTC}
+alerts:
+  command: "cat"
+  webhook: {url: "ftp://secret-token@x", retrys: 2}
+)",
+     R"(m.yaml:2:42: error: unknown time zone 'Mars/Base' (want a name of the tz database, like 'UTC' or 'Europe/Berlin') for 'timezone' of schedule 'nightly'
+m.yaml:3:19: error: unknown cron macro '@hourli' (want @hourly, @daily, @weekly, @monthly or @yearly) in 'cron' of schedule 'hourly'
+m.yaml:4:3: error: invalid schedule name 'bad name' (want letters, digits, '_' and '-')
+m.yaml:5:25: error: unknown key 'tz' in schedule 'nocron'
+m.yaml:5:3: error: missing required key 'cron' in schedule 'nocron'
+m.yaml:8:18: error: expected an http:// or https:// URL for the webhook of alerts
+m.yaml:8:42: error: unknown key 'retrys' in the webhook of alerts (did you mean 'retries'?)
+m.yaml:8:12: error: missing required key 'url' in the webhook of alerts
 )"},
     {"tag is a list",
      R"(assets:

@@ -252,6 +252,8 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
   Definitions defs;
   defs.files = m.files;
   defs.plugin_dirs = m.parsed.plugin_dirs;
+  defs.schedules = m.parsed.schedules;
+  defs.alerts = m.parsed.alerts;
   ConfigValidator validator;
 
   for (const ParsedResource& r : m.parsed.resources) {

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "manifest/scalars.h"
+#include "schedule/cron.h"
 
 namespace af {
 
@@ -26,7 +27,8 @@ bool IsName(const std::string& s, bool dash = false) {
   return true;
 }
 
-const std::vector<std::string> kTopKeys = {"plugin_dirs", "resources", "assets", "retry_policy"};
+const std::vector<std::string> kTopKeys = {"plugin_dirs", "resources", "assets", "retry_policy",
+                                           "schedules", "alerts"};
 const std::vector<std::string> kResourceKeys = {"type", "config", "description"};
 const std::vector<std::string> kAssetKeys = {
     "type",         "inputs",           "config",     "group",     "tags",    "code_version",
@@ -34,7 +36,11 @@ const std::vector<std::string> kAssetKeys = {
     "timeout",      "max_rss_mb",       "owners",     "kinds"};
 const std::vector<std::string> kRetryKeys = {"max_retries", "delay", "backoff", "jitter",
                                              "deadline"};
-const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule"};
+const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_schedule",
+                                                 "cron_schedule_timezone", "warn_after_minutes"};
+const std::vector<std::string> kScheduleKeys = {"cron", "timezone", "select", "description"};
+const std::vector<std::string> kAlertKeys = {"command", "webhook"};
+const std::vector<std::string> kWebhookKeys = {"url", "retries", "timeout"};
 
 // A message fragment ("'group' of asset 'x'"), assembled only when an error needs it: the
 // happy path must not allocate for every key it checks.
@@ -89,6 +95,8 @@ class Walker {
       if (key == "resources") Resources(v);
       if (key == "assets") Assets(v);
       if (key == "retry_policy") DefaultRetry(k, v);
+      if (key == "schedules") Schedules(v);
+      if (key == "alerts") Alerts(k, v);
     }, IsExtensionKey);
   }
 
@@ -492,28 +500,157 @@ class Walker {
     if (!Expect(v, Kind::kMap, {"'freshness_policy' of ", owner})) return;
     FreshnessPolicy p;
     bool has_lag = false, given_lag = false, ok = true;
+    YamlId zone_key = 0, warn_value = 0;
     Keys(v, &kFreshnessKeys, {"in freshness_policy of ", owner},
-         [&](const std::string& key, YamlId, YamlId value) {
+         [&](const std::string& key, YamlId k, YamlId value) {
            What what{"'", key, "' of ", owner};
            if (key == "maximum_lag_minutes") {
              given_lag = true;
              has_lag = Number(value, what, /*integer=*/false, /*non_negative=*/false,
                               &p.maximum_lag_minutes);
-           } else if (key == "cron_schedule" && Scalar(value, what, &p.cron_schedule)) {
-             std::istringstream fields(p.cron_schedule);
-             std::string field;
-             int count = 0;
-             while (fields >> field) ++count;
-             if (count != 5) {
+           } else if (key == "cron_schedule") {
+             ok &= Cron(value, what, &p.cron_schedule);
+           } else if (key == "cron_schedule_timezone") {
+             zone_key = k;
+             ok &= Zone(value, what, &p.cron_schedule_timezone);
+           } else if (key == "warn_after_minutes") {
+             double warn = 0;
+             warn_value = value;
+             if (Number(value, what, /*integer=*/false, /*non_negative=*/false, &warn))
+               p.warn_after_minutes = warn;
+             else
                ok = false;
-               Error(value, "expected a cron schedule of 5 fields (like '0 * * * *') for " +
-                                what.str() + ", got " + Got(value));
-             }
            }
          });
     if (!given_lag)
       Error(key_id, "missing required key 'maximum_lag_minutes' in freshness_policy of " + owner);
+    // As Dagster: a time zone without a schedule means nothing.
+    if (zone_key != 0 && p.cron_schedule.empty()) {
+      ok = false;
+      Error(zone_key, "'cron_schedule_timezone' needs a 'cron_schedule' in freshness_policy of " +
+                          owner);
+    }
+    if (has_lag && p.warn_after_minutes && *p.warn_after_minutes >= p.maximum_lag_minutes) {
+      ok = false;
+      Error(warn_value, "'warn_after_minutes' must be less than 'maximum_lag_minutes' (" +
+                            FormatNumber(p.maximum_lag_minutes) + ") in freshness_policy of " +
+                            owner);
+    }
     if (ok && has_lag) *out = p;
+  }
+
+  static std::string FormatNumber(double x) {
+    std::ostringstream out;
+    out << x;
+    return out.str();
+  }
+
+  // A cron string (schedule/cron.h); an error points at the bad field inside the value.
+  bool Cron(YamlId v, const What& what, std::string* out) {
+    if (!Scalar(v, what, out)) return false;
+    CronError error;
+    if (CronSchedule::Parse(*out, &error)) return true;
+    const YamlNode& n = doc_.node(v);
+    SourceLocation at = doc_.Location(v);
+    if (at.line != 0) at.column += static_cast<int>(error.offset) + (n.plain ? 0 : 1);
+    diagnostics_->push_back({at, error.message + " in " + what.str(), ""});
+    return false;
+  }
+
+  bool Zone(YamlId v, const What& what, std::string* out) {
+    if (!Scalar(v, what, out)) return false;
+    auto zone = FindTimeZone(*out);
+    if (zone.ok()) return true;
+    Error(v, zone.status().message() + " for " + what.str());
+    return false;
+  }
+
+  void Schedules(YamlId v) {
+    if (!Expect(v, Kind::kMap, {"'schedules'"})) return;
+    std::span<const YamlId> c = doc_.children(v);
+    for (size_t i = 0; i + 1 < c.size(); i += 2) {
+      const std::string& name = doc_.node(c[i]).value;
+      if (!IsName(name, /*dash=*/true)) {
+        Error(c[i], "invalid schedule name '" + name + "' (want letters, digits, '_' and '-')");
+        continue;
+      }
+      if (auto it = out_->schedules.find(name); it != out_->schedules.end()) {
+        Error(c[i], "duplicate schedule '" + name + "' (first defined at " +
+                        it->second.location.ToString() + ")");
+        continue;
+      }
+      ScheduleDef def;
+      def.name = name;
+      def.location = doc_.Location(c[i]);
+      const std::string owner = "schedule '" + name + "'";
+      if (!Expect(c[i + 1], Kind::kMap, {owner})) continue;
+      bool has_cron = false, ok = true;
+      Keys(c[i + 1], &kScheduleKeys, {"in ", owner},
+           [&](const std::string& key, YamlId, YamlId value) {
+             What what{"'", key, "' of ", owner};
+             std::string ignored;
+             if (key == "cron") {
+               has_cron = true;
+               ok &= Cron(value, what, &def.cron);
+             } else if (key == "timezone") {
+               ok &= Zone(value, what, &def.timezone);
+             } else if (key == "select") {
+               ok &= Scalar(value, what, &def.selection);
+               def.selection_location = doc_.Location(value);
+             } else if (key == "description") {
+               ok &= Scalar(value, what, &ignored);
+             }
+           });
+      if (!has_cron) Error(c[i], "missing required key 'cron' in " + owner);
+      if (ok && has_cron) out_->schedules.emplace(name, std::move(def));
+    }
+  }
+
+  // `alerts: { command: "...", webhook: URL | { url, retries, timeout } }`, one across files.
+  void Alerts(YamlId key_id, YamlId v) {
+    AlertSinks& a = out_->alerts;
+    if (a.location.line != 0) {
+      Error(key_id, "duplicate top-level 'alerts' (first defined at " + a.location.ToString() +
+                        ")");
+      return;
+    }
+    a.location = doc_.Location(key_id);
+    if (!Expect(v, Kind::kMap, {"'alerts'"})) return;
+    Keys(v, &kAlertKeys, {"in alerts"}, [&](const std::string& key, YamlId, YamlId value) {
+      if (key == "command") Scalar(value, {"'command' of alerts"}, &a.command);
+      if (key != "webhook") return;
+      if (doc_.node(value).IsScalar()) {
+        Url(value, &a.webhook_url);
+        return;
+      }
+      if (!Expect(value, Kind::kMap, {"'webhook' of alerts"})) return;
+      bool has_url = false;
+      Keys(value, &kWebhookKeys, {"in the webhook of alerts"},
+           [&](const std::string& k, YamlId, YamlId x) {
+             What what{"'", k, "' of the webhook of alerts"};
+             if (k == "url") has_url = Url(x, &a.webhook_url);
+             if (k == "retries") {
+               double n = 0;
+               if (Number(x, what, /*integer=*/true, /*non_negative=*/true, &n))
+                 a.webhook_retries = static_cast<int>(std::min(n, 100.0));
+             }
+             if (k == "timeout") Duration(x, what, /*positive=*/true, &a.webhook_timeout_seconds);
+           });
+      if (!has_url && a.webhook_url.empty())
+        Error(value, "missing required key 'url' in the webhook of alerts");
+    });
+  }
+
+  bool Url(YamlId v, std::string* out) {
+    std::string url;
+    if (!Scalar(v, {"the webhook's url in alerts"}, &url)) return false;
+    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+      // The value may hold a token: say what is wrong without echoing it.
+      Error(v, "expected an http:// or https:// URL for the webhook of alerts");
+      return false;
+    }
+    *out = url;
+    return true;
   }
 
   const YamlDocument& doc_;

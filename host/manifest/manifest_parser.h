@@ -5,6 +5,7 @@
 #ifndef ASSETFLOW_HOST_MANIFEST_MANIFEST_PARSER_H_
 #define ASSETFLOW_HOST_MANIFEST_MANIFEST_PARSER_H_
 
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -50,6 +51,8 @@ struct ParsedManifest {
   // as one is seen.
   std::optional<RetryPolicy> default_retry_policy;
   SourceLocation default_retry_location;
+  std::map<std::string, ScheduleDef> schedules;
+  AlertSinks alerts;  // location.line != 0 once one is seen
   std::unordered_map<std::string, size_t> asset_by_key;
   std::unordered_map<std::string, size_t> resource_by_key;
 };

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "graph/selection.h"
 #include "manifest/manifest_loader.h"
 
 namespace af {
@@ -108,6 +109,16 @@ Expected<std::unique_ptr<Workspace>> Workspace::Open(const WorkspaceOptions& opt
     return OpenError(*diagnostics);
   }
   ws->graph_.emplace(std::move(graph.value()));
+  // A schedule's selection needs the graph: checked here, reported at its `select:` value.
+  for (const auto& [name, schedule] : ws->definitions_.schedules) {
+    auto selected = SelectAssets(*ws->graph_, schedule.selection);
+    if (!selected.ok())
+      diagnostics->push_back({schedule.selection_location, "invalid 'select' of schedule '" +
+                                                               name + "': " +
+                                                               selected.status().message(), ""});
+  }
+  for (const Diagnostic& d : *diagnostics)
+    if (d.severity == Diagnostic::Severity::kError) return OpenError(*diagnostics);
   return ws;
 }
 
