@@ -317,3 +317,36 @@ TEST_CASE("s3 the Hacker News pipeline with s3_io as the default IO manager, by 
 }
 
 }  // namespace s3_test
+
+namespace s3_test {
+
+TEST_CASE("s3 503 SlowDown is retried with backoff; past max_attempts the step fails naming it") {
+  MotoServer moto;
+  moto.Export();
+  auto run_through = [&](int slow_downs, int max_attempts, Workspace& ws) {
+    hn_test::ChildProcess proxy({"python3", TCP_PROXY, std::to_string(moto.port()), "--slow-down",
+                                 std::to_string(slow_downs)},
+                                "ready port=", 60);
+    ws.Write("resources:\n" +
+             S3Resource("io_manager", "slow",
+                        "endpoint_url: \"http://127.0.0.1:" + proxy.ready_value() +
+                            "\", max_attempts: " + std::to_string(max_attempts) + ", backoff_ms: 10") +
+             "assets:\n  text: { type: examples/constant, config: { value: slow },"
+             " retry_policy: { max_retries: 0 } }\n");
+    return ws.Assetflow({"materialize", "--all"});
+  };
+  Workspace ok;
+  Run r = run_through(3, 4, ok);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(Words(Boto({"sha256", kBucket, "slow/text"}, ok.dir.path))[0] == s3::Sha256Hex("slow"));
+
+  Workspace failed;
+  r = run_through(3, 3, failed);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.find("failed after 3 attempts: HTTP 503 SlowDown: Please reduce your request rate.") !=
+        std::string::npos);
+}
+
+}  // namespace s3_test

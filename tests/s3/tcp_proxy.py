@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""A TCP forwarder for the "server killed mid-upload" test: tcp_proxy.py TARGET_PORT listens on
-a free port of 127.0.0.1, prints "ready port=<port>", and relays every connection to
+"""A TCP forwarder for the S3 fault tests: tcp_proxy.py TARGET_PORT [--slow-down N] listens on a
+free port of 127.0.0.1, prints "ready port=<port>", and relays every connection to
 127.0.0.1:TARGET_PORT. Killing it (SIGKILL) is, for a client, the server dying mid-request,
-while the real server keeps its state for the test to inspect."""
+while the real server keeps its state for the test to inspect. With --slow-down N the first N
+connections get S3's "503 SlowDown" answer (and are closed) instead of being relayed."""
 import asyncio
 import sys
+
+_SLOW_DOWN_BODY = (b'<?xml version="1.0" encoding="UTF-8"?>\n'
+                   b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>")
+SLOW_DOWN = (b"HTTP/1.1 503 Slow Down\r\nContent-Type: application/xml\r\nConnection: close\r\n"
+             b"Content-Length: %d\r\n\r\n" % len(_SLOW_DOWN_BODY)) + _SLOW_DOWN_BODY
 
 
 async def pipe(reader, writer):
@@ -18,8 +24,17 @@ async def pipe(reader, writer):
         writer.close()
 
 
-async def main(target_port):
+async def main(target_port, slow_down):
     async def relay(client_reader, client_writer):
+        nonlocal slow_down
+        if slow_down > 0:
+            slow_down -= 1
+            # The request head first (a PUT waits for "100 Continue" before its body).
+            await client_reader.readuntil(b"\r\n\r\n")
+            client_writer.write(SLOW_DOWN)
+            await client_writer.drain()
+            client_writer.close()
+            return
         try:
             server_reader, server_writer = await asyncio.open_connection("127.0.0.1", target_port)
         except OSError:
@@ -34,4 +49,5 @@ async def main(target_port):
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1])))
+    args = sys.argv[1:]
+    asyncio.run(main(int(args[0]), int(args[2]) if args[1:2] == ["--slow-down"] else 0))
