@@ -451,6 +451,10 @@ class S3IoManager : public assetflow::IoManager {
     } catch (...) {  // unreachable now: sweep removes it when the run is swept
     }
   }
+  bool probes() const override { return true; }
+  void probe(Context& ctx) override {
+    Guard([&] { pool_.Acquire(ctx).client().HeadBucket(); });
+  }
   // A 200 from S3 means the object is durable: nothing to flush.
   void sync(Context&) override {}
   void sweep(Context& ctx) override {

@@ -350,3 +350,42 @@ TEST_CASE("s3 503 SlowDown is retried with backoff; past max_attempts the step f
 }
 
 }  // namespace s3_test
+
+namespace s3_test {
+
+TEST_CASE("s3 check --probe reaches each S3 resource's bucket with its credentials") {
+  MotoServer moto;
+  moto.Export();
+  Workspace ws;
+  ws.Write("resources:\n" + S3Resource("io_manager", "p") +
+           S3Resource("other", "p", "", "no-such-bucket-af") +
+           "  files:\n    type: fs_io/fs_io_manager\n"
+           "assets:\n"
+           "  a: { type: examples/constant }\n"
+           "  b: { type: examples/constant, io_manager: other }\n"
+           "  c: { type: examples/constant, io_manager: files }\n");
+  Run r = ws.Assetflow({"check", "--probe"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("probe io_manager (s3_io/s3_io_manager): ok\n") != std::string::npos);
+  CHECK(r.out.find("probe other (s3_io/s3_io_manager): FAILED\n") != std::string::npos);
+  CHECK(r.out.find("probe files (fs_io/fs_io_manager): not probed (the IO manager has no probe call)\n") !=
+        std::string::npos);
+  CHECK(r.err == "error: probing 'other' through s3_io/s3_io_manager failed: bucket "
+                 "'no-such-bucket-af' does not exist at " + moto.endpoint() + "\n");
+
+  const std::string wrong = "NotTheSecret-91c2";
+  moto.Export(wrong);
+  ws.Write("resources:\n" + S3Resource("io_manager", "p") + "assets:\n  a: { type: examples/constant }\n");
+  r = ws.Assetflow({"check", "--probe"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "error: probing 'io_manager' through s3_io/s3_io_manager failed: HEAD bucket "
+                 "s3://assetflow-test was denied (HTTP 403) for access key id " + moto.access_key() +
+                 " from environment\n");
+  CHECK((r.out + r.err).find(wrong) == std::string::npos);
+  moto.Export();
+  CHECK(ws.Assetflow({"check", "--probe"}).exit_code == 0);
+}
+
+}  // namespace s3_test
