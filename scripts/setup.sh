@@ -14,6 +14,7 @@ PACKAGES=(
   python3 python3-requests python3-wordcloud hyperfine time
   nghttp2-server openssl
   libhowardhinnant-date-dev tzdata
+  libinih-dev libpugixml-dev awscli
 )
 
 missing=()

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/isolate.h"
+#include "cli/probe.h"
 #include "cli/table.h"
 #include "graph/selection.h"
 
@@ -60,13 +61,17 @@ void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
   auto* cmd = app.add_subcommand("check", "Validate manifests and plugins (exit 2 on any error)");
   auto isolate = std::make_shared<bool>(false);
   auto probe_timeout = std::make_shared<double>(10.0);
+  auto probe_storage = std::make_shared<bool>(false);
   cmd->add_flag("--isolate", *isolate,
                 "Load each plugin file in its own process: name every plugin that crashes, "
                 "exits or hangs while loading, and check the manifests with the others");
   cmd->add_option("--probe-timeout", *probe_timeout,
                   "With --isolate: seconds one plugin file may take to load (default 10)")
       ->check(CLI::PositiveNumber);
-  cmd->callback([options, exit_code, isolate, probe_timeout] {
+  cmd->add_flag("--probe", *probe_storage,
+                "Also check that each IO manager's storage (an S3 bucket) is reachable with "
+                "its credentials");
+  cmd->callback([options, exit_code, isolate, probe_timeout, probe_storage] {
     if (*isolate) {
       *exit_code = RunIsolatedCheck(
           *options, std::chrono::milliseconds(static_cast<int64_t>(*probe_timeout * 1000)));
@@ -78,6 +83,7 @@ void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code
       return;
     }
     std::cout << CheckSummary(ws->definitions(), ws->plugins().plugins().size()) << "\n";
+    if (*probe_storage) *exit_code = ProbeStorageOfWorkspace(*ws, *options);
   });
 }
 

@@ -14,6 +14,7 @@ IoManagerCalls CallsOf(const af_io_manager_descriptor* d) {
   AF_IO_CALL(discard)
   AF_IO_CALL(sync)
   AF_IO_CALL(sweep)
+  AF_IO_CALL(probe)
 #undef AF_IO_CALL
   return calls;
 }
@@ -69,6 +70,16 @@ Status SweepRun(const IoManagerRef& io, const std::string& run_id, const std::st
   HostCall call(kNone, run_id, 0, home, io.config, nullptr, nullptr);
   const af_status s = calls.sweep(io.desc, call.context());
   return s == AF_OK ? Status::OK() : CallFailed(io, "sweeping run", run_id, s, call);
+}
+
+Status ProbeStorage(const IoManagerRef& io, const std::string& home, bool* probed) {
+  const IoManagerCalls calls = CallsOf(io.desc);
+  *probed = calls.probe != nullptr;
+  if (!calls.probe) return Status::OK();
+  static const std::string kNone;
+  HostCall call(kNone, kNone, 0, home, io.config, nullptr, nullptr);
+  const af_status s = calls.probe(io.desc, call.context());
+  return s == AF_OK ? Status::OK() : CallFailed(io, "probing", io.resource_key, s, call);
 }
 
 Expected<std::unique_ptr<IoManagerSet>> IoManagerSet::Resolve(const Definitions& defs,

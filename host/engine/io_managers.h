@@ -55,6 +55,7 @@ struct IoManagerCalls {
   decltype(af_io_manager_descriptor::discard) discard = nullptr;
   decltype(af_io_manager_descriptor::sync) sync = nullptr;
   decltype(af_io_manager_descriptor::sweep) sweep = nullptr;
+  decltype(af_io_manager_descriptor::probe) probe = nullptr;
   // Two-phase commit: stage_writer, publish and discard all offered.
   bool stages() const { return stage_writer && publish && discard; }
 };
@@ -69,6 +70,8 @@ void DiscardStaged(const IoManagerRef& io, const std::string& asset_key,
                    const std::string& run_id, uint32_t attempt, const std::string& home);
 Status SyncStorage(const IoManagerRef& io, const std::string& home);
 Status SweepRun(const IoManagerRef& io, const std::string& run_id, const std::string& home);
+// The IO manager's reachability check; *probed is false (and the status OK) when it has none.
+Status ProbeStorage(const IoManagerRef& io, const std::string& home, bool* probed);
 
 // Whether `io` can load assets: false only when open_reader says AF_ERR_UNSUPPORTED (a
 // write-only manager such as fs_io/file_writer). Probes with `asset_key`; reads nothing.

@@ -21,7 +21,8 @@ extern char** environ;
 
 namespace hn_test {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::string& ready_prefix) {
+ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::string& ready_prefix,
+                           int ready_timeout_s) {
   std::vector<std::string> argv_s = args;
   std::vector<char*> argv;
   for (auto& a : argv_s) argv.push_back(a.data());
@@ -44,7 +45,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& args, const std::stri
 
   // Read lines until the ready one.
   std::string text;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(ready_timeout_s);
   bool ready = ready_prefix.empty();
   while (!ready && std::chrono::steady_clock::now() < deadline) {
     pollfd p{out[0], POLLIN, 0};

@@ -14,15 +14,17 @@ namespace hn_test {
 
 // A child process that prints a line starting with `ready_prefix` on stdout once it serves (an
 // empty prefix: don't wait); the destructor kills it. Throws std::runtime_error if that line
-// doesn't come within 10 s.
+// doesn't come within `ready_timeout_s` seconds.
 class ChildProcess {
  public:
-  ChildProcess(const std::vector<std::string>& argv, const std::string& ready_prefix);
+  ChildProcess(const std::vector<std::string>& argv, const std::string& ready_prefix,
+               int ready_timeout_s = 10);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
   // The rest of the ready line after the prefix, e.g. the port.
   const std::string& ready_value() const { return ready_value_; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

@@ -81,6 +81,15 @@ struct af_io_manager_descriptor {
    * unfinished uploads. Called for a run whose process died, after every version of it that
    * was recorded has been published; ctx's asset key is "". [thread-safe] */
   af_status (*sweep)(const af_io_manager_descriptor* self, const af_context* ctx);
+
+  /* ---- ABI 1.1, appended after sweep: a reachability check (`assetflow check --probe`). Read
+   * only when struct_size covers it; may be NULL (not probed). */
+
+  /* Checks, without writing anything, that the storage the config names is reachable and that
+   * the credentials it finds are accepted (an S3 bucket: HEAD bucket). AF_OK, or an error
+   * through set_error naming what is wrong (never a secret). ctx's asset key and run id are "".
+   * [thread-safe] */
+  af_status (*probe)(const af_io_manager_descriptor* self, const af_context* ctx);
 };
 
 #ifdef __cplusplus

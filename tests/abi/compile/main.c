@@ -28,7 +28,9 @@ _Static_assert(offsetof(af_io_manager_descriptor, open_writer) == 40, "IO manage
 _Static_assert(offsetof(af_io_manager_descriptor, wipe) == 80, "IO manager layout");
 _Static_assert(offsetof(af_io_manager_descriptor, stage_writer) == 88, "IO manager 1.1 layout");
 _Static_assert(offsetof(af_io_manager_descriptor, sweep) == 120, "IO manager 1.1 layout");
-_Static_assert(sizeof(af_io_manager_descriptor) == 128, "IO manager layout");
+/* probe (check --probe) is appended after sweep. */
+_Static_assert(offsetof(af_io_manager_descriptor, probe) == 128, "IO manager 1.1 layout");
+_Static_assert(sizeof(af_io_manager_descriptor) == 136, "IO manager layout");
 _Static_assert(offsetof(af_host_api, log) == 16, "host api layout");
 /* ABI 1.0 ends at get_extension (168 bytes); 1.1 appends set_data_version. */
 _Static_assert(offsetof(af_host_api, set_data_version) == 168, "host api 1.1 layout");

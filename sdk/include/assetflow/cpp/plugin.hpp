@@ -287,6 +287,10 @@ class IoManager {
   // Makes what this process staged or published durable; removes what run ctx.run_id() left.
   virtual void sync(Context& ctx) { (void)ctx; }
   virtual void sweep(Context& ctx) { (void)ctx; }
+  // `assetflow check --probe` (ABI 1.1): return true and implement probe, which throws when
+  // the storage is unreachable or refuses the credentials.
+  virtual bool probes() const { return false; }
+  virtual void probe(Context& ctx) { (void)ctx; }
 };
 
 using AssetFunction = void (*)(Context&);
@@ -360,6 +364,7 @@ struct IoManagerDefinition : Definition {
     }
     desc.sync = &sync;
     desc.sweep = &sweep;
+    if (impl->probes()) desc.probe = &probe;
     return &desc;
   }
 
@@ -441,6 +446,12 @@ struct IoManagerDefinition : Definition {
     return detail::guarded(ctx, [&] {
       Context c(ctx);
       self_of(d).sweep(c);
+    });
+  }
+  static af_status probe(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
+    return detail::guarded(ctx, [&] {
+      Context c(ctx);
+      self_of(d).probe(c);
     });
   }
   static void abort_writer(const af_io_manager_descriptor*, const af_context* ctx,
