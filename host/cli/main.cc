@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
 #ifdef AF_HAVE_ENGINE
   af::AddEngineCommands(app, &options, &exit_code);
   af::AddRunStepCommand(worker, &exit_code);
+  af::AddServeCommand(app, &options, &exit_code);
 #endif
 
   try {

@@ -165,6 +165,69 @@ std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
   return events;
 }
 
+std::vector<EventRecord> EventLog::EventsAfter(const std::string& run_id, int64_t after_id,
+                                              size_t limit) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  SqliteDb& db = *impl_->db;
+  std::vector<EventRecord> events;
+  db.Read([&]() -> Status {
+    events.clear();
+    Query q(db, run_id.empty()
+                    ? "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
+                      "WHERE id > ?1 ORDER BY id LIMIT ?2"
+                    : "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
+                      "WHERE id > ?1 AND run_id = ?3 ORDER BY id LIMIT ?2");
+    q.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
+    if (!run_id.empty()) q.Bind(3, run_id);
+    while (q.Step()) {
+      events.push_back(
+          EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
+    }
+    return q.status();
+  });
+  return events;
+}
+
+int64_t EventLog::LastEventId() {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  SqliteDb& db = *impl_->db;
+  int64_t id = 0;
+  db.Read([&]() -> Status {
+    Query q(db, "SELECT COALESCE(MAX(id), 0) FROM events");
+    id = q.Step() ? q.Int(0) : 0;
+    return q.status();
+  });
+  return id;
+}
+
+std::vector<EventRecord> EventLog::AssetEvents(const std::string& asset_key,
+                                              const std::vector<std::string>& types,
+                                              size_t limit) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  SqliteDb& db = *impl_->db;
+  std::string wanted;  // ",A,B," so that instr() matches whole types
+  for (const std::string& t : types) wanted += "," + t;
+  if (!wanted.empty()) wanted += ",";
+  std::vector<EventRecord> events;
+  db.Read([&]() -> Status {
+    events.clear();
+    Query q(db,
+            "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
+            "WHERE asset_key = ?1 AND (?2 = '' OR instr(?2, ',' || type || ',') > 0) "
+            "ORDER BY id DESC LIMIT ?3");
+    q.Bind(1, asset_key).Bind(2, wanted).Bind(3, static_cast<int64_t>(limit));
+    while (q.Step()) {
+      events.push_back(
+          EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
+    }
+    return q.status();
+  });
+  return events;
+}
+
 std::vector<RunRecord> EventLog::AbandonedRuns() {
   std::vector<RunRecord> started;
   {
