@@ -230,7 +230,7 @@ void WebServer::State::AddRoutes() {
     Json(res, 200, R"({"reloaded":true})");
   });
   // The UI: exact paths from memory; the client routes with #fragments, so nothing else is it.
-  h.Route("GET", "/[A-Za-z0-9._/-]*", [](const HttpRequest& req, HttpResponse& res) {
+  h.Route("GET", "/(?!api/)[A-Za-z0-9._/-]*", [](const HttpRequest& req, HttpResponse& res) {
     const UiFile* file = FindUiFile(req.path);
     if (!file) return Json(res, 404, ErrorJson("not found"));
     res.headers.push_back({"ETag", file->etag});
