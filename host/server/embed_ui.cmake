@@ -19,7 +19,7 @@ foreach(f IN LISTS files)
   if(ext STREQUAL ".html")
     set(mime "text/html; charset=utf-8")
   elseif(ext STREQUAL ".js")
-    set(mime "text/javascript; charset=utf-8")
+    set(mime "application/javascript; charset=utf-8")  # not text/*: see kJsonType
   elseif(ext STREQUAL ".css")
     set(mime "text/css; charset=utf-8")
   elseif(ext STREQUAL ".svg")

@@ -154,7 +154,7 @@ HttpServer::HttpServer(double heartbeat_s) : impl_(std::make_unique<Impl>()) {
       active_streams_.fetch_sub(1);
       res.status = 503;
       res.set_header("Retry-After", "5");
-      res.set_content(R"({"error":"too many event streams; poll instead"})", "application/json");
+      res.set_content(R"({"error":"too many event streams; poll instead"})", kJsonType);
       return;
     }
     res.set_header("Cache-Control", "no-store");
@@ -178,7 +178,7 @@ HttpServer::HttpServer(double heartbeat_s) : impl_(std::make_unique<Impl>()) {
   s.Options(".*", dispatch);
   s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
     res.status = 500;
-    res.set_content(R"({"error":"internal error"})", "application/json");
+    res.set_content(R"({"error":"internal error"})", kJsonType);
   });
 }
 

@@ -36,7 +36,7 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 
 void Refuse(HttpResponse& response, int status, const std::string& why) {
   response.status = status;
-  response.content_type = "application/json";
+  response.content_type = kJsonType;
   std::string escaped;
   for (char c : why) {
     if (c == '"' || c == '\\') escaped += '\\';

@@ -35,7 +35,7 @@ struct Loaded {
 
 void Json(HttpResponse& res, int status, std::string body) {
   res.status = status;
-  res.content_type = "application/json";
+  res.content_type = kJsonType;
   res.body = std::move(body);
   res.headers.push_back({"Cache-Control", "no-store"});
 }
@@ -169,7 +169,7 @@ void WebServer::State::AddRoutes() {
       res.status = 304;
       return;
     }
-    res.content_type = "application/json";
+    res.content_type = kJsonType;
     res.body = LayoutJson(*layout, *cur->ws);
     res.headers.push_back({"Cache-Control", "no-cache"});
   });

@@ -10,7 +10,11 @@ interface Props {
 }
 
 export function GraphPage({ live, selected, onSelect, launch }: Props) {
-  const [expand, setExpand] = useState<string[]>([]);
+  // "#/?expand=*" (or a,b) opens with those groups expanded: a link to the whole graph.
+  const [expand, setExpand] = useState<string[]>(() => {
+    const m = window.location.hash.match(/[?&]expand=([^&]*)/);
+    return m ? decodeURIComponent(m[1]).split(",").filter(Boolean) : [];
+  });
   const [layout, setLayout] = useState<GraphLayout | null>(null);
   const [error, setError] = useState("");
 

@@ -12,14 +12,49 @@ interface AssetsResponse {
   cursor: number;
 }
 
+// A step shows as materializing for at least this long, even when it ends sooner (a 10 ms
+// step would otherwise never be seen running: its start and end arrive in one frame).
+const MIN_MATERIALIZING_MS = 500;
+
 export function useLiveAssets() {
-  const [assets, setAssets] = useState<Map<string, AssetSummary>>(new Map());
+  const [assets, setDisplayed] = useState<Map<string, AssetSummary>>(new Map());
+  // The latest statuses as the server knows them; `assets` is this with the holds applied.
+  const latest = useRef<Map<string, AssetSummary>>(new Map());
+  const holdUntil = useRef<Map<string, number>>(new Map());
+  const holdTimer = useRef<number | undefined>(undefined);
   const [connection, setConnection] = useState<Connection>("connecting");
   const [lastEvent, setLastEvent] = useState<EventRecord | null>(null);
   const refreshTimer = useRef<number | undefined>(undefined);
 
   useEffect(() => {
     let closed = false;
+    const show = () => {
+      const now = Date.now();
+      const shown = new Map(latest.current);
+      let next = Infinity;
+      for (const [key, until] of holdUntil.current) {
+        const a = shown.get(key);
+        if (until <= now || !a) {
+          holdUntil.current.delete(key);
+          continue;
+        }
+        if (a.status !== "MATERIALIZING") shown.set(key, { ...a, status: "MATERIALIZING" });
+        next = Math.min(next, until);
+      }
+      for (const [key, a] of latest.current) {
+        if (a.status === "MATERIALIZING" && !holdUntil.current.has(key)) {
+          holdUntil.current.set(key, now + MIN_MATERIALIZING_MS);
+          next = Math.min(next, now + MIN_MATERIALIZING_MS);
+        }
+      }
+      window.clearTimeout(holdTimer.current);
+      if (next !== Infinity) holdTimer.current = window.setTimeout(show, next - now + 5);
+      setDisplayed(shown);
+    };
+    const setAssets = (update: (prev: Map<string, AssetSummary>) => Map<string, AssetSummary>) => {
+      latest.current = update(latest.current);
+      show();
+    };
     let source: EventSource | null = null;
     let poll: number | undefined;
     let retry: number | undefined;
@@ -27,7 +62,7 @@ export function useLiveAssets() {
     const load = async () => {
       const data = await getJson<AssetsResponse>("/api/assets");
       if (closed) return data.cursor;
-      setAssets(new Map(data.assets.map((a) => [a.key, a])));
+      setAssets(() => new Map(data.assets.map((a) => [a.key, a])));
       return data.cursor;
     };
     const scheduleRefresh = () => {
@@ -95,6 +130,7 @@ export function useLiveAssets() {
       window.clearInterval(poll);
       window.clearTimeout(retry);
       window.clearTimeout(refreshTimer.current);
+      window.clearTimeout(holdTimer.current);
     };
   }, []);
 
