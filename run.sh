@@ -34,6 +34,14 @@ if [ -z "${HN_API_URL:-}" ]; then
   fi
 fi
 
+# `./run.sh serve [--port N]`: the web UI on the same pipeline (and replay server) instead;
+# open the printed URL and press "Materialize all". Ctrl-C stops it.
+if [ "${1:-}" = "serve" ]; then
+  shift
+  "$BUILD_DIR/assetflow" --manifest manifests/hackernews.yaml serve "$@"
+  exit $?
+fi
+
 "$BUILD_DIR/assetflow" --manifest manifests/hackernews.yaml materialize --all "$@"
 
 echo

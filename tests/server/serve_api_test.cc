@@ -353,3 +353,28 @@ TEST_CASE("the CLI and the UI at once on one home: the CLI's run shows in the UI
 
 }  // namespace
 }  // namespace af_test
+
+namespace af_test {
+namespace {
+
+TEST_CASE("graph --format svg draws the UI's layout: a box per asset, an arrow per edge") {
+  Fixture f;
+  Child c = Spawn({AF_ASSETFLOW, "--home", f.home, "--manifest", f.manifest, "--plugin-dir",
+                   AF_PLUGIN_DIR, "graph", "--format", "svg"},
+                  f.dir.path + "/svg.out", f.dir.path + "/svg.err");
+  Result r = WaitAtMost(c, 30);
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto count = [&](const std::string& needle) {
+    size_t n = 0;
+    for (size_t p = r.out.find(needle); p != std::string::npos; p = r.out.find(needle, p + 1)) ++n;
+    return n;
+  };
+  CHECK(r.out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg ", 0) == 0);
+  CHECK(count("<rect ") == 4);
+  CHECK(count("<line ") == 1);
+  for (const char* key : {"<title>a</title>", "<title>b</title>", "<title>broken</title>", "<title>slow</title>"})
+    CHECK(r.out.find(key) != std::string::npos);
+}
+
+}  // namespace
+}  // namespace af_test
