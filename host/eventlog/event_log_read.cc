@@ -144,18 +144,19 @@ std::optional<RunRecord> EventLog::FindRun(const std::string& run_id) {
   return run;
 }
 
-std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
-  std::lock_guard<std::mutex> lock(impl_->db_mu);
-  // Queued events have no id yet: commit them first.
-  impl_->WriteWithQueue(nullptr);
-  SqliteDb& db = *impl_->db;
+namespace {
+
+#define AF_EVENT_COLUMNS "id, run_id, asset_key, type, time_ms, message, data_json"
+
+// The events `sql` selects (AF_EVENT_COLUMNS, parameters set by `bind`). The caller holds
+// db_mu and has committed the queue (queued events have no id yet).
+template <class Bind>
+std::vector<EventRecord> SelectEvents(SqliteDb& db, const char* sql, Bind bind) {
   std::vector<EventRecord> events;
   db.Read([&]() -> Status {
     events.clear();
-    Query q(db,
-            "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
-            "WHERE run_id = ? ORDER BY id");
-    q.Bind(1, run_id);
+    Query q(db, sql);
+    bind(q);
     while (q.Step()) {
       events.push_back(
           EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
@@ -165,28 +166,28 @@ std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
   return events;
 }
 
+}  // namespace
+
+std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  return SelectEvents(*impl_->db, "SELECT " AF_EVENT_COLUMNS " FROM events WHERE run_id = ? ORDER BY id",
+                      [&](Query& q) { q.Bind(1, run_id); });
+}
+
 std::vector<EventRecord> EventLog::EventsAfter(const std::string& run_id, int64_t after_id,
                                               size_t limit) {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
   impl_->WriteWithQueue(nullptr);
-  SqliteDb& db = *impl_->db;
-  std::vector<EventRecord> events;
-  db.Read([&]() -> Status {
-    events.clear();
-    Query q(db, run_id.empty()
-                    ? "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
-                      "WHERE id > ?1 ORDER BY id LIMIT ?2"
-                    : "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
-                      "WHERE id > ?1 AND run_id = ?3 ORDER BY id LIMIT ?2");
-    q.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
-    if (!run_id.empty()) q.Bind(3, run_id);
-    while (q.Step()) {
-      events.push_back(
-          EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
-    }
-    return q.status();
-  });
-  return events;
+  return SelectEvents(
+      *impl_->db,
+      run_id.empty() ? "SELECT " AF_EVENT_COLUMNS " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"
+                     : "SELECT " AF_EVENT_COLUMNS
+                       " FROM events WHERE id > ?1 AND run_id = ?3 ORDER BY id LIMIT ?2",
+      [&](Query& q) {
+        q.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
+        if (!run_id.empty()) q.Bind(3, run_id);
+      });
 }
 
 int64_t EventLog::LastEventId() {
@@ -205,27 +206,17 @@ int64_t EventLog::LastEventId() {
 std::vector<EventRecord> EventLog::AssetEvents(const std::string& asset_key,
                                               const std::vector<std::string>& types,
                                               size_t limit) {
-  std::lock_guard<std::mutex> lock(impl_->db_mu);
-  impl_->WriteWithQueue(nullptr);
-  SqliteDb& db = *impl_->db;
   std::string wanted;  // ",A,B," so that instr() matches whole types
   for (const std::string& t : types) wanted += "," + t;
   if (!wanted.empty()) wanted += ",";
-  std::vector<EventRecord> events;
-  db.Read([&]() -> Status {
-    events.clear();
-    Query q(db,
-            "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
-            "WHERE asset_key = ?1 AND (?2 = '' OR instr(?2, ',' || type || ',') > 0) "
-            "ORDER BY id DESC LIMIT ?3");
-    q.Bind(1, asset_key).Bind(2, wanted).Bind(3, static_cast<int64_t>(limit));
-    while (q.Step()) {
-      events.push_back(
-          EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
-    }
-    return q.status();
-  });
-  return events;
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  return SelectEvents(*impl_->db,
+                      "SELECT " AF_EVENT_COLUMNS " FROM events WHERE asset_key = ?1 AND "
+                      "(?2 = '' OR instr(?2, ',' || type || ',') > 0) ORDER BY id DESC LIMIT ?3",
+                      [&](Query& q) {
+                        q.Bind(1, asset_key).Bind(2, wanted).Bind(3, static_cast<int64_t>(limit));
+                      });
 }
 
 std::vector<RunRecord> EventLog::AbandonedRuns() {
