@@ -74,6 +74,8 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const view = useRef({ scale: 1, tx: 0, ty: 0 });
   const statuses = useRef<string[]>([]);
+  const assetsRef = useRef(assets);
+  assetsRef.current = assets;
   const selected = useRef<Set<number>>(new Set());
   const drawRef = useRef<() => void>(() => {});
   const callbacks = useRef({ onOpen, onSelect });
@@ -220,7 +222,11 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
     const onMove = (e: MouseEvent) => {
       const p = local(e);
       if (!drag) {
-        canvas.style.cursor = hit(p.x, p.y) >= 0 ? "pointer" : "grab";
+        const i = hit(p.x, p.y);
+        canvas.style.cursor = i >= 0 ? "pointer" : "grab";
+        // The hover text: the status and its cause (a stale cause, the failure).
+        const a = i >= 0 && !nodes[i].is_group ? assetsRef.current.get(nodes[i].id) : undefined;
+        canvas.title = i < 0 ? "" : `${nodes[i].id}: ${STATUS_LABELS[statuses.current[i]] ?? ""}${a?.cause ? ` (${a.cause})` : ""}`;
         return;
       }
       if (Math.abs(p.x - drag.x) + Math.abs(p.y - drag.y) > 3) drag.moved = true;
