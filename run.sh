@@ -46,6 +46,13 @@ if [ "${1:-}" = "--daemon" ]; then
   echo "status:    $BUILD_DIR/assetflow --manifest manifests/hackernews.yaml status --freshness"
   exit 0
 fi
+# `./run.sh serve [--port N]`: the web UI on the same pipeline (and replay server) instead;
+# open the printed URL and press "Materialize all". Ctrl-C stops it.
+if [ "${1:-}" = "serve" ]; then
+  shift
+  "$BUILD_DIR/assetflow" --manifest manifests/hackernews.yaml serve "$@"
+  exit $?
+fi
 
 "$BUILD_DIR/assetflow" --manifest manifests/hackernews.yaml materialize --all "$@"
 

@@ -15,6 +15,7 @@ PACKAGES=(
   nghttp2-server openssl
   libhowardhinnant-date-dev tzdata
   libinih-dev libpugixml-dev awscli
+  chromium
 )
 
 missing=()
@@ -28,6 +29,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -q >/dev/null
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The web UI's npm packages (ui/package-lock.json), when npm is here: without them the build
+# embeds a plain page instead of the UI (host/server/CMakeLists.txt).
+if command -v npm >/dev/null 2>&1 && [ -f ui/package-lock.json ]; then
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    echo "setup: installing the web UI's npm packages (npm ci in ui/)"
+    (cd ui && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
 fi
 
 BUILD_DIR="${BUILD_DIR:-build}"

@@ -9,6 +9,7 @@
 #include "cli/probe.h"
 #include "cli/table.h"
 #include "graph/selection.h"
+#include "layout/layout.h"
 
 namespace af {
 
@@ -119,17 +120,26 @@ void AddListCommand(CLI::App& app, const GlobalOptions* options, int* exit_code)
 }
 
 void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
-  auto* cmd = app.add_subcommand("graph", "Print the asset graph as text, DOT or Mermaid");
+  auto* cmd = app.add_subcommand("graph", "Print the asset graph as text, DOT, Mermaid or SVG");
   auto format = std::make_shared<std::string>("text");
   auto select = std::make_shared<std::string>();
-  cmd->add_option("-f,--format", *format, "text, dot or mermaid")
-      ->check(CLI::IsMember({"text", "dot", "mermaid"}));
+  cmd->add_option("-f,--format", *format, "text, dot, mermaid or svg (the web UI's layout)")
+      ->check(CLI::IsMember({"text", "dot", "mermaid", "svg"}));
   cmd->add_option("-s,--select", *select, "Only these assets (and edges between them)");
   cmd->callback([options, exit_code, format, select] {
     auto ws = LoadWorkspace(*options);
     std::vector<size_t> order;
     if (!ws || !SelectInOrder(*ws, *select, &order)) {
       *exit_code = kExitUsage;
+      return;
+    }
+    if (*format == "svg") {
+      if (!select->empty()) {
+        std::cerr << "error: --format svg draws the whole graph, as the web UI does; drop --select\n";
+        *exit_code = kExitUsage;
+        return;
+      }
+      std::cout << RenderSvg(ComputeLayout(ws->graph(), DefaultLayoutOptions(ws->graph())));
       return;
     }
     const auto& assets = ws->definitions().assets;

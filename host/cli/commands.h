@@ -19,6 +19,8 @@ void AddEngineCommands(CLI::App& app, const GlobalOptions* options, int* exit_co
 void AddDaemonCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 // `worker run-step` in the `worker` group (host/cli/engine_worker.cc).
 void AddRunStepCommand(CLI::App* worker, int* exit_code);
+// `serve`: the web UI (host/cli/engine_serve.cc).
+void AddServeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 
 }  // namespace af
 

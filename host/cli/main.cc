@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   af::AddEngineCommands(app, &options, &exit_code);
   af::AddRunStepCommand(worker, &exit_code);
   af::AddDaemonCommand(app, &options, &exit_code);
+  af::AddServeCommand(app, &options, &exit_code);
 #endif
 
   try {

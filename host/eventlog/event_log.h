@@ -173,6 +173,17 @@ class EventLog {
   std::map<std::string, EventRecord> LatestEventsOfType(const std::string& type);
   // Every event of `type` in append order (tests, `assetflow daemon` history).
   std::vector<EventRecord> EventsOfType(const std::string& type);
+  // The events with id > after_id, in append order, at most `limit` (the cursor of a live
+  // stream: pass the last id seen); of one run, or of every run when run_id is empty.
+  // Commits queued events first.
+  std::vector<EventRecord> EventsAfter(const std::string& run_id, int64_t after_id, size_t limit);
+  // The id of the newest event (0 when none): where a live stream starts. Commits the queue.
+  int64_t LastEventId();
+  // The newest `limit` events about `asset_key` of the given types (all types when empty),
+  // newest first: an asset's history across runs, failed attempts included. Scans the events
+  // from the newest (no index by asset), so it is quick for recent history.
+  std::vector<EventRecord> AssetEvents(const std::string& asset_key,
+                                       const std::vector<std::string>& types, size_t limit);
 
   // Claims `asset_keys` for `run_id` so a concurrent run in another process does not
   // materialize them at the same time; waits up to `wait_ms` for assets held by live runs

@@ -167,18 +167,19 @@ std::vector<std::string> EventLog::RunIdsWithPrefix(const std::string& prefix, i
   return ids;
 }
 
-std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
-  std::lock_guard<std::mutex> lock(impl_->db_mu);
-  // Queued events have no id yet: commit them first.
-  impl_->WriteWithQueue(nullptr);
-  SqliteDb& db = *impl_->db;
+namespace {
+
+#define AF_EVENT_COLUMNS "id, run_id, asset_key, type, time_ms, message, data_json"
+
+// The events `sql` selects (AF_EVENT_COLUMNS, parameters set by `bind`). The caller holds
+// db_mu and has committed the queue (queued events have no id yet).
+template <class Bind>
+std::vector<EventRecord> SelectEvents(SqliteDb& db, const char* sql, Bind bind) {
   std::vector<EventRecord> events;
   db.Read([&]() -> Status {
     events.clear();
-    Query q(db,
-            "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM events "
-            "WHERE run_id = ? ORDER BY id");
-    q.Bind(1, run_id);
+    Query q(db, sql);
+    bind(q);
     while (q.Step()) {
       events.push_back(
           EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
@@ -187,6 +188,8 @@ std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
   });
   return events;
 }
+
+}  // namespace
 
 std::optional<MaterializationRecord> EventLog::LatestMaterializationWithVersion(
     const std::string& asset_key, const std::string& data_version) {
@@ -204,33 +207,14 @@ std::optional<MaterializationRecord> EventLog::LatestMaterializationWithVersion(
   return found;
 }
 
-namespace {
-// Events of `type` (all, or the newest per asset key), in id order.
-std::vector<EventRecord> ReadEventsOfType(SqliteDb& db, const std::string& type, bool newest) {
-  std::vector<EventRecord> events;
-  db.Read([&]() -> Status {
-    events.clear();
-    Query q(db, newest ? "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM "
-                         "events WHERE id IN (SELECT MAX(id) FROM events WHERE type = ? "
-                         "GROUP BY asset_key) ORDER BY id"
-                       : "SELECT id, run_id, asset_key, type, time_ms, message, data_json FROM "
-                         "events WHERE type = ? ORDER BY id");
-    q.Bind(1, type);
-    while (q.Step()) {
-      events.push_back(
-          EventRecord{q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5), q.Text(6)});
-    }
-    return q.status();
-  });
-  return events;
-}
-}  // namespace
-
 std::map<std::string, EventRecord> EventLog::LatestEventsOfType(const std::string& type) {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
   impl_->WriteWithQueue(nullptr);
   std::map<std::string, EventRecord> latest;
-  for (EventRecord& e : ReadEventsOfType(*impl_->db, type, /*newest=*/true))
+  for (EventRecord& e : SelectEvents(*impl_->db,
+                                     "SELECT " AF_EVENT_COLUMNS " FROM events WHERE id IN (SELECT "
+                                     "MAX(id) FROM events WHERE type = ? GROUP BY asset_key) ORDER BY id",
+                                     [&](Query& q) { q.Bind(1, type); }))
     latest[e.asset_key] = std::move(e);
   return latest;
 }
@@ -238,7 +222,59 @@ std::map<std::string, EventRecord> EventLog::LatestEventsOfType(const std::strin
 std::vector<EventRecord> EventLog::EventsOfType(const std::string& type) {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
   impl_->WriteWithQueue(nullptr);
-  return ReadEventsOfType(*impl_->db, type, /*newest=*/false);
+  return SelectEvents(*impl_->db, "SELECT " AF_EVENT_COLUMNS " FROM events WHERE type = ? ORDER BY id",
+                      [&](Query& q) { q.Bind(1, type); });
+}
+
+std::vector<EventRecord> EventLog::RunEvents(const std::string& run_id) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  return SelectEvents(*impl_->db, "SELECT " AF_EVENT_COLUMNS " FROM events WHERE run_id = ? ORDER BY id",
+                      [&](Query& q) { q.Bind(1, run_id); });
+}
+
+std::vector<EventRecord> EventLog::EventsAfter(const std::string& run_id, int64_t after_id,
+                                              size_t limit) {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  return SelectEvents(
+      *impl_->db,
+      run_id.empty() ? "SELECT " AF_EVENT_COLUMNS " FROM events WHERE id > ?1 ORDER BY id LIMIT ?2"
+                     : "SELECT " AF_EVENT_COLUMNS
+                       " FROM events WHERE id > ?1 AND run_id = ?3 ORDER BY id LIMIT ?2",
+      [&](Query& q) {
+        q.Bind(1, after_id).Bind(2, static_cast<int64_t>(limit));
+        if (!run_id.empty()) q.Bind(3, run_id);
+      });
+}
+
+int64_t EventLog::LastEventId() {
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  SqliteDb& db = *impl_->db;
+  int64_t id = 0;
+  db.Read([&]() -> Status {
+    Query q(db, "SELECT COALESCE(MAX(id), 0) FROM events");
+    id = q.Step() ? q.Int(0) : 0;
+    return q.status();
+  });
+  return id;
+}
+
+std::vector<EventRecord> EventLog::AssetEvents(const std::string& asset_key,
+                                              const std::vector<std::string>& types,
+                                              size_t limit) {
+  std::string wanted;  // ",A,B," so that instr() matches whole types
+  for (const std::string& t : types) wanted += "," + t;
+  if (!wanted.empty()) wanted += ",";
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  impl_->WriteWithQueue(nullptr);
+  return SelectEvents(*impl_->db,
+                      "SELECT " AF_EVENT_COLUMNS " FROM events WHERE asset_key = ?1 AND "
+                      "(?2 = '' OR instr(?2, ',' || type || ',') > 0) ORDER BY id DESC LIMIT ?3",
+                      [&](Query& q) {
+                        q.Bind(1, asset_key).Bind(2, wanted).Bind(3, static_cast<int64_t>(limit));
+                      });
 }
 
 std::vector<RunRecord> EventLog::AbandonedRuns() {
