@@ -17,10 +17,12 @@ std::string ConstantValue(int i) {
 
 TEST_CASE("late writes through a kept context never reach another asset's output") {
   Home h;
-  // The late thread starts as soon as `w`'s call is closed (20 ms after it returned at most)
-  // and keeps writing for ~200 ms, while the constants (each its value 100 times) are being
-  // written on the other worker.
-  std::string yaml = "assets:\n  w: { type: hostile/late_writer, config: { value: \"W\", delay_ms: 20, writes: 200 } }\n";
+  // The late thread starts as soon as `w`'s call is closed and keeps writing for ~200 ms, while
+  // the constants (each its value 100 times) are being written on the other worker. Its
+  // fallback (write anyway after delay_ms) is for a host that never closes the call; it must
+  // stay far above the time a loaded machine takes to close one, or the test races with
+  // itself: writes made while the call is still open legitimately belong to `w`.
+  std::string yaml = "assets:\n  w: { type: hostile/late_writer, config: { value: \"W\", delay_ms: 5000, writes: 200 } }\n";
   std::map<std::string, std::string> expected = {{"w", "W"}};
   for (int i = 0; i < 20; ++i) {
     char key[8];
