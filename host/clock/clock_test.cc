@@ -24,7 +24,7 @@ TEST_CASE("freshness clock: a fixed instant stands still, a scaled one runs fast
   fast.Sleep(1800, nullptr);              // half an hour: 0.5 s of real time
   const int64_t elapsed = fast.NowMs() - 1796119200000;
   CHECK(elapsed >= 1800 * 1000);
-  CHECK(elapsed < 1800 * 1000 * 3);  // generous: a loaded machine sleeps long
+  CHECK(elapsed < 1800 * 1000 * 20);  // generous: a loaded machine oversleeps
   ManualClock manual(1000);
   manual.Sleep(2.5, nullptr);
   CHECK(manual.NowMs() == 3500);

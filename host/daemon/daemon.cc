@@ -365,9 +365,10 @@ struct Daemon::Impl {
         }
       }
       if (InFlight(job->assets)) continue;
-      std::string why = at_next_tick->reason.empty()
-                            ? "would be " + FreshnessSummary(*at_next_tick) + " at the next tick"
-                            : at_next_tick->reason;
+      std::string why = !at_next_tick->reason.empty() ? at_next_tick->reason
+                        : assets[i].freshness_policy->warn_after_minutes
+                            ? "would be WARN at the next tick"
+                            : "would be " + FreshnessSummary(*at_next_tick) + " at the next tick";
       std::string list;
       for (const std::string& r : roots) list += (list.empty() ? "" : ", ") + r;
       Launch(std::move(job), why + (list.empty() ? "" : "; refreshing " + list));

@@ -231,6 +231,56 @@ TEST_CASE("daemon: the source failing: one FAIL alert per episode through both s
                                              "PASS (29.5 min to spare)"});
 }
 
+TEST_CASE("daemon: with warn_after_minutes it refreshes before WARN; failing, it alerts WARN, "
+          "then FAIL, once each") {
+  Fixture f;
+  auto manifest = [&](const char* source) {
+    return "assets:\n  source: { type: " + std::string(source) + " }\n"
+           "  wordcloud:\n    type: examples/concat\n    inputs: { stories: source }\n"
+           "    freshness_policy: { maximum_lag_minutes: 30, warn_after_minutes: 20 }\n"
+           "alerts: { command: \"cat >> " + f.alerts_file + "\" }\n";
+  };
+  f.Write(manifest(kWorking));
+  f.Start();
+  for (int tick = 0; tick <= 180; ++tick) {  // an hour and a half
+    if (f.Minutes() == 45) f.Write(manifest(kFailing));
+    f.Tick();
+    f.clock.Advance(30);
+  }
+  // Refreshed every 20 minutes while it works; failing from 10:45, the refresh due at 11:00
+  // fails, WARN at 11:00:30, FAIL at 11:10:30.
+  CHECK(f.MaterializedAt("source") == std::vector<double>{0, 20, 40});
+  CHECK(f.Log().find("10:20:00.000Z launch freshness wordcloud: would be WARN at the next tick; "
+                     "refreshing source") != std::string::npos);
+  CHECK(Kinds(FileLines(f.alerts_file)) ==
+        std::vector<std::string>{"run_failed  wordcloud", "freshness WARN wordcloud",
+                                 "freshness FAIL wordcloud"});
+}
+
+TEST_CASE("daemon: a schedule waits while a refresh runs its assets: never two runs of an "
+          "asset at once") {
+  Fixture f;
+  f.Write("schedules:\n  every5: { cron: \"*/5 * * * *\", select: \"nap\" }\n"
+          "assets:\n  nap:\n    type: examples/sleep\n    config: { ms: 300 }\n"
+          "    freshness_policy: { maximum_lag_minutes: 30 }\n");
+  f.Start();
+  f.daemon->Tick();  // the refresh starts (never materialized) and takes 300 ms of real time
+  f.clock.Advance(5 * 60);
+  f.daemon->Tick();  // 10:05: the schedule's asset is running
+  CHECK(f.Log().find("schedule every5: its assets are still running; it runs when they are "
+                     "done") != std::string::npos);
+  f.daemon->WaitIdle();
+  f.Tick();  // now it runs, once
+  CHECK(f.MaterializedAt("nap") == std::vector<double>{5, 5});
+  // Each run's step ended before the next one's started.
+  auto starts = f.daemon->event_log().EventsOfType("STEP_STARTED");
+  auto ends = f.daemon->event_log().EventsOfType("STEP_SUCCESS");
+  REQUIRE(starts.size() == 2);
+  REQUIRE(ends.size() == 2);
+  CHECK(ends[0].id < starts[1].id);
+  CHECK(ends[0].run_id == starts[0].run_id);
+}
+
 TEST_CASE("daemon: hot reload of a manifest (invalid: the last good keeps running) and of a "
           "plugin dropped into the directory") {
   Fixture f;

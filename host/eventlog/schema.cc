@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "clock/clock.h"
+
 namespace af {
 
 namespace {
@@ -179,9 +181,7 @@ Status MigrateSchema(SqliteDb& db, int target) {
     s = db.Exec(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         "version INTEGER PRIMARY KEY, applied_ms INTEGER NOT NULL)");
-    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    const int64_t now_ms = SystemClock().NowMs();
     for (const Migration& m : kMigrations) {
       if (!s.ok()) break;
       if (m.version <= version || m.version > target) continue;

@@ -158,6 +158,16 @@ std::optional<CronSchedule> CronSchedule::Parse(const std::string& text, CronErr
   c.day_restricted_ = fields[2].first[0] != '*';
   c.weekday_restricted_ = fields[4].first[0] != '*';
   c.every_hour_ = c.hours_.all();
+  // "0 0 30 2 *" parses but never fires: say so rather than wait forever.
+  static const int kDaysIn[13] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool some_day = !c.day_restricted_ || c.weekday_restricted_;
+  for (int m = 1; m <= 12 && !some_day; ++m)
+    for (int d = 1; d <= kDaysIn[m] && !some_day; ++d) some_day = c.months_[m] && c.days_[d];
+  if (!some_day) {
+    *error = {fields[2].second, "day of month '" + fields[2].first + "' never occurs in month '" +
+                                    fields[3].first + "': the schedule would never fire"};
+    return std::nullopt;
+  }
   return c;
 }
 

@@ -44,7 +44,7 @@ class CronSchedule {
   bool every_hour() const { return every_hour_; }
 
   // The first tick strictly after `after_ms` (Unix ms), in `zone`; nullopt if none within
-  // ~5 years (e.g. "0 0 30 2 *").
+  // ~5 years (Parse rejects schedules that never fire; Feb 29 fires every 4 years).
   std::optional<int64_t> NextTick(int64_t after_ms, const date::time_zone* zone) const;
   // The last tick at or before `at_ms`; nullopt if none within ~5 years.
   std::optional<int64_t> PreviousTick(int64_t at_ms, const date::time_zone* zone) const;

@@ -81,6 +81,51 @@ TEST_CASE("daemon --once at a fixed instant: one tick, its runs, exit 0; status 
   CHECK(idle.err.find("launch") == std::string::npos);
 }
 
+// "2026-12-01T10:31:02.500Z launch freshness wordcloud: ..." -> minutes since 10:00.
+std::vector<double> LaunchMinutes(const std::string& log) {
+  std::vector<double> minutes;
+  const std::string needle = " launch freshness wordcloud";
+  for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+    const size_t start = log.rfind('\n', at) == std::string::npos ? 0 : log.rfind('\n', at) + 1;
+    const std::string t = log.substr(start, at - start);  // 2026-12-01THH:MM:SS.mmmZ
+    minutes.push_back((std::stoi(t.substr(11, 2)) - 10) * 60 + std::stoi(t.substr(14, 2)) +
+                      std::stod(t.substr(17, 6)) / 60);
+  }
+  return minutes;
+}
+
+TEST_CASE("daemon under ASSETFLOW_TIME_SCALE: an hour in seconds, refreshed every ~30 minutes") {
+  Dir d;
+  d.Manifest(R"(assets:
+  source: { type: examples/constant, config: { value: "stories" } }
+  wordcloud:
+    type: examples/concat
+    inputs: { stories: source }
+    freshness_policy: { maximum_lag_minutes: 30 }
+)");
+  Env now("ASSETFLOW_NOW", "2026-12-01T10:00:00Z");
+  Env scale("ASSETFLOW_TIME_SCALE", "600");  // ten minutes per real second
+  Child c = d.Start({"daemon", "--tick", "30"}, "daemon");
+  bool three = false;
+  for (int i = 0; i < 4000 && !three; ++i) {  // 40 real seconds at most (~6 expected)
+    three = LaunchMinutes(ReadFile(c.err_path)).size() >= 3;
+    ::usleep(10000);
+  }
+  ::kill(c.pid, SIGTERM);
+  Result r = af_test::WaitAtMost(c, 30);
+  CHECK(r.exit_code == 0);
+  REQUIRE(three);
+  const std::vector<double> at = LaunchMinutes(r.err);
+  CHECK(at[0] < 30);  // the first tick, once plugins are loaded (< 3 real seconds)
+  // Refreshed when the next tick plus the last refresh's duration would be too late, not at
+  // every (half-minute) tick: 30 minutes apart less those (a real millisecond is 0.6
+  // simulated seconds: a refresh slowed to 1 real second by a loaded machine is 10 minutes).
+  for (size_t i = 1; i < at.size(); ++i) {
+    CAPTURE(at[i]);
+    CHECK(at[i] - at[i - 1] >= 20);  // (no upper bound: a stalled machine delays ticks)
+  }
+}
+
 TEST_CASE("daemon: a bad ASSETFLOW_NOW or manifest stops it with exit 2") {
   Dir d;
   d.Manifest(kPolicies);
