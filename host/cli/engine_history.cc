@@ -13,6 +13,7 @@
 #include "cli/table.h"
 #include "common/json_field.h"
 #include "common/diagnostic.h"
+#include "common/redact.h"
 #include "engine/event_sink.h"
 #include "engine/io_managers.h"
 #include "engine/recovery.h"
@@ -106,14 +107,17 @@ std::string EventJsonLine(const EventRecord& e) {
   json.Field("time", FormatTime(e.time_ms));
   w.Key("time_ms");
   w.Int64(e.time_ms);
-  json.Field("message", e.message);
+  // Masked again by shape: history recorded before secrets were masked may hold URL
+  // credentials (what the engine records now is masked already; this is idempotent).
+  json.Field("message", RedactUrls(e.message));
   w.Key("data");
   rapidjson::Document d;
-  if (e.data_json.empty() || !assetflow::ParseJson(d, e.data_json)) {
+  const std::string data = RedactUrls(e.data_json);
+  if (data.empty() || !assetflow::ParseJson(d, data)) {
     w.StartObject();
     w.EndObject();
   } else {
-    w.RawValue(e.data_json.c_str(), e.data_json.size(), rapidjson::kObjectType);
+    w.RawValue(data.c_str(), data.size(), rapidjson::kObjectType);
   }
   w.EndObject();
   return json.buffer.GetString();
@@ -157,7 +161,7 @@ std::string Why(const AssetStatus& s) {
       if (s.causes.size() > 1) why += " (+" + std::to_string(s.causes.size() - 1) + " more)";
       return why;
     }
-    case AssetState::kFailed: return s.last_attempt ? s.last_attempt->message : "";
+    case AssetState::kFailed: return s.last_attempt ? RedactUrls(s.last_attempt->message) : "";
     case AssetState::kMissing: return "never materialized";
     default: return "";
   }
@@ -167,7 +171,7 @@ void PrintAssetStatus(const std::string& key, const AssetStatus& s) {
   std::cout << "asset:   " << key << "\nstatus:  " << AssetStateName(s.state) << "\n";
   for (const StaleCause& c : s.causes) std::cout << "  - " << c.detail << "\n";
   if (s.state == AssetState::kFailed && s.last_attempt) {
-    std::cout << "last attempt failed: " << s.last_attempt->message << "\n"
+    std::cout << "last attempt failed: " << RedactUrls(s.last_attempt->message) << "\n"
               << "  run:  " << s.last_attempt->run_id << "\n"
               << "  time: " << FormatTime(s.last_attempt->time_ms) << "\n";
   }
@@ -224,7 +228,7 @@ std::string StatusJsonLine(const std::string& key, const AssetStatus& s) {
     w.Int64(s.last_attempt->time_ms);
     w.Key("failed");
     w.Bool(s.last_attempt->failed);
-    json.Field("message", s.last_attempt->message);
+    json.Field("message", RedactUrls(s.last_attempt->message));
     w.EndObject();
   } else {
     w.Null();
@@ -360,7 +364,7 @@ int RunLogsCommand(const GlobalOptions& options, const std::string& run_id) {
     } else {
       out += FormatTimeOfDay(e.time_ms) + "  " + e.type;
       out += std::string(e.type.size() < 16 ? 16 - e.type.size() : 1, ' ');
-      out += (e.asset_key.empty() ? "" : e.asset_key + "  ") + e.message + "\n";
+      out += (e.asset_key.empty() ? "" : e.asset_key + "  ") + RedactUrls(e.message) + "\n";
     }
   }
   std::cout << out;

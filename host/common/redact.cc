@@ -111,7 +111,9 @@ void RedactStrings(rapidjson::Value& v, rapidjson::Document::AllocatorType& allo
   if (v.IsString()) {
     const std::string_view text(v.GetString(), v.GetStringLength());
     const std::string masked = RedactUrls(text, found);
-    if (masked != text) v.SetString(masked.data(), static_cast<rapidjson::SizeType>(masked.size()), alloc);
+    if (masked != text) {
+      v.SetString(masked.data(), static_cast<rapidjson::SizeType>(masked.size()), alloc);
+    }
   } else if (v.IsArray()) {
     for (auto& e : v.GetArray()) RedactStrings(e, alloc, found);
   } else if (v.IsObject()) {

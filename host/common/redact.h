@@ -35,8 +35,9 @@ std::string RedactUrls(std::string_view text, std::vector<std::string>* found = 
 
 // `config_json` (a JSON object) with the values of the top-level `secret_keys` replaced by
 // "***" and RedactUrls applied to every string in it, re-serialized (key order kept; callers
-// canonicalize). Returned as is when there are no `secret_keys` and no "://" or "=" in it. The secrets removed are appended to `found` when given. Text that is not
-// JSON is passed through RedactUrls only.
+// canonicalize); returned as is when there are no `secret_keys` and no "://" or "=" in it.
+// The secrets removed are appended to `found` when given. Text that is not JSON is passed
+// through RedactUrls only.
 std::string RedactConfigJson(const std::string& config_json,
                              const std::vector<std::string>& secret_keys,
                              std::vector<std::string>* found = nullptr);

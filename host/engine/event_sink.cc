@@ -128,7 +128,8 @@ void EventSink::StepFailed(const std::string& asset, int32_t status, const std::
          JsonField(w, "status", StatusName(status));
          Key(w, "attempts"); w.Uint(attempts);
        }));
-  Check(log_.RecordAttempt(asset, AttemptRecord{run_id_, clock_.NowMs(), true, redactor_.Redact(error)}));
+  Check(log_.RecordAttempt(
+      asset, AttemptRecord{run_id_, clock_.NowMs(), true, redactor_.Redact(error)}));
 }
 
 void EventSink::StepCanceled(const std::string& asset, uint32_t attempts) {

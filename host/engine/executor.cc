@@ -125,7 +125,8 @@ class AttemptRecords : public StepRecordSink {
 // plugin may quote any config it can see, and the extra lookups are cheap.
 Redactor RunRedactor(const Definitions& defs) {
   Redactor redactor;
-  for (const AssetDef& asset : defs.assets) redactor.AddConfig(asset.config_json, asset.secret_config_keys);
+  for (const AssetDef& asset : defs.assets)
+    redactor.AddConfig(asset.config_json, asset.secret_config_keys);
   for (const auto& [key, resource] : defs.resources)
     redactor.AddConfig(resource.config_json, resource.secret_config_keys);
   return redactor;

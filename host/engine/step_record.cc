@@ -90,7 +90,8 @@ Expected<StepRecord> StepRecordFromJson(std::string_view line) {
     return Status::InvalidArgument("record of " + std::to_string(line.size()) +
                                    " bytes, over the limit of " + std::to_string(kMaxRecordLine));
   rapidjson::Document d;
-  if (!assetflow::ParseJson(d, line.data(), line.size()) || !d.IsObject()) return Status::InvalidArgument("record is not a JSON object");
+  if (!assetflow::ParseJson(d, line.data(), line.size()) || !d.IsObject())
+    return Status::InvalidArgument("record is not a JSON object");
   auto text = [&](const char* key) -> std::string_view {
     auto it = d.FindMember(key);
     if (it == d.MemberEnd() || !it->value.IsString()) return {};

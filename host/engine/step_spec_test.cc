@@ -277,6 +277,10 @@ TEST_CASE("StepRecord: unknown kinds, outputs without a version and overlong lin
   CHECK(error(R"({"record":"checkpoint"})") == "unknown record kind 'checkpoint'");
   CHECK(error(R"({"message":"no kind"})") == "unknown record kind ''");
   CHECK(error("not json") == "record is not a JSON object");
+  // A worker's record nested 500,000 deep (under the line cap) is refused, not a stack overflow.
+  std::string deep = R"({"record":"log","message":)";
+  for (int i = 0; i < 500000; ++i) deep += '[';
+  CHECK(error(deep) == "record is not a JSON object");
   const std::string no_version = "output record without a data version and bytes";
   CHECK(error(R"({"record":"output","bytes":3})") == no_version);
   // A plugin may supply its own data version (1..256 bytes), so any length in range is read.

@@ -4,9 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <utility>
 
@@ -191,7 +190,8 @@ Expected<std::unique_ptr<EventLog>> EventLog::Open(const std::string& home) {
   if (!db.ok()) return db.status();
   Status s = MigrateSchema(**db);
   if (s.ok()) s = CheckIntegrity(**db);
-  if (!s.ok()) return s;
+  // A migration that met damage reports it as such (what to do), not as a failed statement.
+  if (!s.ok()) return (*db)->damage().ok() ? s : (*db)->damage();
   auto impl = std::make_unique<Impl>();
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {

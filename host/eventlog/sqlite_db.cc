@@ -73,7 +73,9 @@ Status SqliteDb::Error(int rc, std::string_view what) {
   last_error_busy_ = IsBusy(code) || IsBusy(rc);
   const std::string detail = sqlite3_errmsg(db_);
   std::string message = path_ + ": " + std::string(what) + ": " + detail;
-  if (damage_.ok() && IsDamage(code, detail)) damage_ = Status::Failed(DamagedMessage(path_, detail));
+  if (damage_.ok() && IsDamage(code, detail)) {
+    damage_ = Status::Failed(DamagedMessage(path_, detail));
+  }
   return last_error_busy_ ? Status::Busy(std::move(message)) : Status::IoError(std::move(message));
 }
 

@@ -152,3 +152,36 @@ TEST_CASE("wipe refuses an asset a running run holds, and wipes it once the run 
   CHECK_FALSE(fs::exists(t.path + "/home/storage/slow"));
   CHECK(SqlInt(t.path + "/home/assetflow.db", "SELECT COUNT(*) FROM asset_claims") == 0);
 }
+
+TEST_CASE("history recorded before masking is shown with URL credentials masked") {
+  TempDir t;
+  std::ofstream(t.path + "/m.yaml") << kManifest;
+  REQUIRE(Run(t.path, {"materialize", "--select", "a"}).exit_code == 0);
+  const std::string db = t.path + "/home/assetflow.db";
+  // As an assetflow without masking recorded a failure.
+  Sql(db, "INSERT INTO events (run_id, asset_key, type, time_ms, message, data_json) SELECT run_id, "
+          "'a', 'STEP_FAILED', 5, 'GET http://me:pw-123456@h/v0?token=tok-987654: 500', "
+          "'{\"error\":\"http://me:pw-123456@h/\"}' FROM runs");
+  Sql(db, "UPDATE last_attempts SET failed = 1, message = 'GET http://me:pw-123456@h/v0: 500'");
+  std::string run_id;
+  {
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &handle) == SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(handle, "SELECT run_id FROM runs", -1, &stmt, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    run_id = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+  }
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"logs", run_id}, {"--log-format", "json", "logs", run_id},
+        {"status", "a"}, {"status"}, {"--log-format", "json", "status", "a"}}) {
+    CAPTURE(args.back());
+    const Result r = Run(t.path, args);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find("http://***@h/") != std::string::npos);
+    CHECK(r.out.find("pw-123456") == std::string::npos);
+    CHECK(r.out.find("tok-987654") == std::string::npos);
+  }
+}
