@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
 "$BUILD/hn-replay" --data "$BENCH_ROOT/../shared/hn-data/hn-2022-03-29" --port 0 --latency-ms 20 >"$tmp/replay.log" 2>&1 &
 replay=$!
-trap 'kill $replay 2>/dev/null; wait $replay 2>/dev/null; rm -rf "$tmp"; true' EXIT
+trap 'kill $replay 2>/dev/null; wait $replay 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 100); do port=$(awk '/^listening on/ {print $3; exit}' "$tmp/replay.log"); [ -n "$port" ] && break; sleep 0.05; done
 url="http://127.0.0.1:$port/v0"
 

@@ -386,6 +386,44 @@ TEST_CASE("Resolve may run again: its diagnostics replace the previous run's") {
   CHECK(defs.assets.at(0).code_version == "9");
 }
 
+// The workspace's ResolveOnce moves the parsed definitions instead of copying them: the same
+// definitions, in the same key order, and the same diagnostics (suggestions included) as Resolve.
+TEST_CASE("ResolveOnce gives what Resolve gives") {
+  const char* text = R"(
+assets:
+  zeta: {type: examples/constant, inputs: {x: alpha}, group: g}
+  alpha: {type: examples/constant, code_version: "7"}
+  mid/dle: {type: examples/constant, inputs: {a: alpah, b: zeta}}
+  beta: {type: nope/nope}
+)";
+  ManifestLoader copying, once;
+  REQUIRE(copying.ParseText(text, "m.yaml"));
+  REQUIRE(once.ParseText(text, "m.yaml"));
+  Definitions a, b;
+  CHECK_FALSE(copying.Resolve(testing::TestCatalog(), &a));
+  CHECK_FALSE(once.ResolveOnce(testing::TestCatalog(), &b));
+  CHECK(FormatDiagnostics(once.diagnostics()) == FormatDiagnostics(copying.diagnostics()));
+  CHECK(FormatDiagnostics(once.diagnostics()) ==
+        "m.yaml:5:50: error: input 'a' of asset 'mid/dle' names unknown asset 'alpah' (did you "
+        "mean 'alpha'?)\n"
+        "m.yaml:6:16: error: unknown asset type 'nope/nope' for asset 'beta'\n");
+  REQUIRE(b.assets.size() == 4);
+  std::vector<std::string> keys;
+  for (size_t i = 0; i < b.assets.size(); ++i) {
+    keys.push_back(b.assets[i].key);
+    CHECK(b.assets[i].key == a.assets[i].key);
+    CHECK(b.assets[i].segments == a.assets[i].segments);
+    CHECK(b.assets[i].code_version == a.assets[i].code_version);
+    CHECK(b.assets[i].group == a.assets[i].group);
+    CHECK(b.assets[i].inputs.size() == a.assets[i].inputs.size());
+    CHECK(b.asset_index.at(b.assets[i].key) == i);
+  }
+  CHECK(keys == std::vector<std::string>{"alpha", "beta", "mid/dle", "zeta"});
+  CHECK(b.assets[0].code_version == "7");
+  CHECK(b.assets[3].inputs.at(0).asset_key == "alpha");
+  CHECK(b.assets[3].location.ToString() == "m.yaml:3:3");
+}
+
 TEST_CASE("plugin_dirs resolve against the manifest's folder") {
   ManifestLoader loader;
   REQUIRE(loader.ParseText("plugin_dirs: [plugins, ../shared/, /opt/x, plugins]\n",
