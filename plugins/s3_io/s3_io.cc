@@ -26,15 +26,16 @@
 #include <vector>
 
 #include "s3_io/s3_client.h"
+#include "s3_io/upload_marker.h"
 
 namespace {
 
+using namespace s3_io;
 using assetflow::Context;
 using assetflow::Error;
 using s3::S3Error;
 
 constexpr const char* kStagingDir = ".assetflow-staging";
-constexpr const char* kMarkerMagic = "assetflow-s3-upload 1";
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -199,60 +200,6 @@ std::string StagedObjectKey(const Settings& s, const Context& ctx) {
 }
 std::string UploadMarkerKey(const Settings& s, const Context& ctx) {
   return RunDir(s, ctx.run_id()) + std::to_string(ctx.attempt()) + "/upload/" + ctx.asset_key();
-}
-
-// The marker of a multipart upload: its magic line, the upload id ("" while it is being
-// created), then (once staged) "staged" and the ETag of each part in order.
-struct Marker {
-  std::string upload_id;
-  std::vector<std::string> part_etags;
-  bool staged = false;
-};
-std::string FormatMarker(const std::string& upload_id, const std::vector<std::string>* etags) {
-  std::string text = std::string(kMarkerMagic) + "\n" + upload_id + "\n";
-  if (etags) {
-    text += "staged\n";
-    for (const std::string& e : *etags) text += e + "\n";
-  }
-  return text;
-}
-bool ParseMarker(const std::string& text, Marker* m) {
-  std::stringstream in(text);
-  std::string line;
-  if (!std::getline(in, line) || line != kMarkerMagic) return false;
-  if (!std::getline(in, m->upload_id)) return false;
-  if (std::getline(in, line) && line == "staged") {
-    m->staged = true;
-    while (std::getline(in, line))
-      if (!line.empty()) m->part_etags.push_back(line);
-  }
-  return true;
-}
-
-// Reads the marker at `marker_key`; false when there is none (or it is not one).
-bool ReadMarker(s3::Client& client, const std::string& marker_key, Marker* m) {
-  try {
-    return ParseMarker(client.Get(marker_key), m);
-  } catch (const S3Error& e) {
-    if (e.kind() == S3Error::Kind::kNoSuchKey) return false;
-    throw;
-  }
-}
-
-// Aborts the upload a marker names and deletes the marker. A marker written just before its
-// upload was created names none: then every unfinished upload of that exact key is aborted, as
-// the run that died held the asset's claim, so no other run was writing it.
-void AbortMarked(s3::Client& client, const std::string& marker_key, const std::string& object_key) {
-  Marker m;
-  if (ReadMarker(client, marker_key, &m)) {
-    if (!m.upload_id.empty()) {
-      client.AbortMultipartUpload(object_key, m.upload_id);
-    } else {
-      for (const s3::MultipartUpload& u : client.ListMultipartUploads(object_key))
-        if (u.key == object_key) client.AbortMultipartUpload(u.key, u.upload_id);
-    }
-  }
-  client.Delete(marker_key);
 }
 
 class S3Writer : public assetflow::Writer {

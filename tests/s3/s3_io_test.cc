@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "s3_fixture.h"
+#include "s3_io/upload_marker.h"
 
 namespace s3_test {
 
@@ -430,7 +431,7 @@ TEST_CASE("s3 through the SDK harness: commit_writer (a 1.0 host) and sweep of a
   const std::string run = "0e5c7a52-1111-4111-8111-000000000001";
   auto client = moto.Client();
   client->CreateMultipartUpload("h/a/b");
-  client->Put("h/.assetflow-staging/" + run + "/1/upload/a/b", "assetflow-s3-upload 1\n\n");
+  client->Put("h/.assetflow-staging/" + run + "/1/upload/a/b", s3_io::FormatMarker("", nullptr));
   REQUIRE(client->ListMultipartUploads("h/").size() == 1);
   const af_io_manager_descriptor* desc = assetflow::testing::find_io_manager(S3Plugin(), "s3_io_manager");
   io.harness().run_id = run;
