@@ -25,6 +25,8 @@ read -r _ port key secret < "$tmp/moto.out"
 export AWS_ENDPOINT_URL="http://127.0.0.1:${port#port=}" AWS_ACCESS_KEY_ID="${key#access_key=}"
 export AWS_SECRET_ACCESS_KEY="${secret#secret_key=}" AWS_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE
+# Debian's AWS CLI (2.9) predates AWS_ENDPOINT_URL: it gets the endpoint as an option.
+AWS="$AWS --endpoint-url $AWS_ENDPOINT_URL"
 J=10
 
 # Manifests: 1,000 small assets and one large, stored in S3; sinks that read them back.

@@ -8,8 +8,9 @@
 //   small output   PUT  <prefix>/.assetflow-staging/<run>/<attempt>/object/<key>;
 //                  publish = server-side COPY to <prefix>/<key>, then DELETE of the staged copy;
 //   multipart      the upload targets <prefix>/<key> and is left uncompleted; a marker object
-//                  .../<run>/<attempt>/upload/<key> names it (written when it starts, so a host
-//                  killed mid-upload leaves a trail) and, once staged, lists its parts' ETags;
+//                  .../<run>/<attempt>/upload/<key> is written before the upload is created
+//                  (so a host killed at any moment of it leaves a trail), then names it, and
+//                  once staged lists its parts' ETags;
 //                  publish = CompleteMultipartUpload, then DELETE of the marker.
 // discard and sweep abort the uploads the markers name and delete what the run left under
 // .assetflow-staging/<run>/. An object at <prefix>/<key> is therefore always whole.
@@ -25,15 +26,16 @@
 #include <vector>
 
 #include "s3_io/s3_client.h"
+#include "s3_io/upload_marker.h"
 
 namespace {
 
+using namespace s3_io;
 using assetflow::Context;
 using assetflow::Error;
 using s3::S3Error;
 
 constexpr const char* kStagingDir = ".assetflow-staging";
-constexpr const char* kMarkerMagic = "assetflow-s3-upload 1";
 
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
@@ -200,50 +202,6 @@ std::string UploadMarkerKey(const Settings& s, const Context& ctx) {
   return RunDir(s, ctx.run_id()) + std::to_string(ctx.attempt()) + "/upload/" + ctx.asset_key();
 }
 
-// The marker of a multipart upload: its magic line, the upload id, then (once staged) the ETag
-// of each part in order.
-struct Marker {
-  std::string upload_id;
-  std::vector<std::string> part_etags;
-  bool staged = false;
-};
-std::string FormatMarker(const std::string& upload_id, const std::vector<std::string>* etags) {
-  std::string text = std::string(kMarkerMagic) + "\n" + upload_id + "\n";
-  if (etags) {
-    text += "staged\n";
-    for (const std::string& e : *etags) text += e + "\n";
-  }
-  return text;
-}
-bool ParseMarker(const std::string& text, Marker* m) {
-  std::stringstream in(text);
-  std::string line;
-  if (!std::getline(in, line) || line != kMarkerMagic) return false;
-  if (!std::getline(in, m->upload_id) || m->upload_id.empty()) return false;
-  if (std::getline(in, line) && line == "staged") {
-    m->staged = true;
-    while (std::getline(in, line))
-      if (!line.empty()) m->part_etags.push_back(line);
-  }
-  return true;
-}
-
-// Reads the marker at `marker_key`; false when there is none (or it is not one).
-bool ReadMarker(s3::Client& client, const std::string& marker_key, Marker* m) {
-  try {
-    return ParseMarker(client.Get(marker_key), m);
-  } catch (const S3Error& e) {
-    if (e.kind() == S3Error::Kind::kNoSuchKey) return false;
-    throw;
-  }
-}
-
-void AbortMarked(s3::Client& client, const std::string& marker_key, const std::string& object_key) {
-  Marker m;
-  if (ReadMarker(client, marker_key, &m)) client.AbortMultipartUpload(object_key, m.upload_id);
-  client.Delete(marker_key);
-}
-
 class S3Writer : public assetflow::Writer {
  public:
   S3Writer(ClientPool::Lease lease, const Context& ctx)
@@ -286,6 +244,7 @@ class S3Writer : public assetflow::Writer {
         etag = c.CompleteMultipartUpload(key_, upload_id_, part_etags_);
         upload_id_.clear();
         c.Delete(marker_key_);
+        marker_written_ = false;
       }
       Describe(ctx, etag);
     });
@@ -302,16 +261,17 @@ class S3Writer : public assetflow::Writer {
         Finish();
         c.Put(marker_key_, FormatMarker(upload_id_, &part_etags_));
         etag = s3::MultipartEtag(part_etags_);
-        upload_id_.clear();  // staged: publish or discard owns it now
+        upload_id_.clear();  // staged: publish or discard owns the upload and its marker now
+        marker_written_ = false;
       }
       Describe(ctx, etag);
     });
   }
 
   void abort() noexcept override {
-    if (upload_id_.empty()) return;
+    if (!marker_written_) return;
     try {
-      lease_.client().AbortMultipartUpload(key_, upload_id_);
+      if (!upload_id_.empty()) lease_.client().AbortMultipartUpload(key_, upload_id_);
       lease_.client().Delete(marker_key_);
     } catch (...) {
       // The server is unreachable: the marker stays, and sweep or discard aborts it later.
@@ -325,6 +285,8 @@ class S3Writer : public assetflow::Writer {
   void SendPart() {
     s3::Client& c = lease_.client();
     if (upload_id_.empty()) {
+      c.Put(marker_key_, FormatMarker("", nullptr));
+      marker_written_ = true;
       upload_id_ = c.CreateMultipartUpload(key_);
       c.Put(marker_key_, FormatMarker(upload_id_, nullptr));
     }
@@ -348,6 +310,7 @@ class S3Writer : public assetflow::Writer {
   std::string upload_id_;
   std::vector<std::string> part_etags_;
   uint64_t bytes_ = 0;
+  bool marker_written_ = false;  // a marker of this writer's upload exists
   std::unique_ptr<S3Error> failure_;
 };
 

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "s3_fixture.h"
+#include "s3_io/upload_marker.h"
 
 namespace s3_test {
 
@@ -386,6 +387,58 @@ TEST_CASE("s3 check --probe reaches each S3 resource's bucket with its credentia
   CHECK((r.out + r.err).find(wrong) == std::string::npos);
   moto.Export();
   CHECK(ws.Assetflow({"check", "--probe"}).exit_code == 0);
+}
+
+}  // namespace s3_test
+
+#include <assetflow/testing/harness.hpp>
+#include <dlfcn.h>
+
+namespace s3_test {
+namespace {
+
+const af_plugin_entry* S3Plugin() {
+  static const af_plugin_entry* entry = [] {
+    void* lib = dlopen(S3_PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
+    REQUIRE_MESSAGE(lib, dlerror());
+    auto fn = reinterpret_cast<const af_plugin_entry* (*)()>(dlsym(lib, "assetflow_plugin_entry"));
+    if (!fn) FAIL("s3_io.so exports no assetflow_plugin_entry");
+    return fn();
+  }();
+  return entry;
+}
+
+}  // namespace
+
+TEST_CASE("s3 through the SDK harness: commit_writer (a 1.0 host) and sweep of a marker with no upload id") {
+  MotoServer moto;
+  moto.Export();
+  af_test::TempDir dir("af_s3h");
+  assetflow::testing::IoRun io(S3Plugin(), "s3_io_manager");
+  io.config(R"({"bucket":"assetflow-test","prefix":"h","part_size":5242880})").key("a/b");
+  // Direct commit (no staging): the object is there at once, nothing staged.
+  std::string big(6 << 20, 'x');
+  REQUIRE(io.store(big) == AF_OK);
+  CHECK(Words(Boto({"sha256", kBucket, "h/a/b"}, dir.path))[0] == s3::Sha256Hex(big));
+  CHECK(Boto({"keys", kBucket, "h/.assetflow-staging/"}, dir.path) == "");
+  std::string loaded;
+  REQUIRE(io.load(loaded) == AF_OK);
+  CHECK(loaded == big);
+  REQUIRE(io.wipe() == AF_OK);
+  CHECK(io.load(loaded) == AF_ERR_NOT_FOUND);
+
+  // A host killed between writing the marker and learning the upload id: sweep still aborts it.
+  const std::string run = "0e5c7a52-1111-4111-8111-000000000001";
+  auto client = moto.Client();
+  client->CreateMultipartUpload("h/a/b");
+  client->Put("h/.assetflow-staging/" + run + "/1/upload/a/b", s3_io::FormatMarker("", nullptr));
+  REQUIRE(client->ListMultipartUploads("h/").size() == 1);
+  const af_io_manager_descriptor* desc = assetflow::testing::find_io_manager(S3Plugin(), "s3_io_manager");
+  io.harness().run_id = run;
+  io.harness().asset_key = "";
+  REQUIRE(desc->sweep(desc, io.harness().context()) == AF_OK);
+  CHECK(client->ListMultipartUploads("h/").empty());
+  CHECK(client->ListKeys("h/").empty());
 }
 
 }  // namespace s3_test
