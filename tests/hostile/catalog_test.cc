@@ -30,6 +30,17 @@ std::string ReadStored(const Outcome& o, const std::string& key) {
 
 namespace {
 
+// $AF_HOSTILE_ASSETFLOW and $AF_HOSTILE_PLUGIN_DIR run the catalog against another build (an
+// older one, to see which cases it fails); by default, this build's binary and plugins.
+std::string Binary() {
+  const char* env = std::getenv("AF_HOSTILE_ASSETFLOW");
+  return env && *env ? env : AF_ASSETFLOW;
+}
+std::string PluginDir() {
+  const char* env = std::getenv("AF_HOSTILE_PLUGIN_DIR");
+  return env && *env ? env : AF_PLUGIN_DIR;
+}
+
 const char* kSeedManifest = R"(assets:
   seed: { type: examples/constant, config: { value: "kept" } }
 )";
@@ -88,8 +99,8 @@ class Seed {
   Seed() {
     std::ofstream(dir_.path + "/m.yaml") << kSeedManifest;
     auto r = af_test::Wait(af_test::Spawn(
-        {AF_ASSETFLOW, "--home", dir_.path + "/home", "--manifest", dir_.path + "/m.yaml",
-         "--plugin-dir", AF_PLUGIN_DIR, "materialize", "--all"},
+        {Binary(), "--home", dir_.path + "/home", "--manifest", dir_.path + "/m.yaml",
+         "--plugin-dir", PluginDir(), "materialize", "--all"},
         dir_.path + "/out", dir_.path + "/err"));
     REQUIRE(r.exit_code == 0);
     REQUIRE(af_test::ReadFile(dir_.path + "/home/storage/seed") == "kept");
@@ -110,11 +121,10 @@ void RunCase(const Case& c, const Seed& seed) {
 
   std::vector<std::string> argv = c.wrapper;
   if (c.bare) {
-    argv.push_back(AF_ASSETFLOW);
+    argv.push_back(Binary());
   } else {
-    for (const char* a : {AF_ASSETFLOW, "--home"}) argv.push_back(a);
-    argv.insert(argv.end(), {home, "--manifest", dir.path + "/m.yaml", "--plugin-dir",
-                             AF_PLUGIN_DIR, "--plugin-dir", AF_HOSTILE_PLUGIN_DIR});
+    argv.insert(argv.end(), {Binary(), "--home", home, "--manifest", dir.path + "/m.yaml",
+                             "--plugin-dir", PluginDir(), "--plugin-dir", AF_HOSTILE_PLUGIN_DIR});
   }
   for (const std::string& a : c.args) argv.push_back(a == "{DIR}" ? dir.path : a);
   Outcome o;
