@@ -214,6 +214,12 @@ std::vector<Case> ManifestCases() {
                            "input 'x' of asset 'b' names unknown asset 'zzzz");
   long_name.max_seconds = 20;
   cases.push_back(long_name);
+  Case longer = Invalid("a 20,000-char unknown input among 100,000 assets",
+                        Many(100000, [](int i) { return "asset_" + std::to_string(i) + ": { type: examples/constant }"; }) +
+                            "  last: { type: examples/concat, inputs: { x: " + std::string(20000, 'z') + " } }\n",
+                        "m.yaml:100002:47: error: input 'x' of asset 'last' names unknown asset 'zzzz");
+  longer.max_seconds = 60;
+  cases.push_back(longer);
   Case many = Invalid("20,000 assets with unknown inputs",
                       Many(20000, [](int i) {
                         return "a" + std::to_string(i) + ": { type: examples/concat, inputs: { x: b" +
