@@ -399,6 +399,22 @@ std::vector<Case> StoredCases() {
     CHECK(o.result.out.find("retry 1 of 3") == std::string::npos);
   };
   cases.push_back(full);
+
+  // A home on a read-only file system (a mount namespace of its own): `status` reads it, and
+  // a materialize fails at its first write with SQLite's words, not at open.
+  const std::vector<std::string> read_only = {
+      "/usr/bin/unshare", "-m", "/bin/sh", "-c",
+      "mount --bind {DIR}/home {DIR}/home && mount -o remount,bind,ro {DIR}/home && exec \"$@\"", "sh"};
+  const std::string seed = Assets({"seed: { type: examples/constant, config: { value: kept } }"});
+  Case status = Command("status of a read-only home", {"status"}, 0, "seed   FRESH", seed);
+  status.wrapper = read_only;
+  status.needs = "unshare -m sh -c 'mount -t tmpfs none /mnt'";
+  cases.push_back(status);
+  Case write = Command("materialize into a read-only home", {"materialize", "--all"}, 1,
+                       "attempt to write a readonly database", seed);
+  write.wrapper = read_only;
+  write.needs = status.needs;
+  cases.push_back(write);
   return cases;
 }
 
