@@ -83,8 +83,11 @@ Snapshot Take(const std::string& home) {
     }
   }
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2((home + "/assetflow.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-      SQLITE_OK) {
+  // `immutable`: a plain read-only open of a WAL database creates -shm and -wal files, which
+  // would make the home differ from what assetflow left (and a read-only home readable by
+  // accident). assetflow checkpoints its WAL when it exits, so the main file holds every row.
+  if (sqlite3_open_v2(("file:" + home + "/assetflow.db?immutable=1").c_str(), &db,
+                      SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) == SQLITE_OK) {
     for (const char* table : {"runs", "events", "materializations", "last_attempts"})
       s.rows[table] = Query(db, std::string("SELECT count(*) FROM ") + table);
     Query(db, "SELECT * FROM materializations ORDER BY rowid", &s.materializations);
