@@ -1,8 +1,11 @@
 #include "eventlog/sqlite_db.h"
 
+#include <filesystem>
+
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -39,10 +42,31 @@ std::string DamagedMessage(const std::string& path, const std::string& detail) {
 }
 
 Expected<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
+  // A home that cannot be written (a read-only mount, a backup) is opened read-only when its
+  // database exists: `status`, `runs` and `logs` work, and a write fails with SQLite's own
+  // "attempt to write a readonly database" instead of every command failing at open.
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const bool read_only = ::access(path.c_str(), F_OK) == 0 &&
+                         ::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0;
+  // A WAL database is read without its -shm file (which cannot be created here) only as
+  // `immutable`: nothing can change it through this read-only file system anyway.
+  std::string uri = "file:";
+  for (char c : path) {
+    if (c == '?' || c == '#' || c == '%') {
+      char hex[4];
+      std::snprintf(hex, sizeof hex, "%%%02X", static_cast<unsigned char>(c));
+      uri += hex;
+    } else {
+      uri += c;
+    }
+  }
+  uri += "?immutable=1";
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc = sqlite3_open_v2(
+      read_only ? uri.c_str() : path.c_str(), &raw,
+      read_only ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX
+                : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      nullptr);
   if (rc != SQLITE_OK) {
     const std::string detail = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close(raw);
@@ -54,6 +78,7 @@ Expected<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path) {
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   // Switching to WAL needs a moment of exclusive access while another process may be
   // creating the same file: retried like any other busy result.
+  if (read_only) return db;  // the pragmas below write
   Status s = db->Retry([&] { return db->Exec("PRAGMA journal_mode=WAL"); });
   if (s.ok()) s = db->Exec("PRAGMA synchronous=FULL");
   // Without a limit the -wal file keeps its largest size forever after a burst of writes.

@@ -29,7 +29,8 @@ struct Outcome {
 struct Case {
   std::string name;
   std::string manifest;           // written to m.yaml
-  std::vector<std::string> args;  // after --home H --manifest m.yaml --plugin-dir P (see `bare`)
+  std::vector<std::string> args;  // after --home H --manifest m.yaml --plugin-dir P (see `bare`);
+                                  // "{DIR}" in it and in `wrapper` is the case's folder
   int exit_code = 0;
   std::string fragment;  // must appear in stdout or stderr ("" for none)
   Changes changes = Changes::kNothing;
@@ -37,6 +38,7 @@ struct Case {
   double max_seconds = 60;                 // killed (and failed) beyond
   std::vector<std::string> wrapper;        // run under it, e.g. prlimit
   bool bare = false;                       // no global options: `args` is the whole command line
+  std::string needs;  // a shell command that must succeed, else the case is skipped (said so)
   std::function<void(const std::string& dir)> prepare;  // before the run, on the copied home
   std::function<void(const Outcome&)> check;            // more assertions
 };

@@ -214,6 +214,12 @@ std::vector<Case> ManifestCases() {
                            "input 'x' of asset 'b' names unknown asset 'zzzz");
   long_name.max_seconds = 20;
   cases.push_back(long_name);
+  Case longer = Invalid("a 20,000-char unknown input among 100,000 assets",
+                        Many(100000, [](int i) { return "asset_" + std::to_string(i) + ": { type: examples/constant }"; }) +
+                            "  last: { type: examples/concat, inputs: { x: " + std::string(20000, 'z') + " } }\n",
+                        "m.yaml:100002:47: error: input 'x' of asset 'last' names unknown asset 'zzzz");
+  longer.max_seconds = 60;
+  cases.push_back(longer);
   Case many = Invalid("20,000 assets with unknown inputs",
                       Many(20000, [](int i) {
                         return "a" + std::to_string(i) + ": { type: examples/concat, inputs: { x: b" +
@@ -393,6 +399,22 @@ std::vector<Case> StoredCases() {
     CHECK(o.result.out.find("retry 1 of 3") == std::string::npos);
   };
   cases.push_back(full);
+
+  // A home on a read-only file system (a mount namespace of its own): `status` reads it, and
+  // a materialize fails at its first write with SQLite's words, not at open.
+  const std::vector<std::string> read_only = {
+      "/usr/bin/unshare", "-m", "/bin/sh", "-c",
+      "mount --bind {DIR}/home {DIR}/home && mount -o remount,bind,ro {DIR}/home && exec \"$@\"", "sh"};
+  const std::string seed = Assets({"seed: { type: examples/constant, config: { value: kept } }"});
+  Case status = Command("status of a read-only home", {"status"}, 0, "seed   FRESH", seed);
+  status.wrapper = read_only;
+  status.needs = "unshare -m sh -c 'mount -t tmpfs none /mnt'";
+  cases.push_back(status);
+  Case write = Command("materialize into a read-only home", {"materialize", "--all"}, 1,
+                       "attempt to write a readonly database", seed);
+  write.wrapper = read_only;
+  write.needs = status.needs;
+  cases.push_back(write);
   return cases;
 }
 

@@ -36,7 +36,9 @@ struct af_io_manager_descriptor {
    * writer. May attach metadata (path, uri, bytes). On error the previous version stays. */
   af_status (*commit_writer)(const af_io_manager_descriptor* self, const af_context* ctx,
                              af_ostream* writer);
-  /* Discards what was written; releases the writer. Never fails. */
+  /* Discards what was written; releases the writer. Never fails. If the writer's stream failed,
+   * it may say why through ctx's set_error (the host then reports that reason and status as
+   * the step's; the C++ layer does so). */
   void (*abort_writer)(const af_io_manager_descriptor* self, const af_context* ctx,
                        af_ostream* writer);
 
