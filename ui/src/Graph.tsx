@@ -47,7 +47,8 @@ function nodeStatuses(layout: GraphLayout, assets: Map<string, AssetSummary>): s
 }
 
 interface TestHooks {
-  graphReadyMs?: number;
+  graphReadyMs?: number;  // the first frame's cost: data in hand -> drawn
+  readyAt?: number;       // when it was drawn, ms since the page's navigation started
   nodes?: number;
   zoom?: () => number;
   status?: (id: string) => string;
@@ -303,6 +304,7 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
     draw();
     window.__af = {
       graphReadyMs: performance.now() - started,
+      readyAt: performance.now(),
       nodes: nodes.length,
       zoom: () => view.current.scale,
       ids: () => nodes.map((n) => n.id),
