@@ -119,7 +119,11 @@ async function main() {
       const c = await colours();
       return c.hackernews_wordcloud === COLOURS.FRESH && c.broken_fixture === COLOURS.FAILED;
     }, 60000, "green and red at the end");
-    await page.evaluate(() => clearInterval(window.__sampler));
+    // One last sample of the final frame: under load the interval may not have ticked since.
+    await page.evaluate(() => {
+      clearInterval(window.__sampler);
+      window.__samples.push(Object.fromEntries(window.__af.ids().map((id) => [id, window.__af.pixel(id)])));
+    });
     const samples = await page.evaluate(() => window.__samples);
     for (const key of ["hackernews_source_data", "hackernews_wordcloud_png", "hackernews_wordcloud"]) {
       const seq = samples.map((s) => s[key]);
