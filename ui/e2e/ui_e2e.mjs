@@ -221,6 +221,14 @@ async function main() {
     await page.goto(`${url}#/runs`);
     await page.waitForSelector("[data-testid=runs] tbody tr:nth-child(2)");
     await page.screenshot({ path: path.join(shots, "08-runs.png") });
+    // The Materialize menu: "Failed" runs only what failed (the fixture).
+    await page.click("[data-testid=materialize-menu] summary");
+    await page.click("[data-testid=materialize-menu] button:has-text('Failed')");
+    const menuNotice = await until(async () => {
+      const t = await page.textContent("[data-testid=notice]").catch(() => "");
+      return t.includes("Materialize failed") ? t : null;
+    }, 10000, "the Materialize failed notice");
+    check(menuNotice.includes("Launched Materialize failed: 1 asset"), `Materialize menu → Failed: ${menuNotice.trim()}`);
     // The refused stream of the polling check logs its 503; nothing else may be logged.
     const unexpected = consoleErrors.filter((e) => !e.includes("status of 503"));
     check(unexpected.length === 0, `no console errors (${unexpected.join(" | ")})`);
