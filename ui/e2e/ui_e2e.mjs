@@ -23,6 +23,7 @@ const COLOURS = {
   MATERIALIZING: "rgb(49,130,206)",
   FRESH: "rgb(56,161,105)",
   FAILED: "rgb(229,62,62)",
+  STALE: "rgb(214,158,46)",
 };
 let failures = 0;
 
@@ -70,10 +71,13 @@ async function main() {
   const [, replayPort] = await start(path.join(build, "hn-replay"),
     ["--data", snapshot, "--port", "0", "--latency-ms", "60"], /listening on (\d+)/);
   const home = path.join(work, "home");
-  // The shipped pipeline, plus a failing fixture asset in its group.
+  // The shipped pipeline, plus fixture assets in its group: one that fails, one whose config
+  // the test changes later (to see it go stale after "Reload definitions").
   const fixture = path.join(work, "fixture.yaml");
-  writeFileSync(fixture, "assets:\n  broken_fixture:\n    type: examples/fail\n    group: hackernews\n" +
-    "    config: { message: \"the fixture fails on purpose\" }\n");
+  const writeFixture = (value) => writeFileSync(fixture, "assets:\n  broken_fixture:\n    type: examples/fail\n    group: hackernews\n" +
+    "    config: { message: \"the fixture fails on purpose\" }\n" +
+    `  stale_fixture:\n    type: examples/constant\n    group: hackernews\n    config: { value: "${value}" }\n`);
+  writeFixture("v1");
   const assetflow = path.join(build, "assetflow");
   const [, url] = await start(assetflow, ["--home", home, "--manifest", path.join(source, "manifests", "hackernews.yaml"),
     "--manifest", fixture, "--plugin-dir", path.join(build, "plugins"), "serve", "--port", "0", "-j", "4"],
@@ -100,7 +104,7 @@ async function main() {
       const c = await colours();
       return Object.values(c).some((v) => v === "rgb(255,255,255)") ? null : c;
     }, 5000, "the nodes drawn");
-    check(Object.keys(initial).length === 4, `the graph shows the 4 assets (${Object.keys(initial)})`);
+    check(Object.keys(initial).length === 5, `the graph shows the 5 assets (${Object.keys(initial)})`);
     check(Object.values(initial).every((c) => c === COLOURS.MISSING), "all never materialized (grey) at first");
     await until(async () => (await page.textContent("[data-testid=connection]")).includes("live"), 5000, "live connection");
     check(true, "the connection indicator says live");
@@ -150,7 +154,7 @@ async function main() {
     await page.mouse.up();
     await page.keyboard.up("Shift");
     const selectedText = await page.textContent("[data-testid=materialize-selected]");
-    check(selectedText.includes("(4)") && (await page.isEnabled("[data-testid=materialize-selected]")),
+    check(selectedText.includes("(5)") && (await page.isEnabled("[data-testid=materialize-selected]")),
       `box select feeds Materialize selected (${selectedText})`);
     await page.screenshot({ path: path.join(shots, "03b-graph-box-selected.png") });
     await page.keyboard.press("Escape");
@@ -229,6 +233,20 @@ async function main() {
       return t.includes("Materialize failed") ? t : null;
     }, 10000, "the Materialize failed notice");
     check(menuNotice.includes("Launched Materialize failed: 1 asset"), `Materialize menu → Failed: ${menuNotice.trim()}`);
+
+    // A config change, picked up by "Reload definitions": the asset turns amber and says why.
+    writeFixture("v2");
+    await page.goto(`${url}#/`);
+    await page.waitForFunction(() => window.__af?.pixel);
+    await page.click("[data-testid=materialize-menu] summary");
+    await page.click("[data-testid=materialize-menu] button:has-text('Reload definitions')");
+    await until(async () => (await colours()).stale_fixture === COLOURS.STALE, 10000, "stale_fixture amber");
+    check(true, "after Reload definitions the changed asset is drawn stale (amber)");
+    await page.screenshot({ path: path.join(shots, "12-graph-stale-after-reload.png") });
+    await page.goto(`${url}#/asset/stale_fixture`);
+    const causes = await page.waitForSelector("[data-testid=stale-causes]", { timeout: 10000 });
+    const causeText = await causes.textContent();
+    check(causeText.includes(`config changed: key 'value' "v1" -> "v2"`), `the asset page says why: ${causeText}`);
     // The refused stream of the polling check logs its 503; nothing else may be logged.
     const unexpected = consoleErrors.filter((e) => !e.includes("status of 503"));
     check(unexpected.length === 0, `no console errors (${unexpected.join(" | ")})`);

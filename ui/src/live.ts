@@ -27,6 +27,7 @@ export function useLiveAssets() {
   const [connection, setConnection] = useState<Connection>("connecting");
   const [lastEvent, setLastEvent] = useState<EventRecord | null>(null);
   const refreshTimer = useRef<number | undefined>(undefined);
+  const refreshNow = useRef<() => void>(() => {});
 
   useEffect(() => {
     let closed = false;
@@ -79,6 +80,7 @@ export function useLiveAssets() {
         void load().catch(() => {});
       }, wait);
     };
+    refreshNow.current = () => void load().catch(() => {});
     const patch = (e: EventRecord) => {
       const next: Partial<Record<string, Status>> = {
         STEP_STARTED: "MATERIALIZING",
@@ -144,5 +146,7 @@ export function useLiveAssets() {
     };
   }, []);
 
-  return { assets, connection, lastEvent };
+  // After a reload of the definitions (no event says so).
+  const refresh = () => refreshNow.current();
+  return { assets, connection, lastEvent, refresh };
 }
