@@ -1,5 +1,8 @@
 #include "server/security.h"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <random>
@@ -37,12 +40,13 @@ bool ConstantTimeEquals(const std::string& a, const std::string& b) {
 void Refuse(HttpResponse& response, int status, const std::string& why) {
   response.status = status;
   response.content_type = kJsonType;
-  std::string escaped;
-  for (char c : why) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    escaped += c;
-  }
-  response.body = "{\"error\":\"" + escaped + "\"}";
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("error");
+  w.String(why.data(), static_cast<rapidjson::SizeType>(why.size()));
+  w.EndObject();
+  response.body.assign(buffer.GetString(), buffer.GetSize());
 }
 
 // The value of cookie `name` in a Cookie header ("a=1; b=2").
@@ -119,8 +123,9 @@ bool CheckRequest(const SecurityPolicy& policy, const HttpRequest& request, Http
         Refuse(response, 401, "wrong token");
         return true;
       }
+      // Always to "/" (the UI routes with #fragments): a decoded path could carry CR/LF.
       response.status = 302;
-      response.headers.push_back({"Location", request.path});
+      response.headers.push_back({"Location", "/"});
       response.headers.push_back({"Set-Cookie", TokenCookieName(policy.port) + "=" + policy.token +
                                                     "; HttpOnly; SameSite=Strict; Path=/"});
       response.body = "";

@@ -5,7 +5,7 @@
 //     name resolves to 127.0.0.1 (DNS rebinding) cannot read the API.
 //   - Token (when set; required off loopback): a cookie `assetflow_token_<port>` or
 //     `Authorization: Bearer <token>`, else 401. `GET /?token=<token>` (the URL printed once)
-//     sets the cookie (HttpOnly; SameSite=Strict) and redirects to the same path without it.
+//     sets the cookie (HttpOnly; SameSite=Strict) and redirects to "/".
 //   - Every POST: `Sec-Fetch-Site`, when sent, must be same-origin or none; `Origin`, when
 //     sent, must be this server; the custom header `X-Assetflow: 1` (which a cross-site form
 //     cannot send, and which forces a CORS preflight we never answer) and a JSON body are

@@ -112,3 +112,19 @@ TEST_CASE("tokens are 64 hex characters and differ") {
 
 }  // namespace
 }  // namespace af
+
+namespace af {
+namespace {
+
+TEST_CASE("a refusal is valid JSON whatever the Host header holds") {
+  HttpRequest r;
+  r.method = "GET";
+  r.headers["host"] = "a\"b\\c\x01";
+  HttpResponse res;
+  REQUIRE(CheckRequest(Loopback(), r, res));
+  CHECK(res.status == 403);
+  CHECK(res.body == "{\"error\":\"host 'a\\\"b\\\\c\\u0001' is not allowed (start with --allow-host to add it)\"}");
+}
+
+}  // namespace
+}  // namespace af

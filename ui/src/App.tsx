@@ -1,7 +1,7 @@
 // The shell: a header (Materialize all, the Materialize menu, the connection indicator) over
 // the page the #fragment names: #/ graph, #/asset/<key>, #/runs, #/run/<id>. Launching a
 // run never leaves the page: a notice links to the run.
-import { useCallback, useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { materialize, MaterializeRequest } from "./api";
 import { AssetPage } from "./AssetPage";
 import { GraphPage } from "./GraphPage";
@@ -30,6 +30,27 @@ export function App() {
   const live = useLiveAssets();
   const [selected, setSelected] = useState<string[]>([]);
   const [notice, setNotice] = useState<Notice | null>(null);
+  // Bumped by "Reload definitions": the graph page remounts and fetches the new layout.
+  const [generation, setGeneration] = useState(0);
+  const menu = useRef<HTMLDetailsElement>(null);
+  // A menu item closes the menu, then acts.
+  const item = (act: () => void) => () => {
+    if (menu.current) menu.current.open = false;
+    act();
+  };
+  const reload = useCallback(async () => {
+    const r = await fetch("/api/reload", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Assetflow": "1" },
+      body: "{}",
+    });
+    const body = await r.json().catch(() => ({}));
+    setNotice(r.ok ? { text: "Definitions reloaded" } : { text: body.error ?? `reload: ${r.status}`, error: true });
+    if (r.ok) {
+      setGeneration((g) => g + 1);
+      live.refresh();
+    }
+  }, [live]);
 
   const launch = useCallback(async (req: MaterializeRequest, what: string) => {
     try {
@@ -53,7 +74,7 @@ export function App() {
   } else if (page === "run" && route[1]) {
     body = <RunPage runId={route[1]} />;
   } else {
-    body = <GraphPage live={live.assets} selected={selected} onSelect={setSelected} launch={launch} />;
+    body = <GraphPage key={generation} live={live.assets} selected={selected} onSelect={setSelected} launch={launch} />;
   }
 
   return (
@@ -68,25 +89,19 @@ export function App() {
           <button data-testid="materialize-all" onClick={() => launch({ all: true }, "Materialize all")}>
             Materialize all ({live.assets.size})
           </button>
-          <details className="menu" data-testid="materialize-menu">
+          <details className="menu" data-testid="materialize-menu" ref={menu}>
             <summary>Materialize ▾</summary>
             <div>
-              <button onClick={() => launch({ missing: true }, "Materialize missing")}>Missing</button>
-              <button onClick={() => launch({ failed: true }, "Materialize failed")}>Failed</button>
-              <button onClick={() => launch({ stale: true }, "Materialize stale")}>Stale (and downstream)</button>
+              <button onClick={item(() => launch({ missing: true }, "Materialize missing"))}>Missing</button>
+              <button onClick={item(() => launch({ failed: true }, "Materialize failed"))}>Failed</button>
+              <button onClick={item(() => launch({ stale: true }, "Materialize stale"))}>Stale (and downstream)</button>
               <button
                 disabled={selected.length === 0}
-                onClick={() => launch({ assets: selected, with_upstream: true }, "Materialize selected with upstream")}
+                onClick={item(() => launch({ assets: selected, with_upstream: true }, "Materialize selected with upstream"))}
               >
                 Selected with upstream ({selected.length})
               </button>
-              <button
-                onClick={() => void fetch("/api/reload", {
-                  method: "POST",
-                  headers: { "Content-Type": "application/json", "X-Assetflow": "1" },
-                  body: "{}",
-                }).then(async (r) => setNotice({ text: r.ok ? "Definitions reloaded" : (await r.json()).error, error: !r.ok }))}
-              >
+              <button onClick={item(() => void reload())}>
                 Reload definitions
               </button>
             </div>

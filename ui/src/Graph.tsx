@@ -47,7 +47,8 @@ function nodeStatuses(layout: GraphLayout, assets: Map<string, AssetSummary>): s
 }
 
 interface TestHooks {
-  graphReadyMs?: number;
+  graphReadyMs?: number;  // the first frame's cost: data in hand -> drawn
+  readyAt?: number;       // when it was drawn, ms since the page's navigation started
   nodes?: number;
   zoom?: () => number;
   status?: (id: string) => string;
@@ -165,9 +166,12 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
       ctx.beginPath();
       for (const i of selected.current) if (visible(i)) ctx.rect(nodes[i].x, nodes[i].y, nodes[i].w, nodes[i].h);
       ctx.stroke();
-      if (13 * s >= 7 && shown.length < 4000) {
+      // Labels at 13 layout units, grown when zoomed out so they stay >= 10 screen pixels,
+      // as long as they still fit the box.
+      const font = Math.max(13, 10 / s);
+      if (font <= 26 && shown.length < 4000) {
         ctx.fillStyle = "#ffffff";
-        ctx.font = "13px 'DejaVu Sans', sans-serif";
+        ctx.font = `${font}px 'DejaVu Sans', sans-serif`;
         ctx.textBaseline = "middle";
         for (const i of shown) {
           const n = nodes[i];
@@ -300,6 +304,7 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
     draw();
     window.__af = {
       graphReadyMs: performance.now() - started,
+      readyAt: performance.now(),
       nodes: nodes.length,
       zoom: () => view.current.scale,
       ids: () => nodes.map((n) => n.id),
