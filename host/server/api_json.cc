@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/json_field.h"
+#include "freshness/freshness.h"
 
 namespace af {
 namespace {
@@ -57,12 +58,13 @@ std::string FirstCause(const AssetStatus& s) {
   return "";
 }
 
-// The seam for freshness (issue 10 builds it in parallel): when its module lands, this
-// writes {"state":"PASS"|"WARN"|"FAIL","overdue_since_ms":...} per asset and the UI shows
-// FAIL as "overdue". Until then the API says null: no freshness is known, none is faked.
-void FreshnessField(Json& j, const AssetDef& def) {
-  (void)def;
-  j.Null("freshness");
+// {"state":"PASS"|"WARN"|"FAIL"|"UNKNOWN","overdue_minutes":..,"spare_minutes":..,...} of
+// host/freshness, or null for an asset without a policy. The UI shows FAIL as "overdue".
+void FreshnessField(Json& j, const FreshnessByAsset& freshness, size_t asset) {
+  auto it = freshness.find(asset);
+  if (it == freshness.end()) return j.Null("freshness");
+  j.w.Key("freshness");
+  j.w.RawValue(it->second.data(), it->second.size(), rapidjson::kObjectType);
 }
 
 void Materialization(Json& j, const MaterializationRecord& m, bool with_metadata) {
@@ -129,8 +131,16 @@ std::map<std::string, std::string> AssetsInProgress(EventLog& log) {
 
 std::string ArtifactId(const MaterializationRecord& m) { return m.data_version; }
 
+FreshnessByAsset FreshnessJsonByAsset(const AssetGraph& graph, EventLog& log, int64_t now_ms) {
+  FreshnessByAsset out;
+  for (const AssetFreshness& f : EvaluateFreshness(graph, log, now_ms))
+    out[f.asset] = FreshnessJson(f);
+  return out;
+}
+
 std::string AssetsJson(const Workspace& ws, const std::vector<AssetStatus>& statuses,
-                       const std::map<std::string, std::string>& in_progress, int64_t cursor) {
+                       const std::map<std::string, std::string>& in_progress, int64_t cursor,
+                       const FreshnessByAsset& freshness) {
   Json j;
   j.w.StartObject();
   j.w.Key("assets");
@@ -150,7 +160,7 @@ std::string AssetsJson(const Workspace& ws, const std::vector<AssetStatus>& stat
       j.Int("last_ms", s.last->time_ms);
       j.Str("last_run_id", s.last->run_id);
     }
-    FreshnessField(j, assets[i]);
+    FreshnessField(j, freshness, i);
     j.w.EndObject();
   }
   j.w.EndArray();
@@ -162,7 +172,7 @@ std::string AssetsJson(const Workspace& ws, const std::vector<AssetStatus>& stat
 std::string AssetDetailJson(const Workspace& ws, size_t asset, const AssetStatus& s,
                             const std::map<std::string, std::string>& in_progress,
                             const std::vector<EventRecord>& history, bool loadable,
-                            const std::string& media_type) {
+                            const std::string& media_type, const FreshnessByAsset& freshness) {
   const AssetDef& def = ws.definitions().assets[asset];
   Json j;
   j.w.StartObject();
@@ -211,7 +221,7 @@ std::string AssetDetailJson(const Workspace& ws, size_t asset, const AssetStatus
   }
   j.Bool("loadable", loadable);
   j.Str("media_type", media_type);
-  FreshnessField(j, def);
+  FreshnessField(j, freshness, asset);
   j.w.Key("history");
   j.w.StartArray();
   for (const EventRecord& e : history) {

@@ -24,8 +24,14 @@ std::string ArtifactId(const MaterializationRecord& m);
 
 // {"assets":[...],"cursor":N}: each asset's key, group, status (MISSING FRESH STALE FAILED, or
 // MATERIALIZING with "run_id"), first cause, last materialization time and run, artifact id.
+// Each asset's freshness evaluation as one JSON object (host/freshness FreshnessJson), by
+// asset index; assets without a policy are absent (their "freshness" is null).
+using FreshnessByAsset = std::map<size_t, std::string>;
+FreshnessByAsset FreshnessJsonByAsset(const AssetGraph& graph, EventLog& log, int64_t now_ms);
+
 std::string AssetsJson(const Workspace& ws, const std::vector<AssetStatus>& statuses,
-                       const std::map<std::string, std::string>& in_progress, int64_t cursor);
+                       const std::map<std::string, std::string>& in_progress, int64_t cursor,
+                       const FreshnessByAsset& freshness);
 // One asset in full: definition, status with every cause, last materialization with its
 // metadata, last attempt, the history (`history`, newest first: materializations and
 // failed attempts), `loadable` (whether its IO manager can read it back) and the
@@ -33,7 +39,7 @@ std::string AssetsJson(const Workspace& ws, const std::vector<AssetStatus>& stat
 std::string AssetDetailJson(const Workspace& ws, size_t asset, const AssetStatus& status,
                             const std::map<std::string, std::string>& in_progress,
                             const std::vector<EventRecord>& history, bool loadable,
-                            const std::string& media_type);
+                            const std::string& media_type, const FreshnessByAsset& freshness);
 std::string LayoutJson(const Layout& layout, const Workspace& ws);
 std::string RunJson(const RunRecord& run);
 std::string RunsJson(const std::vector<RunRecord>& runs);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "clock/clock.h"
 #include "engine/host_context.h"
 #include "engine/io_managers.h"
 #include "engine/recovery.h"
@@ -146,7 +147,8 @@ void WebServer::State::AddRoutes() {
       }
     }
     const auto statuses = ComputeAllStatuses(cur->ws->graph(), *log);
-    std::string json = AssetsJson(*cur->ws, statuses, AssetsInProgress(*log), cursor);
+    std::string json = AssetsJson(*cur->ws, statuses, AssetsInProgress(*log), cursor,
+                                  FreshnessJsonByAsset(cur->ws->graph(), *log, SystemClock().NowMs()));
     {
       std::lock_guard<std::mutex> lock(assets_cache.mu);
       assets_cache.loaded = cur;
@@ -170,7 +172,8 @@ void WebServer::State::AddRoutes() {
     const af_asset_descriptor* desc = cur->ws->plugins().FindAsset(cur->ws->definitions().assets[it->second].type);
     const std::string media = desc && desc->output_media_type ? desc->output_media_type : "";
     Json(res, 200, AssetDetailJson(*cur->ws, it->second, status, AssetsInProgress(*log), history,
-                                   loadable, media));
+                                   loadable, media,
+                                   FreshnessJsonByAsset(cur->ws->graph(), *log, SystemClock().NowMs())));
   });
   h.Route("GET", "/api/graph", [this](const HttpRequest& req, HttpResponse& res) {
     auto cur = Current();

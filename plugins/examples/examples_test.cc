@@ -130,15 +130,17 @@ TEST_CASE("examples/noop writes nothing") {
 
 TEST_CASE("examples/sleep sleeps, reports progress and stops on cancel") {
   AssetRun run(assetflow_plugin_entry(), "sleep");
-  run.config(R"({"ms":30})");
+  // Progress every 10 ms: 300 ms leave room for three reports even when a loaded machine
+  // oversleeps each 10 ms nap several times over.
+  run.config(R"({"ms":300})");
   auto start = std::chrono::steady_clock::now();
   auto r = run.materialize();
-  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(30));
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
   CHECK(r.status == AF_OK);
   CHECK(r.output == "slept");
   CHECK(r.progress_calls >= 3);
-  CHECK(r.progress_done == 30);
-  CHECK(r.progress_total == 30);
+  CHECK(r.progress_done == 300);
+  CHECK(r.progress_total == 300);
 
   run.config(R"({"ms":60000})");
   std::thread canceler([&] {

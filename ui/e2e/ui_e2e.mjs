@@ -5,7 +5,7 @@
 // Screenshots go to <build dir>/ui-e2e-screenshots/. Exits 1 on the first failed check.
 import { spawn } from "node:child_process";
 import http from "node:http";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
@@ -178,7 +178,10 @@ async function main() {
     const img = await page.waitForSelector("[data-testid=artifact-image]", { timeout: 10000 });
     await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, img, { timeout: 10000 });
     const size = await img.evaluate((el) => [el.naturalWidth, el.naturalHeight]);
-    check(size[0] === 800 && size[1] === 800, `the wordcloud PNG renders (${size})`);
+    // At the size the shipped manifest asks for (its wordcloud's width and height).
+    const shipped = readFileSync(path.join(source, "manifests", "hackernews.yaml"), "utf8");
+    const want = ["width", "height"].map((k) => Number((shipped.match(new RegExp(`^\\s+${k}:\\s*(\\d+)`, "m")) || [])[1]));
+    check(size[0] === want[0] && size[1] === want[1], `the wordcloud PNG renders at the manifest's ${want} (${size})`);
     await page.screenshot({ path: path.join(shots, "06-asset-png.png"), fullPage: true });
 
     // Live logs: a new run, watched from its page while it runs.

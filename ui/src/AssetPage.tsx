@@ -1,7 +1,7 @@
 // One asset: status and why (stale causes, the failure), the last materialization's metadata
 // (markdown sanitized, PNG and markdown values inline), history with failed attempts.
 import { useEffect, useState } from "react";
-import { AssetDetail, AssetSummary, formatTime, getJson, MaterializeRequest, MetadataEntry } from "./api";
+import { AssetDetail, AssetSummary, Freshness, formatTime, getJson, MaterializeRequest, MetadataEntry } from "./api";
 import { displayStatus, STATUS_COLOURS, STATUS_LABELS } from "./Graph";
 import { renderMarkdown } from "./markdown";
 
@@ -94,7 +94,7 @@ export function AssetPage({ assetKey, live, launch }: Props) {
       <section>
         <h2>Freshness</h2>
         <p className="muted">
-          {detail.freshness ? `${detail.freshness.state}` : "No freshness check result (none is evaluated by this server yet)."}
+          {detail.freshness ? freshnessText(detail.freshness) : "No freshness policy."}
         </p>
       </section>
       <section>
@@ -142,4 +142,12 @@ export function AssetPage({ assetKey, live, launch }: Props) {
       </section>
     </div>
   );
+}
+
+// "FAIL (7 min overdue)", "PASS (12 min to spare)", "UNKNOWN (never materialized)".
+function freshnessText(f: Freshness): string {
+  const minutes = (m: number) => `${Math.round(m * 10) / 10} min`;
+  if (f.state === "FAIL" && f.overdue_minutes != null) return `FAIL (${minutes(f.overdue_minutes)} overdue)`;
+  if (f.spare_minutes != null) return `${f.state} (${minutes(f.spare_minutes)} to spare)`;
+  return f.reason ? `${f.state} (${f.reason})` : f.state;
 }

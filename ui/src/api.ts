@@ -3,11 +3,14 @@
 
 export type Status = "MISSING" | "MATERIALIZING" | "FRESH" | "STALE" | "FAILED";
 
-// Freshness comes from issue 10's module; until it lands the server sends null (see
+// An asset's freshness evaluation (host/freshness FreshnessJson; null without a policy, see
 // FreshnessField in host/server/api_json.cc). FAIL shows as "overdue".
 export interface Freshness {
-  state: "PASS" | "WARN" | "FAIL";
-  overdue_since_ms?: number;
+  state: "PASS" | "WARN" | "FAIL" | "UNKNOWN";
+  overdue_minutes: number | null;
+  spare_minutes: number | null;
+  maximum_lag_minutes: number;
+  reason?: string;
 }
 
 export interface AssetSummary {
