@@ -12,9 +12,11 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <system_error>
 
+#include <assetflow/support/config_schema.hpp>
 #include <rapidjson/document.h>
 
 #include "common/fatal_signal.h"
@@ -73,6 +75,54 @@ bool HasElfHeader(const std::string& path) {
 }
 
 std::string OrEmpty(const char* s) { return s ? s : ""; }
+
+// The declared inputs of an asset definition (ABI 1.1), or nullopt when it declares none.
+std::optional<std::vector<DeclaredInput>> DeclaredInputsOf(const af_asset_descriptor* d) {
+  if (d->struct_size < AF_END_OF(af_asset_descriptor, inputs) || d->inputs == nullptr)
+    return std::nullopt;
+  std::vector<DeclaredInput> out;
+  for (uint32_t i = 0; i < d->input_count; ++i) {
+    const af_input_declaration* in = d->inputs[i];
+    DeclaredInput x;
+    x.name = in->name;
+    if (in->struct_size >= AF_END_OF(af_input_declaration, description))
+      x.description = OrEmpty(in->description);
+    if (in->struct_size >= AF_END_OF(af_input_declaration, flags))
+      x.optional = (in->flags & AF_INPUT_OPTIONAL) != 0;
+    out.push_back(std::move(x));
+  }
+  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  return out;
+}
+
+bool IsWriteOnly(const af_io_manager_descriptor* d) {
+  return d->struct_size >= AF_END_OF(af_io_manager_descriptor, flags) &&
+         (d->flags & AF_IO_MANAGER_WRITE_ONLY) != 0;
+}
+
+// Why an asset definition's declared inputs are unusable, or "".
+std::string CheckDeclaredInputs(const af_asset_descriptor* d) {
+  if (d->struct_size < AF_END_OF(af_asset_descriptor, inputs) || d->inputs == nullptr) return "";
+  std::set<std::string> seen;
+  for (uint32_t i = 0; i < d->input_count; ++i) {
+    const af_input_declaration* in = d->inputs[i];
+    const std::string where = "declared input #" + std::to_string(i);
+    if (in == nullptr) return where + " is NULL";
+    if (in->struct_size < AF_END_OF(af_input_declaration, name))
+      return where + ": struct_size " + std::to_string(in->struct_size) + " is too small";
+    if (!IsValidName(in->name)) return where + ": " + NameError("input", in->name);
+    if (!seen.insert(in->name).second) return "duplicate declared input '" + std::string(in->name) + "'";
+  }
+  return "";
+}
+
+// Why a definition's config schema would be refused when a manifest uses it, or "": checked
+// at load so the plugin file and definition are named, not a manifest line.
+std::string CheckConfigSchema(const char* schema_text) {
+  if (schema_text == nullptr) return "";
+  assetflow::support::Schema schema(schema_text);
+  return schema.error().empty() ? "" : "config_schema is unusable: " + schema.error();
+}
 
 // Boost.DLL clears dlerror() and reports a bare errno-style code when dlopen fails, which says
 // nothing useful ("missing libfoo.so.1", "wrong ELF class"). Repeat the dlopen only to read the
@@ -137,6 +187,8 @@ struct PluginRegistry::Impl {
   std::string crash_hint = kDefaultCrashHint;
   std::map<std::string, const af_asset_descriptor*> assets;          // "<plugin>/<def>"
   std::map<std::string, const af_io_manager_descriptor*> io_managers;  // "<plugin>/<def>"
+  // deinit of every plugin whose init succeeded (or that has no init), in load order.
+  std::vector<void(AF_ABI*)(void)> deinits;
 
   void Error(const std::string& path, std::string message) {
     Diagnostic d;
@@ -148,8 +200,53 @@ struct PluginRegistry::Impl {
   // Checks the entry and everything it reaches, in the order that never reads a field the
   // plugin may not have. Returns an empty string when acceptable, else the problem.
   std::string Validate(const af_plugin_entry* e, PluginInfo* info) const;
+  // Calls the entry's init (ABI 1.1) with the host's info; false with `problem` set if it
+  // refused. Registers its deinit.
+  bool Init(const af_plugin_entry* e, const std::string& absolute_path, std::string* problem);
   bool Load(const std::string& path);
 };
+
+namespace {
+// The host side of af_host_info during one init call.
+struct InitCall {
+  af_host_info info{};
+  std::string error;
+  bool error_set = false;
+};
+}  // namespace
+
+bool PluginRegistry::Impl::Init(const af_plugin_entry* e, const std::string& absolute_path,
+                                std::string* problem) {
+  const bool has_init = e->struct_size >= AF_END_OF(af_plugin_entry, deinit);
+  if (!has_init || e->init == nullptr) {
+    if (has_init && e->deinit != nullptr) deinits.push_back(e->deinit);
+    return true;
+  }
+  InitCall call;
+  call.info.struct_size = sizeof(af_host_info);
+  call.info.abi_major = AF_ABI_MAJOR;
+  call.info.abi_minor = AF_ABI_MINOR;
+  call.info.host_version = kHostVersion;
+  call.info.plugin_path = absolute_path.c_str();
+  call.info.host_data = &call;
+  call.info.set_error = [](const af_host_info* info, const char* message) {
+    auto* c = static_cast<InitCall*>(info->host_data);
+    c->error = message ? message : "";
+    c->error_set = true;
+  };
+  call.info.get_extension = [](const af_host_info*, const char* id) -> const void* {
+    (void)af_extension_id_is_valid(id);  // no host extensions yet: every id answers NULL
+    return nullptr;
+  };
+  const af_status s = e->init(&call.info);
+  if (s == AF_OK) {
+    if (e->deinit != nullptr) deinits.push_back(e->deinit);
+    return true;
+  }
+  *problem = "the plugin's init refused to start (status " + std::to_string(s) + ")" +
+             (call.error.empty() ? std::string(", without saying why") : ": " + call.error);
+  return false;
+}
 
 std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo* info) const {
   if (e->magic != AF_PLUGIN_MAGIC) {
@@ -192,7 +289,13 @@ std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo*
       },
       &info->asset_definitions);
   if (!problem.empty()) return problem;
-  return CheckDefinitions(
+  for (uint32_t i = 0; i < e->asset_count; ++i) {
+    const af_asset_descriptor* d = e->assets[i];
+    std::string bad = CheckDeclaredInputs(d);
+    if (bad.empty()) bad = CheckConfigSchema(d->config_schema);
+    if (!bad.empty()) return "asset definition '" + std::string(d->name) + "': " + bad;
+  }
+  problem = CheckDefinitions(
       DefinitionKind{"IO manager", "io_manager_count", "io_managers", kMinIoManagerDescriptorSize},
       e->io_manager_count, e->io_managers, info->name,
       [](const af_io_manager_descriptor* d) -> const char* {
@@ -204,6 +307,13 @@ std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo*
                                    : nullptr;  // wipe may be NULL: wiping is optional
       },
       &info->io_manager_definitions);
+  if (!problem.empty()) return problem;
+  for (uint32_t i = 0; i < e->io_manager_count; ++i) {
+    const af_io_manager_descriptor* d = e->io_managers[i];
+    std::string bad = CheckConfigSchema(d->config_schema);
+    if (!bad.empty()) return "IO manager definition '" + std::string(d->name) + "': " + bad;
+  }
+  return "";
 }
 
 bool PluginRegistry::Impl::Load(const std::string& path) {
@@ -256,6 +366,10 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
     Error(path, std::move(problem));
     return false;
   }
+  if (!Init(entry, absolute, &problem)) {
+    Error(path, std::move(problem));
+    return false;
+  }
   for (uint32_t i = 0; i < entry->asset_count; ++i)
     assets[info.name + "/" + entry->assets[i]->name] = entry->assets[i];
   for (uint32_t i = 0; i < entry->io_manager_count; ++i)
@@ -266,6 +380,9 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
 
 PluginRegistry::PluginRegistry() : impl_(std::make_unique<Impl>()) {}
 PluginRegistry::~PluginRegistry() {
+  // The host is done with every plugin it started: each deinit, newest first (as a stack of
+  // initializations unwinds), before the handles are parked below.
+  for (auto it = impl_->deinits.rbegin(); it != impl_->deinits.rend(); ++it) (*it)();
   // Never unloaded: a plugin's thread may outlive its call (the ABI forbids it; a buggy plugin
   // does it anyway), and unmapping its code under that thread would crash the process. The
   // handles are leaked on purpose; the libraries go with the process.
@@ -367,9 +484,13 @@ TypeCatalog PluginRegistry::Catalog() const {
     info.code_version = OrEmpty(d->code_version);
     info.observable = IsObservable(d);
     info.unversioned_config_keys = UnversionedConfigKeys(info.config_schema);
+    info.declared_inputs = DeclaredInputsOf(d);
   }
-  for (const auto& [type, d] : impl_->io_managers)
-    catalog.io_managers[type] = DefinitionInfo{OrEmpty(d->config_schema), ""};
+  for (const auto& [type, d] : impl_->io_managers) {
+    DefinitionInfo& info = catalog.io_managers[type];
+    info.config_schema = OrEmpty(d->config_schema);
+    info.write_only = IsWriteOnly(d);
+  }
   return catalog;
 }
 

@@ -74,11 +74,17 @@ struct FatalError : Failure {
 // Reads an af_istream; does not own it.
 class InputStream {
  public:
-  explicit InputStream(const af_istream* s) : s_(s) {}
+  // `has_error`: the stream has get_error (AF_STREAM_HAS_ERROR).
+  explicit InputStream(const af_istream* s, bool has_error = false)
+      : s_(s), has_error_(has_error) {}
   // Bytes read (0 at end); throws on a stream error.
   std::size_t read(void* buffer, std::size_t size) {
     int64_t n = s_->read(s_, buffer, size);
-    if (n < 0) throw Error(AF_ERR_IO, "reading an input stream failed");
+    if (n < 0) {
+      const char* why = has_error_ ? s_->get_error(s_) : nullptr;
+      throw Error(AF_ERR_IO, std::string("reading an input stream failed") +
+                                 (why && *why ? std::string(": ") + why : std::string()));
+    }
     return static_cast<std::size_t>(n);
   }
   std::string read_all() {
@@ -90,14 +96,21 @@ class InputStream {
 
  private:
   const af_istream* s_;
+  bool has_error_;
 };
 
-// Writes everything to an af_ostream, looping over partial writes; throws on error.
-inline void write_fully(const af_ostream* s, const void* data, std::size_t size) {
+// Writes everything to an af_ostream, looping over partial writes; throws on error, with the
+// stream's own reason when `has_error` says it has get_error (ABI 1.1: AF_STREAM_HAS_ERROR).
+inline void write_fully(const af_ostream* s, const void* data, std::size_t size,
+                        bool has_error = false) {
   const char* p = static_cast<const char*>(data);
   while (size > 0) {
     int64_t n = s->write(s, p, size);
-    if (n <= 0) throw Error(AF_ERR_IO, "writing the output stream failed");
+    if (n <= 0) {
+      const char* why = has_error ? s->get_error(s) : nullptr;
+      throw Error(AF_ERR_IO, std::string("writing the output stream failed") +
+                                 (why && *why ? std::string(": ") + why : std::string()));
+    }
     p += n;
     size -= static_cast<std::size_t>(n);
   }
@@ -184,7 +197,7 @@ class Context {
     const af_istream* s = nullptr;
     af_status st = c_->api->open_input(c_, name.c_str(), &s);
     if (st != AF_OK || !s) throw Error(st == AF_OK ? AF_ERR_IO : st, "cannot open input '" + name + "'");
-    return InputStream(s);
+    return InputStream(s, AF_STREAM_HAS_ERROR(c_, s));
   }
   std::string read_input(const std::string& name) const { return input(name).read_all(); }
 
@@ -193,7 +206,10 @@ class Context {
     if (!s) throw Error(AF_ERR_UNSUPPORTED, "this call has no output stream");
     return s;
   }
-  void write(std::string_view bytes) const { write_fully(output(), bytes.data(), bytes.size()); }
+  void write(std::string_view bytes) const {
+    const af_ostream* out = output();
+    write_fully(out, bytes.data(), bytes.size(), AF_STREAM_HAS_ERROR(c_, out));
+  }
 
  private:
   static void check_config(af_status s, const char* key, const char* what) {
@@ -224,7 +240,9 @@ af_status guarded(const af_context* ctx, F&& body) noexcept {
 }
 }  // namespace detail
 
-// A writer opened by an IoManager: bytes in, then commit() or abort().
+// A writer opened by an IoManager: bytes in, then commit() or abort(). write() throws to fail
+// (an Error, or any std::exception: `throw std::system_error(errno, std::generic_category())`);
+// the host shows its what() in the step's failure ("No space left on device").
 class Writer {
  public:
   virtual ~Writer() = default;
@@ -240,12 +258,37 @@ class Writer {
     throw Error(AF_ERR_UNSUPPORTED, "this writer cannot stage");
   }
 };
+// read() throws to fail, as Writer::write.
 class Reader {
  public:
   virtual ~Reader() = default;
   // Bytes read, 0 at end.
   virtual std::size_t read(void* buffer, std::size_t size) = 0;
 };
+
+namespace detail {
+// What the stream trampolines keep per open writer or reader: the object and the text of the
+// last failure, which get_error hands out (valid until the next call on the stream).
+template <class T>
+struct Stream {
+  std::unique_ptr<T> object;
+  std::string error;
+};
+template <class F>
+int64_t stream_call(std::string* error, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    try {
+      *error = e.what();
+    } catch (...) {
+    }
+  } catch (...) {
+    error->assign("unknown exception");
+  }
+  return -1;
+}
+}  // namespace detail
 
 // Base of a C++ IO manager. One instance per definition, shared by all threads: methods must be
 // thread-safe (keep per-call state in the Writer/Reader).
@@ -257,7 +300,14 @@ class IoManager {
     (void)ctx;
     throw Error(AF_ERR_UNSUPPORTED, "this IO manager is write-only");
   }
-  virtual void wipe(Context& ctx) { (void)ctx; }
+  // Deletes the stored asset. The default cannot: it says so (AF_ERR_UNSUPPORTED), and the
+  // host reports "cannot wipe" rather than "wiped".
+  virtual void wipe(Context& ctx) {
+    (void)ctx;
+    throw Error(AF_ERR_UNSUPPORTED, "this IO manager does not implement wipe()");
+  }
+  // Stores but cannot load (AF_IO_MANAGER_WRITE_ONLY): open_reader is not overridden.
+  virtual bool write_only() const { return false; }
 
   // Two-phase commit (ABI 1.1; see af_io_manager_descriptor): return true and implement
   // Writer::stage, publish and discard. publish throws Error(AF_ERR_NOT_FOUND) when nothing is
@@ -290,17 +340,59 @@ struct Definition {
 };
 
 struct AssetDefinition : Definition {
+  struct DeclaredInput {
+    std::string name, description;
+    bool optional;
+    af_input_declaration decl;
+  };
   AssetFunction fn = nullptr;
   af_asset_descriptor desc{};
   uint32_t flags = 0;
+  bool declares_inputs = false;
+  std::deque<DeclaredInput> inputs;  // a deque: decl addresses stay put
+  std::vector<const af_input_declaration*> input_ptrs;
   // An observable source asset (AF_ASSET_OBSERVABLE): fn calls ctx.data_version() and writes
   // nothing.
   AssetDefinition& observable() {
     flags |= AF_ASSET_OBSERVABLE;
     return *this;
   }
+  // Declares an input (af_input_declaration): `assetflow check` then refuses a manifest that
+  // omits a required one or names one not declared. Without any input() or no_inputs() call the
+  // definition declares nothing and any `inputs:` are accepted (as in ABI 1.0).
+  AssetDefinition& input(std::string input_name, std::string input_description = "",
+                         bool optional = false) {
+    declares_inputs = true;
+    inputs.push_back({std::move(input_name), std::move(input_description), optional, {}});
+    return *this;
+  }
+  AssetDefinition& optional_input(std::string input_name, std::string input_description = "") {
+    return input(std::move(input_name), std::move(input_description), /*optional=*/true);
+  }
+  // Declares that the definition takes no inputs.
+  AssetDefinition& no_inputs() {
+    declares_inputs = true;
+    return *this;
+  }
+  // Definition's setters, returning this type so that input() may follow them.
+  AssetDefinition& describe(std::string d) { Definition::describe(std::move(d)); return *this; }
+  AssetDefinition& schema(std::string s) { Definition::schema(std::move(s)); return *this; }
+  AssetDefinition& version(std::string v) { Definition::version(std::move(v)); return *this; }
+  AssetDefinition& output(std::string m) { Definition::output(std::move(m)); return *this; }
 
   const af_asset_descriptor* descriptor() {
+    input_ptrs.clear();
+    for (DeclaredInput& in : inputs) {
+      in.decl.struct_size = sizeof(af_input_declaration);
+      in.decl.name = in.name.c_str();
+      in.decl.description = opt(in.description);
+      in.decl.flags = in.optional ? AF_INPUT_OPTIONAL : 0u;
+      input_ptrs.push_back(&in.decl);
+    }
+    desc.input_count = static_cast<uint32_t>(input_ptrs.size());
+    // A non-NULL list, even empty, is a declaration; data() of an empty vector may be NULL.
+    static const af_input_declaration* const kNone[1] = {nullptr};
+    desc.inputs = !declares_inputs ? nullptr : input_ptrs.empty() ? kNone : input_ptrs.data();
     desc.struct_size = sizeof(af_asset_descriptor);
     desc.name = name.c_str();
     desc.description = opt(description);
@@ -344,6 +436,7 @@ struct IoManagerDefinition : Definition {
     }
     desc.sync = &sync;
     desc.sweep = &sweep;
+    desc.flags = impl->write_only() ? AF_IO_MANAGER_WRITE_ONLY : 0u;
     return &desc;
   }
 
@@ -351,34 +444,47 @@ struct IoManagerDefinition : Definition {
   static IoManager& self_of(const af_io_manager_descriptor* d) {
     return *static_cast<IoManagerDefinition*>(d->user_data)->impl;
   }
+  using WriterStream = detail::Stream<Writer>;
+  using ReaderStream = detail::Stream<Reader>;
   static int64_t write_cb(const af_ostream* s, const void* data, uint64_t size) noexcept {
-    try {
-      static_cast<Writer*>(s->ctx)->write(data, static_cast<std::size_t>(size));
+    auto* w = static_cast<WriterStream*>(s->ctx);
+    return detail::stream_call(&w->error, [&] {
+      w->object->write(data, static_cast<std::size_t>(size));
       return static_cast<int64_t>(size);
-    } catch (...) {
-      return -1;
-    }
+    });
+  }
+  static const char* write_error_cb(const af_ostream* s) noexcept {
+    return static_cast<WriterStream*>(s->ctx)->error.c_str();
   }
   static int64_t read_cb(const af_istream* s, void* data, uint64_t size) noexcept {
-    try {
-      return static_cast<int64_t>(static_cast<Reader*>(s->ctx)->read(data, static_cast<std::size_t>(size)));
-    } catch (...) {
-      return -1;
-    }
+    auto* r = static_cast<ReaderStream*>(s->ctx);
+    return detail::stream_call(&r->error, [&] {
+      return static_cast<int64_t>(r->object->read(data, static_cast<std::size_t>(size)));
+    });
+  }
+  static const char* read_error_cb(const af_istream* s) noexcept {
+    return static_cast<ReaderStream*>(s->ctx)->error.c_str();
+  }
+  // Takes the writer back from a stream the host returns (commit, stage, abort).
+  static std::unique_ptr<Writer> take_writer(af_ostream* w) noexcept {
+    std::unique_ptr<WriterStream> stream(static_cast<WriterStream*>(w->ctx));
+    w->ctx = nullptr;
+    return stream ? std::move(stream->object) : nullptr;
   }
   static af_status open_writer(const af_io_manager_descriptor* d, const af_context* ctx,
                                af_ostream* out) noexcept {
     return detail::guarded(ctx, [&] {
       Context c(ctx);
-      std::unique_ptr<Writer> w = self_of(d).open_writer(c);
-      out->ctx = w.release();
+      auto stream = std::make_unique<WriterStream>();
+      stream->object = self_of(d).open_writer(c);
+      out->ctx = stream.release();
       out->write = &write_cb;
+      out->get_error = &write_error_cb;
     });
   }
   static af_status commit_writer(const af_io_manager_descriptor*, const af_context* ctx,
                                  af_ostream* w) noexcept {
-    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
-    w->ctx = nullptr;
+    std::unique_ptr<Writer> writer = take_writer(w);
     af_status s = detail::guarded(ctx, [&] {
       Context c(ctx);
       writer->commit(c);
@@ -388,8 +494,7 @@ struct IoManagerDefinition : Definition {
   }
   static af_status stage_writer(const af_io_manager_descriptor*, const af_context* ctx,
                                 af_ostream* w) noexcept {
-    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
-    w->ctx = nullptr;
+    std::unique_ptr<Writer> writer = take_writer(w);
     af_status s = detail::guarded(ctx, [&] {
       Context c(ctx);
       writer->stage(c);
@@ -421,22 +526,23 @@ struct IoManagerDefinition : Definition {
   }
   static void abort_writer(const af_io_manager_descriptor*, const af_context*,
                            af_ostream* w) noexcept {
-    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
-    w->ctx = nullptr;
+    std::unique_ptr<Writer> writer = take_writer(w);
     if (writer) writer->abort();
   }
   static af_status open_reader(const af_io_manager_descriptor* d, const af_context* ctx,
                                af_istream* out) noexcept {
     return detail::guarded(ctx, [&] {
       Context c(ctx);
-      std::unique_ptr<Reader> r = self_of(d).open_reader(c);
-      out->ctx = r.release();
+      auto stream = std::make_unique<ReaderStream>();
+      stream->object = self_of(d).open_reader(c);
+      out->ctx = stream.release();
       out->read = &read_cb;
+      out->get_error = &read_error_cb;
     });
   }
   static void close_reader(const af_io_manager_descriptor*, const af_context*,
                            af_istream* r) noexcept {
-    delete static_cast<Reader*>(r->ctx);
+    delete static_cast<ReaderStream*>(r->ctx);
     r->ctx = nullptr;
   }
   static af_status wipe(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
@@ -449,7 +555,18 @@ struct IoManagerDefinition : Definition {
 
 // The plugin's definitions. Filled during static initialization (before dlopen returns) and
 // read-only afterwards; function-local statics avoid the static-init-order problem.
+// What a plugin's init hook is told (af_host_info, copied).
+struct HostInfo {
+  uint16_t abi_major = 0, abi_minor = 0;
+  std::string host_version, plugin_path;
+  const af_host_info* raw = nullptr;  // valid during the hook only
+};
+using InitHook = void (*)(const HostInfo&);  // throws to refuse the plugin, with what()
+using DeinitHook = void (*)();
+
 struct Registry {
+  std::vector<InitHook> init_hooks;
+  std::vector<DeinitHook> deinit_hooks;
   std::deque<AssetDefinition> assets;
   std::deque<IoManagerDefinition> io_managers;
   std::vector<const af_asset_descriptor*> asset_ptrs;
@@ -482,7 +599,9 @@ struct Registry {
       for (auto& m : io_managers) io_ptrs.push_back(m.descriptor());
       entry.struct_size = sizeof(af_plugin_entry);
       entry.abi_major = AF_ABI_MAJOR;
-      entry.abi_minor = AF_ABI_MINOR;
+      entry.abi_minor = needed_minor();
+      entry.init = &init_trampoline;
+      entry.deinit = &deinit_trampoline;
       entry.name = plugin_name;
       entry.version = version;
       entry.toolchain = toolchain();
@@ -495,6 +614,47 @@ struct Registry {
       return &entry;
     } catch (...) {
       return nullptr;
+    }
+  }
+  // The oldest ABI minor whose hosts run this plugin as written: 1 when it needs a 1.1 host
+  // to honour something (an init hook, an observable asset), else 0, whatever the headers'
+  // minor; at least AF_PLUGIN_ABI_MINOR when the plugin defined that (entry.h).
+  uint16_t needed_minor() const {
+    uint16_t minor = 0;
+#ifdef AF_PLUGIN_ABI_MINOR_DECLARED
+    minor = AF_PLUGIN_ABI_MINOR;
+#endif
+    if (!init_hooks.empty() && minor < 1) minor = 1;
+    for (const auto& a : assets)
+      if ((a.flags & AF_ASSET_OBSERVABLE) != 0 && minor < 1) minor = 1;
+    return minor;
+  }
+  static af_status AF_ABI init_trampoline(const af_host_info* host) noexcept {
+    try {
+      HostInfo info;
+      info.abi_major = host->abi_major;
+      info.abi_minor = host->abi_minor;
+      info.host_version = host->host_version ? host->host_version : "";
+      info.plugin_path = host->plugin_path ? host->plugin_path : "";
+      info.raw = host;
+      for (InitHook hook : get().init_hooks) hook(info);
+      return AF_OK;
+    } catch (const Error& e) {
+      host->set_error(host, e.what());
+      return e.status() == AF_OK ? AF_ERR_FATAL : e.status();
+    } catch (const std::exception& e) {
+      host->set_error(host, e.what());
+    } catch (...) {
+      host->set_error(host, "unknown exception in the plugin's init");
+    }
+    return AF_ERR_FATAL;
+  }
+  static void AF_ABI deinit_trampoline() noexcept {
+    for (auto it = get().deinit_hooks.rbegin(); it != get().deinit_hooks.rend(); ++it) {
+      try {
+        (*it)();
+      } catch (...) {
+      }
     }
   }
   static const char* toolchain() noexcept {
@@ -517,13 +677,23 @@ struct Registry {
 // Registers `fn` (void fn(assetflow::Context&)) as asset definition `fn`; chain .describe(),
 // .schema(), .version(), .output().
 #define ASSETFLOW_ASSET(fn)                                               \
-  static ::assetflow::Definition& ASSETFLOW_CAT(assetflow_asset_, fn) = \
+  static ::assetflow::AssetDefinition& ASSETFLOW_CAT(assetflow_asset_, fn) = \
       ::assetflow::Registry::get().add_asset(#fn, &fn)
 
 // Registers class `cls` (derived from assetflow::IoManager) as IO-manager definition `name`.
 #define ASSETFLOW_IO_MANAGER(name, cls)                                       \
   static ::assetflow::Definition& ASSETFLOW_CAT(assetflow_io_, name) = \
       ::assetflow::Registry::get().add_io_manager<cls>(#name)
+
+// Runs `fn` (void fn(const assetflow::HostInfo&)) when the host starts the plugin; throwing
+// refuses the plugin and the host shows what(). Makes the plugin need ABI 1.1.
+#define ASSETFLOW_PLUGIN_INIT(fn)                                           \
+  static const bool ASSETFLOW_CAT(assetflow_init_, fn) =                    \
+      (::assetflow::Registry::get().init_hooks.push_back(&fn), true)
+// Runs `fn` (void fn()) when the host is done with the plugin.
+#define ASSETFLOW_PLUGIN_DEINIT(fn)                                         \
+  static const bool ASSETFLOW_CAT(assetflow_deinit_, fn) =                  \
+      (::assetflow::Registry::get().deinit_hooks.push_back(&fn), true)
 
 // Defines the plugin's one exported symbol. Use once per plugin.
 #define ASSETFLOW_PLUGIN(name, version, description)                                  \
