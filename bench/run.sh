@@ -8,7 +8,7 @@ echo "assetflow benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC') — $(nproc) cor
 echo
 echo "| benchmark | assetflow | baseline | ratio | target | peak RSS |"
 echo "|---|---|---|---|---|---|"
-for row in foundation engine hn_extract wordcloud_bench pipeline; do
+for row in foundation engine hn_extract wordcloud_bench pipeline sdk; do
   script="bench/$row.sh"
   [ -x "$script" ] || [ -f "$script" ] || continue
   bash "$script" || echo "| $row | failed (exit $?) | | | | |"

@@ -238,12 +238,17 @@ void ManifestLoader::Impl::CheckReadableInputs(const ParsedAsset& a, const TypeC
     if (resource == defs.resources.end()) continue;
     auto io = catalog.io_managers.find(resource->second.type);
     if (io == catalog.io_managers.end() || !io->second.write_only) continue;
-    diagnostics.push_back({input.location,
-                           "input '" + input.name + "' of " + owner + " reads asset '" +
-                               input.asset_key + "', which is stored with write-only IO manager '" +
-                               io_key + "' (" + resource->second.type +
-                               "): it can never be loaded (store it with a readable IO manager)",
-                           ""});
+    // A warning: within one run the host hands the bytes on itself, so only a run that
+    // selects this asset without its upstream fails (at run time).
+    Diagnostic d{input.location,
+                 "input '" + input.name + "' of " + owner + " reads asset '" + input.asset_key +
+                     "', which is stored with write-only IO manager '" + io_key + "' (" +
+                     resource->second.type +
+                     "): it is never loaded from storage, so materialize both in one run (or "
+                     "store '" + input.asset_key + "' with a readable IO manager)",
+                 ""};
+    d.severity = Diagnostic::Severity::kWarning;
+    diagnostics.push_back(std::move(d));
   }
 }
 
@@ -321,7 +326,9 @@ bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
                    [&](const Diagnostic& x, const Diagnostic& y) { return rank(x) < rank(y); });
 
   *out = std::move(defs);
-  return m.diagnostics.empty();
+  return std::none_of(m.diagnostics.begin(), m.diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity == Diagnostic::Severity::kError;
+  });
 }
 
 }  // namespace af

@@ -509,7 +509,15 @@ std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_di
   candidates.insert(candidates.end(), manifest_dirs.begin(), manifest_dirs.end());
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back((exe.parent_path() / "plugins").string());
+  if (!ec) {
+    candidates.push_back((exe.parent_path() / "plugins").string());
+    // The system plugin directory of an installed assetflow (<prefix>/bin/assetflow ->
+    // <prefix>/lib/assetflow/plugins), where the packages put the shipped plugins; only when
+    // it exists, so a build tree does not list it.
+    const fs::path system = (exe.parent_path().parent_path() / kSystemPluginDir).lexically_normal();
+    std::error_code exists_ec;
+    if (fs::is_directory(system, exists_ec)) candidates.push_back(system.string());
+  }
 
   // Compare canonical paths so "a/", "./a", a relative path and the same folder named
   // absolutely (or through a symlink) count once.

@@ -95,8 +95,14 @@ std::string DuplicatePluginName(const std::string& name, const std::string& firs
 // its struct_size has them).
 bool IsObservable(const af_asset_descriptor* descriptor);
 
+// The system plugin directory, relative to the installation prefix (what `cmake --install`
+// and the assetflow package use: /usr/lib/assetflow/plugins).
+inline constexpr const char* kSystemPluginDir = "lib/assetflow/plugins";
+
 // Directories to scan, in order: `cli_dirs`, then $ASSETFLOW_PLUGIN_PATH (':'-separated), then
-// `manifest_dirs`, then the default "<dir of the executable>/plugins". Duplicates removed.
+// `manifest_dirs`, then the default "<dir of the executable>/plugins", then the system plugin
+// directory "<dir of the executable>/../lib/assetflow/plugins" when it exists. Duplicates
+// removed.
 std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_dirs,
                                           const std::vector<std::string>& manifest_dirs);
 

@@ -336,7 +336,8 @@ class IoRun {
     return *this;
   }
   Harness& harness() { return h_; }
-  // Stores `data` as the asset's new version; returns the commit status (or open's).
+  // Stores `data` as the asset's new version; returns the commit status (or open's, or
+  // AF_ERR_IO when a write failed, with the writer's reason in result().error).
   af_status store(const std::string& data, bool commit = true) {
     if (!configured_) config("{}");
     af_ostream w{};
@@ -347,6 +348,9 @@ class IoRun {
     while (left > 0) {
       int64_t n = w.write(&w, p, left);
       if (n <= 0) {
+        // The writer's own reason (ABI 1.1 get_error), as the host reports it.
+        const char* why = w.get_error ? w.get_error(&w) : nullptr;
+        h_.result.error = why && *why ? why : "the IO manager's writer failed without saying why";
         desc_->abort_writer(desc_, h_.context(), &w);
         return AF_ERR_IO;
       }
