@@ -13,6 +13,7 @@ PACKAGES=(
   clang libc++-dev libc++abi-dev
   python3 python3-requests python3-wordcloud hyperfine time
   nghttp2-server openssl
+  debootstrap
 )
 
 missing=()
