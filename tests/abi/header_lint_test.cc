@@ -1,6 +1,7 @@
 // The SDK headers' own rules (sdk/include/assetflow/private/macros.h): every function pointer is
 // declared `(AF_ABI *name)`, and every function carries exactly one thread tag of the three,
 // [main-thread], [thread-safe], [call-thread]; no other spelling of a thread tag appears.
+#include <assetflow/extension.h>
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -103,4 +104,20 @@ TEST_CASE("the SDK headers spell thread tags only one way") {
       CHECK(std::find(kTags.begin(), kTags.end(), tag) != kTags.end());
     }
   }
+}
+
+TEST_CASE("extension ids follow <namespace>.<name>/<rev>") {
+  for (const char* ok : {AF_EXTENSION_ID("thread-check", 1), "assetflow.thread-check/12",
+                         "com.acme.s3-credentials/2", "org.example.draft.thing/1"}) {
+    CAPTURE(ok);
+    CHECK(af_extension_id_is_valid(ok) == 1);
+  }
+  for (const char* bad : {"", "assetflow", "assetflow/1", "thread-check/1", "assetflow.x/0",
+                          "assetflow.x/01", "assetflow.x/", "assetflow.x/1a", "Assetflow.x/1",
+                          "assetflow..x/1", ".x/1", "assetflow.x_y/1", "assetflow.x/1/2"}) {
+    CAPTURE(bad);
+    CHECK(af_extension_id_is_valid(bad) == 0);
+  }
+  CHECK(af_extension_id_is_valid(nullptr) == 0);
+  CHECK(std::string(AF_EXTENSION_ID("thread-check", 1)) == "assetflow.thread-check/1");
 }
