@@ -4,13 +4,13 @@
 
 #include <algorithm>
 
+#include "plugin/descriptor_fields.h"
+
 namespace af {
 namespace {
 
 namespace rj = rapidjson;
 namespace schema = assetflow::support;
-
-std::string OrEmpty(const char* s) { return s ? s : ""; }
 
 std::string TypeText(const rj::Value& property) {
   const rj::Value* type = schema::Member(&property, "type");

@@ -16,19 +16,16 @@
 #include <set>
 #include <system_error>
 
-#include <assetflow/support/config_schema.hpp>
 #include <rapidjson/document.h>
 
 #include "common/fatal_signal.h"
+#include "plugin/descriptor_fields.h"
 
 namespace af {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Bytes a struct must have for `field` to be readable: the C offsetof-based size check of
-// OBS's CHECK_REQUIRED_VAL, so a struct built against an older minor is never over-read.
-#define AF_END_OF(type, field) (offsetof(type, field) + sizeof(static_cast<type*>(nullptr)->field))
 
 // The version block: magic, struct_size, abi_major, abi_minor. Read before anything else.
 constexpr std::size_t kVersionBlockSize = AF_END_OF(af_plugin_entry, abi_minor);
@@ -49,22 +46,6 @@ std::string AbiString(unsigned major, unsigned minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
-bool IsValidName(const char* name) {
-  if (name == nullptr || *name == '\0') return false;
-  for (const char* p = name; *p; ++p) {
-    const char c = *p;
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string NameError(const char* what, const char* name) {
-  if (name == nullptr) return std::string(what) + " name is NULL";
-  return std::string("invalid ") + what + " name '" + name +
-         "' (allowed: one or more of A-Z a-z 0-9 _ -)";
-}
 
 // True when the file starts with the ELF magic: lets "this is not a library at all" be told
 // apart from "a library that cannot be loaded" (missing dependency, wrong architecture).
@@ -74,55 +55,7 @@ bool HasElfHeader(const std::string& path) {
   return in.read(magic, sizeof magic) && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
 }
 
-std::string OrEmpty(const char* s) { return s ? s : ""; }
 
-// The declared inputs of an asset definition (ABI 1.1), or nullopt when it declares none.
-std::optional<std::vector<DeclaredInput>> DeclaredInputsOf(const af_asset_descriptor* d) {
-  if (d->struct_size < AF_END_OF(af_asset_descriptor, inputs) || d->inputs == nullptr)
-    return std::nullopt;
-  std::vector<DeclaredInput> out;
-  for (uint32_t i = 0; i < d->input_count; ++i) {
-    const af_input_declaration* in = d->inputs[i];
-    DeclaredInput x;
-    x.name = in->name;
-    if (in->struct_size >= AF_END_OF(af_input_declaration, description))
-      x.description = OrEmpty(in->description);
-    if (in->struct_size >= AF_END_OF(af_input_declaration, flags))
-      x.optional = (in->flags & AF_INPUT_OPTIONAL) != 0;
-    out.push_back(std::move(x));
-  }
-  std::sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.name < b.name; });
-  return out;
-}
-
-bool IsWriteOnly(const af_io_manager_descriptor* d) {
-  return d->struct_size >= AF_END_OF(af_io_manager_descriptor, flags) &&
-         (d->flags & AF_IO_MANAGER_WRITE_ONLY) != 0;
-}
-
-// Why an asset definition's declared inputs are unusable, or "".
-std::string CheckDeclaredInputs(const af_asset_descriptor* d) {
-  if (d->struct_size < AF_END_OF(af_asset_descriptor, inputs) || d->inputs == nullptr) return "";
-  std::set<std::string> seen;
-  for (uint32_t i = 0; i < d->input_count; ++i) {
-    const af_input_declaration* in = d->inputs[i];
-    const std::string where = "declared input #" + std::to_string(i);
-    if (in == nullptr) return where + " is NULL";
-    if (in->struct_size < AF_END_OF(af_input_declaration, name))
-      return where + ": struct_size " + std::to_string(in->struct_size) + " is too small";
-    if (!IsValidName(in->name)) return where + ": " + NameError("input", in->name);
-    if (!seen.insert(in->name).second) return "duplicate declared input '" + std::string(in->name) + "'";
-  }
-  return "";
-}
-
-// Why a definition's config schema would be refused when a manifest uses it, or "": checked
-// at load so the plugin file and definition are named, not a manifest line.
-std::string CheckConfigSchema(const char* schema_text) {
-  if (schema_text == nullptr) return "";
-  assetflow::support::Schema schema(schema_text);
-  return schema.error().empty() ? "" : "config_schema is unusable: " + schema.error();
-}
 
 // Boost.DLL clears dlerror() and reports a bare errno-style code when dlopen fails, which says
 // nothing useful ("missing libfoo.so.1", "wrong ELF class"). Repeat the dlopen only to read the
@@ -453,28 +386,6 @@ const af_io_manager_descriptor* PluginRegistry::FindIoManager(const std::string&
   return it == impl_->io_managers.end() ? nullptr : it->second;
 }
 
-std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema) {
-  std::vector<std::string> keys;
-  rapidjson::Document schema;
-  schema.Parse(config_schema.data(), config_schema.size());
-  if (schema.HasParseError() || !schema.IsObject()) return keys;
-  auto props = schema.FindMember("properties");
-  if (props == schema.MemberEnd() || !props->value.IsObject()) return keys;
-  for (const auto& p : props->value.GetObject()) {
-    if (!p.value.IsObject()) continue;
-    auto mark = p.value.FindMember(kNoVersionAnnotation);
-    if (mark != p.value.MemberEnd() && mark->value.IsBool() && mark->value.GetBool())
-      keys.emplace_back(p.name.GetString(), p.name.GetStringLength());
-  }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
-}
-
-bool IsObservable(const af_asset_descriptor* d) {
-  return d->struct_size >= AF_END_OF(af_asset_descriptor, flags) &&
-         (d->flags & AF_ASSET_OBSERVABLE) != 0;
-}
 
 TypeCatalog PluginRegistry::Catalog() const {
   TypeCatalog catalog;
