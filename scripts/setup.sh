@@ -16,6 +16,7 @@ PACKAGES=(
   libhowardhinnant-date-dev tzdata
   libinih-dev libpugixml-dev awscli
   chromium
+  debootstrap
 )
 
 missing=()

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/describe.h"
 #include "cli/isolate.h"
 #include "cli/probe.h"
 #include "cli/table.h"
@@ -41,8 +42,19 @@ std::string Join(const std::vector<std::string>& parts, const char* sep) {
 
 void AddPluginsCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
   auto* cmd = app.add_subcommand("plugins", "List the loaded plugins and their definitions");
-  cmd->callback([options, exit_code] {
+  auto verbose = std::make_shared<bool>(false);
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("-v,--verbose", *verbose,
+                "Every definition in full, as 'assetflow describe' shows it");
+  cmd->add_flag("--json", *json, "With --verbose: print JSON");
+  cmd->callback([options, exit_code, verbose, json] {
     auto registry = LoadPlugins(options->plugin_dirs, {});
+    if (*verbose) {
+      PrintDefinitions(DescribeAll(*registry), *json, std::cout);
+      for (const auto& d : registry->errors()) std::cerr << d.ToString() << "\n";
+      if (!registry->errors().empty()) *exit_code = kExitUsage;
+      return;
+    }
     Table table({"NAME", "VERSION", "ABI", "FILE", "DEFINITIONS"});
     for (const auto& p : registry->plugins()) {
       std::vector<std::string> defs;

@@ -13,6 +13,8 @@ void AddPluginsCommand(CLI::App& app, const GlobalOptions* options, int* exit_co
 void AddCheckCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 void AddListCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 void AddGraphCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+void AddDescribeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+void AddNewCommand(CLI::App& app, int* exit_code);
 // Engine commands: materialize, status, runs, logs, wipe (host/cli/engine_commands.cc).
 void AddEngineCommands(CLI::App& app, const GlobalOptions* options, int* exit_code);
 // `daemon` (host/cli/engine_daemon.cc).

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   af::AddCheckCommand(app, &options, &exit_code);
   af::AddListCommand(app, &options, &exit_code);
   af::AddGraphCommand(app, &options, &exit_code);
+  af::AddDescribeCommand(app, &options, &exit_code);
+  af::AddNewCommand(app, &exit_code);
   CLI::App* worker = af::AddWorkerCommands(app, &exit_code);
 #ifdef AF_HAVE_ENGINE
   af::AddEngineCommands(app, &options, &exit_code);

@@ -91,6 +91,7 @@ struct HostCall::OpenInput {
   HostCall io_call;
   af_istream reader{};
   int spool_fd = -1;
+  std::string spool_error;
   Cell<af_istream>* cell = NewCell<af_istream>();
 
   OpenInput(const InputSource& s, const HostCall& owner)
@@ -99,6 +100,7 @@ struct HostCall::OpenInput {
                 owner.cancel_, owner.listener_) {
     cell->value.ctx = this;
     cell->value.read = &ReadThroughCell;
+    cell->value.get_error = &ErrorThroughCell;
   }
   ~OpenInput() {
     cell->gate.Close();
@@ -128,6 +130,7 @@ struct HostCall::OpenInput {
     } else {
       do n = ::read(in.spool_fd, buffer, size);
       while (n < 0 && errno == EINTR);
+      if (n < 0) in.spool_error = std::strerror(errno);
     }
     if (n == 0 && size > 0) {
       in.at_end = true;
@@ -136,6 +139,18 @@ struct HostCall::OpenInput {
     return n;
   }
   bool at_end = false;  // the whole input was read and released; reads return 0
+  // The reader's own text (ABI 1.1 IO managers; `reader` was zeroed before open_reader), or
+  // the spool file's errno.
+  static const char* ErrorThroughCell(const af_istream* s) {
+    Cell<af_istream>* cell = Cell<af_istream>::Of(s);
+    GateScope open(cell->gate);
+    if (!open) return "the input stream is closed (its call returned)";
+    OpenInput& in = *static_cast<OpenInput*>(cell->value.ctx);
+    if (in.at_end) return "";  // released: nothing failed, and the reader is closed
+    if (!in.source.spool_path.empty()) return in.spool_error.c_str();
+    const char* why = in.reader.get_error ? in.reader.get_error(&in.reader) : nullptr;
+    return why ? why : "";
+  }
   // Opens the stream; on failure returns the status and sets *why.
   af_status Open(std::string* why) {
     if (source.observed_only) {
@@ -210,8 +225,12 @@ R Admit(const af_context* c, R refused, F&& body) {
 }
 
 // Where a late caller's output calls land: every write fails.
-const af_ostream kClosedOutput{nullptr, [](const af_ostream*, const void*, uint64_t) -> int64_t {
+const af_ostream kClosedOutput{nullptr,
+                               [](const af_ostream*, const void*, uint64_t) -> int64_t {
                                  return -1;
+                               },
+                               [](const af_ostream*) -> const char* {
+                                 return "the output stream is closed (its call returned)";
                                }};
 
 }  // namespace

@@ -148,6 +148,10 @@ Status WipeStoredAsset(const IoManagerRef& io, const std::string& asset_key,
   HostCall call(asset_key, kNoRun, 1, home, io.config, nullptr, nullptr);
   af_status s = io.desc->wipe(io.desc, call.context());
   if (s == AF_OK) return Status::OK();
+  if (s == AF_ERR_UNSUPPORTED) {
+    return Status::Failed("IO manager '" + io.type + "' cannot wipe stored assets" +
+                          (call.error_message().empty() ? "" : " (" + call.error_message() + ")"));
+  }
   return Status::IoError("wiping '" + asset_key + "' through " + io.type + " failed: " +
                          (call.error_message().empty() ? StatusName(s) : call.error_message()));
 }

@@ -24,10 +24,12 @@ struct TeeOutput {
   Sha256 hash;
   uint64_t bytes = 0;
   bool failed = false;
+  std::string error;  // why the stream failed, from the IO manager's get_error (ABI 1.1)
 
   TeeOutput() {
     cell->value.ctx = this;
     cell->value.write = &TeeOutput::Write;
+    cell->value.get_error = &TeeOutput::GetError;
   }
   ~TeeOutput() {
     cell->gate.Close();
@@ -54,17 +56,34 @@ struct TeeOutput {
     int64_t n = t.writer->write(t.writer, data, size);
     if (n <= 0 || static_cast<uint64_t>(n) > size) {
       t.failed = true;
+      // The host zeroed `writer` before open_writer: a 1.0 manager leaves get_error NULL.
+      const char* why = t.writer->get_error ? t.writer->get_error(t.writer) : nullptr;
+      t.error = why && *why ? why : "the IO manager's writer failed without saying why";
       return -1;
     }
     if (t.spool_fd >= 0 && !t.Spool(static_cast<const char*>(data), static_cast<uint64_t>(n))) {
       t.failed = true;
+      t.error = std::string("writing this run's copy failed: ") + std::strerror(errno);
       return -1;
     }
     t.hash.Update(data, static_cast<size_t>(n));
     t.bytes += static_cast<uint64_t>(n);
     return n;
   }
+  static const char* GetError(const af_ostream* s) {
+    Cell<af_ostream>* cell = Cell<af_ostream>::Of(s);
+    GateScope open(cell->gate);
+    if (!open) return "the output stream is closed (its call returned)";
+    return static_cast<TeeOutput*>(cell->value.ctx)->error.c_str();
+  }
 };
+
+// The failure message, completed with the output stream's own error when the plugin's message
+// does not carry it already (a 1.0 plugin only says "writing failed").
+std::string WithStreamError(std::string message, const TeeOutput& tee) {
+  if (tee.error.empty() || message.find(tee.error) != std::string::npos) return message;
+  return message.empty() ? tee.error : message + ": " + tee.error;
+}
 
 // The plugin's message, completed with the reason an input could not be opened (the plugin
 // usually only names the input) or a fallback when it gave none.
@@ -170,7 +189,7 @@ AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt) {
     io->abort_writer(io, io_call.context(), &writer);
     if (tee.spool_fd >= 0) ::unlink(spec.spool_path.c_str());
     result.status = s;
-    result.message = FailureMessage(call, s);
+    result.message = WithStreamError(FailureMessage(call, s), tee);
     // The plugin only saw its write fail; the IO manager may say why (SDK 1.2 writers report
     // it at abort): that reason, and whether retrying can help, are the step's.
     if (tee.failed && io_call.error_status() != AF_OK && !io_call.error_message().empty()) {

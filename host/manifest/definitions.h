@@ -146,6 +146,13 @@ struct Definitions {
 
 // What the plugins offer, as the manifest loader needs it to validate types and config.
 // Built by the plugin registry; the loader never sees plugin code.
+// An input a definition declares (af_input_declaration).
+struct DeclaredInput {
+  std::string name;
+  std::string description;
+  bool optional = false;
+};
+
 struct DefinitionInfo {
   std::string config_schema;  // JSON Schema text; empty = no config allowed
   std::string code_version;
@@ -156,6 +163,11 @@ struct DefinitionInfo {
   // The schema's top-level properties marked secret: "x-assetflow-secret": true,
   // "writeOnly": true or "format": "password" (sorted, unique).
   std::vector<std::string> secret_config_keys = {};
+  // The inputs an asset definition declares (sorted by name); nullopt when it declares none
+  // (an ABI 1.0 plugin): then any `inputs:` are accepted.
+  std::optional<std::vector<DeclaredInput>> declared_inputs = std::nullopt;
+  // An IO manager that stores but cannot load (AF_IO_MANAGER_WRITE_ONLY).
+  bool write_only = false;
 };
 struct TypeCatalog {
   std::map<std::string, DefinitionInfo> assets;       // "<plugin>/<definition>"

@@ -38,6 +38,14 @@ std::vector<std::string> KeysOf(const std::map<std::string, V>& m) {
   return keys;
 }
 
+// "'a', 'b' and 'c'".
+std::string JoinQuoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i)
+    out += (i == 0 ? "" : i + 1 == names.size() ? " and " : ", ") + ("'" + names[i] + "'");
+  return out;
+}
+
 // A problem with a whole file or directory (no line). Built field by field: GCC 12 warns
 // spuriously about nested brace-initialized strings here.
 Diagnostic PathError(const std::string& path, std::string message) {
@@ -130,6 +138,12 @@ struct ManifestLoader::Impl {
                     bool default_io_manager_missing, ConfigValidator* validator,
                     const std::function<const std::vector<std::string>&()>& keys, AssetDef* out);
   bool Resolve(const TypeCatalog& catalog, bool consume, Definitions* out);
+  // The asset's `inputs:` against the inputs its definition declares (ABI 1.1).
+  void CheckDeclaredInputs(const ParsedAsset& a, const DefinitionInfo& type,
+                           const std::string& owner);
+  // No input may come from an asset stored with a write-only IO manager.
+  void CheckReadableInputs(const ParsedAsset& a, const TypeCatalog& catalog,
+                           const Definitions& defs, const std::string& owner);
 };
 
 std::optional<std::string> ManifestLoader::ProcessEnv(const std::string& name) {
@@ -225,12 +239,65 @@ void ManifestLoader::Impl::ResolveAsset(
                            io_manager ? "" : NearestName(out->type, KeysOf(catalog.assets), &suggestions)});
     return;
   }
+  CheckDeclaredInputs(a, type->second, owner);
+  CheckReadableInputs(a, catalog, defs, owner);
   if (!a.has_code_version) out->code_version = type->second.code_version;
   out->observable = type->second.observable;
   out->unversioned_config_keys = type->second.unversioned_config_keys;
   out->secret_config_keys = type->second.secret_config_keys;
   ConfigSite site{a.config.doc, a.config.key, a.config.value, out->location, owner, out->type};
   if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
+}
+
+void ManifestLoader::Impl::CheckDeclaredInputs(const ParsedAsset& a, const DefinitionInfo& type,
+                                               const std::string& owner) {
+  if (!type.declared_inputs) return;  // an ABI 1.0 definition: it says nothing about inputs
+  std::vector<std::string> declared;
+  for (const DeclaredInput& d : *type.declared_inputs) declared.push_back(d.name);
+  for (const InputDef& input : a.def.inputs) {
+    if (std::find(declared.begin(), declared.end(), input.name) != declared.end()) continue;
+    diagnostics.push_back({input.location,
+                           "unknown input '" + input.name + "' for " + owner + " (" + a.def.type +
+                               (declared.empty() ? " takes no inputs)"
+                                                 : " declares " + JoinQuoted(declared) + ")"),
+                           NearestName(input.name, declared)});
+  }
+  for (const DeclaredInput& d : *type.declared_inputs) {
+    if (d.optional) continue;
+    const bool given = std::any_of(a.def.inputs.begin(), a.def.inputs.end(),
+                                   [&](const InputDef& in) { return in.name == d.name; });
+    if (!given) {
+      diagnostics.push_back({a.def.location,
+                             owner + " lacks required input '" + d.name + "' of " + a.def.type +
+                                 " (add it under inputs:, e.g. `inputs: { " + d.name +
+                                 ": <upstream asset> }`)",
+                             ""});
+    }
+  }
+}
+
+void ManifestLoader::Impl::CheckReadableInputs(const ParsedAsset& a, const TypeCatalog& catalog,
+                                               const Definitions& defs, const std::string& owner) {
+  for (const InputDef& input : a.def.inputs) {
+    auto upstream = parsed.asset_by_key.find(input.asset_key);
+    if (upstream == parsed.asset_by_key.end()) continue;  // reported already
+    const std::string& io_key = parsed.assets[upstream->second].def.io_manager_key;
+    auto resource = defs.resources.find(io_key);
+    if (resource == defs.resources.end()) continue;
+    auto io = catalog.io_managers.find(resource->second.type);
+    if (io == catalog.io_managers.end() || !io->second.write_only) continue;
+    // A warning: within one run the host hands the bytes on itself, so only a run that
+    // selects this asset without its upstream fails (at run time).
+    Diagnostic d{input.location,
+                 "input '" + input.name + "' of " + owner + " reads asset '" + input.asset_key +
+                     "', which is stored with write-only IO manager '" + io_key + "' (" +
+                     resource->second.type +
+                     "): it is never loaded from storage, so materialize both in one run (or "
+                     "store '" + input.asset_key + "' with a readable IO manager)",
+                 ""};
+    d.severity = Diagnostic::Severity::kWarning;
+    diagnostics.push_back(std::move(d));
+  }
 }
 
 bool ManifestLoader::Resolve(const TypeCatalog& catalog, Definitions* out) {
@@ -354,7 +421,9 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
                    [&](const Diagnostic& x, const Diagnostic& y) { return rank(x) < rank(y); });
 
   *out = std::move(defs);
-  return m.diagnostics.empty();
+  return std::none_of(m.diagnostics.begin(), m.diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity == Diagnostic::Severity::kError;
+  });
 }
 
 }  // namespace af

@@ -52,8 +52,9 @@ class ManifestLoader {
   std::vector<std::string> PluginDirs() const;
 
   // Checks types, inputs, io_manager keys and config against `catalog` and fills `out`.
-  // False if any diagnostic was recorded. Resolve diagnostics come in file order, after the
-  // parse ones; calling Resolve again replaces them. Adds resource `io_manager` of type
+  // False if any error was recorded (warnings, e.g. an input read from a write-only IO
+  // manager, leave it true and stay in diagnostics()). Resolve diagnostics come in file
+  // order, after the parse ones; calling Resolve again replaces them. Adds resource `io_manager` of type
   // fs_io/fs_io_manager (schema defaults as config) when no manifest defines one.
   bool Resolve(const TypeCatalog& catalog, Definitions* out);
   // Resolve for a loader used once (the workspace): moves the parsed definitions into `out`

@@ -36,6 +36,21 @@ void WriteDefinitions(Writer& w, const char* key, const std::map<std::string, De
     JsonField(w, "code_version", info.code_version);
     Strings(w, "unversioned_config_keys", info.unversioned_config_keys);
     Strings(w, "secret_config_keys", info.secret_config_keys);
+    if (info.declared_inputs) {
+      w.Key("declared_inputs");
+      w.StartArray();
+      for (const DeclaredInput& in : *info.declared_inputs) {
+        w.StartObject();
+        JsonField(w, "name", in.name);
+        JsonField(w, "description", in.description);
+        w.Key("optional");
+        w.Bool(in.optional);
+        w.EndObject();
+      }
+      w.EndArray();
+    }
+    w.Key("write_only");
+    w.Bool(info.write_only);
     w.EndObject();
   }
   w.EndObject();
@@ -80,6 +95,21 @@ bool ReadDefinitions(const rapidjson::Value& catalog, const char* key,
         (m.value.HasMember("secret_config_keys") &&
          !StrList(m.value, "secret_config_keys", &info.secret_config_keys)))
       return false;
+    if (auto inputs = m.value.FindMember("declared_inputs"); inputs != m.value.MemberEnd()) {
+      if (!inputs->value.IsArray()) return false;
+      info.declared_inputs.emplace();
+      for (const auto& v : inputs->value.GetArray()) {
+        DeclaredInput in;
+        auto optional = v.IsObject() ? v.FindMember("optional") : v.MemberEnd();
+        if (!Str(v, "name", &in.name) || !Str(v, "description", &in.description) ||
+            optional == v.MemberEnd() || !optional->value.IsBool())
+          return false;
+        in.optional = optional->value.GetBool();
+        info.declared_inputs->push_back(std::move(in));
+      }
+    }
+    if (auto wo = m.value.FindMember("write_only"); wo != m.value.MemberEnd() && wo->value.IsBool())
+      info.write_only = wo->value.GetBool();
     (*out)[std::string(m.name.GetString(), m.name.GetStringLength())] = std::move(info);
   }
   return true;

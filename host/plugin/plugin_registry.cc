@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <system_error>
@@ -19,16 +20,13 @@
 #include <rapidjson/document.h>
 
 #include "common/fatal_signal.h"
-#include <assetflow/cpp/json.hpp>
+#include "plugin/descriptor_fields.h"
 
 namespace af {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Bytes a struct must have for `field` to be readable: the C offsetof-based size check of
-// OBS's CHECK_REQUIRED_VAL, so a struct built against an older minor is never over-read.
-#define AF_END_OF(type, field) (offsetof(type, field) + sizeof(static_cast<type*>(nullptr)->field))
 
 // The version block: magic, struct_size, abi_major, abi_minor. Read before anything else.
 constexpr std::size_t kVersionBlockSize = AF_END_OF(af_plugin_entry, abi_minor);
@@ -49,22 +47,6 @@ std::string AbiString(unsigned major, unsigned minor) {
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
-bool IsValidName(const char* name) {
-  if (name == nullptr || *name == '\0') return false;
-  for (const char* p = name; *p; ++p) {
-    const char c = *p;
-    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-std::string NameError(const char* what, const char* name) {
-  if (name == nullptr) return std::string(what) + " name is NULL";
-  return std::string("invalid ") + what + " name '" + name +
-         "' (allowed: one or more of A-Z a-z 0-9 _ -)";
-}
 
 // True when the file starts with the ELF magic: lets "this is not a library at all" be told
 // apart from "a library that cannot be loaded" (missing dependency, wrong architecture).
@@ -74,7 +56,7 @@ bool HasElfHeader(const std::string& path) {
   return in.read(magic, sizeof magic) && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
 }
 
-std::string OrEmpty(const char* s) { return s ? s : ""; }
+
 
 // Boost.DLL clears dlerror() and reports a bare errno-style code when dlopen fails, which says
 // nothing useful ("missing libfoo.so.1", "wrong ELF class"). Repeat the dlopen only to read the
@@ -139,6 +121,8 @@ struct PluginRegistry::Impl {
   std::string crash_hint = kDefaultCrashHint;
   std::map<std::string, const af_asset_descriptor*> assets;          // "<plugin>/<def>"
   std::map<std::string, const af_io_manager_descriptor*> io_managers;  // "<plugin>/<def>"
+  // deinit of every plugin whose init succeeded (or that has no init), in load order.
+  std::vector<void(AF_ABI*)(void)> deinits;
 
   void Error(const std::string& path, std::string message) {
     Diagnostic d;
@@ -150,8 +134,51 @@ struct PluginRegistry::Impl {
   // Checks the entry and everything it reaches, in the order that never reads a field the
   // plugin may not have. Returns an empty string when acceptable, else the problem.
   std::string Validate(const af_plugin_entry* e, PluginInfo* info) const;
+  // Calls the entry's init (ABI 1.1) with the host's info; false with `problem` set if it
+  // refused. Registers its deinit.
+  bool Init(const af_plugin_entry* e, const std::string& absolute_path, std::string* problem);
   bool Load(const std::string& path);
 };
+
+namespace {
+// The host side of af_host_info during one init call.
+struct InitCall {
+  af_host_info info{};
+  std::string error;
+  bool error_set = false;
+};
+}  // namespace
+
+bool PluginRegistry::Impl::Init(const af_plugin_entry* e, const std::string& absolute_path,
+                                std::string* problem) {
+  const bool has_init = e->struct_size >= AF_END_OF(af_plugin_entry, deinit);
+  if (!has_init || e->init == nullptr) {
+    if (has_init && e->deinit != nullptr) deinits.push_back(e->deinit);
+    return true;
+  }
+  InitCall call;
+  call.info.struct_size = sizeof(af_host_info);
+  call.info.abi_major = AF_ABI_MAJOR;
+  call.info.abi_minor = AF_ABI_MINOR;
+  call.info.host_version = kHostVersion;
+  call.info.plugin_path = absolute_path.c_str();
+  call.info.host_data = &call;
+  call.info.set_error = [](const af_host_info* info, const char* message) {
+    auto* c = static_cast<InitCall*>(info->host_data);
+    c->error = message ? message : "";
+    c->error_set = true;
+  };
+  // No host extension is defined yet (extension.h has the naming rule): every id answers NULL.
+  call.info.get_extension = [](const af_host_info*, const char*) -> const void* { return nullptr; };
+  const af_status s = e->init(&call.info);
+  if (s == AF_OK) {
+    if (e->deinit != nullptr) deinits.push_back(e->deinit);
+    return true;
+  }
+  *problem = "the plugin's init refused to start (status " + std::to_string(s) + ")" +
+             (call.error.empty() ? std::string(", without saying why") : ": " + call.error);
+  return false;
+}
 
 std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo* info) const {
   if (e->magic != AF_PLUGIN_MAGIC) {
@@ -194,7 +221,13 @@ std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo*
       },
       &info->asset_definitions);
   if (!problem.empty()) return problem;
-  return CheckDefinitions(
+  for (uint32_t i = 0; i < e->asset_count; ++i) {
+    const af_asset_descriptor* d = e->assets[i];
+    std::string bad = CheckDeclaredInputs(d);
+    if (bad.empty()) bad = CheckConfigSchema(d->config_schema);
+    if (!bad.empty()) return "asset definition '" + std::string(d->name) + "': " + bad;
+  }
+  problem = CheckDefinitions(
       DefinitionKind{"IO manager", "io_manager_count", "io_managers", kMinIoManagerDescriptorSize},
       e->io_manager_count, e->io_managers, info->name,
       [](const af_io_manager_descriptor* d) -> const char* {
@@ -206,6 +239,13 @@ std::string PluginRegistry::Impl::Validate(const af_plugin_entry* e, PluginInfo*
                                    : nullptr;  // wipe may be NULL: wiping is optional
       },
       &info->io_manager_definitions);
+  if (!problem.empty()) return problem;
+  for (uint32_t i = 0; i < e->io_manager_count; ++i) {
+    const af_io_manager_descriptor* d = e->io_managers[i];
+    std::string bad = CheckConfigSchema(d->config_schema);
+    if (!bad.empty()) return "IO manager definition '" + std::string(d->name) + "': " + bad;
+  }
+  return "";
 }
 
 bool PluginRegistry::Impl::Load(const std::string& path) {
@@ -258,6 +298,10 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
     Error(path, std::move(problem));
     return false;
   }
+  if (!Init(entry, absolute, &problem)) {
+    Error(path, std::move(problem));
+    return false;
+  }
   for (uint32_t i = 0; i < entry->asset_count; ++i)
     assets[info.name + "/" + entry->assets[i]->name] = entry->assets[i];
   for (uint32_t i = 0; i < entry->io_manager_count; ++i)
@@ -268,6 +312,9 @@ bool PluginRegistry::Impl::Load(const std::string& path) {
 
 PluginRegistry::PluginRegistry() : impl_(std::make_unique<Impl>()) {}
 PluginRegistry::~PluginRegistry() {
+  // The host is done with every plugin it started: each deinit, newest first (as a stack of
+  // initializations unwinds), before the handles are parked below.
+  for (auto it = impl_->deinits.rbegin(); it != impl_->deinits.rend(); ++it) (*it)();
   // Never unloaded: a plugin's thread may outlive its call (the ABI forbids it; a buggy plugin
   // does it anyway), and unmapping its code under that thread would crash the process. The
   // handles are leaked on purpose; the libraries go with the process.
@@ -338,53 +385,6 @@ const af_io_manager_descriptor* PluginRegistry::FindIoManager(const std::string&
   return it == impl_->io_managers.end() ? nullptr : it->second;
 }
 
-namespace {
-
-// The top-level properties of `config_schema` for which `marked(property schema)` holds,
-// sorted and unique.
-template <class Marked>
-std::vector<std::string> MarkedConfigKeys(const std::string& config_schema, Marked marked) {
-  std::vector<std::string> keys;
-  rapidjson::Document schema;
-  if (!assetflow::ParseJson(schema, config_schema) || !schema.IsObject()) return keys;
-  auto props = schema.FindMember("properties");
-  if (props == schema.MemberEnd() || !props->value.IsObject()) return keys;
-  for (const auto& p : props->value.GetObject()) {
-    if (p.value.IsObject() && marked(p.value))
-      keys.emplace_back(p.name.GetString(), p.name.GetStringLength());
-  }
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  return keys;
-}
-
-bool IsTrue(const rapidjson::Value& property, const char* annotation) {
-  auto mark = property.FindMember(annotation);
-  return mark != property.MemberEnd() && mark->value.IsBool() && mark->value.GetBool();
-}
-
-}  // namespace
-
-std::vector<std::string> UnversionedConfigKeys(const std::string& config_schema) {
-  return MarkedConfigKeys(config_schema, [](const rapidjson::Value& p) {
-    return IsTrue(p, kNoVersionAnnotation);
-  });
-}
-
-std::vector<std::string> SecretConfigKeys(const std::string& config_schema) {
-  return MarkedConfigKeys(config_schema, [](const rapidjson::Value& p) {
-    auto format = p.FindMember("format");
-    return IsTrue(p, kSecretAnnotation) || IsTrue(p, "writeOnly") ||
-           (format != p.MemberEnd() && format->value.IsString() &&
-            std::string_view(format->value.GetString()) == "password");
-  });
-}
-
-bool IsObservable(const af_asset_descriptor* d) {
-  return d->struct_size >= AF_END_OF(af_asset_descriptor, flags) &&
-         (d->flags & AF_ASSET_OBSERVABLE) != 0;
-}
-
 TypeCatalog PluginRegistry::Catalog() const {
   TypeCatalog catalog;
   for (const auto& [type, d] : impl_->assets) {
@@ -394,11 +394,13 @@ TypeCatalog PluginRegistry::Catalog() const {
     info.observable = IsObservable(d);
     info.unversioned_config_keys = UnversionedConfigKeys(info.config_schema);
     info.secret_config_keys = SecretConfigKeys(info.config_schema);
+    info.declared_inputs = DeclaredInputsOf(d);
   }
   for (const auto& [type, d] : impl_->io_managers) {
     DefinitionInfo& info = catalog.io_managers[type];
     info.config_schema = OrEmpty(d->config_schema);
     info.secret_config_keys = SecretConfigKeys(info.config_schema);
+    info.write_only = IsWriteOnly(d);
   }
   return catalog;
 }
@@ -418,7 +420,15 @@ std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_di
   candidates.insert(candidates.end(), manifest_dirs.begin(), manifest_dirs.end());
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back((exe.parent_path() / "plugins").string());
+  if (!ec) {
+    candidates.push_back((exe.parent_path() / "plugins").string());
+    // The system plugin directory of an installed assetflow (<prefix>/bin/assetflow ->
+    // <prefix>/lib/assetflow/plugins), where the packages put the shipped plugins; only when
+    // it exists, so a build tree does not list it.
+    const fs::path system = (exe.parent_path().parent_path() / kSystemPluginDir).lexically_normal();
+    std::error_code exists_ec;
+    if (fs::is_directory(system, exists_ec)) candidates.push_back(system.string());
+  }
 
   // Compare canonical paths so "a/", "./a", a relative path and the same folder named
   // absolutely (or through a symlink) count once.

@@ -5,7 +5,9 @@
 // A bad plugin never stops the others from loading and never crashes the host: each problem is
 // a Diagnostic naming the file (not a shared library, no entry symbol, entry returned NULL, bad
 // magic, ABI major differs, needs a newer minor, struct_size too small, invalid name, required
-// function NULL, duplicate plugin name, duplicate definition). Every library that was loaded,
+// function NULL, duplicate plugin name, duplicate definition, a config schema that is not
+// valid JSON Schema, bad declared inputs, init refused). A plugin that passes every check is
+// started with its init (ABI 1.1); its deinit runs when the registry is destroyed. Every library that was loaded,
 // refused or not, stays loaded: code of it has already run.
 //
 // A plugin that crashes (fatal signal) or calls exit() while it loads cannot be survived in
@@ -39,6 +41,9 @@ struct PluginInfo {
   std::vector<std::string> asset_definitions;       // definition names, plugin order
   std::vector<std::string> io_manager_definitions;
 };
+
+// What the host calls itself to plugins (af_host_api.host_version, af_host_info.host_version).
+inline constexpr const char* kHostVersion = "assetflow 0.1.0";
 
 inline constexpr const char* kDefaultCrashHint =
     "; run 'assetflow check --isolate' to find every bad plugin";
@@ -97,8 +102,14 @@ std::string DuplicatePluginName(const std::string& name, const std::string& firs
 // its struct_size has them).
 bool IsObservable(const af_asset_descriptor* descriptor);
 
+// The system plugin directory, relative to the installation prefix (what `cmake --install`
+// and the assetflow package use: /usr/lib/assetflow/plugins).
+inline constexpr const char* kSystemPluginDir = "lib/assetflow/plugins";
+
 // Directories to scan, in order: `cli_dirs`, then $ASSETFLOW_PLUGIN_PATH (':'-separated), then
-// `manifest_dirs`, then the default "<dir of the executable>/plugins". Duplicates removed.
+// `manifest_dirs`, then the default "<dir of the executable>/plugins", then the system plugin
+// directory "<dir of the executable>/../lib/assetflow/plugins" when it exists. Duplicates
+// removed.
 std::vector<std::string> PluginSearchPath(const std::vector<std::string>& cli_dirs,
                                           const std::vector<std::string>& manifest_dirs);
 

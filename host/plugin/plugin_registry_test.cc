@@ -3,6 +3,9 @@
 #include <assetflow/testing/harness.hpp>
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include <unistd.h>
 
 #include <cstddef>
@@ -94,7 +97,55 @@ TEST_CASE("PluginRegistry loads the example plugins and indexes their definition
   CHECK(c.assets.at("examples/constant").config_schema.find("\"repeat\"") != std::string::npos);
   CHECK(c.assets.at("examples/constant").code_version == "1");
   CHECK(c.assets.at("examples/noop").config_schema.empty());  // NULL schema: no config allowed
+  // Declared inputs (ABI 1.1): c_example declares them, the examples do not.
+  CHECK_FALSE(c.assets.at("examples/concat").declared_inputs.has_value());
+  REQUIRE(c.assets.at("c_example/hello").declared_inputs.has_value());
+  CHECK(c.assets.at("c_example/hello").declared_inputs->empty());
+  REQUIRE(c.assets.at("c_example/upper").declared_inputs.has_value());
+  REQUIRE(c.assets.at("c_example/upper").declared_inputs->size() == 1);
+  const DeclaredInput& text = c.assets.at("c_example/upper").declared_inputs->front();
+  CHECK(text.name == "text");
+  CHECK(text.description == "the text to uppercase");
+  CHECK_FALSE(text.optional);
 }
+
+#ifdef AF_LIFECYCLE_PLUGIN
+TEST_CASE("PluginRegistry starts a plugin with init and stops it with deinit, once per load") {
+  const std::string log = std::string(AF_BINARY_DIR) + "/tests/plugins/lifecycle/deinit.log";
+  std::remove(log.c_str());
+  ::setenv("AF_TEST_DEINIT_LOG", log.c_str(), 1);
+  auto deinit_lines = [&] {
+    std::ifstream in(log);
+    std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return all;
+  };
+  {
+    PluginRegistry r;
+    REQUIRE(r.LoadFile(AF_LIFECYCLE_PLUGIN));
+    CHECK(r.plugins()[0].abi_minor == 1);  // declared with AF_PLUGIN_ABI_MINOR 1
+    auto state = assetflow::testing::AssetRun(r.FindAsset("lifecycle/state")).materialize();
+    CHECK(state.output == "init 1 assetflow 0.1.0 lifecycle.so");
+    CHECK(deinit_lines().empty());
+    {
+      PluginRegistry second;  // the same file again: dlopen shares it, init counts
+      REQUIRE(second.LoadFile(AF_LIFECYCLE_PLUGIN));
+      CHECK(assetflow::testing::AssetRun(second.FindAsset("lifecycle/state")).materialize().output ==
+            "init 2 assetflow 0.1.0 lifecycle.so");
+    }
+    CHECK(deinit_lines() == "deinit\n");
+    const TypeCatalog c = r.Catalog();
+    REQUIRE(c.assets.at("lifecycle/join").declared_inputs.has_value());
+    const auto& inputs = *c.assets.at("lifecycle/join").declared_inputs;
+    REQUIRE(inputs.size() == 2);
+    CHECK(inputs[0].name == "left");
+    CHECK_FALSE(inputs[0].optional);
+    CHECK(inputs[1].name == "right");
+    CHECK(inputs[1].optional);
+  }
+  CHECK(deinit_lines() == "deinit\ndeinit\n");
+  ::unsetenv("AF_TEST_DEINIT_LOG");
+}
+#endif
 
 TEST_CASE("PluginRegistry hands out descriptors that really run") {
   PluginRegistry r;
@@ -161,6 +212,22 @@ TEST_CASE("PluginRegistry refuses each broken plugin with one precise diagnostic
        "0-9 _ -)"},
       {"duplicate_definition.so",
        "duplicate asset definition 'twice' in plugin 'duplicate_definition'"},
+      {"bad_schema_json.so",
+       "asset definition 'reader': config_schema is unusable: invalid JSON at offset 18: "
+       "Missing a name for object member."},
+      {"bad_schema_type.so",
+       "asset definition 'counter': config_schema is unusable: '/properties/count/type' is not "
+       "valid JSON Schema (draft 4): 'integr' is not a type (array, boolean, integer, null, "
+       "number, object or string)"},
+      {"bad_schema_default.so",
+       "IO manager definition 'store': config_schema is unusable: "
+       "'/properties/retries/default' -1 does not match its own schema: -1 is less than the "
+       "minimum 0"},
+      {"bad_input_name.so",
+       "asset definition 'joiner': declared input #0: invalid input name 'not ok' (allowed: "
+       "one or more of A-Z a-z 0-9 _ -)"},
+      {"init_refuses.so",
+       "the plugin's init refused to start (status 7): needs a GPU, none found"},
       {"dup_name_b.so", "duplicate plugin name 'dup_name': already loaded from " +
                             Mixed("dup_name_a.so") +
                             " (plugin names must be unique; remove one of the two files)"},

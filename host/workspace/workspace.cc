@@ -103,6 +103,7 @@ Expected<std::unique_ptr<Workspace>> Workspace::Open(const WorkspaceOptions& opt
     Append(loader.diagnostics(), diagnostics);
     return OpenError(*diagnostics);
   }
+  Append(loader.diagnostics(), diagnostics);  // its warnings
   auto graph = AssetGraph::Build(ws->definitions_);
   if (!graph.ok()) {
     diagnostics->push_back(Unplaced("", graph.status().message()));

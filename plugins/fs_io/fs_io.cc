@@ -100,6 +100,7 @@ class FsIoManager : public FileIoManager {
 
 class FileWriter : public FileIoManager {
  public:
+  bool write_only() const override { return true; }
   std::unique_ptr<assetflow::Reader> open_reader(Context& ctx) override {
     throw Error(AF_ERR_UNSUPPORTED,
                 "file_writer is a write-only IO manager: " + ctx.asset_key() +

@@ -75,7 +75,8 @@ TEST_CASE("a clang++/libc++ plugin runs in the g++/libstdc++ host, next to a g++
   CHECK(clang.toolchain.rfind("clang ", 0) == 0);
   CHECK(clang.toolchain.find("libc++") != std::string::npos);
   CHECK(r.plugins()[1].toolchain.find("libstdc++") != std::string::npos);
-  CHECK(CommandOutput("ldd '" AF_CLANG_PLUGIN "'").find("libc++.so") != std::string::npos);
+  // Its own runtime: libc++ and libc++abi linked in, not loaded (see the runtime test below).
+  CHECK(CommandOutput("ldd '" AF_CLANG_PLUGIN "'").find("libc++") == std::string::npos);
   const std::string exported = CommandOutput("nm -D --defined-only '" AF_CLANG_PLUGIN "'");
   CHECK(exported.find(" T assetflow_plugin_entry\n") != std::string::npos);
   CHECK(std::count(exported.begin(), exported.end(), '\n') == 1);  // nothing else
@@ -103,6 +104,56 @@ TEST_CASE("a clang++/libc++ plugin runs in the g++/libstdc++ host, next to a g++
   auto constant = AssetRun(Require(r, "examples/constant")).config(R"({"value":"ok"})").materialize();
   CHECK(constant.output == "ok");
 }
+
+// Which runtime a libc++ plugin's operator new/delete and exception machinery bind to, in this
+// g++/libstdc++ host loading with RTLD_LOCAL, as the registry does. Linked the way
+// assetflow_add_plugin links a libc++ plugin (libc++ static, its symbols hidden), everything
+// resolves inside the plugin file. Linked against the shared libc++, the same code binds
+// operator new and __cxa_throw to the host's libstdc++ (first in the global scope), while the
+// rest of its runtime is libc++: it worked by luck.
+TEST_CASE("a libc++ plugin's C++ runtime resolves inside the plugin, not in the host") {
+  af::PluginRegistry own;
+  REQUIRE(own.LoadFile(AF_CLANG_PLUGIN));
+  auto r = AssetRun(Require(own, "clang_example/runtime")).materialize();
+  REQUIRE(r.status == AF_OK);
+  CHECK(r.output == "1000");
+  for (const char* symbol : {"operator_new", "operator_delete", "cxa_throw",
+                             "cxa_allocate_exception"}) {
+    CAPTURE(symbol);
+    REQUIRE(r.find(symbol) != nullptr);
+    CHECK(r.find(symbol)->value == AF_CLANG_PLUGIN);
+  }
+  CHECK(r.find("exception")->value == "plugin-own as its type");
+
+#ifdef AF_CLANG_SHARED_PLUGIN
+  af::PluginRegistry shared;
+  REQUIRE(shared.LoadFile(AF_CLANG_SHARED_PLUGIN));
+  auto s = AssetRun(Require(shared, "clang_example/runtime")).materialize();
+  REQUIRE(s.status == AF_OK);
+  CHECK(s.find("operator_new")->value.find("libstdc++.so") != std::string::npos);
+  CHECK(s.find("cxa_throw")->value.find("libstdc++.so") != std::string::npos);
 #endif
+}
+#endif
+
+TEST_CASE("a plugin binary built from the ABI 1.0 headers loads and runs in this 1.1 host") {
+  af::PluginRegistry r;
+  REQUIRE_MESSAGE(r.LoadFile(AF_V10_PLUGIN), af::FormatDiagnostics(r.errors()));
+  const af::PluginInfo& p = r.plugins().at(0);
+  CHECK(p.name == "c_example_v10");
+  CHECK(p.abi_major == 1);
+  CHECK(p.abi_minor == 0);
+  // A 1.0 descriptor is 64 bytes: nothing after materialize is read (no flags, no inputs).
+  const af_asset_descriptor* upper = Require(r, "c_example_v10/upper");
+  CHECK(upper->struct_size == 64);
+  CHECK_FALSE(r.Catalog().assets.at("c_example_v10/upper").declared_inputs.has_value());
+  auto up = AssetRun(upper).input("text", "abc").materialize();
+  CHECK(up.status == AF_OK);
+  CHECK(up.output == "ABC");
+  // And the harness loads it as the host does.
+  assetflow::testing::Plugin plugin(AF_V10_PLUGIN);
+  CHECK(plugin.abi_minor() == 0);
+  CHECK(plugin.run("hello").materialize().output == "hello from C");
+}
 
 }  // namespace

@@ -119,7 +119,10 @@ TEST_CASE("errors are FatalError with a clear message, never a blank image") {
   CHECK(render("{}", "[1, 2").error.find("not valid JSON") != std::string::npos);
   CHECK(render(R"({"font":"/nonexistent/font.ttf"})", "hello").error.find("cannot open font") != std::string::npos);
   CHECK(render(R"({"colormap":"jet"})", "hello").error.find("colormap") != std::string::npos);
-  CHECK(render(R"({"width":-5})", "hello").status == AF_ERR_FATAL);
+  // Refused before the plugin runs, by the schema, as the host refuses it.
+  CHECK_THROWS_WITH_AS(render(R"({"width":-5})", "hello"),
+                       "config 'width': -5 is less than the minimum 1",
+                       assetflow::testing::ConfigError);
   AssetRun no_input(plugin(), "wordcloud_png");
   CHECK(no_input.materialize().status == AF_ERR_FATAL);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "host.h"
+#include "private/macros.h"
 #include "status.h"
 
 #ifdef __cplusplus
@@ -38,14 +39,33 @@ struct af_asset_descriptor {
 
   /* Produces the asset: reads inputs, writes the output stream, attaches metadata, reports
    * progress, all through `ctx`. Returns AF_OK, or an error status after calling set_error.
-   * Must not throw or longjmp across this boundary.
-   * [thread-safe: may run on several worker threads at once, for different assets] */
-  af_status (*materialize)(const af_asset_descriptor* self, const af_context* ctx);
+   * Must not throw or longjmp across this boundary. It may run on several worker threads at
+   * once, for different assets of this definition. [thread-safe] */
+  af_status (AF_ABI *materialize)(const af_asset_descriptor* self, const af_context* ctx);
 
   /* ---- ABI 1.1: read only when struct_size covers it ---- */
   /* AF_ASSET_* bits. */
   uint32_t flags;
+
+  /* The inputs this definition reads, by the name it opens them with (the keys of a manifest's
+   * `inputs:`). NULL: undeclared, anything goes (as in 1.0). Non-NULL: `assetflow check`
+   * refuses a manifest that omits a required input or gives one not declared here (with the
+   * nearest declared name), before anything runs. input_count pointers; input_count may be 0
+   * ("takes no inputs"). Owned by the plugin, like the descriptor. */
+  uint32_t input_count;
+  const struct af_input_declaration* const* inputs;
 };
+
+/* One declared input. Read only up to its struct_size (it grows by appending). */
+typedef struct af_input_declaration {
+  uint32_t struct_size; /* sizeof(af_input_declaration) as the plugin was built */
+  const char* name;     /* [A-Za-z0-9_-]+, unique within the definition */
+  const char* description; /* may be NULL; shown by `assetflow describe` */
+  uint32_t flags;       /* AF_INPUT_* bits */
+} af_input_declaration;
+
+/* The manifest may leave this input out (open_input then answers AF_ERR_NOT_FOUND). */
+#define AF_INPUT_OPTIONAL 0x1u
 
 /* An observable source asset (Dagster's observable_source_asset): materialize only observes
  * something outside assetflow and reports its data version with set_data_version; it writes no

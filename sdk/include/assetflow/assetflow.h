@@ -4,6 +4,7 @@
 
 #include "private/macros.h"
 #include "version.h"
+#include "extension.h"
 #include "status.h"
 #include "stream.h"
 #include "host.h"

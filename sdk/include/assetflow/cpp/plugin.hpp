@@ -17,6 +17,7 @@
 #define ASSETFLOW_CPP_PLUGIN_HPP
 
 #include <assetflow/assetflow.h>
+#include <assetflow/cpp/context.hpp>
 
 #include <cstdint>
 #include <cstring>
@@ -38,201 +39,9 @@
 namespace assetflow {
 inline namespace abi_v1 {
 
-// Exceptions and retries, as in Dagster: an asset that throws is retried by its RetryPolicy
-// unless it throws Failure(message, /*allow_retries=*/false) (or FatalError). Precisely, the
-// status returned across the boundary is
-//   assetflow::Error (and subclasses)  its status()        retried unless AF_ERR_FATAL/CANCELED
-//   any other std::exception           AF_ERR_RETRYABLE   retried, with what() as the message
-//   anything else thrown               AF_ERR_RETRYABLE   retried, "unknown exception"
-// An expected failure with the status to return across the boundary.
-class Error : public std::runtime_error {
- public:
-  Error(af_status status, const std::string& message)
-      : std::runtime_error(message), status_(status) {}
-  af_status status() const noexcept { return status_; }
-
- private:
-  af_status status_;
-};
-// Dagster's Failure(description, allow_retries=True): a failure the plugin reports on purpose.
-// With allow_retries (the default) the RetryPolicy applies (AF_ERR_RETRYABLE); without, the step
-// fails at once whatever the policy says (AF_ERR_FATAL).
-struct Failure : Error {
-  explicit Failure(const std::string& m, bool allow_retries = true)
-      : Error(allow_retries ? AF_ERR_RETRYABLE : AF_ERR_FATAL, m) {}
-  bool allow_retries() const noexcept { return status() != AF_ERR_FATAL; }
-};
-// Transient: the asset's RetryPolicy applies. Same as Failure(m).
-struct RetryableError : Failure {
-  explicit RetryableError(const std::string& m) : Failure(m, /*allow_retries=*/true) {}
-};
-// Permanent: never retried. Same as Failure(m, /*allow_retries=*/false).
-struct FatalError : Failure {
-  explicit FatalError(const std::string& m) : Failure(m, /*allow_retries=*/false) {}
-};
-
-// Reads an af_istream; does not own it.
-class InputStream {
- public:
-  explicit InputStream(const af_istream* s) : s_(s) {}
-  // Bytes read (0 at end); throws on a stream error.
-  std::size_t read(void* buffer, std::size_t size) {
-    int64_t n = s_->read(s_, buffer, size);
-    if (n < 0) throw Error(AF_ERR_IO, "reading an input stream failed");
-    return static_cast<std::size_t>(n);
-  }
-  std::string read_all() {
-    std::string out;
-    char buf[65536];
-    for (std::size_t n; (n = read(buf, sizeof buf)) > 0;) out.append(buf, n);
-    return out;
-  }
-
- private:
-  const af_istream* s_;
-};
-
-// Writes everything to an af_ostream, looping over partial writes; throws on error.
-inline void write_fully(const af_ostream* s, const void* data, std::size_t size) {
-  const char* p = static_cast<const char*>(data);
-  while (size > 0) {
-    int64_t n = s->write(s, p, size);
-    if (n <= 0) throw Error(AF_ERR_IO, "writing the output stream failed");
-    p += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
-// The host services for one call. Valid only during that call; [call-thread].
-class Context {
- public:
-  explicit Context(const af_context* c) : c_(c) {}
-  const af_context* raw() const noexcept { return c_; }
-
-  void log(af_log_level level, const std::string& m) const { c_->api->log(c_, level, m.c_str()); }
-  void info(const std::string& m) const { log(AF_LOG_INFO, m); }
-  void warn(const std::string& m) const { log(AF_LOG_WARNING, m); }
-  void progress(uint64_t done, uint64_t total) const { c_->api->report_progress(c_, done, total); }
-  // The output's data version instead of the hash of its bytes (ABI 1.1 hosts; throws
-  // Error(AF_ERR_UNSUPPORTED) on an older host, AF_ERR_INVALID_ARGUMENT for a bad version).
-  void data_version(const std::string& version) const {
-    if (!AF_HOST_HAS(c_, set_data_version))
-      throw Error(AF_ERR_UNSUPPORTED, "this host cannot take a data version (needs ABI 1.1)");
-    const af_status s = c_->api->set_data_version(c_, version.c_str());
-    if (s != AF_OK) throw Error(s, "invalid data version '" + version + "'");
-  }
-  bool canceled() const { return c_->api->is_canceled(c_) != 0; }
-  // Throws Error(AF_ERR_CANCELED) if the run is being canceled.
-  void check_canceled() const {
-    if (canceled()) throw Error(AF_ERR_CANCELED, "canceled");
-  }
-
-  std::string asset_key() const { return c_->api->asset_key(c_); }
-  std::string run_id() const { return c_->api->run_id(c_); }
-  uint32_t attempt() const { return c_->api->attempt(c_); }
-  std::string home_dir() const { return c_->api->home_dir(c_); }
-
-  // The ABI carries C strings: a NUL (say, from a server's "\u0000") would cut the value short
-  // without a word, so each one becomes U+FFFD and the rest of the value survives.
-  void metadata(const std::string& key, af_metadata_type type, const std::string& value) const {
-    af_status s = c_->api->add_metadata(c_, without_nul(key).c_str(), type, without_nul(value).c_str());
-    if (s != AF_OK) throw Error(s, "metadata '" + key + "' was refused by the host");
-  }
-  static std::string without_nul(const std::string& s) {
-    if (s.find('\0') == std::string::npos) return s;
-    std::string out;
-    for (char ch : s) ch == '\0' ? out.append("\xEF\xBF\xBD") : out.append(1, ch);
-    return out;
-  }
-  void metadata_int(const std::string& key, int64_t v) const {
-    metadata(key, AF_META_INT, std::to_string(v));
-  }
-  void metadata_float(const std::string& key, double v) const {
-    metadata(key, AF_META_FLOAT, std::to_string(v));
-  }
-  void metadata_text(const std::string& key, const std::string& v) const {
-    metadata(key, AF_META_TEXT, v);
-  }
-
-  std::string config_json() const { return c_->api->config_json(c_); }
-  bool has_config(const char* key) const {
-    const char* v;
-    af_status s = c_->api->config_get_string(c_, key, &v, nullptr);
-    return s != AF_ERR_NOT_FOUND;
-  }
-  int64_t config_int(const char* key) const {
-    int64_t v = 0;
-    check_config(c_->api->config_get_int(c_, key, &v), key, "an integer");
-    return v;
-  }
-  double config_double(const char* key) const {
-    double v = 0;
-    check_config(c_->api->config_get_double(c_, key, &v), key, "a number");
-    return v;
-  }
-  bool config_bool(const char* key) const {
-    int32_t v = 0;
-    check_config(c_->api->config_get_bool(c_, key, &v), key, "a boolean");
-    return v != 0;
-  }
-  std::string config_string(const char* key) const {
-    const char* v = nullptr;
-    uint64_t n = 0;
-    check_config(c_->api->config_get_string(c_, key, &v, &n), key, "a string");
-    return std::string(v, static_cast<std::size_t>(n));
-  }
-
-  std::vector<std::string> input_names() const {
-    std::vector<std::string> out;
-    for (uint32_t i = 0, n = c_->api->input_count(c_); i < n; ++i)
-      out.emplace_back(c_->api->input_name(c_, i));
-    return out;
-  }
-  InputStream input(const std::string& name) const {
-    const af_istream* s = nullptr;
-    af_status st = c_->api->open_input(c_, name.c_str(), &s);
-    if (st != AF_OK || !s) throw Error(st == AF_OK ? AF_ERR_IO : st, "cannot open input '" + name + "'");
-    return InputStream(s);
-  }
-  std::string read_input(const std::string& name) const { return input(name).read_all(); }
-
-  const af_ostream* output() const {
-    const af_ostream* s = c_->api->output(c_);
-    if (!s) throw Error(AF_ERR_UNSUPPORTED, "this call has no output stream");
-    return s;
-  }
-  void write(std::string_view bytes) const { write_fully(output(), bytes.data(), bytes.size()); }
-
- private:
-  static void check_config(af_status s, const char* key, const char* what) {
-    if (s == AF_ERR_NOT_FOUND) throw FatalError(std::string("config key '") + key + "' is not set");
-    if (s != AF_OK) throw FatalError(std::string("config key '") + key + "' is not " + what);
-  }
-  const af_context* c_;
-};
-
-namespace detail {
-// Runs `body`, mapping any exception to a status and reporting it through set_error: an
-// Error keeps its status, anything else is AF_ERR_RETRYABLE (see Failure above).
-template <class F>
-af_status guarded(const af_context* ctx, F&& body) noexcept {
-  try {
-    body();
-    return AF_OK;
-  } catch (const Error& e) {
-    if (ctx) ctx->api->set_error(ctx, e.status(), e.what());
-    return e.status();
-  } catch (const std::exception& e) {
-    if (ctx) ctx->api->set_error(ctx, AF_ERR_RETRYABLE, e.what());
-    return AF_ERR_RETRYABLE;
-  } catch (...) {
-    if (ctx) ctx->api->set_error(ctx, AF_ERR_RETRYABLE, "unknown exception");
-    return AF_ERR_RETRYABLE;
-  }
-}
-}  // namespace detail
-
-// A writer opened by an IoManager: bytes in, then commit() or abort().
+// A writer opened by an IoManager: bytes in, then commit() or abort(). write() throws to fail
+// (an Error, or any std::exception: `throw std::system_error(errno, std::generic_category())`);
+// the host shows its what() in the step's failure ("No space left on device").
 class Writer {
  public:
   virtual ~Writer() = default;
@@ -256,12 +65,37 @@ class Writer {
   af_status write_failure_status_ = AF_OK;
   std::string write_failure_;
 };
+// read() throws to fail, as Writer::write.
 class Reader {
  public:
   virtual ~Reader() = default;
   // Bytes read, 0 at end.
   virtual std::size_t read(void* buffer, std::size_t size) = 0;
 };
+
+namespace detail {
+// What the stream trampolines keep per open writer or reader: the object and the text of the
+// last failure, which get_error hands out (valid until the next call on the stream).
+template <class T>
+struct Stream {
+  std::unique_ptr<T> object;
+  std::string error;
+};
+template <class F>
+int64_t stream_call(std::string* error, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    try {
+      *error = e.what();
+    } catch (...) {
+    }
+  } catch (...) {
+    error->assign("unknown exception");
+  }
+  return -1;
+}
+}  // namespace detail
 
 // Base of a C++ IO manager. One instance per definition, shared by all threads: methods must be
 // thread-safe (keep per-call state in the Writer/Reader).
@@ -273,7 +107,14 @@ class IoManager {
     (void)ctx;
     throw Error(AF_ERR_UNSUPPORTED, "this IO manager is write-only");
   }
-  virtual void wipe(Context& ctx) { (void)ctx; }
+  // Deletes the stored asset. The default cannot: it says so (AF_ERR_UNSUPPORTED), and the
+  // host reports "cannot wipe" rather than "wiped".
+  virtual void wipe(Context& ctx) {
+    (void)ctx;
+    throw Error(AF_ERR_UNSUPPORTED, "this IO manager does not implement wipe()");
+  }
+  // Stores but cannot load (AF_IO_MANAGER_WRITE_ONLY): open_reader is not overridden.
+  virtual bool write_only() const { return false; }
 
   // Two-phase commit (ABI 1.1; see af_io_manager_descriptor): return true and implement
   // Writer::stage, publish and discard. publish throws Error(AF_ERR_NOT_FOUND) when nothing is
@@ -310,17 +151,59 @@ struct Definition {
 };
 
 struct AssetDefinition : Definition {
+  struct DeclaredInput {
+    std::string name, description;
+    bool optional;
+    af_input_declaration decl;
+  };
   AssetFunction fn = nullptr;
   af_asset_descriptor desc{};
   uint32_t flags = 0;
+  bool declares_inputs = false;
+  std::deque<DeclaredInput> inputs;  // a deque: decl addresses stay put
+  std::vector<const af_input_declaration*> input_ptrs;
   // An observable source asset (AF_ASSET_OBSERVABLE): fn calls ctx.data_version() and writes
   // nothing.
   AssetDefinition& observable() {
     flags |= AF_ASSET_OBSERVABLE;
     return *this;
   }
+  // Declares an input (af_input_declaration): `assetflow check` then refuses a manifest that
+  // omits a required one or names one not declared. Without any input() or no_inputs() call the
+  // definition declares nothing and any `inputs:` are accepted (as in ABI 1.0).
+  AssetDefinition& input(std::string input_name, std::string input_description = "",
+                         bool optional = false) {
+    declares_inputs = true;
+    inputs.push_back({std::move(input_name), std::move(input_description), optional, {}});
+    return *this;
+  }
+  AssetDefinition& optional_input(std::string input_name, std::string input_description = "") {
+    return input(std::move(input_name), std::move(input_description), /*optional=*/true);
+  }
+  // Declares that the definition takes no inputs.
+  AssetDefinition& no_inputs() {
+    declares_inputs = true;
+    return *this;
+  }
+  // Definition's setters, returning this type so that input() may follow them.
+  AssetDefinition& describe(std::string d) { Definition::describe(std::move(d)); return *this; }
+  AssetDefinition& schema(std::string s) { Definition::schema(std::move(s)); return *this; }
+  AssetDefinition& version(std::string v) { Definition::version(std::move(v)); return *this; }
+  AssetDefinition& output(std::string m) { Definition::output(std::move(m)); return *this; }
 
   const af_asset_descriptor* descriptor() {
+    input_ptrs.clear();
+    for (DeclaredInput& in : inputs) {
+      in.decl.struct_size = sizeof(af_input_declaration);
+      in.decl.name = in.name.c_str();
+      in.decl.description = opt(in.description);
+      in.decl.flags = in.optional ? AF_INPUT_OPTIONAL : 0u;
+      input_ptrs.push_back(&in.decl);
+    }
+    desc.input_count = static_cast<uint32_t>(input_ptrs.size());
+    // A non-NULL list, even empty, is a declaration; data() of an empty vector may be NULL.
+    static const af_input_declaration* const kNone[1] = {nullptr};
+    desc.inputs = !declares_inputs ? nullptr : input_ptrs.empty() ? kNone : input_ptrs.data();
     desc.struct_size = sizeof(af_asset_descriptor);
     desc.name = name.c_str();
     desc.description = opt(description);
@@ -364,6 +247,7 @@ struct IoManagerDefinition : Definition {
     }
     desc.sync = &sync;
     desc.sweep = &sweep;
+    desc.flags = impl->write_only() ? AF_IO_MANAGER_WRITE_ONLY : 0u;
     if (impl->probes()) desc.probe = &probe;
     return &desc;
   }
@@ -372,42 +256,47 @@ struct IoManagerDefinition : Definition {
   static IoManager& self_of(const af_io_manager_descriptor* d) {
     return *static_cast<IoManagerDefinition*>(d->user_data)->impl;
   }
+  using WriterStream = detail::Stream<Writer>;
+  using ReaderStream = detail::Stream<Reader>;
   static int64_t write_cb(const af_ostream* s, const void* data, uint64_t size) noexcept {
-    Writer* w = static_cast<Writer*>(s->ctx);
-    try {
-      w->write(data, static_cast<std::size_t>(size));
+    auto* w = static_cast<WriterStream*>(s->ctx);
+    return detail::stream_call(&w->error, [&] {
+      w->object->write(data, static_cast<std::size_t>(size));
       return static_cast<int64_t>(size);
-    } catch (const Error& e) {
-      w->write_failure_status_ = e.status();
-      try { w->write_failure_ = e.what(); } catch (...) {}
-    } catch (const std::exception& e) {
-      w->write_failure_status_ = AF_ERR_IO;
-      try { w->write_failure_ = e.what(); } catch (...) {}
-    } catch (...) {
-      w->write_failure_status_ = AF_ERR_IO;
-    }
-    return -1;
+    });
+  }
+  static const char* write_error_cb(const af_ostream* s) noexcept {
+    return static_cast<WriterStream*>(s->ctx)->error.c_str();
   }
   static int64_t read_cb(const af_istream* s, void* data, uint64_t size) noexcept {
-    try {
-      return static_cast<int64_t>(static_cast<Reader*>(s->ctx)->read(data, static_cast<std::size_t>(size)));
-    } catch (...) {
-      return -1;
-    }
+    auto* r = static_cast<ReaderStream*>(s->ctx);
+    return detail::stream_call(&r->error, [&] {
+      return static_cast<int64_t>(r->object->read(data, static_cast<std::size_t>(size)));
+    });
+  }
+  static const char* read_error_cb(const af_istream* s) noexcept {
+    return static_cast<ReaderStream*>(s->ctx)->error.c_str();
+  }
+  // Takes the writer back from a stream the host returns (commit, stage, abort).
+  static std::unique_ptr<Writer> take_writer(af_ostream* w) noexcept {
+    std::unique_ptr<WriterStream> stream(static_cast<WriterStream*>(w->ctx));
+    w->ctx = nullptr;
+    return stream ? std::move(stream->object) : nullptr;
   }
   static af_status open_writer(const af_io_manager_descriptor* d, const af_context* ctx,
                                af_ostream* out) noexcept {
     return detail::guarded(ctx, [&] {
       Context c(ctx);
-      std::unique_ptr<Writer> w = self_of(d).open_writer(c);
-      out->ctx = w.release();
+      auto stream = std::make_unique<WriterStream>();
+      stream->object = self_of(d).open_writer(c);
+      out->ctx = stream.release();
       out->write = &write_cb;
+      out->get_error = &write_error_cb;
     });
   }
   static af_status commit_writer(const af_io_manager_descriptor*, const af_context* ctx,
                                  af_ostream* w) noexcept {
-    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
-    w->ctx = nullptr;
+    std::unique_ptr<Writer> writer = take_writer(w);
     af_status s = detail::guarded(ctx, [&] {
       Context c(ctx);
       writer->commit(c);
@@ -417,8 +306,7 @@ struct IoManagerDefinition : Definition {
   }
   static af_status stage_writer(const af_io_manager_descriptor*, const af_context* ctx,
                                 af_ostream* w) noexcept {
-    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
-    w->ctx = nullptr;
+    std::unique_ptr<Writer> writer = take_writer(w);
     af_status s = detail::guarded(ctx, [&] {
       Context c(ctx);
       writer->stage(c);
@@ -456,27 +344,23 @@ struct IoManagerDefinition : Definition {
   }
   static void abort_writer(const af_io_manager_descriptor*, const af_context* ctx,
                            af_ostream* w) noexcept {
-    std::unique_ptr<Writer> writer(static_cast<Writer*>(w->ctx));
-    w->ctx = nullptr;
-    if (!writer) return;
-    if (ctx && writer->write_failure_status_ != AF_OK)
-      ctx->api->set_error(ctx, writer->write_failure_status_,
-                          writer->write_failure_.empty() ? "the write failed"
-                                                         : writer->write_failure_.c_str());
-    writer->abort();
+    std::unique_ptr<Writer> writer = take_writer(w);
+    if (writer) writer->abort();
   }
   static af_status open_reader(const af_io_manager_descriptor* d, const af_context* ctx,
                                af_istream* out) noexcept {
     return detail::guarded(ctx, [&] {
       Context c(ctx);
-      std::unique_ptr<Reader> r = self_of(d).open_reader(c);
-      out->ctx = r.release();
+      auto stream = std::make_unique<ReaderStream>();
+      stream->object = self_of(d).open_reader(c);
+      out->ctx = stream.release();
       out->read = &read_cb;
+      out->get_error = &read_error_cb;
     });
   }
   static void close_reader(const af_io_manager_descriptor*, const af_context*,
                            af_istream* r) noexcept {
-    delete static_cast<Reader*>(r->ctx);
+    delete static_cast<ReaderStream*>(r->ctx);
     r->ctx = nullptr;
   }
   static af_status wipe(const af_io_manager_descriptor* d, const af_context* ctx) noexcept {
@@ -489,7 +373,18 @@ struct IoManagerDefinition : Definition {
 
 // The plugin's definitions. Filled during static initialization (before dlopen returns) and
 // read-only afterwards; function-local statics avoid the static-init-order problem.
+// What a plugin's init hook is told (af_host_info, copied).
+struct HostInfo {
+  uint16_t abi_major = 0, abi_minor = 0;
+  std::string host_version, plugin_path;
+  const af_host_info* raw = nullptr;  // valid during the hook only
+};
+using InitHook = void (*)(const HostInfo&);  // throws to refuse the plugin, with what()
+using DeinitHook = void (*)();
+
 struct Registry {
+  std::vector<InitHook> init_hooks;
+  std::vector<DeinitHook> deinit_hooks;
   std::deque<AssetDefinition> assets;
   std::deque<IoManagerDefinition> io_managers;
   std::vector<const af_asset_descriptor*> asset_ptrs;
@@ -522,7 +417,9 @@ struct Registry {
       for (auto& m : io_managers) io_ptrs.push_back(m.descriptor());
       entry.struct_size = sizeof(af_plugin_entry);
       entry.abi_major = AF_ABI_MAJOR;
-      entry.abi_minor = AF_ABI_MINOR;
+      entry.abi_minor = needed_minor();
+      entry.init = &init_trampoline;
+      entry.deinit = &deinit_trampoline;
       entry.name = plugin_name;
       entry.version = version;
       entry.toolchain = toolchain();
@@ -535,6 +432,47 @@ struct Registry {
       return &entry;
     } catch (...) {
       return nullptr;
+    }
+  }
+  // The oldest ABI minor whose hosts run this plugin as written: 1 when it needs a 1.1 host
+  // to honour something (an init hook, an observable asset), else 0, whatever the headers'
+  // minor; at least AF_PLUGIN_ABI_MINOR when the plugin defined that (entry.h).
+  uint16_t needed_minor() const {
+    uint16_t minor = 0;
+#ifdef AF_PLUGIN_ABI_MINOR_DECLARED
+    minor = AF_PLUGIN_ABI_MINOR;
+#endif
+    if (!init_hooks.empty() && minor < 1) minor = 1;
+    for (const auto& a : assets)
+      if ((a.flags & AF_ASSET_OBSERVABLE) != 0 && minor < 1) minor = 1;
+    return minor;
+  }
+  static af_status AF_ABI init_trampoline(const af_host_info* host) noexcept {
+    try {
+      HostInfo info;
+      info.abi_major = host->abi_major;
+      info.abi_minor = host->abi_minor;
+      info.host_version = host->host_version ? host->host_version : "";
+      info.plugin_path = host->plugin_path ? host->plugin_path : "";
+      info.raw = host;
+      for (InitHook hook : get().init_hooks) hook(info);
+      return AF_OK;
+    } catch (const Error& e) {
+      host->set_error(host, e.what());
+      return e.status() == AF_OK ? AF_ERR_FATAL : e.status();
+    } catch (const std::exception& e) {
+      host->set_error(host, e.what());
+    } catch (...) {
+      host->set_error(host, "unknown exception in the plugin's init");
+    }
+    return AF_ERR_FATAL;
+  }
+  static void AF_ABI deinit_trampoline() noexcept {
+    for (auto it = get().deinit_hooks.rbegin(); it != get().deinit_hooks.rend(); ++it) {
+      try {
+        (*it)();
+      } catch (...) {
+      }
     }
   }
   static const char* toolchain() noexcept {
@@ -557,13 +495,23 @@ struct Registry {
 // Registers `fn` (void fn(assetflow::Context&)) as asset definition `fn`; chain .describe(),
 // .schema(), .version(), .output().
 #define ASSETFLOW_ASSET(fn)                                               \
-  static ::assetflow::Definition& ASSETFLOW_CAT(assetflow_asset_, fn) = \
+  static ::assetflow::AssetDefinition& ASSETFLOW_CAT(assetflow_asset_, fn) = \
       ::assetflow::Registry::get().add_asset(#fn, &fn)
 
 // Registers class `cls` (derived from assetflow::IoManager) as IO-manager definition `name`.
 #define ASSETFLOW_IO_MANAGER(name, cls)                                       \
   static ::assetflow::Definition& ASSETFLOW_CAT(assetflow_io_, name) = \
       ::assetflow::Registry::get().add_io_manager<cls>(#name)
+
+// Runs `fn` (void fn(const assetflow::HostInfo&)) when the host starts the plugin; throwing
+// refuses the plugin and the host shows what(). Makes the plugin need ABI 1.1.
+#define ASSETFLOW_PLUGIN_INIT(fn)                                           \
+  static const bool ASSETFLOW_CAT(assetflow_init_, fn) =                    \
+      (::assetflow::Registry::get().init_hooks.push_back(&fn), true)
+// Runs `fn` (void fn()) when the host is done with the plugin.
+#define ASSETFLOW_PLUGIN_DEINIT(fn)                                         \
+  static const bool ASSETFLOW_CAT(assetflow_deinit_, fn) =                  \
+      (::assetflow::Registry::get().deinit_hooks.push_back(&fn), true)
 
 // Defines the plugin's one exported symbol. Use once per plugin.
 #define ASSETFLOW_PLUGIN(name, version, description)                                  \
