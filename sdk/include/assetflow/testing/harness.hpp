@@ -63,12 +63,14 @@ class Harness {
 
   // Config as JSON text; `schema` (may be NULL) supplies top-level defaults.
   void set_config(const std::string& json, const char* schema) {
-    config_.Parse(json.c_str());
+    // Lengths given: a plugin built with RAPIDJSON_SSE2 would otherwise scan NUL-terminated
+    // text in aligned 16-byte loads that pass its end (an ASan heap-buffer-overflow).
+    config_.Parse(json.c_str(), json.size());
     if (config_.HasParseError() || !config_.IsObject())
       throw std::invalid_argument("harness config is not a JSON object");
     if (schema) {
       rapidjson::Document s;
-      s.Parse(schema);
+      s.Parse(schema, std::strlen(schema));
       if (!s.HasParseError() && s.IsObject() && s.HasMember("properties")) {
         for (auto& p : s["properties"].GetObject()) {
           if (p.value.IsObject() && p.value.HasMember("default") && !config_.HasMember(p.name)) {
