@@ -1,6 +1,8 @@
 // The built plugin module, loaded with dlopen as the host does, driven through the SDK harness.
 #include <assetflow/testing/harness.hpp>
 #include <doctest/doctest.h>
+
+#include <cstring>
 #include <dlfcn.h>
 #include <rapidjson/document.h>
 
@@ -38,7 +40,9 @@ TEST_CASE("the module exports the wordcloud plugin with both definitions") {
   CHECK_NOTHROW(assetflow::testing::find_asset(plugin(), "wordcloud_png"));
   CHECK_NOTHROW(assetflow::testing::find_asset(plugin(), "markdown_report"));
   rapidjson::Document schema;
-  schema.Parse(assetflow::testing::find_asset(plugin(), "wordcloud_png")->config_schema);
+  // Parse with lengths throughout: RAPIDJSON_SSE2's scan of NUL-terminated text reads past it.
+  const char* schema_text = assetflow::testing::find_asset(plugin(), "wordcloud_png")->config_schema;
+  schema.Parse(schema_text, std::strlen(schema_text));
   CHECK_FALSE(schema.HasParseError());
   CHECK(schema["properties"]["max_words"]["default"].GetInt() == 200);
   CHECK(schema["properties"]["prefer_horizontal"]["default"].GetDouble() == 0.9);
@@ -57,7 +61,7 @@ TEST_CASE("wordcloud_png on real titles: a PNG of the configured size, and metad
   REQUIRE(r.find("top_words"));
   CHECK(r.find("top_words")->type == AF_META_JSON);
   rapidjson::Document top;
-  top.Parse(r.find("top_words")->value.c_str());
+  top.Parse(r.find("top_words")->value.c_str(), r.find("top_words")->value.size());
   REQUIRE(top.IsArray());
   CHECK(top.Size() == 10);
   CHECK(top[0]["count"].GetInt() >= top[9]["count"].GetInt());

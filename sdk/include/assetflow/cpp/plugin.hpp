@@ -56,14 +56,6 @@ class Writer {
     (void)ctx;
     throw Error(AF_ERR_UNSUPPORTED, "this writer cannot stage");
   }
-
- private:
-  friend struct IoManagerDefinition;
-  // Why write() threw: the stream callback can only return -1, so the trampoline keeps the
-  // error and reports it through the context of abort_writer ("cannot write '...': No space
-  // left on device"), where the host reads it.
-  af_status write_failure_status_ = AF_OK;
-  std::string write_failure_;
 };
 // read() throws to fail, as Writer::write.
 class Reader {
@@ -342,7 +334,7 @@ struct IoManagerDefinition : Definition {
       self_of(d).probe(c);
     });
   }
-  static void abort_writer(const af_io_manager_descriptor*, const af_context* ctx,
+  static void abort_writer(const af_io_manager_descriptor*, const af_context*,
                            af_ostream* w) noexcept {
     std::unique_ptr<Writer> writer = take_writer(w);
     if (writer) writer->abort();
