@@ -27,7 +27,7 @@ const char* KindName(const DefinitionDescription& d) {
 
 void WriteRawJson(JsonWriter& w, const std::string& json) {
   rapidjson::Document doc;
-  doc.Parse(json.c_str());
+  doc.Parse(json.c_str(), json.size());
   if (doc.HasParseError()) {
     w.Null();
   } else {

@@ -145,7 +145,7 @@ std::vector<std::string> Kinds(const std::vector<std::string>& jsons) {
   std::vector<std::string> out;
   for (const std::string& j : jsons) {
     rapidjson::Document d;
-    d.Parse(j.c_str());
+    d.Parse(j.c_str(), j.size());
     REQUIRE_FALSE(d.HasParseError());
     out.push_back(std::string(d["kind"].GetString()) + " " + d["state"].GetString() + " " +
                   d["asset"].GetString());

@@ -61,7 +61,8 @@ void CheckIo(const StepIoSpec& got, const StepIoSpec& want) {
 // FullSpec's JSON with `edit` applied to the parsed document.
 std::string Edited(const std::function<void(rapidjson::Document&)>& edit) {
   rapidjson::Document d;
-  d.Parse(StepSpecToJson(FullSpec()).c_str());
+  const std::string spec_json = StepSpecToJson(FullSpec());
+  d.Parse(spec_json.c_str(), spec_json.size());
   REQUIRE(d.IsObject());
   edit(d);
   rapidjson::StringBuffer b;

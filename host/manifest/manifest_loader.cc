@@ -139,10 +139,11 @@ struct ManifestLoader::Impl {
                     const std::function<const std::vector<std::string>&()>& keys, AssetDef* out);
   bool Resolve(const TypeCatalog& catalog, bool consume, Definitions* out);
   // The asset's `inputs:` against the inputs its definition declares (ABI 1.1).
-  void CheckDeclaredInputs(const ParsedAsset& a, const DefinitionInfo& type,
+  void CheckDeclaredInputs(const AssetDef& def, const DefinitionInfo& type,
                            const std::string& owner);
   // No input may come from an asset stored with a write-only IO manager.
-  void CheckReadableInputs(const ParsedAsset& a, const TypeCatalog& catalog,
+  // `defs.assets` holds every definition, sorted by key (resolved or not).
+  void CheckReadableInputs(const AssetDef& def, const TypeCatalog& catalog,
                            const Definitions& defs, const std::string& owner);
 };
 
@@ -239,8 +240,8 @@ void ManifestLoader::Impl::ResolveAsset(
                            io_manager ? "" : NearestName(out->type, KeysOf(catalog.assets), &suggestions)});
     return;
   }
-  CheckDeclaredInputs(a, type->second, owner);
-  CheckReadableInputs(a, catalog, defs, owner);
+  CheckDeclaredInputs(*out, type->second, owner);
+  CheckReadableInputs(*out, catalog, defs, owner);
   if (!a.has_code_version) out->code_version = type->second.code_version;
   out->observable = type->second.observable;
   out->unversioned_config_keys = type->second.unversioned_config_keys;
@@ -249,26 +250,26 @@ void ManifestLoader::Impl::ResolveAsset(
   if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
 }
 
-void ManifestLoader::Impl::CheckDeclaredInputs(const ParsedAsset& a, const DefinitionInfo& type,
+void ManifestLoader::Impl::CheckDeclaredInputs(const AssetDef& def, const DefinitionInfo& type,
                                                const std::string& owner) {
   if (!type.declared_inputs) return;  // an ABI 1.0 definition: it says nothing about inputs
   std::vector<std::string> declared;
   for (const DeclaredInput& d : *type.declared_inputs) declared.push_back(d.name);
-  for (const InputDef& input : a.def.inputs) {
+  for (const InputDef& input : def.inputs) {
     if (std::find(declared.begin(), declared.end(), input.name) != declared.end()) continue;
     diagnostics.push_back({input.location,
-                           "unknown input '" + input.name + "' for " + owner + " (" + a.def.type +
+                           "unknown input '" + input.name + "' for " + owner + " (" + def.type +
                                (declared.empty() ? " takes no inputs)"
                                                  : " declares " + JoinQuoted(declared) + ")"),
                            NearestName(input.name, declared)});
   }
   for (const DeclaredInput& d : *type.declared_inputs) {
     if (d.optional) continue;
-    const bool given = std::any_of(a.def.inputs.begin(), a.def.inputs.end(),
+    const bool given = std::any_of(def.inputs.begin(), def.inputs.end(),
                                    [&](const InputDef& in) { return in.name == d.name; });
     if (!given) {
-      diagnostics.push_back({a.def.location,
-                             owner + " lacks required input '" + d.name + "' of " + a.def.type +
+      diagnostics.push_back({def.location,
+                             owner + " lacks required input '" + d.name + "' of " + def.type +
                                  " (add it under inputs:, e.g. `inputs: { " + d.name +
                                  ": <upstream asset> }`)",
                              ""});
@@ -276,12 +277,14 @@ void ManifestLoader::Impl::CheckDeclaredInputs(const ParsedAsset& a, const Defin
   }
 }
 
-void ManifestLoader::Impl::CheckReadableInputs(const ParsedAsset& a, const TypeCatalog& catalog,
+void ManifestLoader::Impl::CheckReadableInputs(const AssetDef& def, const TypeCatalog& catalog,
                                                const Definitions& defs, const std::string& owner) {
-  for (const InputDef& input : a.def.inputs) {
-    auto upstream = parsed.asset_by_key.find(input.asset_key);
-    if (upstream == parsed.asset_by_key.end()) continue;  // reported already
-    const std::string& io_key = parsed.assets[upstream->second].def.io_manager_key;
+  for (const InputDef& input : def.inputs) {
+    auto upstream = std::lower_bound(
+        defs.assets.begin(), defs.assets.end(), input.asset_key,
+        [](const AssetDef& x, const std::string& key) { return x.key < key; });
+    if (upstream == defs.assets.end() || upstream->key != input.asset_key) continue;  // reported
+    const std::string& io_key = upstream->io_manager_key;
     auto resource = defs.resources.find(io_key);
     if (resource == defs.resources.end()) continue;
     auto io = catalog.io_managers.find(resource->second.type);

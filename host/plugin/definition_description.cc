@@ -32,7 +32,7 @@ void DescribeConfig(DefinitionDescription* d) {
     return;
   }
   rj::Document doc;
-  doc.Parse(d->config_schema.c_str());
+  doc.Parse(d->config_schema.c_str(), d->config_schema.size());
   if (doc.HasParseError() || !doc.IsObject()) return;
   const rj::Value* closed = schema::Member(&doc, "additionalProperties");
   d->closed_config = closed && closed->IsBool() && !closed->GetBool();

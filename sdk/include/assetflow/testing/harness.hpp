@@ -56,7 +56,7 @@ struct ConfigError : std::invalid_argument {
 // same validation, the same defaults, the same canonical JSON. Throws ConfigError.
 inline std::string host_config(const std::string& json, const char* schema_text) {
   rapidjson::Document config;
-  config.Parse(json.c_str());
+  config.Parse(json.c_str(), json.size());
   if (config.HasParseError() || !config.IsObject())
     throw ConfigError("harness config is not a JSON object: " + json);
   support::Schema schema(schema_text ? schema_text : "");
