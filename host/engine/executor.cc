@@ -214,6 +214,8 @@ class RunState {
   std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready_;  // plan order first
   size_t finished_ = 0;
   int live_workers_ = 0;
+  // Workers to let go at their next pick (under mu_): see the refusal in Execute.
+  size_t surplus_workers_ = 0;
   std::atomic<int> executing_{0};  // nodes between a worker's pop and ExecuteNode's return
   bool ended_ = false;  // the run's end was recorded (by Abandon); guarded by mu_
 
@@ -248,14 +250,19 @@ RunResult RunState::Execute(int workers) {
     }
   }
   if (!refused.empty()) {
+    // The refusal says the process is at its limit (threads, address space): half the threads
+    // that did start are let go again, so that the steps and the host's own allocations have
+    // room rather than failing next (a bad_alloc in a thread that cannot report it).
+    const size_t keep = std::max<size_t>(1, pool.size() / 2);
     {
       std::lock_guard<std::mutex> lock(mu_);
       live_workers_ -= static_cast<int>(count - pool.size());
+      surplus_workers_ = pool.size() > keep ? pool.size() - keep : 0;
     }
+    cv_.notify_all();
     sink_.Log("", AF_LOG_WARNING,
               "started " + std::to_string(pool.size()) + " of " + std::to_string(count) +
-                  " worker threads (" + refused + "); running with " +
-                  std::to_string(std::max<size_t>(1, pool.size())));
+                  " worker threads (" + refused + "); running with " + std::to_string(keep));
     if (pool.empty()) {
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -378,6 +385,10 @@ void RunState::Worker() {
   for (;;) {
     while (ready_.empty() && finished_ < nodes.size() && !Canceled()) cv_.wait_for(lock, kCancelPoll);
     if (Canceled() || ready_.empty() || ended_) break;
+    if (surplus_workers_ > 0) {
+      --surplus_workers_;
+      break;
+    }
     const size_t n = ready_.top();
     ready_.pop();
     nodes[n].running = true;

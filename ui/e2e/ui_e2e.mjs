@@ -190,7 +190,7 @@ async function main() {
     await page.click("[data-testid=materialize-all]");
     await page.click("[data-testid=notice] a");
     await page.waitForSelector("[data-testid=log] .line", { timeout: 10000 });
-    await until(async () => (await page.textContent("[data-testid=log-connection]")).includes("live"), 5000, "log stream live");
+    await until(async () => (await page.textContent("[data-testid=log-connection]")).includes("live"), 15000, "log stream live");
     const early = await page.$$eval("[data-testid=log] .line", (l) => l.length);
     const statusEarly = await page.textContent("[data-testid=run-status]");
     await until(async () => (await page.textContent("[data-testid=run-status]")) === "FAILED", 60000, "the run ends FAILED");

@@ -66,24 +66,35 @@ class Reader {
 };
 
 namespace detail {
-// What the stream trampolines keep per open writer or reader: the object and the text of the
-// last failure, which get_error hands out (valid until the next call on the stream).
+// What the stream trampolines keep per open writer or reader: the object and the last
+// failure: its text, which get_error hands out (valid until the next call on the stream), and
+// its status, which abort_writer reports through set_error so that the host can tell a
+// retryable failure (ENOSPC) from one retrying cannot fix (EISDIR, EFBIG).
 template <class T>
 struct Stream {
   std::unique_ptr<T> object;
   std::string error;
+  af_status status = AF_OK;
 };
-template <class F>
-int64_t stream_call(std::string* error, F&& body) noexcept {
+template <class T, class F>
+int64_t stream_call(Stream<T>* stream, F&& body) noexcept {
   try {
     return body();
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {
+    stream->status = e.status();
     try {
-      *error = e.what();
+      stream->error = e.what();
+    } catch (...) {
+    }
+  } catch (const std::exception& e) {
+    stream->status = AF_ERR_IO;
+    try {
+      stream->error = e.what();
     } catch (...) {
     }
   } catch (...) {
-    error->assign("unknown exception");
+    stream->status = AF_ERR_IO;
+    stream->error.assign("unknown exception");
   }
   return -1;
 }
@@ -252,7 +263,7 @@ struct IoManagerDefinition : Definition {
   using ReaderStream = detail::Stream<Reader>;
   static int64_t write_cb(const af_ostream* s, const void* data, uint64_t size) noexcept {
     auto* w = static_cast<WriterStream*>(s->ctx);
-    return detail::stream_call(&w->error, [&] {
+    return detail::stream_call(w, [&] {
       w->object->write(data, static_cast<std::size_t>(size));
       return static_cast<int64_t>(size);
     });
@@ -262,7 +273,7 @@ struct IoManagerDefinition : Definition {
   }
   static int64_t read_cb(const af_istream* s, void* data, uint64_t size) noexcept {
     auto* r = static_cast<ReaderStream*>(s->ctx);
-    return detail::stream_call(&r->error, [&] {
+    return detail::stream_call(r, [&] {
       return static_cast<int64_t>(r->object->read(data, static_cast<std::size_t>(size)));
     });
   }
@@ -334,8 +345,12 @@ struct IoManagerDefinition : Definition {
       self_of(d).probe(c);
     });
   }
-  static void abort_writer(const af_io_manager_descriptor*, const af_context*,
+  static void abort_writer(const af_io_manager_descriptor*, const af_context* ctx,
                            af_ostream* w) noexcept {
+    auto* stream = static_cast<WriterStream*>(w->ctx);
+    if (stream && ctx && stream->status != AF_OK)
+      ctx->api->set_error(ctx, stream->status,
+                          stream->error.empty() ? "the write failed" : stream->error.c_str());
     std::unique_ptr<Writer> writer = take_writer(w);
     if (writer) writer->abort();
   }
