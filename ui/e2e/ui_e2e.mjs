@@ -99,13 +99,14 @@ async function main() {
     await page.waitForFunction(() => window.__af?.pixel, null, { timeout: 10000 });
     // The colour each node is drawn in, read back from the canvas pixels.
     const colours = () => page.evaluate(() => Object.fromEntries(window.__af.ids().map((id) => [id, window.__af.pixel(id)])));
-    // The statuses arrive after the first draw: wait for the first non-white frame.
+    // The statuses arrive after the first draw: wait for the first frame where every node is
+    // drawn ("" is a pixel not painted yet) in a status colour (white is the pre-status fill).
     const initial = await until(async () => {
       const c = await colours();
-      return Object.values(c).some((v) => v === "rgb(255,255,255)") ? null : c;
+      return Object.values(c).some((v) => v === "" || v === "rgb(255,255,255)") ? null : c;
     }, 5000, "the nodes drawn");
     check(Object.keys(initial).length === 5, `the graph shows the 5 assets (${Object.keys(initial)})`);
-    check(Object.values(initial).every((c) => c === COLOURS.MISSING), "all never materialized (grey) at first");
+    check(Object.values(initial).every((c) => c === COLOURS.MISSING), `all never materialized (grey) at first (${JSON.stringify(initial)})`);
     await until(async () => (await page.textContent("[data-testid=connection]")).includes("live"), 5000, "live connection");
     check(true, "the connection indicator says live");
     await page.screenshot({ path: path.join(shots, "01-graph-never-materialized.png") });
@@ -130,7 +131,7 @@ async function main() {
     });
     const samples = await page.evaluate(() => window.__samples);
     for (const key of ["hackernews_source_data", "hackernews_wordcloud_png", "hackernews_wordcloud"]) {
-      const seq = samples.map((s) => s[key]);
+      const seq = samples.map((s) => s[key]).filter((c) => c !== "");  // "": a frame not drawn yet
       const blue = seq.indexOf(COLOURS.MATERIALIZING), green = seq.indexOf(COLOURS.FRESH);
       const changes = seq.filter((c, i) => i === 0 || c !== seq[i - 1]);
       check(blue >= 0 && green > blue, `${key} turned blue, then green (${changes.join(" -> ")})`);
@@ -191,11 +192,15 @@ async function main() {
     await page.click("[data-testid=notice] a");
     await page.waitForSelector("[data-testid=log] .line", { timeout: 10000 });
     await until(async () => (await page.textContent("[data-testid=log-connection]")).includes("live"), 15000, "log stream live");
+    // "…" until the run's record has loaded: wait for it, then count.
+    const statusEarly = await until(async () => {
+      const t = await page.textContent("[data-testid=run-status]");
+      return t === "…" ? null : t;
+    }, 10000, "the run's status shown");
     const early = await page.$$eval("[data-testid=log] .line", (l) => l.length);
-    const statusEarly = await page.textContent("[data-testid=run-status]");
     await until(async () => (await page.textContent("[data-testid=run-status]")) === "FAILED", 60000, "the run ends FAILED");
     const late = await page.$$eval("[data-testid=log] .line", (l) => l.length);
-    check(statusEarly === "STARTED" && late > early, `log lines arrived while the run ran (${early} -> ${late})`);
+    check(statusEarly === "STARTED" && late > early, `log lines arrived while the run ran (${statusEarly}: ${early} -> ${late})`);
     const logText = await page.textContent("[data-testid=log]");
     check(logText.includes("RUN_FAILED") && logText.includes("STEP_SUCCESS"), "the log holds the step and run events");
     const stepError = await page.waitForSelector("[data-testid=step-error]");

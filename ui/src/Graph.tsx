@@ -93,7 +93,11 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
     let box: null | { x0: number; y0: number; x1: number; y1: number } = null;
     statuses.current = nodeStatuses(layout, assets);
 
+    // False from a resize (which clears the canvas to opaque black: alpha is off) until the
+    // next frame is drawn; `pixel` reports "" meanwhile, so a test never reads a cleared canvas.
+    let painted = false;
     const resize = () => {
+      painted = false;
       const r = canvas.getBoundingClientRect();
       canvas.width = Math.max(1, Math.floor(r.width));
       canvas.height = Math.max(1, Math.floor(r.height));
@@ -193,6 +197,7 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
         ctx.fillRect(x, y, Math.abs(box.x1 - box.x0), Math.abs(box.y1 - box.y0));
         ctx.strokeRect(x, y, Math.abs(box.x1 - box.x0), Math.abs(box.y1 - box.y0));
       }
+      painted = true;
     };
     const schedule = () => {
       if (!frame) frame = requestAnimationFrame(draw);
@@ -319,7 +324,7 @@ export function Graph({ layout, assets, onOpen, onSelect }: Props) {
       },
       pixel: (id) => {
         const n = nodes[byId.get(id) ?? -1];
-        if (!n) return "";
+        if (!n || !painted) return "";
         const { scale: s, tx, ty } = view.current;
         const d = ctx.getImageData(Math.round((n.x + 3) * s + tx), Math.round((n.y + n.h / 2) * s + ty), 1, 1).data;
         return `rgb(${d[0]},${d[1]},${d[2]})`;
