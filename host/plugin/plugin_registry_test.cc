@@ -213,8 +213,11 @@ TEST_CASE("PluginRegistry refuses each broken plugin with one precise diagnostic
       {"duplicate_definition.so",
        "duplicate asset definition 'twice' in plugin 'duplicate_definition'"},
       {"bad_schema_json.so",
-       "asset definition 'reader': config_schema is unusable: invalid JSON at offset 18: "
-       "Missing a name for object member."},
+       "asset definition 'reader': config_schema is unusable: invalid JSON: Missing a name "
+       "for object member. at offset 18"},
+      {"deep_schema.so",
+       "asset definition 'deep': config_schema is unusable: invalid JSON: nested deeper than "
+       "256 levels at offset 285"},
       {"bad_schema_type.so",
        "asset definition 'counter': config_schema is unusable: '/properties/count/type' is not "
        "valid JSON Schema (draft 4): 'integr' is not a type (array, boolean, integer, null, "

@@ -12,6 +12,7 @@
 #ifndef ASSETFLOW_SUPPORT_CONFIG_SCHEMA_HPP
 #define ASSETFLOW_SUPPORT_CONFIG_SCHEMA_HPP
 
+#include <assetflow/cpp/json.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/pointer.h>
@@ -295,10 +296,11 @@ class Schema {
       no_config_ = true;
       return;
     }
-    schema_.Parse(text.c_str(), text.size());
-    if (schema_.HasParseError()) {
-      error_ = "invalid JSON at offset " + std::to_string(schema_.GetErrorOffset()) + ": " +
-               rj::GetParseError_En(schema_.GetParseError());
+    // A schema is plugin-supplied text: parsed iteratively under the SDK's nesting limit, so
+    // a hostile one cannot exhaust the host's stack (here or in the schema compiler).
+    std::string failure;
+    if (!ParseJson(schema_, text, &failure)) {
+      error_ = "invalid JSON: " + failure;
       return;
     }
     if (!schema_.IsObject()) {
@@ -315,7 +317,7 @@ class Schema {
   Schema& operator=(const Schema&) = delete;
 
   bool no_config() const { return no_config_; }
-  // Why the schema is unusable ("invalid JSON at offset 3: ...", "'/properties/n/type': ...");
+  // Why the schema is unusable ("invalid JSON: ... at offset 3", "'/properties/n/type': ...");
   // empty when it is usable.
   const std::string& error() const { return error_; }
   const rj::Document& document() const { return schema_; }
