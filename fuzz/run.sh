@@ -12,12 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 BUILD=${FUZZ_BUILD_DIR:-build-fuzz}
-TARGETS=(manifest selection hn_item hn_topstories wordcloud_tokenizer wordcloud_input)
+TARGETS=(manifest selection cron hn_item hn_topstories wordcloud_tokenizer wordcloud_input)
 
 dict_of() {
   case "$1" in
     manifest) echo fuzz/dict/manifest.dict ;;
     selection) echo fuzz/dict/selection.dict ;;
+    cron) echo fuzz/dict/cron.dict ;;
     hn_item|hn_topstories|wordcloud_input) echo fuzz/dict/json.dict ;;
     *) echo "" ;;
   esac
