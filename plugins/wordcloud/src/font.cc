@@ -110,6 +110,8 @@ Font::Font(const std::string& path) : path_(path) {
 }
 
 Font::~Font() {
+  for (cairo_scaled_font_t* f : scaled_)
+    if (f) cairo_scaled_font_destroy(f);
   if (reference_) cairo_scaled_font_destroy(reference_);
   cairo_font_face_destroy(face_);
 }
@@ -144,6 +146,24 @@ const Font::Shaped& Font::shaped(const std::string& text) const {
   return shaped_.emplace(text, std::move(s)).first->second;
 }
 
+cairo_scaled_font_t* Font::scaled(int size) const {
+  if (size < 1) throw std::invalid_argument("font size out of range");
+  if (static_cast<std::size_t>(size) >= scaled_.size()) scaled_.resize(size + 1, nullptr);
+  cairo_scaled_font_t*& f = scaled_[size];
+  if (!f) {
+    cairo_matrix_t font_matrix, ctm;
+    cairo_matrix_init_scale(&font_matrix, size, size);
+    cairo_matrix_init_identity(&ctm);
+    f = cairo_scaled_font_create(face_, &font_matrix, &ctm, font_options());
+    if (cairo_status_t status = cairo_scaled_font_status(f); status != CAIRO_STATUS_SUCCESS) {
+      cairo_scaled_font_destroy(f);
+      f = nullptr;
+      throw std::runtime_error(std::string("cairo: ") + cairo_status_to_string(status));
+    }
+  }
+  return f;
+}
+
 bool Font::covers(const std::string& text) const {
   FT_Face face = static_cast<FtHolder*>(cairo_font_face_get_user_data(face_, &kFtHolderKey))->face;
   for (std::size_t i = 0; i < text.size();) {
@@ -159,9 +179,7 @@ void show_horizontal(cairo_t* cr, const Font& font, const std::string& text, int
                      int origin_y) {
   cairo_save(cr);
   cairo_translate(cr, origin_x, origin_y);
-  cairo_set_font_face(cr, font.face());
-  cairo_set_font_size(cr, size);
-  cairo_set_font_options(cr, font_options());
+  cairo_set_scaled_font(cr, font.scaled(size));
   const Font::Shaped& shaped = font.shaped(text);
   thread_local std::vector<cairo_glyph_t> glyphs;
   glyphs.resize(shaped.glyphs.size());

@@ -41,10 +41,17 @@ class Font {
   };
   const Shaped& shaped(const std::string& text) const;
 
+  // The face at `size` pixels with the fixed options, created on first use and kept as long as
+  // the Font: a layout tries each size for many words, and going through a cairo_t's font
+  // size instead would look the scaled font up in Cairo's global map (under its lock) and
+  // release it again at every attempt. Owned by the Font.
+  cairo_scaled_font_t* scaled(int size) const;
+
  private:
   std::string path_;
   cairo_font_face_t* face_ = nullptr;
   mutable cairo_scaled_font_t* reference_ = nullptr;  // created on first use
+  mutable std::vector<cairo_scaled_font_t*> scaled_;  // by size; null until used
   mutable std::unordered_map<std::string, Shaped> shaped_;
 };
 

@@ -40,8 +40,10 @@ int Occupancy::longest_zero_run(const Word* bits) const {
 }
 
 void Occupancy::update_levels(int gy_begin, int gy_end) {
-  // Single rows only bound windows under 4 rows tall (margin < 2): computed when find needs them.
-  level0_stale_ = true;
+  // Only the blocks' ORs are brought up to date here; their longest runs are marked stale and
+  // computed when a search reads them (find uses one level per call, and many blocks are
+  // changed several times before they are read).
+  for (int gy = gy_begin; gy < gy_end; ++gy) level_widest_[0][gy] = kStale;
   // A block of level k is the OR of two blocks of level k - 1.
   for (int k = 1; k < kLevels; ++k) {
     int lower_count = (gh_ + (1 << (k - 1)) - 1) >> (k - 1);
@@ -58,7 +60,7 @@ void Occupancy::update_levels(int gy_begin, int gy_end) {
         else
           for (int w = 0; w < words_; ++w) dst[w] |= src[w];
       }
-      level_widest_[k][b] = longest_zero_run(dst);
+      level_widest_[k][b] = kStale;
     }
   }
 }
@@ -147,15 +149,15 @@ bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* 
   // Blocks of 2^k <= wh/2 rows: every band of wh rows contains at least one whole block.
   int k = 0;
   while (k + 1 < kLevels && (2 << k) <= wh / 2) ++k;
-  if (k == 0 && level0_stale_) {
-    for (int gy = 0; gy < gh_; ++gy) level_widest_[0][gy] = longest_zero_run(row(gy));
-    level0_stale_ = false;
-  }
-  const std::vector<int>& blocks = level_widest_[k];
+  std::vector<int>& blocks = level_widest_[k];
+  const Word* block_bits = k == 0 ? bits_.data() : level_bits_[k].data();
   for (int i = 0; i < ny; ++i) {
     int gy = y0 + i < ny ? y0 + i : y0 + i - ny;
     int bound = gw_;
-    for (int b = (gy + (1 << k) - 1) >> k, end = (gy + wh) >> k; b < end; ++b) bound = std::min(bound, blocks[b]);
+    for (int b = (gy + (1 << k) - 1) >> k, end = (gy + wh) >> k; b < end; ++b) {
+      if (blocks[b] == kStale) blocks[b] = longest_zero_run(block_bits + static_cast<std::size_t>(b) * words_);
+      bound = std::min(bound, blocks[b]);
+    }
     if (bound < ww) {
       *widest = std::max(*widest, bound);
       continue;

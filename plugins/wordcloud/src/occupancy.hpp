@@ -50,7 +50,7 @@ class Occupancy {
   // The first bit at or after x that is set (or clear, if !set) in `bits`; gw_ if none.
   int next_bit(const Word* bits, int x, bool set) const;
   int longest_zero_run(const Word* bits) const;
-  // Recomputes level_widest_ for the blocks that hold grid rows [gy_begin, gy_end).
+  // Recomputes level_bits_ for the blocks that hold grid rows [gy_begin, gy_end).
   void update_levels(int gy_begin, int gy_end);
   // First x in [x_begin, x_end) with band_ bits [x, x + ww) all clear, or -1. Visits the zero
   // runs starting in [x_begin, scan_end) (whole, even past scan_end) and raises *longest.
@@ -66,7 +66,7 @@ class Occupancy {
   static constexpr int kLevels = 7;  // blocks of 1 to 64 rows
   std::vector<int> level_widest_[kLevels];
   std::vector<Word> level_bits_[kLevels];  // the blocks' ORs (level 0 is bits_ itself)
-  bool level0_stale_ = false;              // level_widest_[0] is refreshed only when used
+  static constexpr int kStale = -1;        // a level_widest_ entry to compute when next read
   // Scratch for the search: per block of wh rows, suffix ORs of block k and prefix ORs of k+1.
   std::vector<Word> suffix_, prefix_, band_;
   int block_h_ = 0, suffix_block_ = -1, prefix_block_ = -1;
