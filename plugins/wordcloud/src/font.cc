@@ -4,6 +4,8 @@
 #include <fontconfig/fontconfig.h>
 #include <ft2build.h>
 #include FT_FREETYPE_H
+#include FT_BITMAP_H
+#include FT_OUTLINE_H
 
 #include <algorithm>
 #include <cmath>
@@ -31,7 +33,11 @@ bool is_file(const std::string& p) {
 struct FtHolder {
   FT_Library library = nullptr;
   FT_Face face = nullptr;
+  // A second face of the same file for Font::glyph: sizing `face` behind Cairo's back would
+  // leave Cairo's idea of its current size wrong.
+  FT_Face raster = nullptr;
   ~FtHolder() {
+    if (raster) FT_Done_Face(raster);
     if (face) FT_Done_Face(face);
     if (library) FT_Done_FreeType(library);
   }
@@ -100,6 +106,8 @@ Font::Font(const std::string& path) : path_(path) {
   if (!is_file(path) || FT_New_Face(holder->library, path.c_str(), 0, &holder->face) != 0)
     throw std::runtime_error("cannot open font '" + path + "'");
   if (!FT_IS_SCALABLE(holder->face)) throw std::runtime_error("font '" + path + "' is not scalable");
+  if (FT_New_Face(holder->library, path.c_str(), 0, &holder->raster) != 0)
+    throw std::runtime_error("cannot open font '" + path + "'");
   face_ = cairo_ft_font_face_create_for_ft_face(holder->face, 0);
   if (cairo_font_face_set_user_data(face_, &kFtHolderKey, holder.get(),
                                     [](void* p) { delete static_cast<FtHolder*>(p); }) != CAIRO_STATUS_SUCCESS) {
@@ -164,6 +172,49 @@ cairo_scaled_font_t* Font::scaled(int size) const {
   return f;
 }
 
+const Font::Glyph& Font::glyph(unsigned long index, int size) const {
+  uint64_t key = static_cast<uint64_t>(size) << 32 | index;
+  auto found = glyphs_.find(key);
+  if (found != glyphs_.end()) return found->second;
+  Glyph g;
+  FT_Face face = static_cast<FtHolder*>(cairo_font_face_get_user_data(face_, &kFtHolderKey))->raster;
+  if (raster_size_ != size) {
+    if (FT_Set_Char_Size(face, static_cast<FT_F26Dot6>(size) * 64, static_cast<FT_F26Dot6>(size) * 64, 0, 0) != 0)
+      throw std::runtime_error("freetype: cannot set font size " + std::to_string(size));
+    raster_size_ = size;
+  }
+  if (FT_Load_Glyph(face, static_cast<FT_UInt>(index), FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP) == 0 &&
+      face->glyph->format == FT_GLYPH_FORMAT_OUTLINE) {
+    FT_Outline* outline = &face->glyph->outline;
+    FT_BBox box;
+    FT_Outline_Get_CBox(outline, &box);
+    box.xMin &= -64;
+    box.yMin &= -64;
+    box.xMax = (box.xMax + 63) & -64;
+    box.yMax = (box.yMax + 63) & -64;
+    int width = static_cast<int>((box.xMax - box.xMin) >> 6), height = static_cast<int>((box.yMax - box.yMin) >> 6);
+    if (width > 0 && height > 0) {
+      g.coverage.assign(static_cast<std::size_t>(width) * height, 0);
+      FT_Bitmap bitmap;
+      FT_Bitmap_Init(&bitmap);
+      bitmap.rows = static_cast<unsigned>(height);
+      bitmap.width = static_cast<unsigned>(width);
+      bitmap.pitch = width;
+      bitmap.buffer = g.coverage.data();
+      bitmap.num_grays = 256;
+      bitmap.pixel_mode = FT_PIXEL_MODE_GRAY;
+      FT_Outline_Translate(outline, -box.xMin, -box.yMin);
+      if (FT_Outline_Get_Bitmap(face->glyph->library, outline, &bitmap) != 0)
+        throw std::runtime_error("freetype: cannot rasterize a glyph");
+      g.left = static_cast<int>(box.xMin >> 6);
+      g.top = -static_cast<int>(box.yMax >> 6);
+      g.width = width;
+      g.height = height;
+    }
+  }
+  return glyphs_.emplace(key, std::move(g)).first->second;
+}
+
 bool Font::covers(const std::string& text) const {
   FT_Face face = static_cast<FtHolder*>(cairo_font_face_get_user_data(face_, &kFtHolderKey))->face;
   for (std::size_t i = 0; i < text.size();) {
@@ -197,29 +248,32 @@ WordMask rasterize_horizontal(const Font& font, const std::string& text, int siz
   for (int pad = 4;; pad *= 4) {
     int ox = pad - static_cast<int>(std::floor(x0)), oy = pad - static_cast<int>(std::floor(y0));
     int sw = static_cast<int>(std::ceil(x1)) + ox + pad, sh = static_cast<int>(std::ceil(y1)) + oy + pad;
-    // A reused scratch buffer: a fresh surface per attempt costs page faults, not drawing.
+    // A reused scratch buffer: a fresh one per attempt costs page faults, not drawing.
     thread_local std::vector<uint8_t> scratch;
-    int scratch_stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, sw);
-    std::size_t bytes = static_cast<std::size_t>(scratch_stride) * sh;
+    const int stride = sw;
+    std::size_t bytes = static_cast<std::size_t>(stride) * sh;
     if (scratch.size() < bytes) scratch.resize(bytes);
-    cairo_surface_t* s = cairo_image_surface_create_for_data(scratch.data(), CAIRO_FORMAT_A8, sw, sh, scratch_stride);
-    cairo_t* cr = cairo_create(s);
-    // Clearing through Cairo marks the surface clear, and Cairo composites glyphs onto a clear
-    // surface differently (where two glyphs' anti-aliased edges meet) than onto one it merely
-    // contains zeros: a fresh surface, as anyone re-drawing the word uses, is known clear.
-    cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
-    cairo_paint(cr);
-    cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
-    show_horizontal(cr, font, text, size, ox, oy);
-    cairo_destroy(cr);
-    cairo_surface_flush(s);
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-      std::string msg = cairo_status_to_string(cairo_surface_status(s));
-      cairo_surface_destroy(s);
-      throw std::runtime_error("cairo: " + msg);
+    std::memset(scratch.data(), 0, bytes);
+    // Each glyph's coverage added (saturating) at its pen position rounded to whole pixels:
+    // what Cairo's image backend does for glyphs on a clear surface.
+    for (const cairo_glyph_t& sg : font.shaped(text).glyphs) {
+      const Font::Glyph& g = font.glyph(sg.index, size);
+      int gx = ox + static_cast<int>(std::floor(sg.x * size + 0.5)) + g.left;
+      int gy = oy + static_cast<int>(std::floor(sg.y * size + 0.5)) + g.top;
+      for (int y = 0; y < g.height; ++y) {
+        int ty = gy + y;
+        if (ty < 0 || ty >= sh) continue;
+        const uint8_t* src = g.coverage.data() + static_cast<std::size_t>(y) * g.width;
+        uint8_t* dst = scratch.data() + static_cast<std::size_t>(ty) * stride;
+        for (int x = 0; x < g.width; ++x) {
+          int tx = gx + x;
+          if (tx < 0 || tx >= sw || !src[x]) continue;
+          unsigned v = dst[tx] + src[x];
+          dst[tx] = static_cast<uint8_t>(v > 255 ? 255 : v);
+        }
+      }
     }
-    const uint8_t* data = cairo_image_surface_get_data(s);
-    int stride = cairo_image_surface_get_stride(s);
+    const uint8_t* data = scratch.data();
     int minx = sw, miny = sh, maxx = -1, maxy = -1;
     for (int y = 0; y < sh; ++y) {
       const uint8_t* row = data + static_cast<std::size_t>(y) * stride;
@@ -243,7 +297,6 @@ WordMask rasterize_horizontal(const Font& font, const std::string& text, int siz
         std::copy_n(data + static_cast<std::size_t>(y + miny) * stride + minx, m.width,
                     m.alpha.data() + static_cast<std::size_t>(y) * m.stride);
     }
-    cairo_surface_destroy(s);
     if (!touches_border) return m;
   }
 }

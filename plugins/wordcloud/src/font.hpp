@@ -47,11 +47,23 @@ class Font {
   // release it again at every attempt. Owned by the Font.
   cairo_scaled_font_t* scaled(int size) const;
 
+  // One glyph at `size` pixels as FreeType's gray rasterizer draws its unhinted outline, the
+  // way Cairo's FreeType backend does for these options (box rounded out to whole pixels):
+  // coverage rows with the bitmap's top-left at (left, top) from the pen, y down. Cached per
+  // size and glyph, as Cairo caches them per scaled font, without a scaled font per size.
+  struct Glyph {
+    int left = 0, top = 0, width = 0, height = 0;
+    std::vector<uint8_t> coverage;  // height rows of width bytes
+  };
+  const Glyph& glyph(unsigned long index, int size) const;
+
  private:
   std::string path_;
   cairo_font_face_t* face_ = nullptr;
   mutable cairo_scaled_font_t* reference_ = nullptr;  // created on first use
   mutable std::vector<cairo_scaled_font_t*> scaled_;  // by size; null until used
+  mutable std::unordered_map<uint64_t, Glyph> glyphs_;  // by size << 32 | glyph index
+  mutable int raster_size_ = 0;                          // the raster face's current size
   mutable std::unordered_map<std::string, Shaped> shaped_;
 };
 
