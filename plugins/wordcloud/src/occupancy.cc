@@ -12,6 +12,7 @@ Occupancy::Occupancy(int width, int height, int margin)
   words_ = (gw_ + 63) / 64;
   bits_.assign(static_cast<std::size_t>(words_) * gh_, 0);
   band_.assign(words_, 0);
+  starts_.assign(words_, 0);
   for (int k = 0; k < kLevels; ++k) {
     level_widest_[k].assign((gh_ >> k) + 1, gw_);
     if (k > 0) level_bits_[k].assign(static_cast<std::size_t>((gh_ >> k) + 1) * words_, 0);
@@ -119,20 +120,25 @@ void Occupancy::compute_band(int gy, int wh) {
   for (int w = 0; w < words_; ++w) band_[w] = s[w] | p[w];
 }
 
-int Occupancy::first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const {
-  // Alternate: next clear bit at or after x (start of a free run), then the next set bit (its
-  // end).
-  auto next_bit = [&](int at, bool set) { return this->next_bit(band_.data(), at, set); };
-  int x = x_begin;
-  while (x < scan_end) {
-    x = next_bit(x, false);
-    if (x >= scan_end) break;
-    int end = next_bit(x, true);
-    if (end - x >= ww && x < x_end) return x;
-    *longest = std::max(*longest, end - x);
-    x = end;
+bool Occupancy::free_starts(int len) {
+  // Free columns (bits past the grid are not), then eroded by doubling: after a step of s,
+  // bit p holds if the `have + s` columns from p are free.
+  Word any = 0;
+  for (int w = 0; w < words_; ++w) starts_[w] = ~band_[w];
+  if (gw_ & 63) starts_[words_ - 1] &= (Word{1} << (gw_ & 63)) - 1;
+  for (int have = 1; have < len;) {
+    int step = std::min(have, len - have), q = step >> 6, r = step & 63;
+    any = 0;
+    for (int w = 0; w < words_; ++w) {
+      Word lo = w + q < words_ ? starts_[w + q] : 0, hi = w + q + 1 < words_ ? starts_[w + q + 1] : 0;
+      starts_[w] &= r ? (lo >> r) | (hi << (64 - r)) : lo;
+      any |= starts_[w];
+    }
+    if (!any) return false;
+    have += step;
   }
-  return -1;
+  for (int w = 0; w < words_; ++w) any |= starts_[w];
+  return any != 0;
 }
 
 bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* y, int* widest) {
@@ -163,14 +169,18 @@ bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* 
       continue;
     }
     compute_band(gy, wh);
-    // Runs starting in [x0, gw) then in [0, x0): each run of the band is seen whole once.
-    int gx = first_zero_run(ww, x0, nx, gw_, widest);
-    if (gx < 0 && x0 > 0) gx = first_zero_run(ww, 0, x0, x0, widest);
-    if (gx >= 0) {
+    // Where a free run of ww columns starts, for all columns at once; the first at or after
+    // x0, else the first before it: the first fit of a scan from x0 that wraps around.
+    if (free_starts(ww)) {
+      int gx = next_bit(starts_.data(), x0, true);
+      if (gx >= nx) gx = next_bit(starts_.data(), 0, true);
       *x = gx + pad_x - margin_;
       *y = gy + pad_y - margin_;
       return true;
     }
+    // No fit in this band: its longest free run counts towards *widest, walked only if it can
+    // raise it.
+    if (*widest < ww - 1 && free_starts(*widest + 1)) *widest = std::max(*widest, longest_zero_run(band_.data()));
   }
   return false;
 }
