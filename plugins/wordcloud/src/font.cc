@@ -260,16 +260,14 @@ WordMask rasterize_horizontal(const Font& font, const std::string& text, int siz
       const Font::Glyph& g = font.glyph(sg.index, size);
       int gx = ox + static_cast<int>(std::floor(sg.x * size + 0.5)) + g.left;
       int gy = oy + static_cast<int>(std::floor(sg.y * size + 0.5)) + g.top;
-      for (int y = 0; y < g.height; ++y) {
-        int ty = gy + y;
-        if (ty < 0 || ty >= sh) continue;
+      int y_begin = std::max(0, -gy), y_end = std::min(g.height, sh - gy);
+      int x_begin = std::max(0, -gx), x_end = std::min(g.width, sw - gx);
+      for (int y = y_begin; y < y_end; ++y) {
         const uint8_t* src = g.coverage.data() + static_cast<std::size_t>(y) * g.width;
-        uint8_t* dst = scratch.data() + static_cast<std::size_t>(ty) * stride;
-        for (int x = 0; x < g.width; ++x) {
-          int tx = gx + x;
-          if (tx < 0 || tx >= sw || !src[x]) continue;
-          unsigned v = dst[tx] + src[x];
-          dst[tx] = static_cast<uint8_t>(v > 255 ? 255 : v);
+        uint8_t* dst = scratch.data() + static_cast<std::size_t>(gy + y) * stride + gx;
+        for (int x = x_begin; x < x_end; ++x) {
+          unsigned v = dst[x] + src[x];
+          dst[x] = static_cast<uint8_t>(v > 255 ? 255 : v);
         }
       }
     }

@@ -12,7 +12,7 @@ Occupancy::Occupancy(int width, int height, int margin)
   words_ = (gw_ + 63) / 64;
   bits_.assign(static_cast<std::size_t>(words_) * gh_, 0);
   band_.assign(words_, 0);
-  starts_.assign(words_, 0);
+  starts_.assign(2 * static_cast<std::size_t>(words_) + 1, 0);  // zeros past words_ (erode)
   for (int k = 0; k < kLevels; ++k) {
     level_widest_[k].assign((gh_ >> k) + 1, gw_);
     if (k > 0) level_bits_[k].assign(static_cast<std::size_t>((gh_ >> k) + 1) * words_, 0);
@@ -120,24 +120,26 @@ void Occupancy::compute_band(int gy, int wh) {
   for (int w = 0; w < words_; ++w) band_[w] = s[w] | p[w];
 }
 
-bool Occupancy::free_starts(int len) {
-  // Free columns (bits past the grid are not), then eroded by doubling: after a step of s,
-  // bit p holds if the `have + s` columns from p are free.
-  Word any = 0;
+void Occupancy::free_columns() {
   for (int w = 0; w < words_; ++w) starts_[w] = ~band_[w];
-  if (gw_ & 63) starts_[words_ - 1] &= (Word{1} << (gw_ & 63)) - 1;
-  for (int have = 1; have < len;) {
-    int step = std::min(have, len - have), q = step >> 6, r = step & 63;
-    any = 0;
-    for (int w = 0; w < words_; ++w) {
-      Word lo = w + q < words_ ? starts_[w + q] : 0, hi = w + q + 1 < words_ ? starts_[w + q + 1] : 0;
-      starts_[w] &= r ? (lo >> r) | (hi << (64 - r)) : lo;
-      any |= starts_[w];
-    }
-    if (!any) return false;
-    have += step;
-  }
+  if (gw_ & 63) starts_[words_ - 1] &= (Word{1} << (gw_ & 63)) - 1;  // past the grid is not free
+}
+
+bool Occupancy::erode(int* have, int len) {
+  // Bit p holds for `have` columns; ANDed with itself shifted by s <= have, for have + s.
+  Word any = 0;
   for (int w = 0; w < words_; ++w) any |= starts_[w];
+  while (any && *have < len) {
+    int step = std::min(*have, len - *have), q = step >> 6, r = step & 63;
+    any = 0;
+    Word* s = starts_.data();  // words from words_ on are zero: no bounds test per word
+    if (r == 0) {
+      for (int w = 0; w < words_; ++w) any |= s[w] &= s[w + q];
+    } else {
+      for (int w = 0; w < words_; ++w) any |= s[w] &= (s[w + q] >> r) | (s[w + q + 1] << (64 - r));
+    }
+    *have += step;
+  }
   return any != 0;
 }
 
@@ -169,18 +171,22 @@ bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* 
       continue;
     }
     compute_band(gy, wh);
-    // Where a free run of ww columns starts, for all columns at once; the first at or after
-    // x0, else the first before it: the first fit of a scan from x0 that wraps around.
-    if (free_starts(ww)) {
+    // Where free runs start, for all columns at once: first of at least *widest + 1 columns
+    // (none: this band can neither fit the window nor raise *widest, which is below ww), then
+    // of ww. The fit is the first start at or after x0, else the first before it: the first
+    // fit of a scan from x0 that wraps around.
+    free_columns();
+    int have = 1;
+    if (!erode(&have, std::min(ww, *widest + 1))) continue;
+    if (erode(&have, ww)) {
       int gx = next_bit(starts_.data(), x0, true);
       if (gx >= nx) gx = next_bit(starts_.data(), 0, true);
       *x = gx + pad_x - margin_;
       *y = gy + pad_y - margin_;
       return true;
     }
-    // No fit in this band: its longest free run counts towards *widest, walked only if it can
-    // raise it.
-    if (*widest < ww - 1 && free_starts(*widest + 1)) *widest = std::max(*widest, longest_zero_run(band_.data()));
+    // No fit, but a run longer than *widest: walk the runs for the longest.
+    *widest = std::max(*widest, longest_zero_run(band_.data()));
   }
   return false;
 }

@@ -52,9 +52,12 @@ class Occupancy {
   int longest_zero_run(const Word* bits) const;
   // Recomputes level_bits_ for the blocks that hold grid rows [gy_begin, gy_end).
   void update_levels(int gy_begin, int gy_end);
-  // Sets starts_ bit x if band_ bits [x, x + len) are all clear and inside the grid; true if
-  // any is set. O(words · log len), with no branch per run.
-  bool free_starts(int len);
+  // starts_ = the free columns of band_ (bit x: column x is inside the grid and clear).
+  void free_columns();
+  // With starts_ bit x set iff the *have columns from x are free, makes that len columns
+  // (len >= *have) by doubling shifts: O(words · log len), no branch per run. Stops early, and
+  // returns false, once no bit is left.
+  bool erode(int* have, int len);
 
   int width_, height_, margin_;
   int gw_, gh_;   // the grid: the canvas plus a free border of `margin` on every side
