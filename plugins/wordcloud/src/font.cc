@@ -8,6 +8,7 @@
 #include FT_OUTLINE_H
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -63,19 +64,6 @@ void text_extents(const Font& font, const std::string& text, int size, double* x
   const Font::Shaped& s = font.shaped(text);
   *x0 = s.x0 * size, *x1 = s.x1 * size;
   *y0 = s.y0 * size, *y1 = s.y1 * size;
-}
-
-// Index of the first nonzero byte of row[0, n), or n; eight bytes at a time, since most of a
-// scratch surface is empty.
-int first_nonzero(const uint8_t* row, int n) {
-  int x = 0;
-  for (; x + 8 <= n; x += 8) {
-    uint64_t v;
-    std::memcpy(&v, row + x, 8);
-    if (v) break;
-  }
-  while (x < n && !row[x]) ++x;
-  return x;
 }
 
 }  // namespace
@@ -206,10 +194,27 @@ const Font::Glyph& Font::glyph(unsigned long index, int size) const {
       FT_Outline_Translate(outline, -box.xMin, -box.yMin);
       if (FT_Outline_Get_Bitmap(face->glyph->library, outline, &bitmap) != 0)
         throw std::runtime_error("freetype: cannot rasterize a glyph");
-      g.left = static_cast<int>(box.xMin >> 6);
-      g.top = -static_cast<int>(box.yMax >> 6);
-      g.width = width;
-      g.height = height;
+      // Cropped to its ink (the box rounded out often has empty rows or columns).
+      int cx0 = width, cy0 = height, cx1 = -1, cy1 = -1;
+      for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width; ++x)
+          if (g.coverage[static_cast<std::size_t>(y) * width + x]) {
+            cx0 = std::min(cx0, x), cx1 = std::max(cx1, x);
+            cy0 = std::min(cy0, y), cy1 = y;
+          }
+      if (cx1 >= 0) {
+        g.left = static_cast<int>(box.xMin >> 6) + cx0;
+        g.top = -static_cast<int>(box.yMax >> 6) + cy0;
+        g.width = cx1 - cx0 + 1;
+        g.height = cy1 - cy0 + 1;
+        std::vector<uint8_t> ink(static_cast<std::size_t>(g.width) * g.height);
+        for (int y = 0; y < g.height; ++y)
+          std::copy_n(g.coverage.data() + static_cast<std::size_t>(cy0 + y) * width + cx0, g.width,
+                      ink.data() + static_cast<std::size_t>(y) * g.width);
+        g.coverage = std::move(ink);
+      } else {
+        g.coverage.clear();
+      }
     }
   }
   return glyphs_.emplace(key, std::move(g)).first->second;
@@ -241,62 +246,45 @@ void show_horizontal(cairo_t* cr, const Font& font, const std::string& text, int
 }
 
 WordMask rasterize_horizontal(const Font& font, const std::string& text, int size) {
-  double x0, y0, x1, y1;
-  text_extents(font, text, size, &x0, &y0, &x1, &y1);
-  // Anti-aliasing can spill a pixel past the outline extents; pad generously and grow the pad
-  // if ink ever reaches the scratch surface's border.
-  for (int pad = 4;; pad *= 4) {
-    int ox = pad - static_cast<int>(std::floor(x0)), oy = pad - static_cast<int>(std::floor(y0));
-    int sw = static_cast<int>(std::ceil(x1)) + ox + pad, sh = static_cast<int>(std::ceil(y1)) + oy + pad;
-    // A reused scratch buffer: a fresh one per attempt costs page faults, not drawing.
-    thread_local std::vector<uint8_t> scratch;
-    const int stride = sw;
-    std::size_t bytes = static_cast<std::size_t>(stride) * sh;
-    if (scratch.size() < bytes) scratch.resize(bytes);
-    std::memset(scratch.data(), 0, bytes);
-    // Each glyph's coverage added (saturating) at its pen position rounded to whole pixels:
-    // what Cairo's image backend does for glyphs on a clear surface.
-    for (const cairo_glyph_t& sg : font.shaped(text).glyphs) {
-      const Font::Glyph& g = font.glyph(sg.index, size);
-      int gx = ox + static_cast<int>(std::floor(sg.x * size + 0.5)) + g.left;
-      int gy = oy + static_cast<int>(std::floor(sg.y * size + 0.5)) + g.top;
-      int y_begin = std::max(0, -gy), y_end = std::min(g.height, sh - gy);
-      int x_begin = std::max(0, -gx), x_end = std::min(g.width, sw - gx);
-      for (int y = y_begin; y < y_end; ++y) {
-        const uint8_t* src = g.coverage.data() + static_cast<std::size_t>(y) * g.width;
-        uint8_t* dst = scratch.data() + static_cast<std::size_t>(gy + y) * stride + gx;
-        for (int x = x_begin; x < x_end; ++x) {
-          unsigned v = dst[x] + src[x];
-          dst[x] = static_cast<uint8_t>(v > 255 ? 255 : v);
-        }
+  // Each glyph's coverage added (saturating) at its pen position rounded to whole pixels: what
+  // Cairo's image backend does for glyphs on a clear surface. Glyphs are cropped to their ink,
+  // so the union of their boxes is the word's ink box, and they are drawn straight into it.
+  struct Placed {
+    const Font::Glyph* glyph;
+    int x, y;  // its top-left, from the origin
+  };
+  thread_local std::vector<Placed> placed;
+  placed.clear();
+  int x0 = INT_MAX, y0 = INT_MAX, x1 = INT_MIN, y1 = INT_MIN;
+  for (const cairo_glyph_t& sg : font.shaped(text).glyphs) {
+    const Font::Glyph& g = font.glyph(sg.index, size);  // stays put: the cache is node-based
+    if (g.width == 0) continue;
+    int x = static_cast<int>(std::floor(sg.x * size + 0.5)) + g.left;
+    int y = static_cast<int>(std::floor(sg.y * size + 0.5)) + g.top;
+    placed.push_back({&g, x, y});
+    x0 = std::min(x0, x), y0 = std::min(y0, y);
+    x1 = std::max(x1, x + g.width), y1 = std::max(y1, y + g.height);
+  }
+  WordMask m;
+  if (placed.empty()) return m;
+  m.width = x1 - x0;
+  m.height = y1 - y0;
+  m.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, m.width);
+  m.origin_x = -x0;
+  m.origin_y = -y0;
+  m.alpha.assign(static_cast<std::size_t>(m.stride) * m.height, 0);
+  for (const Placed& p : placed) {
+    const Font::Glyph& g = *p.glyph;
+    for (int y = 0; y < g.height; ++y) {
+      const uint8_t* src = g.coverage.data() + static_cast<std::size_t>(y) * g.width;
+      uint8_t* dst = m.alpha.data() + static_cast<std::size_t>(p.y - y0 + y) * m.stride + (p.x - x0);
+      for (int x = 0; x < g.width; ++x) {
+        unsigned v = dst[x] + src[x];
+        dst[x] = static_cast<uint8_t>(v > 255 ? 255 : v);
       }
     }
-    const uint8_t* data = scratch.data();
-    int minx = sw, miny = sh, maxx = -1, maxy = -1;
-    for (int y = 0; y < sh; ++y) {
-      const uint8_t* row = data + static_cast<std::size_t>(y) * stride;
-      int first = first_nonzero(row, sw);
-      if (first == sw) continue;
-      int last = sw - 1;
-      while (!row[last]) --last;
-      minx = std::min(minx, first), maxx = std::max(maxx, last);
-      miny = std::min(miny, y), maxy = y;
-    }
-    WordMask m;
-    bool touches_border = maxx >= 0 && (minx == 0 || miny == 0 || maxx == sw - 1 || maxy == sh - 1);
-    if (maxx >= 0 && !touches_border) {
-      m.width = maxx - minx + 1;
-      m.height = maxy - miny + 1;
-      m.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, m.width);
-      m.origin_x = ox - minx;
-      m.origin_y = oy - miny;
-      m.alpha.assign(static_cast<std::size_t>(m.stride) * m.height, 0);
-      for (int y = 0; y < m.height; ++y)
-        std::copy_n(data + static_cast<std::size_t>(y + miny) * stride + minx, m.width,
-                    m.alpha.data() + static_cast<std::size_t>(y) * m.stride);
-    }
-    if (!touches_border) return m;
   }
+  return m;
 }
 
 }  // namespace

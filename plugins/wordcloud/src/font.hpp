@@ -1,6 +1,7 @@
-// Fonts through Cairo's FreeType backend, and the one routine that draws a word. Layout
-// measures a word by rasterizing it with draw_word(); the final image composites exactly those
-// masks, so what is measured is what is drawn.
+// Fonts through Cairo's FreeType backend, and the routines that draw a word. Layout measures a
+// word by rasterizing it (rasterize_word: FreeType's glyphs composited the way Cairo composites
+// them, pixel for pixel the same as draw_word on a clear surface); the final image composites
+// exactly those masks, so what is measured is what is drawn.
 #ifndef ASSETFLOW_WORDCLOUD_FONT_HPP
 #define ASSETFLOW_WORDCLOUD_FONT_HPP
 
@@ -49,8 +50,9 @@ class Font {
 
   // One glyph at `size` pixels as FreeType's gray rasterizer draws its unhinted outline, the
   // way Cairo's FreeType backend does for these options (box rounded out to whole pixels):
-  // coverage rows with the bitmap's top-left at (left, top) from the pen, y down. Cached per
-  // size and glyph, as Cairo caches them per scaled font, without a scaled font per size.
+  // coverage rows cropped to the ink, top-left at (left, top) from the pen, y down (width 0:
+  // no ink). Cached per size and glyph, as Cairo caches them per scaled font, without a
+  // scaled font per size.
   struct Glyph {
     int left = 0, top = 0, width = 0, height = 0;
     std::vector<uint8_t> coverage;  // height rows of width bytes
@@ -93,7 +95,7 @@ void estimate_word_box(const Font& font, const std::string& text, int size, bool
 // The mask of a vertical word from the horizontal one: turned 90° counter-clockwise.
 WordMask rotate_ccw(const WordMask& horizontal);
 
-// Rasterizes the word with draw_word() and crops to its ink. Empty if it has no ink.
+// The word's ink as draw_word() draws it on a clear surface, cropped. Empty if it has no ink.
 WordMask rasterize_word(const Font& font, const std::string& text, int size, bool vertical);
 
 }  // namespace wordcloud
