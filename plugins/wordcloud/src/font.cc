@@ -196,12 +196,15 @@ const Font::Glyph& Font::glyph(unsigned long index, int size) const {
         throw std::runtime_error("freetype: cannot rasterize a glyph");
       // Cropped to its ink (the box rounded out often has empty rows or columns).
       int cx0 = width, cy0 = height, cx1 = -1, cy1 = -1;
-      for (int y = 0; y < height; ++y)
-        for (int x = 0; x < width; ++x)
-          if (g.coverage[static_cast<std::size_t>(y) * width + x]) {
-            cx0 = std::min(cx0, x), cx1 = std::max(cx1, x);
-            cy0 = std::min(cy0, y), cy1 = y;
-          }
+      for (int y = 0; y < height; ++y) {
+        const uint8_t* row = g.coverage.data() + static_cast<std::size_t>(y) * width;
+        int first = 0, last = width - 1;
+        while (first < width && !row[first]) ++first;
+        if (first == width) continue;
+        while (!row[last]) --last;
+        cx0 = std::min(cx0, first), cx1 = std::max(cx1, last);
+        cy0 = std::min(cy0, y), cy1 = y;
+      }
       if (cx1 >= 0) {
         g.left = static_cast<int>(box.xMin >> 6) + cx0;
         g.top = -static_cast<int>(box.yMax >> 6) + cy0;
