@@ -106,13 +106,6 @@ class Arena {
     if (!s.empty()) std::memcpy(p, s.data(), s.size());
     return {p, s.size()};
   }
-  std::string_view join(std::string_view a, char sep, std::string_view b) {
-    char* p = reserve(a.size() + 1 + b.size());
-    std::memcpy(p, a.data(), a.size());
-    p[a.size()] = sep;
-    std::memcpy(p + a.size() + 1, b.data(), b.size());
-    return {p, a.size() + 1 + b.size()};
-  }
   // Lower case (text.hpp's lowercase), ASCII in place.
   std::string_view lower(std::string_view s) {
     for (char c : s)
