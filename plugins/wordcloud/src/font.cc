@@ -4,8 +4,11 @@
 #include <fontconfig/fontconfig.h>
 #include <ft2build.h>
 #include FT_FREETYPE_H
+#include FT_BITMAP_H
+#include FT_OUTLINE_H
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -31,7 +34,11 @@ bool is_file(const std::string& p) {
 struct FtHolder {
   FT_Library library = nullptr;
   FT_Face face = nullptr;
+  // A second face of the same file for Font::glyph: sizing `face` behind Cairo's back would
+  // leave Cairo's idea of its current size wrong.
+  FT_Face raster = nullptr;
   ~FtHolder() {
+    if (raster) FT_Done_Face(raster);
     if (face) FT_Done_Face(face);
     if (library) FT_Done_FreeType(library);
   }
@@ -57,19 +64,6 @@ void text_extents(const Font& font, const std::string& text, int size, double* x
   const Font::Shaped& s = font.shaped(text);
   *x0 = s.x0 * size, *x1 = s.x1 * size;
   *y0 = s.y0 * size, *y1 = s.y1 * size;
-}
-
-// Index of the first nonzero byte of row[0, n), or n; eight bytes at a time, since most of a
-// scratch surface is empty.
-int first_nonzero(const uint8_t* row, int n) {
-  int x = 0;
-  for (; x + 8 <= n; x += 8) {
-    uint64_t v;
-    std::memcpy(&v, row + x, 8);
-    if (v) break;
-  }
-  while (x < n && !row[x]) ++x;
-  return x;
 }
 
 }  // namespace
@@ -100,6 +94,8 @@ Font::Font(const std::string& path) : path_(path) {
   if (!is_file(path) || FT_New_Face(holder->library, path.c_str(), 0, &holder->face) != 0)
     throw std::runtime_error("cannot open font '" + path + "'");
   if (!FT_IS_SCALABLE(holder->face)) throw std::runtime_error("font '" + path + "' is not scalable");
+  if (FT_New_Face(holder->library, path.c_str(), 0, &holder->raster) != 0)
+    throw std::runtime_error("cannot open font '" + path + "'");
   face_ = cairo_ft_font_face_create_for_ft_face(holder->face, 0);
   if (cairo_font_face_set_user_data(face_, &kFtHolderKey, holder.get(),
                                     [](void* p) { delete static_cast<FtHolder*>(p); }) != CAIRO_STATUS_SUCCESS) {
@@ -110,6 +106,8 @@ Font::Font(const std::string& path) : path_(path) {
 }
 
 Font::~Font() {
+  for (cairo_scaled_font_t* f : scaled_)
+    if (f) cairo_scaled_font_destroy(f);
   if (reference_) cairo_scaled_font_destroy(reference_);
   cairo_font_face_destroy(face_);
 }
@@ -144,6 +142,87 @@ const Font::Shaped& Font::shaped(const std::string& text) const {
   return shaped_.emplace(text, std::move(s)).first->second;
 }
 
+cairo_scaled_font_t* Font::scaled(int size) const {
+  if (size < 1) throw std::invalid_argument("font size out of range");
+  if (static_cast<std::size_t>(size) >= scaled_.size()) scaled_.resize(size + 1, nullptr);
+  cairo_scaled_font_t*& f = scaled_[size];
+  if (!f) {
+    cairo_matrix_t font_matrix, ctm;
+    cairo_matrix_init_scale(&font_matrix, size, size);
+    cairo_matrix_init_identity(&ctm);
+    f = cairo_scaled_font_create(face_, &font_matrix, &ctm, font_options());
+    if (cairo_status_t status = cairo_scaled_font_status(f); status != CAIRO_STATUS_SUCCESS) {
+      cairo_scaled_font_destroy(f);
+      f = nullptr;
+      throw std::runtime_error(std::string("cairo: ") + cairo_status_to_string(status));
+    }
+  }
+  return f;
+}
+
+const Font::Glyph& Font::glyph(unsigned long index, int size) const {
+  uint64_t key = static_cast<uint64_t>(size) << 32 | index;
+  auto found = glyphs_.find(key);
+  if (found != glyphs_.end()) return found->second;
+  Glyph g;
+  FT_Face face = static_cast<FtHolder*>(cairo_font_face_get_user_data(face_, &kFtHolderKey))->raster;
+  if (raster_size_ != size) {
+    if (FT_Set_Char_Size(face, static_cast<FT_F26Dot6>(size) * 64, static_cast<FT_F26Dot6>(size) * 64, 0, 0) != 0)
+      throw std::runtime_error("freetype: cannot set font size " + std::to_string(size));
+    raster_size_ = size;
+  }
+  if (FT_Load_Glyph(face, static_cast<FT_UInt>(index), FT_LOAD_NO_HINTING | FT_LOAD_NO_BITMAP) == 0 &&
+      face->glyph->format == FT_GLYPH_FORMAT_OUTLINE) {
+    FT_Outline* outline = &face->glyph->outline;
+    FT_BBox box;
+    FT_Outline_Get_CBox(outline, &box);
+    box.xMin &= -64;
+    box.yMin &= -64;
+    box.xMax = (box.xMax + 63) & -64;
+    box.yMax = (box.yMax + 63) & -64;
+    int width = static_cast<int>((box.xMax - box.xMin) >> 6), height = static_cast<int>((box.yMax - box.yMin) >> 6);
+    if (width > 0 && height > 0) {
+      g.coverage.assign(static_cast<std::size_t>(width) * height, 0);
+      FT_Bitmap bitmap;
+      FT_Bitmap_Init(&bitmap);
+      bitmap.rows = static_cast<unsigned>(height);
+      bitmap.width = static_cast<unsigned>(width);
+      bitmap.pitch = width;
+      bitmap.buffer = g.coverage.data();
+      bitmap.num_grays = 256;
+      bitmap.pixel_mode = FT_PIXEL_MODE_GRAY;
+      FT_Outline_Translate(outline, -box.xMin, -box.yMin);
+      if (FT_Outline_Get_Bitmap(face->glyph->library, outline, &bitmap) != 0)
+        throw std::runtime_error("freetype: cannot rasterize a glyph");
+      // Cropped to its ink (the box rounded out often has empty rows or columns).
+      int cx0 = width, cy0 = height, cx1 = -1, cy1 = -1;
+      for (int y = 0; y < height; ++y) {
+        const uint8_t* row = g.coverage.data() + static_cast<std::size_t>(y) * width;
+        int first = 0, last = width - 1;
+        while (first < width && !row[first]) ++first;
+        if (first == width) continue;
+        while (!row[last]) --last;
+        cx0 = std::min(cx0, first), cx1 = std::max(cx1, last);
+        cy0 = std::min(cy0, y), cy1 = y;
+      }
+      if (cx1 >= 0) {
+        g.left = static_cast<int>(box.xMin >> 6) + cx0;
+        g.top = -static_cast<int>(box.yMax >> 6) + cy0;
+        g.width = cx1 - cx0 + 1;
+        g.height = cy1 - cy0 + 1;
+        std::vector<uint8_t> ink(static_cast<std::size_t>(g.width) * g.height);
+        for (int y = 0; y < g.height; ++y)
+          std::copy_n(g.coverage.data() + static_cast<std::size_t>(cy0 + y) * width + cx0, g.width,
+                      ink.data() + static_cast<std::size_t>(y) * g.width);
+        g.coverage = std::move(ink);
+      } else {
+        g.coverage.clear();
+      }
+    }
+  }
+  return glyphs_.emplace(key, std::move(g)).first->second;
+}
+
 bool Font::covers(const std::string& text) const {
   FT_Face face = static_cast<FtHolder*>(cairo_font_face_get_user_data(face_, &kFtHolderKey))->face;
   for (std::size_t i = 0; i < text.size();) {
@@ -159,9 +238,7 @@ void show_horizontal(cairo_t* cr, const Font& font, const std::string& text, int
                      int origin_y) {
   cairo_save(cr);
   cairo_translate(cr, origin_x, origin_y);
-  cairo_set_font_face(cr, font.face());
-  cairo_set_font_size(cr, size);
-  cairo_set_font_options(cr, font_options());
+  cairo_set_scaled_font(cr, font.scaled(size));
   const Font::Shaped& shaped = font.shaped(text);
   thread_local std::vector<cairo_glyph_t> glyphs;
   glyphs.resize(shaped.glyphs.size());
@@ -172,62 +249,45 @@ void show_horizontal(cairo_t* cr, const Font& font, const std::string& text, int
 }
 
 WordMask rasterize_horizontal(const Font& font, const std::string& text, int size) {
-  double x0, y0, x1, y1;
-  text_extents(font, text, size, &x0, &y0, &x1, &y1);
-  // Anti-aliasing can spill a pixel past the outline extents; pad generously and grow the pad
-  // if ink ever reaches the scratch surface's border.
-  for (int pad = 4;; pad *= 4) {
-    int ox = pad - static_cast<int>(std::floor(x0)), oy = pad - static_cast<int>(std::floor(y0));
-    int sw = static_cast<int>(std::ceil(x1)) + ox + pad, sh = static_cast<int>(std::ceil(y1)) + oy + pad;
-    // A reused scratch buffer: a fresh surface per attempt costs page faults, not drawing.
-    thread_local std::vector<uint8_t> scratch;
-    int scratch_stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, sw);
-    std::size_t bytes = static_cast<std::size_t>(scratch_stride) * sh;
-    if (scratch.size() < bytes) scratch.resize(bytes);
-    cairo_surface_t* s = cairo_image_surface_create_for_data(scratch.data(), CAIRO_FORMAT_A8, sw, sh, scratch_stride);
-    cairo_t* cr = cairo_create(s);
-    // Clearing through Cairo marks the surface clear, and Cairo composites glyphs onto a clear
-    // surface differently (where two glyphs' anti-aliased edges meet) than onto one it merely
-    // contains zeros: a fresh surface, as anyone re-drawing the word uses, is known clear.
-    cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
-    cairo_paint(cr);
-    cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
-    show_horizontal(cr, font, text, size, ox, oy);
-    cairo_destroy(cr);
-    cairo_surface_flush(s);
-    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-      std::string msg = cairo_status_to_string(cairo_surface_status(s));
-      cairo_surface_destroy(s);
-      throw std::runtime_error("cairo: " + msg);
-    }
-    const uint8_t* data = cairo_image_surface_get_data(s);
-    int stride = cairo_image_surface_get_stride(s);
-    int minx = sw, miny = sh, maxx = -1, maxy = -1;
-    for (int y = 0; y < sh; ++y) {
-      const uint8_t* row = data + static_cast<std::size_t>(y) * stride;
-      int first = first_nonzero(row, sw);
-      if (first == sw) continue;
-      int last = sw - 1;
-      while (!row[last]) --last;
-      minx = std::min(minx, first), maxx = std::max(maxx, last);
-      miny = std::min(miny, y), maxy = y;
-    }
-    WordMask m;
-    bool touches_border = maxx >= 0 && (minx == 0 || miny == 0 || maxx == sw - 1 || maxy == sh - 1);
-    if (maxx >= 0 && !touches_border) {
-      m.width = maxx - minx + 1;
-      m.height = maxy - miny + 1;
-      m.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, m.width);
-      m.origin_x = ox - minx;
-      m.origin_y = oy - miny;
-      m.alpha.assign(static_cast<std::size_t>(m.stride) * m.height, 0);
-      for (int y = 0; y < m.height; ++y)
-        std::copy_n(data + static_cast<std::size_t>(y + miny) * stride + minx, m.width,
-                    m.alpha.data() + static_cast<std::size_t>(y) * m.stride);
-    }
-    cairo_surface_destroy(s);
-    if (!touches_border) return m;
+  // Each glyph's coverage added (saturating) at its pen position rounded to whole pixels: what
+  // Cairo's image backend does for glyphs on a clear surface. Glyphs are cropped to their ink,
+  // so the union of their boxes is the word's ink box, and they are drawn straight into it.
+  struct Placed {
+    const Font::Glyph* glyph;
+    int x, y;  // its top-left, from the origin
+  };
+  thread_local std::vector<Placed> placed;
+  placed.clear();
+  int x0 = INT_MAX, y0 = INT_MAX, x1 = INT_MIN, y1 = INT_MIN;
+  for (const cairo_glyph_t& sg : font.shaped(text).glyphs) {
+    const Font::Glyph& g = font.glyph(sg.index, size);  // stays put: the cache is node-based
+    if (g.width == 0) continue;
+    int x = static_cast<int>(std::floor(sg.x * size + 0.5)) + g.left;
+    int y = static_cast<int>(std::floor(sg.y * size + 0.5)) + g.top;
+    placed.push_back({&g, x, y});
+    x0 = std::min(x0, x), y0 = std::min(y0, y);
+    x1 = std::max(x1, x + g.width), y1 = std::max(y1, y + g.height);
   }
+  WordMask m;
+  if (placed.empty()) return m;
+  m.width = x1 - x0;
+  m.height = y1 - y0;
+  m.stride = cairo_format_stride_for_width(CAIRO_FORMAT_A8, m.width);
+  m.origin_x = -x0;
+  m.origin_y = -y0;
+  m.alpha.assign(static_cast<std::size_t>(m.stride) * m.height, 0);
+  for (const Placed& p : placed) {
+    const Font::Glyph& g = *p.glyph;
+    for (int y = 0; y < g.height; ++y) {
+      const uint8_t* src = g.coverage.data() + static_cast<std::size_t>(y) * g.width;
+      uint8_t* dst = m.alpha.data() + static_cast<std::size_t>(p.y - y0 + y) * m.stride + (p.x - x0);
+      for (int x = 0; x < g.width; ++x) {
+        unsigned v = dst[x] + src[x];
+        dst[x] = static_cast<uint8_t>(v > 255 ? 255 : v);
+      }
+    }
+  }
+  return m;
 }
 
 }  // namespace

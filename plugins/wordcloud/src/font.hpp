@@ -1,6 +1,7 @@
-// Fonts through Cairo's FreeType backend, and the one routine that draws a word. Layout
-// measures a word by rasterizing it with draw_word(); the final image composites exactly those
-// masks, so what is measured is what is drawn.
+// Fonts through Cairo's FreeType backend, and the routines that draw a word. Layout measures a
+// word by rasterizing it (rasterize_word: FreeType's glyphs composited the way Cairo composites
+// them, pixel for pixel the same as draw_word on a clear surface); the final image composites
+// exactly those masks, so what is measured is what is drawn.
 #ifndef ASSETFLOW_WORDCLOUD_FONT_HPP
 #define ASSETFLOW_WORDCLOUD_FONT_HPP
 
@@ -41,10 +42,30 @@ class Font {
   };
   const Shaped& shaped(const std::string& text) const;
 
+  // The face at `size` pixels with the fixed options, created on first use and kept as long as
+  // the Font: a layout tries each size for many words, and going through a cairo_t's font
+  // size instead would look the scaled font up in Cairo's global map (under its lock) and
+  // release it again at every attempt. Owned by the Font.
+  cairo_scaled_font_t* scaled(int size) const;
+
+  // One glyph at `size` pixels as FreeType's gray rasterizer draws its unhinted outline, the
+  // way Cairo's FreeType backend does for these options (box rounded out to whole pixels):
+  // coverage rows cropped to the ink, top-left at (left, top) from the pen, y down (width 0:
+  // no ink). Cached per size and glyph, as Cairo caches them per scaled font, without a
+  // scaled font per size.
+  struct Glyph {
+    int left = 0, top = 0, width = 0, height = 0;
+    std::vector<uint8_t> coverage;  // height rows of width bytes
+  };
+  const Glyph& glyph(unsigned long index, int size) const;
+
  private:
   std::string path_;
   cairo_font_face_t* face_ = nullptr;
   mutable cairo_scaled_font_t* reference_ = nullptr;  // created on first use
+  mutable std::vector<cairo_scaled_font_t*> scaled_;  // by size; null until used
+  mutable std::unordered_map<uint64_t, Glyph> glyphs_;  // by size << 32 | glyph index
+  mutable int raster_size_ = 0;                          // the raster face's current size
   mutable std::unordered_map<std::string, Shaped> shaped_;
 };
 
@@ -74,7 +95,7 @@ void estimate_word_box(const Font& font, const std::string& text, int size, bool
 // The mask of a vertical word from the horizontal one: turned 90° counter-clockwise.
 WordMask rotate_ccw(const WordMask& horizontal);
 
-// Rasterizes the word with draw_word() and crops to its ink. Empty if it has no ink.
+// The word's ink as draw_word() draws it on a clear surface, cropped. Empty if it has no ink.
 WordMask rasterize_word(const Font& font, const std::string& text, int size, bool vertical);
 
 }  // namespace wordcloud

@@ -12,6 +12,7 @@ Occupancy::Occupancy(int width, int height, int margin)
   words_ = (gw_ + 63) / 64;
   bits_.assign(static_cast<std::size_t>(words_) * gh_, 0);
   band_.assign(words_, 0);
+  starts_.assign(2 * static_cast<std::size_t>(words_) + 1, 0);  // zeros past words_ (erode)
   for (int k = 0; k < kLevels; ++k) {
     level_widest_[k].assign((gh_ >> k) + 1, gw_);
     if (k > 0) level_bits_[k].assign(static_cast<std::size_t>((gh_ >> k) + 1) * words_, 0);
@@ -40,8 +41,10 @@ int Occupancy::longest_zero_run(const Word* bits) const {
 }
 
 void Occupancy::update_levels(int gy_begin, int gy_end) {
-  // Single rows only bound windows under 4 rows tall (margin < 2): computed when find needs them.
-  level0_stale_ = true;
+  // Only the blocks' ORs are brought up to date here; their longest runs are marked stale and
+  // computed when a search reads them (find uses one level per call, and many blocks are
+  // changed several times before they are read).
+  for (int gy = gy_begin; gy < gy_end; ++gy) level_widest_[0][gy] = kStale;
   // A block of level k is the OR of two blocks of level k - 1.
   for (int k = 1; k < kLevels; ++k) {
     int lower_count = (gh_ + (1 << (k - 1)) - 1) >> (k - 1);
@@ -58,7 +61,7 @@ void Occupancy::update_levels(int gy_begin, int gy_end) {
         else
           for (int w = 0; w < words_; ++w) dst[w] |= src[w];
       }
-      level_widest_[k][b] = longest_zero_run(dst);
+      level_widest_[k][b] = kStale;
     }
   }
 }
@@ -117,20 +120,27 @@ void Occupancy::compute_band(int gy, int wh) {
   for (int w = 0; w < words_; ++w) band_[w] = s[w] | p[w];
 }
 
-int Occupancy::first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const {
-  // Alternate: next clear bit at or after x (start of a free run), then the next set bit (its
-  // end).
-  auto next_bit = [&](int at, bool set) { return this->next_bit(band_.data(), at, set); };
-  int x = x_begin;
-  while (x < scan_end) {
-    x = next_bit(x, false);
-    if (x >= scan_end) break;
-    int end = next_bit(x, true);
-    if (end - x >= ww && x < x_end) return x;
-    *longest = std::max(*longest, end - x);
-    x = end;
+void Occupancy::free_columns() {
+  for (int w = 0; w < words_; ++w) starts_[w] = ~band_[w];
+  if (gw_ & 63) starts_[words_ - 1] &= (Word{1} << (gw_ & 63)) - 1;  // past the grid is not free
+}
+
+bool Occupancy::erode(int* have, int len) {
+  // Bit p holds for `have` columns; ANDed with itself shifted by s <= have, for have + s.
+  Word any = 0;
+  for (int w = 0; w < words_; ++w) any |= starts_[w];
+  while (any && *have < len) {
+    int step = std::min(*have, len - *have), q = step >> 6, r = step & 63;
+    any = 0;
+    Word* s = starts_.data();  // words from words_ on are zero: no bounds test per word
+    if (r == 0) {
+      for (int w = 0; w < words_; ++w) any |= s[w] &= s[w + q];
+    } else {
+      for (int w = 0; w < words_; ++w) any |= s[w] &= (s[w + q] >> r) | (s[w + q + 1] << (64 - r));
+    }
+    *have += step;
   }
-  return -1;
+  return any != 0;
 }
 
 bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* y, int* widest) {
@@ -147,28 +157,36 @@ bool Occupancy::find(int w, int h, int pad_x, int pad_y, Rng& rng, int* x, int* 
   // Blocks of 2^k <= wh/2 rows: every band of wh rows contains at least one whole block.
   int k = 0;
   while (k + 1 < kLevels && (2 << k) <= wh / 2) ++k;
-  if (k == 0 && level0_stale_) {
-    for (int gy = 0; gy < gh_; ++gy) level_widest_[0][gy] = longest_zero_run(row(gy));
-    level0_stale_ = false;
-  }
-  const std::vector<int>& blocks = level_widest_[k];
+  std::vector<int>& blocks = level_widest_[k];
+  const Word* block_bits = k == 0 ? bits_.data() : level_bits_[k].data();
   for (int i = 0; i < ny; ++i) {
     int gy = y0 + i < ny ? y0 + i : y0 + i - ny;
     int bound = gw_;
-    for (int b = (gy + (1 << k) - 1) >> k, end = (gy + wh) >> k; b < end; ++b) bound = std::min(bound, blocks[b]);
+    for (int b = (gy + (1 << k) - 1) >> k, end = (gy + wh) >> k; b < end; ++b) {
+      if (blocks[b] == kStale) blocks[b] = longest_zero_run(block_bits + static_cast<std::size_t>(b) * words_);
+      bound = std::min(bound, blocks[b]);
+    }
     if (bound < ww) {
       *widest = std::max(*widest, bound);
       continue;
     }
     compute_band(gy, wh);
-    // Runs starting in [x0, gw) then in [0, x0): each run of the band is seen whole once.
-    int gx = first_zero_run(ww, x0, nx, gw_, widest);
-    if (gx < 0 && x0 > 0) gx = first_zero_run(ww, 0, x0, x0, widest);
-    if (gx >= 0) {
+    // Where free runs start, for all columns at once: first of at least *widest + 1 columns
+    // (none: this band can neither fit the window nor raise *widest, which is below ww), then
+    // of ww. The fit is the first start at or after x0, else the first before it: the first
+    // fit of a scan from x0 that wraps around.
+    free_columns();
+    int have = 1;
+    if (!erode(&have, std::min(ww, *widest + 1))) continue;
+    if (erode(&have, ww)) {
+      int gx = next_bit(starts_.data(), x0, true);
+      if (gx >= nx) gx = next_bit(starts_.data(), 0, true);
       *x = gx + pad_x - margin_;
       *y = gy + pad_y - margin_;
       return true;
     }
+    // No fit, but a run longer than *widest: walk the runs for the longest.
+    *widest = std::max(*widest, longest_zero_run(band_.data()));
   }
   return false;
 }

@@ -5,8 +5,8 @@
 // word. Here ink is one bit per pixel. For a window of h rows, the OR of rows y..y+h-1 ("the
 // band") marks every column that has ink somewhere in those rows; van Herk/Gil-Werman prefix
 // and suffix ORs give each band in two word-wide ORs whatever h is. Free windows are then the
-// zero runs of at least w bits, found with count-trailing-zeros jumps, so a row costs
-// O(W/64 + runs), not O(W); the search stops at the first fit after a random start instead of
+// zero runs of at least w bits, found for all columns at once by eroding the free bits
+// (x & x >> s, doubling s), so a band costs O(W/64 · log w), not O(W); the search stops at the first fit after a random start instead of
 // enumerating all fits; adding a word sets its ink bits and nothing else.
 #ifndef ASSETFLOW_WORDCLOUD_OCCUPANCY_HPP
 #define ASSETFLOW_WORDCLOUD_OCCUPANCY_HPP
@@ -50,11 +50,14 @@ class Occupancy {
   // The first bit at or after x that is set (or clear, if !set) in `bits`; gw_ if none.
   int next_bit(const Word* bits, int x, bool set) const;
   int longest_zero_run(const Word* bits) const;
-  // Recomputes level_widest_ for the blocks that hold grid rows [gy_begin, gy_end).
+  // Recomputes level_bits_ for the blocks that hold grid rows [gy_begin, gy_end).
   void update_levels(int gy_begin, int gy_end);
-  // First x in [x_begin, x_end) with band_ bits [x, x + ww) all clear, or -1. Visits the zero
-  // runs starting in [x_begin, scan_end) (whole, even past scan_end) and raises *longest.
-  int first_zero_run(int ww, int x_begin, int x_end, int scan_end, int* longest) const;
+  // starts_ = the free columns of band_ (bit x: column x is inside the grid and clear).
+  void free_columns();
+  // With starts_ bit x set iff the *have columns from x are free, makes that len columns
+  // (len >= *have) by doubling shifts: O(words · log len), no branch per run. Stops early, and
+  // returns false, once no bit is left.
+  bool erode(int* have, int len);
 
   int width_, height_, margin_;
   int gw_, gh_;   // the grid: the canvas plus a free border of `margin` on every side
@@ -66,9 +69,9 @@ class Occupancy {
   static constexpr int kLevels = 7;  // blocks of 1 to 64 rows
   std::vector<int> level_widest_[kLevels];
   std::vector<Word> level_bits_[kLevels];  // the blocks' ORs (level 0 is bits_ itself)
-  bool level0_stale_ = false;              // level_widest_[0] is refreshed only when used
+  static constexpr int kStale = -1;        // a level_widest_ entry to compute when next read
   // Scratch for the search: per block of wh rows, suffix ORs of block k and prefix ORs of k+1.
-  std::vector<Word> suffix_, prefix_, band_;
+  std::vector<Word> suffix_, prefix_, band_, starts_;
   int block_h_ = 0, suffix_block_ = -1, prefix_block_ = -1;
 };
 

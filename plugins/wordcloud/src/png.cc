@@ -224,6 +224,10 @@ uint32_t adler(const uint8_t* data, std::size_t size) {
 
 }  // namespace
 
+namespace {
+const std::size_t kTwoThreadsFrom = std::size_t{1} << 20;  // image bytes
+}  // namespace
+
 std::string encode_png(RgbImage& image, const std::function<void(RgbImage&, int, int)>& prepare) {
   std::string png("\x89PNG\r\n\x1a\n", 8);
   std::string ihdr;
@@ -232,11 +236,13 @@ std::string encode_png(RgbImage& image, const std::function<void(RgbImage&, int,
   ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit, RGB, deflate, adaptive filters, no interlace
   chunk(png, "IHDR", ihdr);
 
-  // Two bands on two threads when there is enough to share; the split depends only on the
-  // size, so the bytes never depend on the machine. The first row of the second band has no
-  // row above to match (the other thread may still be drawing it): a row's worth of literals.
+  // Two bands on two threads when there is enough to share: under 1 MiB (400×200 is 240 KB, a
+  // millisecond of work) a helper thread is a loss on a busy machine, where it must first be
+  // scheduled. The split depends only on the size, so the bytes never depend on the machine.
+  // The first row of the second band has no row above to match (the other thread may still be
+  // drawing it): a row's worth of literals.
   const std::size_t rb = image.row_bytes();
-  const int split = image.bytes.size() >= (1u << 16) && image.height >= 2 ? image.height / 2 : 0;
+  const int split = image.bytes.size() >= kTwoThreadsFrom && image.height >= 2 ? image.height / 2 : 0;
   struct Band {
     int begin, end;
     std::string deflated;

@@ -32,7 +32,7 @@ struct RgbImage {
 };
 
 // The whole PNG file: signature, IHDR (8-bit RGB, not interlaced), one IDAT, IEND.
-// Deterministic: the same image always gives the same bytes. Images of 64 KiB or more are
+// Deterministic: the same image always gives the same bytes. Images of 1 MiB or more are
 // compressed as two bands of rows on two threads; `prepare(image, row_begin, row_end)`, if
 // given, is called first for each band on the thread that compresses it (to draw those rows:
 // it must write only rows [row_begin, row_end)).

@@ -1,5 +1,4 @@
 #include "tokenizer.hpp"
-#include "parallel.hpp"
 
 #include <assetflow/cpp/json.hpp>
 #include <rapidjson/memorystream.h>
@@ -7,13 +6,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
-#include <exception>
-#include <system_error>
-#include <thread>
+#include <iterator>
+#include <memory>
 #include <stdexcept>
-#include <unordered_map>
-#include <unordered_set>
+#include <string_view>
 
 #include "text.hpp"
 
@@ -98,12 +96,107 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
 
 namespace {
 
+// Bytes that stay put: string_views into an Arena are valid as long as it is. Counting keeps
+// its tokens, keys and spellings here instead of one std::string (and often one allocation)
+// each; the views are what the hash maps key on.
+class Arena {
+ public:
+  std::string_view copy(std::string_view s) {
+    char* p = reserve(s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    return {p, s.size()};
+  }
+  // Lower case (text.hpp's lowercase), ASCII in place.
+  std::string_view lower(std::string_view s) {
+    for (char c : s)
+      if (static_cast<unsigned char>(c) >= 0x80) return copy(lowercase(s));
+    char* p = reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) p[i] = (s[i] >= 'A' && s[i] <= 'Z') ? static_cast<char>(s[i] + 0x20) : s[i];
+    return {p, s.size()};
+  }
+
+ private:
+  char* reserve(std::size_t n) {
+    if (n > left_) {
+      std::size_t size = std::max<std::size_t>(n, std::size_t{1} << 16);
+      chunks_.emplace_back(new char[size]);
+      next_ = chunks_.back().get();
+      left_ = size;
+    }
+    char* p = next_;
+    next_ += n;
+    left_ -= n;
+    return p;
+  }
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  char* next_ = nullptr;
+  std::size_t left_ = 0;
+};
+
+// An open-addressing hash index from string_views (whose bytes the caller keeps alive) to ints:
+// counting looks up every token and bigram, and short keys in one flat array beat a node per
+// key. Sized up front; grows by doubling.
+class StringIndex {
+ public:
+  explicit StringIndex(std::size_t expected) {
+    std::size_t cap = 16;
+    while (cap < 2 * expected) cap *= 2;
+    slots_.assign(cap, Slot{});
+  }
+  // The value for `key`, or -1.
+  int find(std::string_view key) const {
+    for (std::size_t i = hash(key) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+      const Slot& s = slots_[i];
+      if (s.value < 0) return -1;
+      if (s.size == key.size() && std::memcmp(s.data, key.data(), key.size()) == 0) return s.value;
+    }
+  }
+  // `key` must not be present yet.
+  void insert(std::string_view key, int value) {
+    if (2 * (size_ + 1) > slots_.size()) grow();
+    place({key.data(), static_cast<uint32_t>(key.size()), value});
+    ++size_;
+  }
+
+ private:
+  struct Slot {  // 16 bytes: the table for a few thousand keys stays in cache
+    const char* data = nullptr;
+    uint32_t size = 0;
+    int value = -1;  // -1: empty
+  };
+  // FNV-1a (titles' words are a few bytes long), then MurmurHash3's finalizer so that the low
+  // bits the table uses depend on every byte.
+  static uint64_t hash(std::string_view key) {
+    uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return h;
+  }
+  void place(const Slot& slot) {
+    std::size_t i = hash({slot.data, slot.size}) & (slots_.size() - 1);
+    while (slots_[i].value >= 0) i = (i + 1) & (slots_.size() - 1);
+    slots_[i] = slot;
+  }
+  void grow() {
+    std::vector<Slot> old(2 * slots_.size());
+    old.swap(slots_);
+    for (const Slot& s : old)
+      if (s.value >= 0) place(s);
+  }
+  std::vector<Slot> slots_;
+  std::size_t size_ = 0;
+};
+
 struct Token {
-  std::string text;
+  std::string_view text;
   // Lower case, before the possessive was stripped: "let's" is a stopword, "let" is not.
-  std::string unstripped;
-  // Punctuation other than spaces and hyphens precedes it: "Show HN: Foo" must not give the
-  // bigram "HN Foo".
+  // Lower-casing keeps every code point's length (text.hpp), so the lower case of `text` is
+  // the first text.size() bytes of it.
+  std::string_view unstripped;
+  // Punctuation other than spaces and hyphens precedes it ("Show HN: Foo" must not give the
+  // bigram "HN Foo"), or it starts a document.
   bool break_before = false;
 };
 
@@ -112,10 +205,12 @@ bool joins_words(char32_t c) {
          c == 0x202F || c == '-' || c == 0x2010 || c == 0x2011;
 }
 
-std::vector<Token> tokenize_with_breaks(std::string_view doc) {
-  std::vector<Token> out;
-  bool pending_break = false;
+// Appends the document's tokens to `out`, their bytes in `arena`. The first one is marked
+// break_before.
+void tokenize_into(std::string_view doc, Arena& arena, std::vector<Token>& out) {
+  bool pending_break = true;
   std::size_t i = 0;
+  thread_local std::string word;  // scratch: the word being assembled
   // ASCII, nearly all of real titles, is classified inline; the rest goes through text.hpp.
   auto ascii_word_char = [](unsigned char b) { return unsigned((b | 0x20) - 'a') < 26u || unsigned(b - '0') < 10u; };
   while (i < doc.size()) {
@@ -131,7 +226,7 @@ std::vector<Token> tokenize_with_breaks(std::string_view doc) {
       if (!joins_words(c)) pending_break = true;
       continue;
     }
-    std::string word;
+    word.clear();
     i = start;
     for (std::size_t j = i; j < doc.size();) {
       unsigned char a = static_cast<unsigned char>(doc[j]);
@@ -162,90 +257,107 @@ std::vector<Token> tokenize_with_breaks(std::string_view doc) {
     // "users'" -> "users"; "Google's" / "Google’s" -> "Google" (the reference left a stray "s"
     // for the curly form).
     while (!word.empty() && word.back() == '\'') word.pop_back();
-    std::string unstripped = lowercase(word);
-    if (word.size() > 2 && word[word.size() - 2] == '\'' && (word.back() | 0x20) == 's') {
-      word.resize(word.size() - 2);
-      while (!word.empty() && word.back() == '\'') word.pop_back();
+    std::string_view unstripped = arena.lower(word);
+    std::size_t n = word.size();
+    if (n > 2 && word[n - 2] == '\'' && (word.back() | 0x20) == 's') {
+      n -= 2;
+      while (n > 0 && word[n - 1] == '\'') --n;
     }
-    out.push_back({std::move(word), std::move(unstripped), pending_break});
+    out.push_back({arena.copy(std::string_view(word).substr(0, n)), unstripped, pending_break});
     pending_break = false;
   }
-  return out;
 }
 
-bool all_digits(const std::string& s) {
+bool all_digits(std::string_view s) {
   for (std::size_t i = 0; i < s.size();)
     if (!is_digit(decode_utf8(s, i))) return false;
   return true;
 }
 
-// Spellings of one word (case variants, plurals folded in), each with its count.
+// Spellings of one word (case variants, plurals folded in), each with its count. Nearly every
+// word has one spelling, kept inline.
 struct Group {
-  std::vector<std::pair<std::string, int>> spellings;  // in order of first occurrence
+  std::string_view key;  // lower case
+  std::pair<std::string_view, int> spelling{};  // the first one seen
+  std::vector<std::pair<std::string_view, int>> more;  // the others, in order of first occurrence
   int total = 0;
   int remaining = 0;      // total less the bigrams it is part of (count_words)
   std::size_t first = 0;  // token index of the first occurrence
-  void add(const std::string& spelling, int n) {
+  int folded_into = -1;   // index of the singular this plural was folded into
+  // `spelling` must outlive the group, unless `arena` is given to copy it if it is new.
+  void add(std::string_view s, int n, Arena* arena) {
     total += n;
-    for (auto& s : spellings)
-      if (s.first == spelling) {
-        s.second += n;
+    if (spelling.second == 0) {
+      spelling = {arena ? arena->copy(s) : s, n};
+      return;
+    }
+    if (spelling.first == s) {
+      spelling.second += n;
+      return;
+    }
+    for (auto& m : more)
+      if (m.first == s) {
+        m.second += n;
         return;
       }
-    spellings.emplace_back(spelling, n);
+    more.emplace_back(arena ? arena->copy(s) : s, n);
+  }
+  template <class F>
+  void for_each_spelling(F&& f) const {
+    f(spelling.first, spelling.second);
+    for (auto& m : more) f(m.first, m.second);
   }
   // The most frequent spelling; the first seen on a tie.
-  const std::string& display() const {
-    const std::pair<std::string, int>* best = &spellings.front();
-    for (auto& s : spellings)
-      if (s.second > best->second) best = &s;
+  std::string_view display() const {
+    const std::pair<std::string_view, int>* best = &spelling;
+    for (auto& m : more)
+      if (m.second > best->second) best = &m;
     return best->first;
   }
 };
 
-// Groups keyed by lower-case text, remembering insertion order for stable ties.
+// Groups keyed by lower-case text, in insertion order (for stable ties).
 struct Counter {
-  std::unordered_map<std::string, Group> groups;
-  std::vector<std::string> order;
-  void add(const std::string& spelling, const std::string& key, std::size_t position) {
-    auto [it, fresh] = groups.try_emplace(key);
-    if (fresh) {
-      it->second.first = position;
-      order.push_back(key);
+  StringIndex index;
+  std::vector<Group> groups;
+  explicit Counter(std::size_t expected) : index(expected) { groups.reserve(expected); }
+  int find(std::string_view key) const { return index.find(key); }
+  // With `arena`, a new key or spelling is copied there; without, both must outlive the counter.
+  void add(std::string_view spelling, std::string_view key, std::size_t position, Arena* arena) {
+    int i = index.find(key);
+    if (i < 0) {
+      if (arena) key = arena->copy(key);
+      i = static_cast<int>(groups.size());
+      index.insert(key, i);
+      groups.emplace_back();
+      groups.back().key = key;
+      groups.back().first = position;
     }
-    it->second.add(spelling, 1);
+    groups[i].add(spelling, 1, arena);
   }
 };
 
 // Words whose trailing s is not a plural although the shorter word exists ("news" / "new").
-bool never_fold(const std::string& key) {
-  static const std::unordered_set<std::string> words = {
-      "news", "series", "species", "means", "windows", "physics", "economics", "politics",
-      "always", "sometimes", "perhaps"};
-  return words.count(key) != 0;
+bool never_fold(std::string_view key) {
+  static const std::string_view words[] = {"news",     "series",   "species",   "means",  "windows",  "physics",
+                                           "economics", "politics", "always", "sometimes", "perhaps"};
+  return std::find(std::begin(words), std::end(words), key) != std::end(words);
 }
 
-// Folds "apples" into "apple" when "apple" occurs too (never "class" into "clas"). Returns the
-// map from each folded key to its singular.
-std::unordered_map<std::string, std::string> fold_plurals(Counter& c) {
-  std::unordered_map<std::string, std::string> folded;
-  for (const std::string& key : c.order) {
-    if (key.size() < 2 || key.back() != 's' || key[key.size() - 2] == 's' || never_fold(key))
-      continue;
-    std::string singular = key.substr(0, key.size() - 1);
-    auto target = c.groups.find(singular);
-    if (target == c.groups.end()) continue;
-    Group& plural = c.groups.at(key);
-    for (auto& [spelling, n] : plural.spellings)
-      target->second.add(spelling.substr(0, spelling.size() - 1), n);
-    target->second.first = std::min(target->second.first, plural.first);
-    folded.emplace(key, singular);
+// Folds "apples" into "apple" when "apple" occurs too (never "class" into "clas"): the plural's
+// group gets folded_into. A singular is never itself folded (it would end in "ss").
+void fold_plurals(Counter& c) {
+  for (std::size_t i = 0; i < c.groups.size(); ++i) {
+    std::string_view key = c.groups[i].key;
+    if (key.size() < 2 || key.back() != 's' || key[key.size() - 2] == 's' || never_fold(key)) continue;
+    int target = c.find(key.substr(0, key.size() - 1));
+    if (target < 0) continue;
+    Group& plural = c.groups[i];
+    Group& singular = c.groups[target];
+    plural.for_each_spelling([&](std::string_view s, int n) { singular.add(s.substr(0, s.size() - 1), n, nullptr); });
+    singular.first = std::min(singular.first, plural.first);
+    plural.folded_into = target;
   }
-  for (auto& [plural, singular] : folded) c.groups.erase(plural);
-  c.order.erase(std::remove_if(c.order.begin(), c.order.end(),
-                               [&](const std::string& k) { return folded.count(k) != 0; }),
-                c.order.end());
-  return folded;
 }
 
 // Dunning's log-likelihood ratio for a bigram (Manning & Schütze, p. 162), as the reference
@@ -263,14 +375,18 @@ double collocation_score(double c12, double c1, double c2, double n) {
 }  // namespace
 
 std::vector<std::string> tokenize(std::string_view document) {
+  Arena arena;
+  std::vector<Token> tokens;
+  tokenize_into(document, arena, tokens);
   std::vector<std::string> out;
-  for (auto& t : tokenize_with_breaks(document)) out.push_back(std::move(t.text));
+  for (const Token& t : tokens) out.emplace_back(t.text);
   return out;
 }
 
 std::vector<WordCount> count_words(const std::vector<std::string>& documents,
                                    const TokenizeOptions& options) {
-  std::unordered_set<std::string> stop;
+  Arena arena;
+  StringIndex stop(options.stopwords.size());
   for (const auto& s : options.stopwords) {
     std::string k = lowercase(s);
     std::string norm;
@@ -278,70 +394,65 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
       char32_t c = decode_utf8(k, i);
       append_utf8(norm, is_apostrophe(c) ? U'\'' : c);
     }
-    stop.insert(std::move(norm));
+    if (stop.find(norm) < 0) stop.insert(arena.copy(norm), 0);
   }
 
-  Counter unigrams, bigrams;
+  // One thread: for a few thousand titles a helper thread costs more than it saves on a busy
+  // machine (it has to be scheduled before the result is there).
+  std::vector<Token> tokens;
+  std::size_t bytes = 0;
+  for (const std::string& d : documents) bytes += d.size();
+  tokens.reserve(bytes / 5 + 16);
+  for (const std::string& d : documents) tokenize_into(d, arena, tokens);
+
+  Counter unigrams(tokens.size() / 2 + 16), bigrams(tokens.size() / 2 + 16);  // distinct keys, about
   std::size_t position = 0;
-  // Tokenizing is per document and pure, so the two halves of the documents are tokenized on
-  // two threads; counting then walks them in order, as before.
-  std::vector<std::vector<Token>> tokenized(documents.size());
-  auto tokenize_range = [&](std::size_t begin, std::size_t end) {
-    for (std::size_t d = begin; d < end; ++d) tokenized[d] = tokenize_with_breaks(documents[d]);
-  };
-  std::size_t half = documents.size() >= 64 ? documents.size() / 2 : 0;
-  if (half > 0) {
-    run_both([&] { tokenize_range(0, half); }, [&] { tokenize_range(half, documents.size()); });
-  } else {
-    tokenize_range(0, documents.size());
-  }
-  for (std::vector<Token>& doc_tokens : tokenized) {
-    // The last kept word and its lower case, if nothing separates it from the next token.
-    const std::string* previous = nullptr;
-    std::string previous_lower, lower;
-    for (Token& t : doc_tokens) {
-      ++position;
-      if (t.break_before) previous = nullptr;
-      bool stripped = t.text.size() != t.unstripped.size();  // else text is unstripped, cased
-      lower = stripped ? lowercase(t.text) : t.unstripped;
-      if (t.text.empty() || stop.count(lower) || (stripped && stop.count(t.unstripped)) ||
-          (!options.include_numbers && all_digits(t.text))) {
-        previous = nullptr;
-        continue;
-      }
-      unigrams.add(t.text, lower, position);
-      if (previous && options.collocations)
-        bigrams.add(*previous + " " + t.text, previous_lower + " " + lower, position - 1);
-      previous = &t.text;
-      previous_lower.swap(lower);
+  const Token* previous = nullptr;  // the last kept word, if nothing separates it from the next
+  std::string bigram, bigram_lower;  // scratch
+  for (const Token& t : tokens) {
+    ++position;
+    if (t.break_before) previous = nullptr;
+    bool stripped = t.text.size() != t.unstripped.size();
+    std::string_view lower = t.unstripped.substr(0, t.text.size());
+    if (t.text.empty() || stop.find(lower) >= 0 || (stripped && stop.find(t.unstripped) >= 0) ||
+        (!options.include_numbers && all_digits(t.text))) {
+      previous = nullptr;
+      continue;
     }
+    unigrams.add(t.text, lower, position, nullptr);
+    if (previous && options.collocations) {
+      bigram.assign(previous->text).append(1, ' ').append(t.text);
+      bigram_lower.assign(previous->unstripped.substr(0, previous->text.size())).append(1, ' ').append(lower);
+      bigrams.add(bigram, bigram_lower, position - 1, &arena);
+    }
+    previous = &t;
   }
-  std::unordered_map<std::string, std::string> folded;
   if (options.normalize_plurals) {
-    folded = fold_plurals(unigrams);
+    fold_plurals(unigrams);
     fold_plurals(bigrams);
   }
-  auto standard = [&](const std::string& lower) -> std::string {
-    auto it = folded.find(lower);
-    return it == folded.end() ? lower : it->second;
+  // The group a word's key counts in: its own, or its singular's.
+  auto standard = [&](std::string_view key) -> Group& {
+    int i = unigrams.find(key);
+    if (unigrams.groups[i].folded_into >= 0) i = unigrams.groups[i].folded_into;
+    return unigrams.groups[i];
   };
 
   struct Entry {
-    std::string text;
+    std::string_view text;
     int count;
     std::size_t first;
   };
   std::vector<Entry> entries;
   double n = 0;
-  for (auto& [key, g] : unigrams.groups) {
+  for (Group& g : unigrams.groups) {
     g.remaining = g.total;
-    n += g.total;
+    if (g.folded_into < 0) n += g.total;
   }
-  for (const std::string& key : bigrams.order) {
-    const Group& g = bigrams.groups.at(key);
-    std::size_t space = key.find(' ');
-    std::string w1 = standard(key.substr(0, space)), w2 = standard(key.substr(space + 1));
-    Group &g1 = unigrams.groups.at(w1), &g2 = unigrams.groups.at(w2);
+  for (const Group& g : bigrams.groups) {
+    if (g.folded_into >= 0) continue;
+    std::size_t space = g.key.find(' ');
+    Group &g1 = standard(g.key.substr(0, space)), &g2 = standard(g.key.substr(space + 1));
     double c1 = g1.total, c2 = g2.total;
     if (collocation_score(g.total, c1, c2, n) > options.collocation_threshold) {
       g1.remaining -= g.total;
@@ -349,17 +460,15 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
       entries.push_back({g.display(), g.total, g.first});
     }
   }
-  for (const std::string& key : unigrams.order) {
-    const Group& g = unigrams.groups.at(key);
-    if (g.remaining > 0) entries.push_back({g.display(), g.remaining, g.first});
-  }
+  for (const Group& g : unigrams.groups)
+    if (g.folded_into < 0 && g.remaining > 0) entries.push_back({g.display(), g.remaining, g.first});
   // Stable: a bigram and its first word share a first position; bigrams were added first.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.count != b.count ? a.count > b.count : a.first < b.first;
   });
   std::vector<WordCount> out;
   out.reserve(entries.size());
-  for (auto& e : entries) out.push_back({std::move(e.text), e.count});
+  for (auto& e : entries) out.push_back({std::string(e.text), e.count});
   return out;
 }
 
