@@ -101,6 +101,16 @@ log_tails() {  # the last lines of every daemon log, for a failure message
   done
 }
 
+# SOCK: where the Unix sockets live (munged's, and slurmstepd's in the spool dirs). A socket path
+# has at most 107 bytes, so a DIR deeper than 60 characters gets its sockets under a short
+# /tmp/afslurm-<hash of DIR> instead (the same for start and stop; removed by stop).
+set_sock() {
+  if [ ${#DIR} -le 60 ]; then SOCK="$DIR"; else
+    SOCK="/tmp/afslurm-$(printf %s "$DIR" | md5sum | cut -c1-12)"
+    mkdir -p -m 700 "$SOCK"
+  fi
+}
+
 write_conf() {  # <ctld port> <n1 port> <n2 port>
   # Each node declares half of the machine's memory so that --mem requests can be scheduled
   # (the default RealMemory=1 refuses any); both slurmds see the whole machine, which is more.
@@ -115,9 +125,9 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$DIR/munge/munge.socket.2
+AuthInfo=socket=$SOCK/munge/munge.socket.2
 StateSaveLocation=$DIR/state
-SlurmdSpoolDir=$DIR/spool/%n
+SlurmdSpoolDir=$SOCK/spool/%n
 SlurmctldPidFile=$DIR/run/slurmctld.pid
 SlurmdPidFile=$DIR/run/slurmd-%n.pid
 SlurmctldLogFile=$DIR/log/slurmctld.log
@@ -153,28 +163,28 @@ EOF
 }
 
 start_munged() {
-  mkdir -p "$DIR/munge"
-  chmod 755 "$DIR/munge"
-  if [ ! -s "$DIR/munge/munge.key" ]; then
+  mkdir -p "$SOCK/munge"
+  chmod 755 "$SOCK/munge"
+  if [ ! -s "$SOCK/munge/munge.key" ]; then
     if command -v mungekey >/dev/null 2>&1; then
-      mungekey --create --keyfile="$DIR/munge/munge.key" >/dev/null 2>&1 ||
-        dd if=/dev/urandom of="$DIR/munge/munge.key" bs=1024 count=1 status=none
+      mungekey --create --keyfile="$SOCK/munge/munge.key" >/dev/null 2>&1 ||
+        dd if=/dev/urandom of="$SOCK/munge/munge.key" bs=1024 count=1 status=none
     else
-      dd if=/dev/urandom of="$DIR/munge/munge.key" bs=1024 count=1 status=none
+      dd if=/dev/urandom of="$SOCK/munge/munge.key" bs=1024 count=1 status=none
     fi
-    chmod 400 "$DIR/munge/munge.key"
+    chmod 400 "$SOCK/munge/munge.key"
   fi
-  pid_alive "$DIR/run/munged.pid" "$DIR/munge/munge.socket.2" && return 0
+  pid_alive "$DIR/run/munged.pid" "$SOCK/munge/munge.socket.2" && return 0
   # --force: munged refuses directories it finds insecure (a build tree's parents may be
   # group-writable); the key and the socket directory are ours alone.
-  $SUDO env AF_SLURM_CLUSTER="$DIR" munged --force --socket="$DIR/munge/munge.socket.2" \
-    --key-file="$DIR/munge/munge.key" --pid-file="$DIR/run/munged.pid" \
-    --log-file="$DIR/log/munged.log" --seed-file="$DIR/munge/munged.seed" >>"$DIR/log/start.log" 2>&1 ||
+  $SUDO env AF_SLURM_CLUSTER="$DIR" munged --force --socket="$SOCK/munge/munge.socket.2" \
+    --key-file="$SOCK/munge/munge.key" --pid-file="$DIR/run/munged.pid" \
+    --log-file="$DIR/log/munged.log" --seed-file="$SOCK/munge/munged.seed" >>"$DIR/log/start.log" 2>&1 ||
     { log_tails; die "munged did not start"; }
 }
 
 start_slurmd() {  # NODE
-  mkdir -p "$DIR/spool/$1"
+  mkdir -p "$SOCK/spool/$1"
   pid_alive "$DIR/run/slurmd-$1.pid" "$DIR/slurm.conf" && return 0
   # setsid + </dev/null: the daemons must not hold the caller's terminal or pipes (CTest waits
   # for a test's output pipe to close).
@@ -204,15 +214,15 @@ cmd_start() {
   fi
   need_root
   install_packages
-  mkdir -p "$DIR"/{state,spool,run,log}
-  DIR=$(cd "$DIR" && pwd)
+  mkdir -p "$DIR"/{state,run,log}
+  DIR=$(cd "$DIR" && pwd); set_sock
   export SLURM_CONF="$DIR/slurm.conf"
   # Already running (a second start): just report the environment.
   if pid_alive "$DIR/run/slurmctld.pid" "$DIR/slurm.conf" && nodes_idle; then
     cat "$DIR/env"; return 0
   fi
   cmd_stop >/dev/null 2>&1 || true
-  mkdir -p "$DIR"/{state,spool,run,log}
+  mkdir -p "$DIR"/{state,run,log}
   start_munged
   local attempt ports ok=0
   for attempt in 1 2 3; do
@@ -278,7 +288,7 @@ stop_daemons() {
 
 cmd_stop() {
   [ -d "$DIR" ] || return 0
-  DIR=$(cd "$DIR" && pwd)
+  DIR=$(cd "$DIR" && pwd); set_sock
   export SLURM_CONF="$DIR/slurm.conf"
   if pid_alive "$DIR/run/slurmctld.pid" "$DIR/slurm.conf"; then
     # Cancel the cluster's jobs first so that slurmd reaps their processes.
@@ -292,16 +302,17 @@ cmd_stop() {
     fi
   fi
   stop_daemons
-  stop_pid "$DIR/run/munged.pid" "$DIR/munge/munge.socket.2"
+  stop_pid "$DIR/run/munged.pid" "$SOCK/munge/munge.socket.2"
   # Without slurm.conf the users of the fixture see no cluster and skip (exit 77) rather than
   # talk to a dead one; the logs stay for a post-mortem.
   rm -f "$DIR/env" "$DIR/slurm.conf"
+  [ "$SOCK" = "$DIR" ] || rm -rf "$SOCK"
   echo "cluster.sh: stopped the cluster in $DIR"
 }
 
 cluster_env() {
   [ -f "$DIR/slurm.conf" ] || die "no cluster in $DIR (run: cluster.sh start $DIR)"
-  DIR=$(cd "$DIR" && pwd)
+  DIR=$(cd "$DIR" && pwd); set_sock
   export SLURM_CONF="$DIR/slurm.conf"
 }
 
