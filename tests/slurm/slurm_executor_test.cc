@@ -32,6 +32,17 @@ std::string Trim(std::string s) {
   return s;
 }
 
+// `cluster.sh <verb> DIR <args>` of the fixture's cluster (tests/slurm/README.md).
+void Cluster(const std::string& verb_and_args) {
+  const char* sh = std::getenv("AF_SLURM_CLUSTER_SH");
+  const char* dir = std::getenv("AF_SLURM_CLUSTER_DIR");
+  REQUIRE(sh != nullptr);
+  REQUIRE(dir != nullptr);
+  const std::string verb = verb_and_args.substr(0, verb_and_args.find(' '));
+  const std::string rest = verb_and_args.substr(verb.size());
+  Shell(std::string(sh) + " " + verb + " " + dir + rest + " >&2");
+}
+
 void RequireCluster() {
   const char* conf = std::getenv("SLURM_CONF");
   REQUIRE_MESSAGE(conf != nullptr, "SLURM_CONF is not set: run through ctest (the slurm fixture)");
@@ -148,7 +159,8 @@ TEST_CASE("slurm cluster: n2 set DOWN under a running step: retried on n1, one m
   struct Restore {
     std::string blocker;
     ~Restore() {
-      Shell("scancel " + blocker + "; scontrol update NodeName=n2 State=RESUME 2>/dev/null");
+      Shell("scancel " + blocker);
+      Cluster("node-up n2");
     }
   } restore{blocker};
   Child c = h.Start({"--log-format", "json", "materialize", "--all"});
@@ -157,7 +169,7 @@ TEST_CASE("slurm cluster: n2 set DOWN under a running step: retried on n1, one m
   REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
   const std::string job = Trim(ReadFile(a1 + "/job"));
   REQUIRE(Trim(Shell("squeue -h -o %N -j " + job)) == "n2");
-  Shell("scontrol update NodeName=n2 State=DOWN Reason=assetflow-test");
+  Cluster("node-down n2");
   Shell("scancel " + blocker);
   Result r = WaitAtMost(c, 120);
   INFO(r.out, r.err);
