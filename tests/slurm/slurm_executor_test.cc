@@ -233,7 +233,13 @@ TEST_CASE("slurm cluster: a plugin file changed after the host loaded it fails, 
                                    "materialize", "--all"};
   Child c = Spawn(argv, h.dir.path + "/tamper.out", h.dir.path + "/tamper.err");
   const std::string run_id = RunIdOf(c, 30);
-  REQUIRE(WaitForFile(AttemptDir(h, run_id, "first", 1) + "/heartbeat", 60));
+  // The first step's worker loaded the plugins (its checks passed): the plugin reports progress.
+  const std::string records = AttemptDir(h, run_id, "first", 1) + "/events.jsonl";
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (ReadFile(records).find("\"progress\"") == std::string::npos &&
+         std::chrono::steady_clock::now() < end)
+    ::usleep(20000);
+  REQUIRE(ReadFile(records).find("\"progress\"") != std::string::npos);
   std::string so;
   for (const auto& e : fs::directory_iterator(plugins))
     if (e.path().filename().string().find("examples") != std::string::npos &&
