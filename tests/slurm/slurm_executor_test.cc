@@ -196,6 +196,52 @@ TEST_CASE("slurm cluster: n2 set DOWN under a running step: retried on n1, one m
   CHECK(TmpFilesUnder(h.storage()).empty());
 }
 
+TEST_CASE("slurm cluster: n2's slurmd killed: the step is retried on n1, the zombie is fenced off") {
+  RequireCluster();
+  Home h;
+  h.Manifest(kExecutor + "assets:\n  slow: { type: examples/sleep, config: { ms: 40000 } }\n");
+  const std::string blocker =
+      Trim(Shell("sbatch --parsable --no-requeue --job-name af-blocker -w n1 -o /dev/null "
+                 "--wrap 'exec sleep 300'"));
+  REQUIRE_FALSE(blocker.empty());
+  struct Restore {
+    std::string blocker;
+    ~Restore() {
+      Shell("scancel " + blocker);
+      Cluster("slurmd-start n2");
+      Cluster("node-up n2");
+    }
+  } restore{blocker};
+  Child c = h.Start({"--log-format", "json", "materialize", "--all"});
+  const std::string run_id = RunIdOf(c, 30);
+  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
+  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
+  const std::string job = Trim(ReadFile(a1 + "/job"));
+  REQUIRE(Trim(Shell("squeue -h -o %N -j " + job)) == "n2");
+  // The job's processes live on without their slurmd: Slurm declares n2 lost after
+  // SlurmdTimeout, while the worker keeps running (and beating).
+  Cluster("slurmd-kill n2");
+  Shell("scancel " + blocker);
+  Result r = WaitAtMost(c, 180);
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto events = Events(r.out);
+  CHECK(CountEvents(events, "MATERIALIZATION", "slow") == 1);
+  CHECK(ReadFile(a1 + "/claim") == "host\n");
+  const std::string a2 = AttemptDir(h, run_id, "slow", 2);
+  CHECK(ReadFile(a2 + "/claim").rfind("worker ", 0) == 0);
+  // The zombie finishes its sleep, finds its attempt fenced, and stores nothing.
+  REQUIRE(WaitForFile(a1 + "/result.json", 60));
+  CHECK(ReadFile(a1 + "/result.json") ==
+        R"({"record":"failure","status":"AF_ERR_FATAL","message":"attempt 1 was superseded (the host gave up on it); its output was discarded"})"
+        "\n");
+  StatusSnapshot s = Status(h);
+  CHECK(s.state["slow"] == "FRESH");
+  CHECK(ReadFile(h.storage() + "/slow") == "slept");
+  CHECK(TmpFilesUnder(h.storage()).empty());
+  CHECK(FilesUnder(h.storage()).size() == 1);
+}
+
 TEST_CASE("slurm cluster: cancel scancels the running job and ends the run CANCELED") {
   RequireCluster();
   Home h;
