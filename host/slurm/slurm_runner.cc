@@ -377,7 +377,10 @@ void SlurmRunner::Run(const StepSpec& spec, const StepControl& control, StepReco
     } else if (std::optional<QueuedJob> seen; Observe(job, since, &seen)) {
       if (seen && !seen->node.empty()) node = seen->node;
       if (seen && (seen->state == "RUNNING" || seen->state == "COMPLETING")) {
-        if (!running_since) running_since = SteadyClock::now();
+        if (!running_since) {
+          running_since = SteadyClock::now();
+          Log(sink, AF_LOG_INFO, "Slurm job " + job + " running on " + node);
+        }
         const double age = AgeOf(files.heartbeat).value_or(Since(*running_since));
         if (std::min(age, Since(*running_since)) > options_.heartbeat_timeout_s &&
             lost("sent no heartbeat for " + std::to_string(static_cast<int>(age)) + " s"))

@@ -189,6 +189,9 @@ TEST_CASE("slurm cluster: n2 set DOWN under a running step: retried on n1, one m
   CHECK_FALSE(fs::exists(a1 + "/result.json"));
   const std::string job2 = Trim(ReadFile(a2 + "/job"));
   CHECK(ReadFile(a2 + "/slurm-" + job2 + ".log").find("error") == std::string::npos);
+  bool on_n1 = false;
+  for (const Event& e : events) on_n1 |= e.message == "Slurm job " + job2 + " running on n1";
+  CHECK(on_n1);
   StatusSnapshot s = Status(h);
   CHECK(s.state["slow"] == "FRESH");
   CHECK(ReadFile(h.storage() + "/slow") == "slept");
@@ -240,6 +243,46 @@ TEST_CASE("slurm cluster: n2's slurmd killed: the step is retried on n1, the zom
   CHECK(ReadFile(h.storage() + "/slow") == "slept");
   CHECK(TmpFilesUnder(h.storage()).empty());
   CHECK(FilesUnder(h.storage()).size() == 1);
+}
+
+TEST_CASE("slurm cluster: a worker whose heartbeat stops is scancel'ed and retried on the other node") {
+  RequireCluster();
+  Home h;
+  h.Manifest("executor: { type: slurm, poll_interval: 1s, exit_grace: 4s, heartbeat_timeout: 3s }\n"
+             "assets:\n  slow: { type: examples/sleep, config: { ms: 4000 } }\n");
+  Child c = h.Start({"--log-format", "json", "materialize", "--all"});
+  const std::string run_id = RunIdOf(c, 30);
+  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
+  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
+  const std::string job = Trim(ReadFile(a1 + "/job"));
+  const std::string node = Trim(Shell("squeue -h -o %N -j " + job));
+  REQUIRE((node == "n1" || node == "n2"));
+  // The worker hangs (stopped): it still holds its node, but beats no more.
+  const std::string pid = Trim(Shell("pgrep -f -- '--attempt-dir " + a1 + "$'"));
+  REQUIRE_FALSE(pid.empty());
+  REQUIRE(::kill(std::stoi(pid), SIGSTOP) == 0);
+  Result r = WaitAtMost(c, 120);
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto events = Events(r.out);
+  CHECK(CountEvents(events, "MATERIALIZATION", "slow") == 1);
+  bool lost = false;
+  for (const Event& e : events)
+    lost |= e.message.find("attempt 1 was lost: Slurm job for 'slow' (job " + job + " on " + node +
+                           ") sent no heartbeat for ") == 0;
+  CHECK(lost);
+  CHECK(ReadFile(a1 + "/claim") == "host\n");
+  const std::string a2 = AttemptDir(h, run_id, "slow", 2);
+  REQUIRE(fs::exists(a2 + "/result.json"));
+  const std::string job2 = Trim(ReadFile(a2 + "/job"));
+  CHECK(ReadFile(a2 + "/slurm-" + job2 + ".log").empty());
+  // Excluded: the node that lost the first attempt.
+  bool elsewhere = false;
+  for (const Event& e : events)
+    elsewhere |= e.message == "Slurm job " + job2 + " running on " + (node == "n1" ? "n2" : "n1");
+  CHECK(elsewhere);
+  CHECK(NoLiveJobs(run_id));
+  CHECK(Gone(std::stoi(pid)));  // scancel ended the stopped worker
 }
 
 TEST_CASE("slurm cluster: cancel scancels the running job and ends the run CANCELED") {
