@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
@@ -218,17 +219,12 @@ void StartHeartbeat(const std::string& path) {
 
 // The fence (WorkerFiles::claim): OK when this worker created the claim file.
 Status ClaimAttempt(const std::string& path, uint32_t attempt) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    if (errno == EEXIST)
-      return Status::Failed("attempt " + std::to_string(attempt) +
-                            " was superseded (the host gave up on it); its output was discarded");
-    return Status::IoError("cannot claim attempt " + std::to_string(attempt) + " at '" + path +
-                           "': " + std::strerror(errno));
-  }
-  WriteAll(fd, "worker " + std::to_string(::getpid()) + "\n");
-  ::close(fd);
-  return Status::OK();
+  if (CreateClaim(path, "worker " + std::to_string(::getpid()))) return Status::OK();
+  if (errno == EEXIST)
+    return Status::Failed("attempt " + std::to_string(attempt) +
+                          " was superseded (the host gave up on it); its output was discarded");
+  return Status::IoError("cannot claim attempt " + std::to_string(attempt) + " at '" + path +
+                         "': " + std::strerror(errno));
 }
 
 }  // namespace
@@ -272,6 +268,27 @@ WorkerFiles WorkerFilesIn(const std::string& dir) {
   f.heartbeat = dir + "/heartbeat";
   f.claim = dir + "/claim";
   return f;
+}
+
+bool CreateClaim(const std::string& path, const std::string& owner) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  WriteAll(fd, owner + "\n");
+  ::close(fd);
+  return true;
+}
+
+size_t FenceRunAttempts(const std::string& home, const std::string& run_id) {
+  namespace fs = std::filesystem;
+  size_t fenced = 0;
+  std::error_code ec;
+  const fs::path steps = fs::path(home) / "runs" / run_id / "steps";
+  for (fs::recursive_directory_iterator it(steps, ec), end; !ec && it != end; it.increment(ec)) {
+    // An attempt folder is the one holding spec.json (step keys may have several segments).
+    if (it->path().filename() != "spec.json") continue;
+    if (CreateClaim(WorkerFilesIn(it->path().parent_path().string()).claim, "host")) ++fenced;
+  }
+  return fenced;
 }
 
 int RunWorkerStep(const std::string& spec_source, int records_fd, const WorkerFiles& files) {

@@ -44,6 +44,13 @@ struct WorkerFiles {
 // <dir>/events.jsonl (the records), result.json, heartbeat, claim.
 std::string WorkerRecordsIn(const std::string& dir);
 WorkerFiles WorkerFilesIn(const std::string& dir);
+// Creates the claim file `path` exclusively (O_EXCL), holding `owner` and a newline: false
+// when it exists already (or cannot be created; errno says which).
+bool CreateClaim(const std::string& path, const std::string& owner);
+// Claims, for the host ("host"), every attempt folder <home>/runs/<run_id>/steps/.../a<N> no
+// worker claimed yet: the cluster jobs of a run whose host died can store nothing any more
+// (recovery.h). Returns how many it fenced.
+size_t FenceRunAttempts(const std::string& home, const std::string& run_id);
 
 // What `assetflow worker run-step SPEC` does: reads the spec (a file, or "-": the first line of
 // stdin), loads the plugin files it names after checking their sha256, runs the step here and

@@ -315,14 +315,7 @@ void SlurmRunner::Run(const StepSpec& spec, const StepControl& control, StepReco
 
   // The attempt is given up: fence it, so that it can store nothing from now on. False when
   // the worker claimed it first (it is storing its output: wait for its result).
-  auto fence = [&]() {
-    const int fd = ::open(files.claim.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return false;
-    const char text[] = "host\n";
-    (void)!::write(fd, text, sizeof text - 1);
-    ::close(fd);
-    return true;
-  };
+  auto fence = [&]() { return CreateClaim(files.claim, "host"); };
   std::optional<SteadyClock::time_point> claimed_wait;  // the worker holds the claim
   // Lost to the infrastructure (`why`): an infrastructure retry, with its node excluded.
   auto lost = [&](const std::string& why) -> bool {

@@ -285,6 +285,33 @@ TEST_CASE("slurm cluster: a worker whose heartbeat stops is scancel'ed and retri
   CHECK(Gone(std::stoi(pid)));  // scancel ended the stopped worker
 }
 
+TEST_CASE("slurm cluster: kill -9 of the host: the next command fences its jobs, nothing is stored, a rerun completes") {
+  RequireCluster();
+  Home h;
+  h.Manifest(kExecutor + "assets:\n  slow: { type: examples/sleep, config: { ms: 5000 } }\n");
+  Child c = h.Start({"--log-format", "json", "materialize", "--all"});
+  const std::string run_id = RunIdOf(c, 30);
+  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
+  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
+  ::kill(c.pid, SIGKILL);
+  Wait(c);
+  // Any next command ends the run (recovery) and fences its attempt; the job runs on.
+  Result runs = h.Run({"runs", "-n", "1"});
+  CHECK(runs.err.find("run " + run_id) != std::string::npos);
+  CHECK(ReadFile(a1 + "/claim") == "host\n");
+  CHECK(Latest(h).status == "FAILED");
+  REQUIRE(WaitForFile(a1 + "/result.json", 60));
+  CHECK(ReadFile(a1 + "/result.json").find("was superseded") != std::string::npos);
+  CHECK(FilesUnder(h.storage()).empty());
+  // A rerun materializes it, once.
+  Result again = h.Run({"--log-format", "json", "materialize", "--failed"}, 120);
+  INFO(again.out, again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(CountEvents(Events(again.out), "MATERIALIZATION", "slow") == 1);
+  CHECK(ReadFile(h.storage() + "/slow") == "slept");
+  CHECK(FilesUnder(h.storage()).size() == 1);
+}
+
 TEST_CASE("slurm cluster: cancel scancels the running job and ends the run CANCELED") {
   RequireCluster();
   Home h;
