@@ -15,6 +15,7 @@
 
 #include "engine/child_process_runner.h"
 #include "engine/step_record.h"
+#include "slurm/record_tail.h"
 
 namespace af {
 namespace {
@@ -83,56 +84,6 @@ std::optional<double> AgeOf(const std::string& path) {
   const double mtime = static_cast<double>(st.st_mtim.tv_sec) + st.st_mtim.tv_nsec / 1e9;
   return std::chrono::duration<double>(now).count() - mtime;
 }
-
-// Tails a worker's events.jsonl: complete lines only (a partial last line is read again next
-// time), each line once, logs and progress to the sink; the ending record in it is ignored
-// (result.json is the authority).
-class RecordTail {
- public:
-  explicit RecordTail(std::string path) : path_(std::move(path)) {}
-  void Read(StepRecordSink& sink) {
-    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    char buffer[64 * 1024];
-    for (;;) {
-      const ssize_t n = ::pread(fd, buffer, sizeof buffer, static_cast<off_t>(offset_ + pending_.size()));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      pending_.append(buffer, static_cast<size_t>(n));
-      size_t start = 0;
-      for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1)
-        Line(std::string_view(pending_).substr(start, nl - start), sink);
-      offset_ += start;
-      pending_.erase(0, start);
-      if (pending_.size() > kMaxRecordLine) {  // no line that long is valid: skip it
-        offset_ += pending_.size();
-        pending_.clear();
-      }
-    }
-    ::close(fd);
-  }
-
- private:
-  void Line(std::string_view line, StepRecordSink& sink) {
-    ++sequence_;
-    if (line.empty()) return;
-    auto r = StepRecordFromJson(line);
-    if (!r.ok()) {
-      if (!warned_)
-        Log(sink, AF_LOG_WARNING, "the worker wrote an invalid record (" + r.status().message() + ")");
-      warned_ = true;
-      return;
-    }
-    if (r->kind == StepRecord::Kind::kLog || r->kind == StepRecord::Kind::kProgress)
-      sink.OnRecord(*r);
-  }
-
-  const std::string path_;
-  uint64_t offset_ = 0;      // of the first byte not yet consumed
-  uint64_t sequence_ = 0;    // lines consumed
-  std::string pending_;
-  bool warned_ = false;
-};
 
 bool IsInfraState(const std::string& s) {
   return s == "NODE_FAIL" || s == "BOOT_FAIL" || s == "PREEMPTED";
