@@ -8,7 +8,7 @@ echo "assetflow benchmarks — $(date -u '+%Y-%m-%d %H:%M UTC') — $(nproc) cor
 echo
 echo "| benchmark | assetflow | baseline | ratio | target | peak RSS |"
 echo "|---|---|---|---|---|---|"
-for row in foundation engine history eventlog hn_extract wordcloud_bench pipeline s3 layout hostile sdk; do
+for row in foundation engine history eventlog hn_extract wordcloud_bench pipeline s3 layout hostile sdk slurm; do
   script="bench/$row.sh"
   [ -x "$script" ] || [ -f "$script" ] || continue
   bash "$script" || echo "| $row | failed (exit $?) | | | | |"

@@ -17,6 +17,7 @@ PACKAGES=(
   libinih-dev libpugixml-dev awscli
   chromium
   debootstrap
+  slurmctld slurmd slurm-client munge
 )
 
 missing=()

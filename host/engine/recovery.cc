@@ -1,6 +1,7 @@
 #include "engine/recovery.h"
 
 #include "clock/clock.h"
+#include "engine/child_process_runner.h"
 
 #include <algorithm>
 #include <chrono>
@@ -108,6 +109,8 @@ Status RecoverAbandonedRuns(EventLog& log, const std::string& home, const IoMana
                : run.pid > 0 ? "the process (pid " + std::to_string(run.pid) +
                                    ") ended without finishing"
                              : "the process ended without finishing";
+    // Its cluster jobs may still run: fenced before the sweep, so none stores anything after.
+    FenceRunAttempts(home, run.run_id);
     Status storage = io ? RecoverStorage(log, home, *io, run.run_id, &r.published)
                         : Status::Failed("IO managers not loaded");
     std::vector<std::string> steps = UnfinishedSteps(log.RunEvents(run.run_id));

@@ -4,6 +4,8 @@
 // For each run still STARTED whose owner is gone (EventLog::AbandonedRuns):
 //   - every version the run recorded that is still its asset's latest is published (its IO
 //     manager staged it; the record was durable before the crash), under the run's claims;
+//   - its cluster attempts (slurm/slurm_runner.h) are fenced: a job still running stores nothing
+//     (FenceRunAttempts); the jobs themselves are left to end (no resume yet);
 //   - every IO manager sweeps what the run left (temp files, staged versions never recorded,
 //     unfinished uploads), and the run's spool folder goes;
 //   - each step it started and did not finish gets STEP_FAILED and a failed attempt (status

@@ -4,15 +4,17 @@
 //   InProcessRunner     worker threads of the host (in_process_runner.h; the default, fastest)
 //   ChildProcessRunner  `assetflow worker run-step -` per attempt, records on a pipe; crash
 //                       isolation, timeout and memory limit (child_process_runner.h)
-// A cluster runner fits the same interface: write the spec to an attempt folder on shared
-// storage, submit a job that runs `assetflow worker run-step SPEC_FILE --records FILE`, tail
-// the records file, and report the ending record (or why the job ended without one).
+//   SlurmRunner         a Slurm batch job per attempt (slurm/slurm_runner.h): the spec in an
+//                       attempt folder on shared storage, `assetflow worker run-step SPEC_FILE
+//                       --attempt-dir DIR`, its records tailed, its result.json the outcome
 #ifndef ASSETFLOW_HOST_ENGINE_STEP_RUNNER_H_
 #define ASSETFLOW_HOST_ENGINE_STEP_RUNNER_H_
 
 #include <atomic>
 #include <functional>
 #include <string>
+
+#include "common/status.h"
 
 #include "engine/step_record.h"
 #include "engine/step_spec.h"
@@ -40,6 +42,9 @@ struct StepControl {
   // plugin, the asset and the status; the process then ends with status 1. It runs on the
   // exiting thread while others still run. Null: only the line on stderr.
   std::function<void(const std::string& message)> on_plugin_exit;
+  // Worker processes of a cluster runner: called right before the output is stored; an error
+  // (this attempt was superseded) aborts it (StepBinding::claim_commit). Empty: no check.
+  std::function<Status()> claim_commit;
 };
 
 class StepRunner {
