@@ -21,6 +21,7 @@
 #include "cli/commands.h"
 #include "cli/engine_cli.h"
 #include "engine/executor.h"
+#include "slurm/slurm_runner.h"
 #include <assetflow/cpp/json.hpp>
 
 namespace af {
@@ -92,7 +93,7 @@ struct MaterializeArgs {
   bool dry_run = false;
   int jobs = 0;
   double wait_s = 0;
-  std::string executor = "in_process";
+  std::string executor;  // "" = the manifests' `executor: type`, else in_process
   double grace_s = 10;
 };
 
@@ -267,8 +268,20 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   run.cancel = &g_cancel;
   run.force_cancel = &g_force;
   run.grace_s = args.grace_s;
-  run.executor = args.executor == "multiprocess" ? ExecutorKind::kMultiprocess
-                                                 : ExecutorKind::kInProcess;
+  const std::string executor_type = !args.executor.empty() ? args.executor
+                                    : !ws->graph().definitions().executor.type.empty()
+                                        ? ws->graph().definitions().executor.type
+                                        : "in_process";
+  run.executor = executor_type == "in_process" ? ExecutorKind::kInProcess
+                                               : ExecutorKind::kMultiprocess;
+  std::unique_ptr<SlurmRunner> slurm;
+  if (executor_type == "slurm") {
+    SlurmOptions slurm_options = SlurmOptionsFor(ws->graph().definitions());
+    // A step's thread only waits for its job: as many as jobs may be in flight.
+    if (args.jobs <= 0) run.parallelism = std::min(slurm_options.max_jobs, kMaxJobs);
+    slurm = std::make_unique<SlurmRunner>(std::move(slurm_options));
+    run.isolated_runner = slurm.get();
+  }
   run.claim_wait_ms = static_cast<int64_t>(args.wait_s * 1000);
   run.observer = [&printer](const EventRecord& e) { printer.OnEvent(e); };
   CancelOnSignals signals;
@@ -329,9 +342,10 @@ void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exi
                   "(default 0: fail)")
       ->check(Seconds(kMaxWaitSeconds));
   cmd->add_option("--executor", args->executor,
-                  "Where steps run: in_process (threads; default) or multiprocess (a child "
-                  "process per step, crash-isolated)")
-      ->check(CLI::IsMember({"in_process", "multiprocess"}));
+                  "Where steps run: in_process (threads; default), multiprocess (a child "
+                  "process per step, crash-isolated) or slurm (a Slurm job per step; the "
+                  "manifests' executor: section); default: the manifests' executor: type")
+      ->check(CLI::IsMember({"in_process", "multiprocess", "slurm"}));
   cmd->add_option("--grace", args->grace_s,
                   "Seconds running steps get to stop after Ctrl-C/SIGTERM before they are killed "
                   "or abandoned (default 10, at most an hour)")

@@ -21,8 +21,17 @@ void AddRunStepCommand(CLI::App* worker, int* exit_code) {
   step->add_option("spec", *spec, "Step spec JSON file, or - (stdin)")->required();
   step->add_option("--records-fd", *records_fd, "Descriptor to write the records to (default 3)");
   step->add_option("--records", *records_file, "File to write the records to instead");
-  step->callback([exit_code, spec, records_fd, records_file] {
+  auto attempt_dir = std::make_shared<std::string>();
+  step->add_option("--attempt-dir", *attempt_dir,
+                   "A cluster attempt's folder: records to its events.jsonl, and the heartbeat, "
+                   "claim and result.json files");
+  step->callback([exit_code, spec, records_fd, records_file, attempt_dir] {
     int fd = *records_fd;
+    WorkerFiles files;
+    if (!attempt_dir->empty()) {
+      files = WorkerFilesIn(*attempt_dir);
+      *records_file = WorkerRecordsIn(*attempt_dir);
+    }
     if (!records_file->empty()) {
       fd = ::open(records_file->c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
       if (fd < 0) {
@@ -31,7 +40,7 @@ void AddRunStepCommand(CLI::App* worker, int* exit_code) {
         return;
       }
     }
-    const int code = RunWorkerStep(*spec, fd);
+    const int code = RunWorkerStep(*spec, fd, files);
     // A plugin may have left threads running: end without destructors under them.
     std::cout.flush();
     std::cerr.flush();

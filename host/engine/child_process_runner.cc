@@ -1,6 +1,8 @@
 #include "engine/child_process_runner.h"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -163,19 +165,71 @@ void IgnoreSigpipe() {
   std::call_once(once, [] { ::signal(SIGPIPE, SIG_IGN); });
 }
 
-// The worker's records, written as JSON lines; serialized (a plugin's threads may log).
+// Writes `text` to `path` so that a reader sees all of it or nothing: a temp file beside it,
+// fsync, rename.
+bool WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool ok = WriteAll(fd, text) && ::fsync(fd) == 0;
+  ::close(fd);
+  return ok && ::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+// The worker's records, written as JSON lines; serialized (a plugin's threads may log). With
+// a result path, the ending record also goes there, last.
 class RecordWriter : public StepRecordSink {
  public:
-  explicit RecordWriter(int fd) : fd_(fd) {}
+  RecordWriter(int fd, std::string result_path) : fd_(fd), result_(std::move(result_path)) {}
   void OnRecord(const StepRecord& r) override {
     std::lock_guard<std::mutex> lock(mu_);
-    WriteAll(fd_, StepRecordToJson(r) + "\n");
+    const std::string line = StepRecordToJson(r) + "\n";
+    WriteAll(fd_, line);
+    const bool ending = r.kind == StepRecord::Kind::kOutput || r.kind == StepRecord::Kind::kFailure;
+    if (ending && !result_.empty() && !wrote_result_) {
+      wrote_result_ = true;
+      if (!WriteFileAtomically(result_, line))
+        std::cerr << "assetflow worker: cannot write '" << result_ << "': " << std::strerror(errno)
+                  << "\n";
+    }
   }
 
  private:
   int fd_;
+  const std::string result_;
+  bool wrote_result_ = false;
   std::mutex mu_;
 };
+
+// Touches the heartbeat file while the worker lives (a detached thread: the process ends with
+// _exit, under it).
+void StartHeartbeat(const std::string& path) {
+  if (path.empty()) return;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) ::close(fd);
+  std::thread([path] {
+    for (;;) {
+      ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0);
+      std::this_thread::sleep_for(
+          std::chrono::duration<double>(WorkerFiles::kHeartbeatSeconds));
+    }
+  }).detach();
+}
+
+// The fence (WorkerFiles::claim): OK when this worker created the claim file.
+Status ClaimAttempt(const std::string& path, uint32_t attempt) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST)
+      return Status::Failed("attempt " + std::to_string(attempt) +
+                            " was superseded (the host gave up on it); its output was discarded");
+    return Status::IoError("cannot claim attempt " + std::to_string(attempt) + " at '" + path +
+                           "': " + std::strerror(errno));
+  }
+  WriteAll(fd, "worker " + std::to_string(::getpid()) + "\n");
+  ::close(fd);
+  return Status::OK();
+}
 
 }  // namespace
 
@@ -210,8 +264,19 @@ void ChildProcessRunner::Run(const StepSpec& spec, const StepControl& control,
   ::close(records->first);
 }
 
-int RunWorkerStep(const std::string& spec_source, int records_fd) {
-  RecordWriter writer(records_fd);
+std::string WorkerRecordsIn(const std::string& dir) { return dir + "/events.jsonl"; }
+
+WorkerFiles WorkerFilesIn(const std::string& dir) {
+  WorkerFiles f;
+  f.result = dir + "/result.json";
+  f.heartbeat = dir + "/heartbeat";
+  f.claim = dir + "/claim";
+  return f;
+}
+
+int RunWorkerStep(const std::string& spec_source, int records_fd, const WorkerFiles& files) {
+  StartHeartbeat(files.heartbeat);
+  RecordWriter writer(records_fd, files.result);
   std::string text;
   if (spec_source == "-") {
     if (!std::getline(std::cin, text)) {
@@ -263,6 +328,11 @@ int RunWorkerStep(const std::string& spec_source, int records_fd) {
   IoResolver io(registry);
   StepControl control;
   control.cancel = &cancel;
+  if (!files.claim.empty()) {
+    control.claim_commit = [path = files.claim, attempt = spec->attempt] {
+      return ClaimAttempt(path, attempt);
+    };
+  }
   control.on_plugin_exit = [&writer](const std::string& message) {
     Fail(writer, AF_ERR_FATAL, message);
   };

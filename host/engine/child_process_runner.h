@@ -32,12 +32,26 @@ class ChildProcessRunner : public StepRunner {
   std::string executable_;
 };
 
+// The files of one attempt of a cluster worker, all in its attempt folder (see
+// slurm/slurm_runner.h); an empty path is not used.
+struct WorkerFiles {
+  std::string result;     // the ending record, written last: a temp file, fsync, rename
+  std::string heartbeat;  // its mtime is touched every kHeartbeatSeconds while the worker lives
+  std::string claim;      // created O_EXCL right before the output is stored: when the host
+                          // created it first (it gave up on the attempt), nothing is stored
+  static constexpr double kHeartbeatSeconds = 1;
+};
+// <dir>/events.jsonl (the records), result.json, heartbeat, claim.
+std::string WorkerRecordsIn(const std::string& dir);
+WorkerFiles WorkerFilesIn(const std::string& dir);
+
 // What `assetflow worker run-step SPEC` does: reads the spec (a file, or "-": the first line of
 // stdin), loads the plugin files it names after checking their sha256, runs the step here and
 // writes its records, one JSON line each, to `records_fd`. Returns the process's exit status:
 // 0 once the ending record is written (success or failure alike), 2 when there was no spec to
 // run. Never returns when a plugin calls exit() (an ending record naming it is written first).
-int RunWorkerStep(const std::string& spec_source, int records_fd);
+// With `files`, also keeps the heartbeat, claims before storing and writes the result file.
+int RunWorkerStep(const std::string& spec_source, int records_fd, const WorkerFiles& files = {});
 
 }  // namespace af
 

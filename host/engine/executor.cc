@@ -517,6 +517,9 @@ bool RunState::ExecuteNode(size_t n) {
   const IoManagerRef& io = io_.For(asset);
   const RetryPolicy policy = asset.retry_policy.value_or(RetryPolicy{});
   const int64_t first_attempt_ms = clock_.NowMs();
+  // Attempts lost to the infrastructure (the runner's own limit bounds them): retried at once,
+  // and not counted against the asset's policy.
+  uint32_t lost = 0;
   for (uint32_t attempt = 1;; ++attempt) {
     r.attempts = attempt;
     spec.attempt = attempt;
@@ -558,8 +561,16 @@ bool RunState::ExecuteNode(size_t n) {
       sink_.StepCanceled(asset.key, attempt);
       return false;
     }
-    if (IsRetryable(a.status) && static_cast<int>(attempt) <= policy.max_retries) {
-      const double delay = std::max(0.0, RetryDelaySeconds(policy, static_cast<int>(attempt), random_));
+    if (a.infrastructure) {
+      ++lost;
+      sink_.Log(asset.key, AF_LOG_WARNING,
+                "attempt " + std::to_string(attempt) + " was lost: " + a.message +
+                    "; retrying (an infrastructure retry, not counted against the retry policy)");
+      continue;
+    }
+    const int failures = static_cast<int>(attempt - lost);
+    if (IsRetryable(a.status) && failures <= policy.max_retries) {
+      const double delay = std::max(0.0, RetryDelaySeconds(policy, failures, random_));
       // A retry that could only begin after the deadline is not waited for.
       const double elapsed_s = static_cast<double>(clock_.NowMs() - first_attempt_ms) / 1000;
       if (elapsed_s + delay > policy.deadline_seconds) {

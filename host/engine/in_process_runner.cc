@@ -91,6 +91,7 @@ void RunStepHere(const StepSpec& spec, const PluginRegistry& registry, IoResolve
   b.listener = &listener;
   b.spool_path = spec.spool_path;
   b.observable = IsObservable(plugin);
+  b.claim_commit = &control.claim_commit;
   AttemptResult result;
   {
     // While the plugin runs on this thread, a crash or exit() of it is named and recorded.

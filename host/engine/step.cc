@@ -200,6 +200,17 @@ AttemptResult RunAttempt(const StepBinding& spec, uint32_t attempt) {
     result.metadata.clear();
     return result;
   }
+  if (spec.claim_commit && *spec.claim_commit) {
+    const Status claimed = (*spec.claim_commit)();
+    if (!claimed.ok()) {
+      io->abort_writer(io, io_call.context(), &writer);
+      if (tee.spool_fd >= 0) ::unlink(spec.spool_path.c_str());
+      result.status = AF_ERR_FATAL;
+      result.message = claimed.message();
+      result.metadata.clear();
+      return result;
+    }
+  }
   io_call.set_metadata_sink(&result.metadata);
   const IoManagerCalls calls = CallsOf(io);
   result.staged = calls.stages();

@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,10 @@ struct StepBinding {
   // An observable source asset (AF_ASSET_OBSERVABLE): no IO manager call, no output; the
   // plugin's data version is the result.
   bool observable = false;
+  // Set: called once the output is complete, right before it is staged or committed; an
+  // error aborts the output instead and fails the attempt with it. A cluster worker claims
+  // its attempt here, so that an attempt the host gave up on never stores anything (fencing).
+  const std::function<Status()>* claim_commit = nullptr;
 };
 
 struct AttemptResult {
@@ -52,6 +57,8 @@ struct AttemptResult {
   // Success only: an observation (an observable source asset's data version; nothing stored).
   bool observed = false;
   std::vector<MetadataEntry> metadata;  // the plugin's, then the IO manager's commit metadata
+  // Failure only: lost to the infrastructure (see StepRecord::infrastructure).
+  bool infrastructure = false;
 };
 
 // Runs attempt number `attempt` (1-based). Never throws: an exception escaping a plugin (which

@@ -174,6 +174,7 @@ AttemptResult ResultOf(const StepRecord& r) {
   } else {
     a.status = r.status == AF_OK ? AF_ERR_FATAL : r.status;
     a.message = r.message;
+    a.infrastructure = r.infrastructure;
   }
   return a;
 }

@@ -34,6 +34,10 @@ struct StepRecord {
   std::string message;               // log, failure
   uint64_t done = 0, total = 0;      // progress
   af_status status = AF_OK;          // failure
+  // Failure: the attempt was lost to the infrastructure (a cluster node died, a job vanished),
+  // not failed by the step; the executor retries it outside the asset's retry policy. Only a
+  // runner on the host sets it (never read from a worker's JSON).
+  bool infrastructure = false;
   std::string data_version;          // output
   uint64_t bytes = 0;                // output
   bool staged = false;               // output

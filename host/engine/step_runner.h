@@ -14,6 +14,8 @@
 #include <functional>
 #include <string>
 
+#include "common/status.h"
+
 #include "engine/step_record.h"
 #include "engine/step_spec.h"
 
@@ -40,6 +42,9 @@ struct StepControl {
   // plugin, the asset and the status; the process then ends with status 1. It runs on the
   // exiting thread while others still run. Null: only the line on stderr.
   std::function<void(const std::string& message)> on_plugin_exit;
+  // Worker processes of a cluster runner: called right before the output is stored; an error
+  // (this attempt was superseded) aborts it (StepBinding::claim_commit). Empty: no check.
+  std::function<Status()> claim_commit;
 };
 
 class StepRunner {

@@ -71,6 +71,32 @@ struct AlertSinks {
   SourceLocation location;          // of `alerts`
 };
 
+// What a cluster job of an asset asks for: an asset's `resources:` (field by field over the
+// `resources:` of the top-level `executor:`). Empty / 0 = not given. Only the Slurm executor
+// uses them (sbatch's --cpus-per-task, --mem, --time, --partition, --account, --qos, --gres,
+// then `extra` as given).
+struct JobResources {
+  int cpus = 0;
+  std::string mem;        // "512M", "2G" (a number with an optional K, M, G or T)
+  std::string time;       // Slurm's forms: "30", "10:00", "1:00:00", "1-00:00:00"
+  std::string partition, account, qos, gres;
+  std::vector<std::string> extra;  // "--option[=value]", in order; never one assetflow sets
+  SourceLocation location;         // of the `resources` key; line 0 when not given
+};
+
+// The top-level `executor:` (at most one across files): where `materialize` runs steps by
+// default, and how a cluster executor behaves. Zero / empty = the executor's own default.
+struct ExecutorDef {
+  std::string type;                 // "in_process", "multiprocess", "slurm"; "" = not given
+  int max_jobs = 0;                 // cluster jobs in flight per run
+  double poll_interval_seconds = 0; // between two queue queries
+  double exit_grace_seconds = 0;    // a job gone with no result is lost after this
+  double heartbeat_timeout_seconds = 0;
+  int infra_retries = -1;           // per step; -1 = default
+  JobResources resources;           // every asset's defaults
+  SourceLocation location;          // of `executor`
+};
+
 // A resource (today: an IO manager) instantiated from a plugin definition.
 struct ResourceDef {
   std::string key;   // "io_manager", "hn_io_manager"
@@ -123,6 +149,7 @@ struct AssetDef {
   Isolation isolation = Isolation::kDefault;
   std::optional<double> timeout_seconds;  // `timeout: 30s` (a duration > 0); unset = no limit
   std::optional<int64_t> max_rss_mb;      // `max_rss_mb: 512` (> 0); unset = no limit
+  JobResources resources;                 // `resources:` (a cluster job's), over the executor's
   SourceLocation location;       // of the asset's key
   SourceLocation type_location;
 };
@@ -137,6 +164,7 @@ struct Definitions {
   std::vector<std::string> files;        // the manifest files read, in order
   std::map<std::string, ScheduleDef> schedules;  // by name
   AlertSinks alerts;
+  ExecutorDef executor;
 
   const AssetDef* FindAsset(const std::string& key) const {
     auto it = asset_index.find(key);

@@ -324,6 +324,7 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
   defs.plugin_dirs = m.parsed.plugin_dirs;
   defs.schedules = m.parsed.schedules;
   defs.alerts = m.parsed.alerts;
+  defs.executor = m.parsed.executor;
   ConfigValidator validator;
 
   for (const ParsedResource& r : m.parsed.resources) {

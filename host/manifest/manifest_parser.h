@@ -53,6 +53,7 @@ struct ParsedManifest {
   SourceLocation default_retry_location;
   std::map<std::string, ScheduleDef> schedules;
   AlertSinks alerts;  // location.line != 0 once one is seen
+  ExecutorDef executor;  // location.line != 0 once one is seen
   std::unordered_map<std::string, size_t> asset_by_key;
   std::unordered_map<std::string, size_t> resource_by_key;
 };
