@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Slurm rows: what running a step as a Slurm job costs, on the test cluster of tests/slurm
-# (two 1-CPU nodes on this machine, sched_interval=2; started here in a temporary directory and
+# (two 1-CPU nodes on this machine, sched_interval=1; started here in a temporary directory and
 # stopped at exit; needs root like the tests).
 #  - a chain of N no-op assets (each reads the previous one, so steps run one after another):
 #    `--executor slurm` against the thread executor, per-step overhead = difference / N;

@@ -144,8 +144,10 @@ MpiDefault=none
 SwitchType=switch/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
-# A newly eligible job starts within ~1 s (the defaults can wait ~30 s).
-SchedulerParameters=sched_interval=2,bf_interval=2
+# A newly eligible job starts within ~0.5 s (the defaults can wait ~30 s). A job's end frees its
+# node only after the immediate scheduling pass, so the next job waits for the periodic one:
+# measured here, 1 s passes move 4 no-op jobs/s through the two nodes, 2 s passes 2.2 jobs/s.
+SchedulerParameters=sched_interval=1,bf_interval=1,sched_min_interval=100000
 # Short timeouts so node loss is observed within seconds; finished jobs leave squeue -t all
 # after ~MinJobAge (so the executor's gone-from-the-queue path is exercised).
 SlurmdTimeout=10

@@ -56,7 +56,10 @@ case "${1:-}" in
     ;;
   node-down)
     trap '"$AF_SLURM_CLUSTER_SH" node-up "$AF_SLURM_CLUSTER_DIR" n2 >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-    j=$(submit n2 out-down 'echo started; sleep 120; echo not reached')
+    # exec: Slurm signals the job's processes one by one, so a shell waiting for a killed child
+    # may still run its next command before its own signal (seen here: "Terminated", then the
+    # next echo). The executor execs its worker for the same reason.
+    j=$(submit n2 out-down 'echo started; exec sleep 120')
     deadline=$((SECONDS + 60))
     until [ "$(squeue -h -j "$j" -o %T)" = RUNNING ] && [ -s "$work/out-down" ]; do
       [ $SECONDS -lt $deadline ] || fail "job $j did not start on n2: $(squeue -j "$j")"
