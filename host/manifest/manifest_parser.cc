@@ -498,7 +498,7 @@ class Walker {
   }
 
   void Freshness(YamlId key_id, YamlId v, const std::string& owner,
-                 std::optional<FreshnessPolicy>* out) {
+                 HeapOptional<FreshnessPolicy>* out) {
     if (!Expect(v, Kind::kMap, {"'freshness_policy' of ", owner})) return;
     FreshnessPolicy p;
     bool has_lag = false, given_lag = false, ok = true;

@@ -88,7 +88,7 @@ class YamlDocument {
  private:
   friend class YamlTreeBuilder;
   void ShrinkToFit();  // gives back what the reservation overestimated
-  std::string file_;
+  FileName file_;  // interned: every Location() shares it
   std::vector<YamlNode> nodes_;
   std::vector<YamlId> child_ids_;  // every container's children, contiguous per container
   std::vector<YamlId> roots_;
