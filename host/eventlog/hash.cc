@@ -36,17 +36,6 @@ void CheckEvp(int ok) {
   if (ok != 1) std::abort();
 }
 
-// SHA-256, fetched once: OpenSSL 3 looks the algorithm up in its provider tables at every
-// init given EVP_sha256() (an "implicit fetch"), which made hashing a few hundred short configs
-// a visible part of `status`.
-const EVP_MD* Sha256Md() {
-  static const EVP_MD* const md = [] {
-    const EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return fetched != nullptr ? fetched : EVP_sha256();
-  }();
-  return md;
-}
-
 // Writes doubles in their shortest round-trip form (std::to_chars), where RapidJSON's
 // Grisu2 may print more or other digits than the user wrote: 0.1 + 0.2 prints as
 // 0.30000000000000004, not 0.30000000000000007; 1.0 prints as 1, so it hashes like 1.
@@ -82,7 +71,7 @@ struct Sha256::Ctx {
 Sha256::Sha256() : ctx_(new Ctx) {
   ctx_->md = EVP_MD_CTX_new();
   if (ctx_->md == nullptr) std::abort();
-  CheckEvp(EVP_DigestInit_ex(ctx_->md, Sha256Md(), nullptr));
+  CheckEvp(EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr));
 }
 
 Sha256::~Sha256() {
@@ -98,15 +87,14 @@ std::string Sha256::FinalHex() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   CheckEvp(EVP_DigestFinal_ex(ctx_->md, digest, &size));
-  CheckEvp(EVP_DigestInit_ex(ctx_->md, Sha256Md(), nullptr));
+  CheckEvp(EVP_DigestInit_ex(ctx_->md, EVP_sha256(), nullptr));
   return ToHex(digest, size);
 }
 
 std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  CheckEvp(EVP_Digest(data.data(), data.size(), digest, &size, Sha256Md(), nullptr));
-  return ToHex(digest, size);
+  Sha256 h;
+  h.Update(data);
+  return h.FinalHex();
 }
 
 std::string CanonicalJson(const std::string& json) { return VersionedConfigJson(json, {}); }
