@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <string>
+
 namespace af {
 
 TEST_CASE("Diagnostic prints file:line:col, message and suggestion") {
@@ -9,6 +12,37 @@ TEST_CASE("Diagnostic prints file:line:col, message and suggestion") {
   CHECK(d.ToString() == "m.yaml:3:7: error: unknown key 'grup' (did you mean 'group'?)");
   Diagnostic no_line{{"m.yaml", 0, 0}, "cannot read file", ""};
   CHECK(no_line.ToString() == "m.yaml: error: cannot read file");
+}
+
+TEST_CASE("FileName: equal names share one interned string, and it reads as a std::string") {
+  const std::string path = "/tmp/a-long-manifest-path-past-the-small-string-buffer.yaml";
+  FileName a = path;
+  FileName b(path.c_str());
+  FileName other = "/tmp/another.yaml";
+  CHECK(&a.str() == &b.str());  // one copy, however many locations name it
+  CHECK(a == b);
+  CHECK_FALSE(a == other);
+  CHECK(a == path);
+  CHECK(path == a);
+  CHECK(a == path.c_str());
+  const std::string& as_string = a;
+  CHECK(as_string == path);
+  CHECK(a + ":3" == path + ":3");
+  CHECK(std::filesystem::path(a).extension() == ".yaml");
+  CHECK(a.rfind("/tmp/", 0) == 0);
+
+  FileName empty;
+  CHECK(empty.empty());
+  CHECK(empty == "");
+  CHECK(FileName(std::string()) == empty);
+
+  SourceLocation at{path, 3, 7};
+  SourceLocation copy = at;
+  CHECK(&copy.file.str() == &a.str());
+  CHECK(copy.ToString() == path + ":3:7");
+  copy.file = "b.yaml";
+  CHECK(copy.ToString() == "b.yaml:3:7");
+  CHECK(at.ToString() == path + ":3:7");  // the other location still names its own file
 }
 
 TEST_CASE("NearestName suggests plausible misspellings only") {

@@ -4,12 +4,22 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "eventlog/event_log.h"
 #include "eventlog/sqlite_db.h"
 #include "eventlog/test_util.h"
 
 namespace af {
+
+TEST_CASE("The expected schema objects are exactly what the migrations create") {
+  auto db = SqliteDb::Open(":memory:");
+  REQUIRE(db.ok());
+  REQUIRE(MigrateSchema(**db).ok());
+  CHECK(SchemaObjects(**db) == ExpectedSchemaObjects());
+  CHECK(ExpectedSchemaObjects().size() == 13);
+}
 
 TEST_CASE("Migrations bring v0 and v1 databases up to date, once") {
   TempHome temp;

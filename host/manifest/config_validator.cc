@@ -41,11 +41,12 @@ class YamlToJson {
       case YamlNode::Kind::kScalar:
         // Plugins read integers as int64 (config_get_int): a larger one would pass the schema
         // and then fail every run.
-        if (n.plain && ResolvePlainScalar(n.value).kind == PlainScalar::Kind::kUint)
-          return Fail(id, "integer " + n.value +
+        if (n.plain && ResolvePlainScalar(std::string(doc_.Value(id))).kind ==
+                           PlainScalar::Kind::kUint)
+          return Fail(id, "integer " + std::string(doc_.Value(id)) +
                               " is out of range (config integers are 64-bit signed: at most "
                               "9223372036854775807)");
-        SetScalar(n, out, a);
+        SetScalar(n, doc_.Value(id), out, a);
         return true;
       case YamlNode::Kind::kSequence:
         out->SetArray();
@@ -63,13 +64,16 @@ class YamlToJson {
           if (key.kind == YamlNode::Kind::kSequence || key.kind == YamlNode::Kind::kMap)
             return Fail(c[i], "config keys must be strings, not " + doc_.KindName(c[i]));
           for (size_t j = 0; j < i; j += 2) {
-            if (doc_.node(c[j]).value == key.value)
-              return Fail(c[i], "duplicate config key '" + key.value + "' (first at " +
+            if (doc_.Value(c[j]) == doc_.Value(c[i]))
+              return Fail(c[i], "duplicate config key '" + std::string(doc_.Value(c[i])) +
+                                    "' (first at " +
                                     doc_.Location(c[j]).ToString() + ")");
           }
           rj::Value value;
           if (!Convert(c[i + 1], &value, a)) return false;
-          out->AddMember(rj::Value(key.value.data(), key.value.size(), a), value, a);
+          const std::string_view name = doc_.Value(c[i]);
+          out->AddMember(rj::Value(name.data(), static_cast<rj::SizeType>(name.size()), a), value,
+                         a);
         }
         return true;
       }
@@ -78,12 +82,13 @@ class YamlToJson {
   }
 
  private:
-  static void SetScalar(const YamlNode& n, rj::Value* out, Allocator& a) {
+  static void SetScalar(const YamlNode& n, std::string_view text, rj::Value* out, Allocator& a) {
+    const auto length = static_cast<rj::SizeType>(text.size());
     if (!n.plain) {
-      out->SetString(n.value.data(), n.value.size(), a);
+      out->SetString(text.data(), length, a);
       return;
     }
-    PlainScalar s = ResolvePlainScalar(n.value);
+    PlainScalar s = ResolvePlainScalar(std::string(text));
     switch (s.kind) {
       case PlainScalar::Kind::kNull:
         out->SetNull();
@@ -101,7 +106,7 @@ class YamlToJson {
         out->SetDouble(s.d);
         break;
       case PlainScalar::Kind::kString:
-        out->SetString(n.value.data(), n.value.size(), a);
+        out->SetString(text.data(), length, a);
         break;
     }
   }
@@ -150,7 +155,7 @@ class ErrorReporter {
       bool found = false;
       if (n.IsMap()) {
         for (size_t i = 0; i + 1 < c.size() && !found; i += 2) {
-          if (doc.node(c[i]).value == name) {
+          if (doc.Value(c[i]) == name) {
             key = c[i];
             node = c[i + 1];
             via_key = found = true;

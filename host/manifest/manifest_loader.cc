@@ -116,18 +116,29 @@ struct ManifestLoader::Impl {
   SuggestionBudget suggestions;
 
   void ParseFile(const std::string& path) {
-    std::string text;
-    std::string error = ReadManifestFile(path, &text);
-    if (!error.empty()) {
-      diagnostics.push_back(PathError(path, std::move(error)));
-      return;
-    }
-    ParseTextAs(text, path);
+    {
+      std::string text;
+      std::string error = ReadManifestFile(path, &text);
+      if (!error.empty()) {
+        diagnostics.push_back(PathError(path, std::move(error)));
+        return;
+      }
+      AddTree(text, path);
+    }  // the tree holds every value: the file's text goes before the definitions are built
+    WalkLastTree();
   }
 
   void ParseTextAs(const std::string& text, const std::string& name) {
+    AddTree(text, name);
+    WalkLastTree();
+  }
+
+  void AddTree(const std::string& text, const std::string& name) {
     files.push_back(name);
     docs.push_back(YamlDocument::Parse(text, name, env, &diagnostics));
+  }
+
+  void WalkLastTree() {
     // A syntax error leaves a partial tree: checking it would only report phantom errors.
     if (docs.back()->complete()) ParseManifestDocument(*docs.back(), &parsed, &diagnostics);
   }

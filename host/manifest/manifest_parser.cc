@@ -95,7 +95,7 @@ class Walker {
     std::span<const YamlId> top = doc_.children(root);
     for (size_t i = 0; i + 1 < top.size(); i += 2) {
       const YamlNode& key = doc_.node(top[i]);
-      if (key.IsScalar() && !IsNameLike(key.value)) {
+      if (key.IsScalar() && !IsNameLike(std::string(doc_.Value(top[i])))) {
         Error(top[i], "a top-level key that is not a name: is this file a manifest?");
         return;
       }
@@ -133,7 +133,7 @@ class Walker {
   // "'five'" for a scalar, else "a list", "a mapping", "null".
   std::string Got(YamlId v) const {
     const YamlNode& n = doc_.node(v);
-    return n.IsScalar() ? "'" + n.value + "'" : doc_.KindName(v);
+    return n.IsScalar() ? "'" + std::string(doc_.Value(v)) + "'" : doc_.KindName(v);
   }
 
   // A null stands for an empty mapping or list ("assets:" with nothing under it).
@@ -155,7 +155,7 @@ class Walker {
             const Visit& visit, bool (*ignore)(const std::string&) = nullptr) {
     std::span<const YamlId> c = doc_.children(map);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
-      const std::string& key = doc_.node(c[i]).value;
+      const std::string key(doc_.Value(c[i]));
       if (!doc_.node(c[i]).IsScalar()) {
         Error(c[i], "expected a string key " + where.str() + ", got " + doc_.KindName(c[i]));
         continue;
@@ -167,7 +167,7 @@ class Walker {
       }
       bool repeated = false;
       for (size_t j = 0; j < i && !repeated; j += 2) {
-        if (doc_.node(c[j]).value == key) {
+        if (doc_.Value(c[j]) == key) {
           Error(c[i], "duplicate key '" + key + "' " + where.str() + " (first at " +
                           doc_.Location(c[j]).ToString() + ")");
           repeated = true;
@@ -179,7 +179,7 @@ class Walker {
 
   bool Scalar(YamlId v, const What& what, std::string* out) {
     if (!Expect(v, Kind::kScalar, what)) return false;
-    *out = doc_.node(v).value;
+    *out = std::string(doc_.Value(v));
     return true;
   }
 
@@ -242,7 +242,7 @@ class Walker {
     if (!Expect(v, Kind::kMap, {"'resources'"})) return;
     std::span<const YamlId> c = doc_.children(v);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
-      const std::string& key = doc_.node(c[i]).value;
+      const std::string key(doc_.Value(c[i]));
       if (!IsName(key)) {
         Error(c[i], "invalid resource key '" + key + "' (want letters, digits and '_')");
         continue;
@@ -279,7 +279,7 @@ class Walker {
     out_->asset_defs.reserve(out_->asset_defs.size() + c.size() / 2);
     out_->asset_by_key.reserve(out_->asset_by_key.size() + c.size() / 2);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
-      const std::string& key = doc_.node(c[i]).value;
+      const std::string key(doc_.Value(c[i]));
       ParsedAsset a;
       AssetDef def;
       if (!SplitAssetKey(key, &def.segments)) {
@@ -381,7 +381,7 @@ class Walker {
   // A number (>= 0 when `non_negative`, > 0 otherwise); plain or quoted, as the text says.
   bool Number(YamlId v, const What& what, bool integer, bool non_negative, double* out) {
     const YamlNode& n = doc_.node(v);
-    PlainScalar s = ResolvePlainScalar(n.IsScalar() ? n.value : "");
+    PlainScalar s = ResolvePlainScalar(std::string(doc_.Value(v)));
     double x = s.kind == PlainScalar::Kind::kInt ? static_cast<double>(s.i) : s.d;
     bool ok = n.IsScalar() && (s.kind == PlainScalar::Kind::kInt ||
                                (!integer && s.kind == PlainScalar::Kind::kDouble));
@@ -401,7 +401,8 @@ class Walker {
   bool Duration(YamlId v, const What& what, bool positive, double* out,
                 double max_seconds = kMaxDurationSeconds) {
     const YamlNode& n = doc_.node(v);
-    std::optional<double> s = n.IsScalar() ? ParseDurationSeconds(n.value) : std::nullopt;
+    std::optional<double> s =
+        n.IsScalar() ? ParseDurationSeconds(std::string(doc_.Value(v))) : std::nullopt;
     if (s && (!positive || *s > 0) && *s > max_seconds) {
       Error(v, "expected a duration of at most " + FormatDuration(max_seconds) + " for " +
                    what.str() + ", got " + Got(v));
@@ -505,14 +506,15 @@ class Walker {
          });
     if (!has_delay) {
       for (YamlId k : needs_delay)
-        Error(k, "'" + doc_.node(k).value + "' needs a 'delay' in retry_policy of " + owner);
+        Error(k, std::string("'").append(doc_.Value(k)).append("' needs a 'delay' in ").append(
+                     "retry_policy of " + owner));
       ok &= needs_delay.empty();
     }
     if (ok) *out = p;
   }
 
   void Freshness(YamlId key_id, YamlId v, const std::string& owner,
-                 std::optional<FreshnessPolicy>* out) {
+                 HeapOptional<FreshnessPolicy>* out) {
     if (!Expect(v, Kind::kMap, {"'freshness_policy' of ", owner})) return;
     FreshnessPolicy p;
     bool has_lag = false, given_lag = false, ok = true;
@@ -585,7 +587,7 @@ class Walker {
     if (!Expect(v, Kind::kMap, {"'schedules'"})) return;
     std::span<const YamlId> c = doc_.children(v);
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
-      const std::string& name = doc_.node(c[i]).value;
+      const std::string name(doc_.Value(c[i]));
       if (!IsName(name, /*dash=*/true)) {
         Error(c[i], "invalid schedule name '" + name + "' (want letters, digits, '_' and '-')");
         continue;

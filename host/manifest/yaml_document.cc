@@ -73,15 +73,15 @@ class YamlTreeBuilder : public YAML::EventHandler {
     // document that is one scalar: it is no manifest (maybe not even meant as one, like
     // `--manifest /etc/shadow`), and an expansion error would quote it.
     if (IsMapKeyPosition() || stack_.empty() || value.find('$') == std::string::npos) {
-      n.value = value;
+      SetValue(id, value, mark);
     } else {
       Expected<std::string> expanded = ExpandEnv(value, env_);
       if (expanded.ok()) {
-        doc_->nodes_[id].value = std::move(expanded.value());
+        SetValue(id, expanded.value(), mark);
       } else {
         // The message quotes the scalar: a URL in it keeps its credentials to itself.
         diagnostics_->push_back({Loc(mark), RedactUrls(expanded.status().message()), ""});
-        doc_->nodes_[id].value = value;
+        SetValue(id, value, mark);
       }
     }
     Add(id, anchor);
@@ -138,6 +138,19 @@ class YamlTreeBuilder : public YAML::EventHandler {
     return SourceLocation{doc_->file_, mark.line + 1, mark.column + 1};
   }
 
+  // Node offsets into the value pool are 32-bit: past 4 GiB of values (only ${VAR}s expanding
+  // to huge environment values get there) the file is refused.
+  void SetValue(YamlId id, std::string_view value, const YAML::Mark& mark) {
+    std::string& pool = doc_->values_;
+    if (pool.size() + value.size() > UINT32_MAX) {
+      if (!Dropping()) Refuse(Loc(mark), "values larger than 4 GiB in total");
+      return;
+    }
+    doc_->nodes_[id].first = static_cast<uint32_t>(pool.size());
+    doc_->nodes_[id].count = static_cast<uint32_t>(value.size());
+    pool.append(value);
+  }
+
   YamlId NewNode(YamlNode::Kind kind, const YAML::Mark& mark) {
     YamlNode n;
     n.kind = kind;
@@ -190,8 +203,8 @@ class YamlTreeBuilder : public YAML::EventHandler {
              "aliases expand to more than " + std::to_string(kMaxAliasExpansion) + " nodes");
     }
     YamlNode& n = doc_->nodes_[open.id];
-    n.first_child = static_cast<uint32_t>(doc_->child_ids_.size());
-    n.child_count = static_cast<uint32_t>(pending_.size() - open.first_pending);
+    n.first = static_cast<uint32_t>(doc_->child_ids_.size());
+    n.count = static_cast<uint32_t>(pending_.size() - open.first_pending);
     doc_->child_ids_.insert(doc_->child_ids_.end(), pending_.begin() + open.first_pending,
                             pending_.end());
     pending_.resize(open.first_pending);
@@ -204,7 +217,8 @@ class YamlTreeBuilder : public YAML::EventHandler {
   void ApplyMergeKeys(size_t first) {
     auto is_merge = [&](size_t i) {
       const YamlNode& key = doc_->nodes_[pending_[i]];
-      return key.IsScalar() && key.plain && key.value == "<<" && IsMergeable(pending_[i + 1]);
+      return key.IsScalar() && key.plain && doc_->Value(pending_[i]) == "<<" &&
+             IsMergeable(pending_[i + 1]);
     };
     bool any = false;
     for (size_t i = first; i + 1 < pending_.size(); i += 2) any |= is_merge(i);
@@ -222,10 +236,10 @@ class YamlTreeBuilder : public YAML::EventHandler {
     for (YamlId source : sources) {
       std::span<const YamlId> c = doc_->children(source);
       for (size_t j = 0; j + 1 < c.size(); j += 2) {
-        const std::string& key = doc_->nodes_[c[j]].value;
+        const std::string_view key = doc_->Value(c[j]);
         bool set = false;
         for (size_t k = 0; k < entries.size() && !set; k += 2)
-          set = doc_->nodes_[entries[k]].value == key;
+          set = doc_->Value(entries[k]) == key;
         if (!set) entries.insert(entries.end(), {c[j], c[j + 1]});
       }
     }
@@ -312,6 +326,7 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
       std::min<size_t>(colons * 2 + colons / 4 + items + 16, text.size() / 2 + 16);
   doc->nodes_.reserve(expected_nodes);
   doc->child_ids_.reserve(expected_nodes);
+  doc->values_.reserve(text.size() / 2);  // scalars' text, without indentation and keys' ':'s
   {
     Diagnostics expansion_errors;  // kept only if the libyaml path reads the whole file
     YamlTreeBuilder builder(doc.get(), env, &expansion_errors);
@@ -324,6 +339,7 @@ std::unique_ptr<YamlDocument> YamlDocument::Parse(const std::string& text, const
     doc->nodes_.clear();
     doc->child_ids_.clear();
     doc->roots_.clear();
+    doc->values_.clear();
   }
   std::istringstream in(text);
   YamlTreeBuilder builder(doc.get(), env, diagnostics);
@@ -371,6 +387,7 @@ void YamlDocument::ShrinkToFit() {
   // Only when the estimate was well off: shrinking copies the tree once.
   if (nodes_.capacity() > nodes_.size() + nodes_.size() / 4) nodes_.shrink_to_fit();
   if (child_ids_.capacity() > child_ids_.size() + child_ids_.size() / 4) child_ids_.shrink_to_fit();
+  if (values_.capacity() > values_.size() + values_.size() / 4) values_.shrink_to_fit();
 }
 
 std::string YamlDocument::KindName(YamlId id) const {

@@ -192,7 +192,7 @@ std::string ProbeAnswer(const PluginRegistry& registry) {
   w.StartArray();
   for (const Diagnostic& d : registry.errors()) {
     w.StartObject();
-    JsonField(w, "file", d.location.file);
+    JsonField(w, "file", d.location.file.str());
     JsonField(w, "message", d.message);
     w.EndObject();
   }
@@ -224,7 +224,9 @@ Expected<ProbeResult> ParseProbeAnswer(const std::string& file, const std::strin
     return bad();
   for (const auto& v : errors->value.GetArray()) {
     Diagnostic d;
-    if (!Str(v, "file", &d.location.file) || !Str(v, "message", &d.message)) return bad();
+    std::string file;
+    if (!Str(v, "file", &file) || !Str(v, "message", &d.message)) return bad();
+    d.location.file = file;
     result.errors.push_back(std::move(d));
   }
   return result;
