@@ -1,8 +1,11 @@
 #include "http_fetcher.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <deque>
 #include <mutex>
@@ -69,16 +72,59 @@ struct Slot {
   }
 };
 
+// The event loop drives curl with curl_multi_socket_action: curl tells us which sockets to
+// watch (an epoll set) and when its next timeout is, and each wake-up hands it only the sockets
+// that are ready. curl_multi_perform + curl_multi_poll instead walk every transfer on every
+// wake-up (to collect their sockets and to run them): with 256 in flight that made the fetcher's
+// CPU grow with concurrency × completions (issue 12).
 struct Fetcher::Impl {
   FetchPolicy policy;
   CURLM* multi = nullptr;
+  int epoll_fd = -1;
+  long curl_timeout_ms = -1;  // curl's next timeout as curl last set it; -1: none
+  Clock::time_point curl_timeout_at = Clock::time_point::max();
   std::vector<Slot> slots;
   std::mt19937_64 jitter{std::random_device{}()};
 
+  // CURLMOPT_SOCKETFUNCTION: keeps the epoll set what curl wants watched. A socket curl closed
+  // without saying so left the set by itself (epoll drops closed files), so a reused number is
+  // added afresh.
+  static int on_socket(CURL*, curl_socket_t fd, int what, void* self, void*) {
+    const int ep = static_cast<Impl*>(self)->epoll_fd;
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = fd;
+    if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+    if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+  }
+  // CURLMOPT_TIMERFUNCTION: when curl wants CURL_SOCKET_TIMEOUT next (-1: never).
+  static int on_timer(CURLM*, long timeout_ms, void* self) {
+    Impl& m = *static_cast<Impl*>(self);
+    m.curl_timeout_ms = timeout_ms;
+    m.curl_timeout_at = timeout_ms < 0 ? Clock::time_point::max()
+                                       : Clock::now() + std::chrono::milliseconds(timeout_ms);
+    return 0;
+  }
+
   explicit Impl(FetchPolicy p) : policy(std::move(p)), slots(std::max(1, policy.concurrency)) {
     global_init();
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0) throw std::runtime_error("epoll_create1 failed");
     multi = curl_multi_init();
-    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    if (!multi) {
+      ::close(epoll_fd);
+      throw std::runtime_error("curl_multi_init failed");
+    }
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
     const long n = static_cast<long>(slots.size());
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
@@ -120,6 +166,32 @@ struct Fetcher::Impl {
       }
     }
     if (multi) curl_multi_cleanup(multi);
+    if (epoll_fd >= 0) ::close(epoll_fd);
+  }
+
+  // Runs curl on what is ready: waits up to `wait_ms` for a socket (or curl's own timeout,
+  // whichever is sooner), then hands curl each ready socket, or the timeout when it is due.
+  void wait_and_run(long wait_ms) {
+    const auto now = Clock::now();
+    if (curl_timeout_at != Clock::time_point::max()) {
+      const auto until =
+          std::chrono::ceil<std::chrono::milliseconds>(curl_timeout_at - now).count();
+      wait_ms = std::clamp<long>(static_cast<long>(until), 0, wait_ms);
+    }
+    epoll_event events[256];
+    const int n = epoll_wait(epoll_fd, events, 256, static_cast<int>(wait_ms));
+    int running = 0;
+    for (int i = 0; i < n; ++i) {
+      int mask = 0;
+      if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi, events[i].data.fd, mask, &running);
+    }
+    if (curl_timeout_at <= Clock::now()) {
+      curl_timeout_at = Clock::time_point::max();
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
   }
 
   long retry_delay_ms(uint32_t failed_attempts, long retry_after_ms) {
@@ -279,8 +351,6 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
       start(s, ready.front());
       ready.pop_front();
     }
-    int running = 0;
-    curl_multi_perform(m.multi, &running);
     int queued = 0;
     while (CURLMsg* msg = curl_multi_info_read(m.multi, &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -301,7 +371,7 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
       wait_ms = std::clamp<long>(static_cast<long>(left.count()) + 1, 0, wait_ms);
     }
     if (!ready.empty() && !idle.empty()) wait_ms = 0;
-    if (wait_ms > 0) curl_multi_poll(m.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+    m.wait_and_run(wait_ms);
   }
   return true;
 }
