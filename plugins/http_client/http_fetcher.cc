@@ -1,7 +1,9 @@
 #include "http_fetcher.h"
 
 #include <curl/curl.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +14,7 @@
 #include <queue>
 #include <random>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace http_client {
 namespace {
@@ -112,6 +115,82 @@ struct Fetcher::Impl {
     return 0;
   }
 
+  // Connections opened ahead (preconnect): sockets whose connect() was started to `address`,
+  // handed to curl in place of a new socket once connected.
+  std::size_t preconnect_wanted = 0;
+  std::string preconnect_address;  // the struct sockaddr bytes they connect to
+  std::string preconnect_to;       // set by on_open until open_warm runs
+  int preconnect_family = 0, preconnect_protocol = 0;
+  std::deque<int> warm;  // oldest first: the server accepted those first
+  std::unordered_set<int> handed;  // warm sockets given to curl and not yet told connected
+
+  // A warm socket is usable when its connect finished without error and the server has not
+  // closed it (nothing to read on an unused connection but an EOF).
+  static bool connected(int fd) {
+    pollfd p{fd, POLLOUT | POLLIN, 0};
+    if (poll(&p, 1, 0) != 1 || (p.revents & (POLLERR | POLLHUP | POLLIN)) || !(p.revents & POLLOUT))
+      return false;
+    int error = 0;
+    socklen_t len = sizeof error;
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0;
+  }
+
+  // CURLOPT_OPENSOCKETFUNCTION: a warm socket to the same address when there is one, else a new
+  // socket (and, when asked to, the warm ones to the address curl is about to connect to).
+  static curl_socket_t on_open(void* self, curlsocktype purpose, curl_sockaddr* a) {
+    Impl& m = *static_cast<Impl*>(self);
+    const bool tcp = purpose == CURLSOCKTYPE_IPCXN && a->socktype == SOCK_STREAM;
+    const std::string address(reinterpret_cast<const char*>(&a->addr), a->addrlen);
+    if (tcp && address == m.preconnect_address) {
+      while (!m.warm.empty()) {
+        const int fd = m.warm.front();
+        m.warm.pop_front();
+        if (connected(fd)) {
+          m.handed.insert(fd);
+          return fd;
+        }
+        ::close(fd);
+      }
+    }
+    const int fd = ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0) return CURL_SOCKET_BAD;
+    if (tcp && m.preconnect_wanted > 0 && m.preconnect_to.empty()) {
+      m.close_warm();
+      m.preconnect_address = address;
+      m.preconnect_to = address;
+      m.preconnect_family = a->family;
+      m.preconnect_protocol = a->protocol;
+    }
+    return fd;
+  }
+  // Opens the warm sockets, once the request they ride behind is on its way: opened in
+  // on_open, their handshakes would delay that request's own connection.
+  void open_warm() {
+    const auto* addr = reinterpret_cast<const sockaddr*>(preconnect_to.data());
+    const auto len = static_cast<socklen_t>(preconnect_to.size());
+    for (std::size_t i = 0; i < preconnect_wanted; ++i) {
+      const int w = ::socket(preconnect_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                             preconnect_protocol);
+      if (w < 0) break;
+      if (::connect(w, addr, len) != 0 && errno != EINPROGRESS) {
+        ::close(w);
+        break;
+      }
+      warm.push_back(w);
+    }
+    preconnect_wanted = 0;
+    preconnect_to.clear();
+  }
+  // CURLOPT_SOCKOPTFUNCTION: curl must not connect() a warm socket again.
+  static int on_sockopt(void* self, curl_socket_t fd, curlsocktype) {
+    return static_cast<Impl*>(self)->handed.erase(fd) ? CURL_SOCKOPT_ALREADY_CONNECTED
+                                                      : CURL_SOCKOPT_OK;
+  }
+  void close_warm() {
+    for (int fd : warm) ::close(fd);
+    warm.clear();
+  }
+
   explicit Impl(FetchPolicy p) : policy(std::move(p)), slots(std::max(1, policy.concurrency)) {
     global_init();
     epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -144,6 +223,10 @@ struct Fetcher::Impl {
       curl_easy_setopt(e, CURLOPT_WRITEDATA, &s);
       curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s.error);
       curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);  // we run inside a host's worker thread
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Impl::on_open);
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
+      curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, &Impl::on_sockopt);
+      curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, this);
       curl_easy_setopt(e, CURLOPT_USERAGENT, policy.user_agent.c_str());
       curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, policy.timeout_ms);
       curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, policy.timeout_ms);
@@ -167,6 +250,7 @@ struct Fetcher::Impl {
     }
     if (multi) curl_multi_cleanup(multi);
     if (epoll_fd >= 0) ::close(epoll_fd);
+    close_warm();
   }
 
   // Runs curl on what is ready: waits up to `wait_ms` for a socket (or curl's own timeout,
@@ -207,6 +291,8 @@ struct Fetcher::Impl {
 Fetcher::Fetcher(FetchPolicy policy) : impl_(std::make_unique<Impl>(std::move(policy))) {}
 Fetcher::~Fetcher() = default;
 
+void Fetcher::preconnect(std::size_t n) { impl_->preconnect_wanted = n; }
+
 void Fetcher::set_max_body_bytes(uint64_t cap) {
   impl_->policy.max_body_bytes = cap;
   for (Slot& s : impl_->slots) {
@@ -225,6 +311,22 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
   // Over HTTP/1.1 each transfer in flight needs its own connection.
   const long connections = stats_.http_version == 20 ? 1L : static_cast<long>(m.slots.size());
   curl_multi_setopt(m.multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
+  // Warm connections are asked for this fetch only, and never over TLS (see preconnect).
+  struct PreconnectOnce {
+    Impl& m;
+    ~PreconnectOnce() {
+      m.preconnect_wanted = 0;
+      m.preconnect_to.clear();
+    }
+  } preconnect_once{m};
+  if (urls.empty() || urls[0].rfind("http://", 0) != 0) m.preconnect_wanted = 0;
+  // Warm sockets this fetch cannot use (it has fewer URLs than were expected; one request can
+  // take the connection of the previous fetch) close now: a server with a worker per connection
+  // would otherwise hold workers for them while the used ones wait in its queue.
+  while (!m.warm.empty() && m.warm.size() + 1 > urls.size()) {
+    ::close(m.warm.back());
+    m.warm.pop_back();
+  }
   std::deque<std::size_t> ready;
   for (std::size_t i = 0; i < urls.size(); ++i) ready.push_back(i);
   using Due = std::pair<Clock::time_point, std::size_t>;
@@ -247,7 +349,9 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
     }
   } detach{m};
 
+  Slot* first = nullptr;  // of the first request, which the warm sockets wait for
   auto start = [&](Slot* s, std::size_t index) {
+    if (first == nullptr) first = s;
     s->index = index;
     s->body.clear();
     s->too_large = false;
@@ -372,6 +476,12 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
     }
     if (!ready.empty() && !idle.empty()) wait_ms = 0;
     m.wait_and_run(wait_ms);
+    // The first request of this fetch has been sent (or failed): time for the warm sockets.
+    if (!m.preconnect_to.empty() && first != nullptr) {
+      curl_off_t sent_at = 0;
+      curl_easy_getinfo(first->easy, CURLINFO_PRETRANSFER_TIME_T, &sent_at);
+      if (sent_at > 0 || finished > 0) m.open_warm();
+    }
   }
   return true;
 }

@@ -106,6 +106,9 @@ std::string ranking_text(const std::vector<int64_t>& ids) {
 struct Stats {
   std::atomic<uint64_t> requests{0}, topstories_served{0}, items_served{0}, nulls_served{0},
       faults_500{0}, drops{0}, throttled{0}, in_flight{0}, max_in_flight{0};
+  // Connections accepted in all, open now, and open when topstories was last answered (a
+  // client that opens its item connections during that request has them all open by then).
+  std::atomic<uint64_t> connections{0}, open_connections{0}, open_at_topstories{0};
   std::string json() const {
     return "{\"requests\":" + std::to_string(requests) +
            ",\"topstories_served\":" + std::to_string(topstories_served) +
@@ -113,7 +116,9 @@ struct Stats {
            ",\"nulls_served\":" + std::to_string(nulls_served) +
            ",\"faults_500\":" + std::to_string(faults_500) + ",\"drops\":" + std::to_string(drops) +
            ",\"throttled\":" + std::to_string(throttled) +
-           ",\"max_in_flight\":" + std::to_string(max_in_flight) + "}";
+           ",\"max_in_flight\":" + std::to_string(max_in_flight) +
+           ",\"connections\":" + std::to_string(connections) +
+           ",\"open_at_topstories\":" + std::to_string(open_at_topstories) + "}";
   }
   // Counts a request as being handled until the guard dies; the peak proves concurrency.
   struct InFlight {
@@ -189,6 +194,7 @@ Answer route(Service& svc, const std::string& target) {
   static const std::string kItem = "/v0/item/", kTop = "/v0/topstories.json";
   if (target == kTop) {
     ++svc.stats.topstories_served;
+    svc.stats.open_at_topstories = svc.stats.open_connections.load();
     if (o.huge == Target::topstories) {
       a.huge_bytes = std::max<uint64_t>(o.body_bytes, 3);
       a.huge_array = true;
@@ -259,7 +265,13 @@ Answer route(Service& svc, const std::string& target) {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, Service& svc)
-      : stream_(std::move(socket)), svc_(svc), delay_(stream_.get_executor()) {}
+      : stream_(std::move(socket)), svc_(svc), delay_(stream_.get_executor()) {
+    ++svc_.stats.connections;
+    ++svc_.stats.open_connections;
+  }
+  ~Session() {
+    if (counted_) --svc_.stats.open_connections;
+  }
 
   void start() { read(); }
 
@@ -291,7 +303,15 @@ class Session : public std::enable_shared_from_this<Session> {
     // The API's counters and latency apply before the answer is chosen, as a real server
     // spends its time before it knows what to say.
     const bool api = target.rfind("/v0/", 0) == 0;
-    if (api) counted_.emplace(svc_.stats);
+    if (api) {
+      in_flight_.emplace(svc_.stats);
+      served_api_ = true;
+    } else if (counted_ && !served_api_) {
+      // A connection of a test asking /stats is not one of the client's under test.
+      counted_ = false;
+      --svc_.stats.connections;
+      --svc_.stats.open_connections;
+    }
     auto go = [this, target] {
       answer_ = route(svc_, target);
       respond();
@@ -309,7 +329,7 @@ class Session : public std::enable_shared_from_this<Session> {
       // A reset, not a graceful close: the client sees the connection die with no answer.
       beast::error_code ignored;
       stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
-      counted_.reset();
+      in_flight_.reset();
       return close();
     }
     const bool keep_alive = req_.keep_alive();
@@ -361,13 +381,13 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void after_write(beast::error_code ec, bool keep_alive) {
-    counted_.reset();
+    in_flight_.reset();
     if (ec || !keep_alive) return close();
     read();
   }
 
   void close() {
-    counted_.reset();
+    in_flight_.reset();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.socket().close(ignored);
@@ -379,7 +399,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   Answer answer_;
-  std::optional<Stats::InFlight> counted_;  // from the request read until its answer is sent
+  std::optional<Stats::InFlight> in_flight_;  // from the request read until its answer is sent
+  bool counted_ = true;                        // in connections / open_connections
+  bool served_api_ = false;
   std::string chunk_;
   uint64_t sent_ = 0;
 };
