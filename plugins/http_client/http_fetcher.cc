@@ -154,6 +154,7 @@ struct Fetcher::Impl {
     }
     const int fd = ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
     if (fd < 0) return CURL_SOCKET_BAD;
+    m.handed.erase(fd);  // a warm socket's number curl closed before its sockopt call
     if (tcp && m.preconnect_wanted > 0 && m.preconnect_to.empty()) {
       m.close_warm();
       m.preconnect_address = address;

@@ -19,6 +19,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -299,7 +300,9 @@ class Session : public std::enable_shared_from_this<Session> {
       answer_.counted = false;
       return respond();
     }
-    const std::string target(req_.target());
+    // The path routes; a query (`?token=...`, as a client of a keyed API sends) does not.
+    std::string target(req_.target());
+    target.resize(std::min(target.size(), target.find('?')));
     // The API's counters and latency apply before the answer is chosen, as a real server
     // spends its time before it knows what to say.
     const bool api = target.rfind("/v0/", 0) == 0;
