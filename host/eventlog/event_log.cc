@@ -72,7 +72,7 @@ Status EventLog::Impl::Enqueue(std::vector<PendingWrite> writes) {
     return Status::OK();
   }
   std::lock_guard<std::mutex> lock(db_mu);
-  return WriteWithQueue(nullptr);
+  return WriteWithQueue(nullptr, SqliteDb::Sync::kLazy);
 }
 
 Status EventLog::Impl::InsertPending(const std::vector<PendingWrite>& writes) {
@@ -125,7 +125,14 @@ Status EventLog::Impl::CheckFile() {
   return vanished;
 }
 
-Status EventLog::Impl::WriteWithQueue(const std::function<Status()>& body) {
+Status EventLog::Impl::SyncLazyCommits() {
+  if (!unsynced) return Status::OK();
+  Status s = db->SyncWal();
+  if (s.ok()) unsynced = false;
+  return s;
+}
+
+Status EventLog::Impl::WriteWithQueue(const std::function<Status()>& body, SqliteDb::Sync sync) {
   // Never commit into a file nobody will read again: the writes stay queued, the caller
   // (the engine) sees the error, and the run fails instead of "succeeding" into the void.
   if (Status alive = CheckFile(); !alive.ok()) return alive;
@@ -135,10 +142,13 @@ Status EventLog::Impl::WriteWithQueue(const std::function<Status()>& body) {
     batch.swap(queue);
   }
   if (batch.empty() && !body) return Status::OK();
-  Status s = db->Write([&]() -> Status {
-    Status s = InsertPending(batch);
-    return s.ok() && body ? body() : s;
-  });
+  Status s = db->Write(
+      [&]() -> Status {
+        Status s = InsertPending(batch);
+        return s.ok() && body ? body() : s;
+      },
+      sync);
+  if (s.ok()) unsynced = sync == SqliteDb::Sync::kLazy;  // a full commit syncs the earlier ones
   if (!s.ok() && !batch.empty()) {
     std::lock_guard<std::mutex> lock(queue_mu);
     queue.insert(queue.begin(), std::make_move_iterator(batch.begin()),
@@ -159,7 +169,7 @@ void EventLog::Impl::FlushLoop() {
     Status s;
     {
       std::lock_guard<std::mutex> db_lock(db_mu);
-      s = WriteWithQueue(nullptr);
+      s = WriteWithQueue(nullptr, SqliteDb::Sync::kLazy);
     }
     lock.lock();
     if (!s.ok()) {
@@ -178,7 +188,7 @@ EventLog::~EventLog() {
   impl_->queue_cv.notify_all();
   impl_->flusher.join();
   std::lock_guard<std::mutex> db_lock(impl_->db_mu);
-  impl_->WriteWithQueue(nullptr);
+  if (impl_->WriteWithQueue(nullptr).ok()) impl_->SyncLazyCommits();
 }
 
 Expected<std::unique_ptr<EventLog>> EventLog::Open(const std::string& home) {
@@ -263,7 +273,10 @@ Status EventLog::Damage() {
 
 Status EventLog::Flush() {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
-  return impl_->WriteWithQueue(nullptr);
+  Status s = impl_->WriteWithQueue(nullptr);
+  // Nothing left to commit, but the flusher's lazy commits (a materialization among them,
+  // say) must be durable before the caller publishes anything they record.
+  return s.ok() ? impl_->SyncLazyCommits() : s;
 }
 
 Status EventLog::RecordMaterialization(const MaterializationRecord& m) {

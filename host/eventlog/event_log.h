@@ -19,6 +19,11 @@
 //     same transaction, after the queue), RunEvents(), or the destructor.
 //   - Order is kept. A commit that fails (disk full) is retried later; Flush() reports it.
 //     Queued writes are lost only if the process dies before they are committed.
+//   - Power loss: the flusher's own commits are lazy (synchronous=NORMAL, no fsync: nothing
+//     waits on them); every other commit, and Flush() even with nothing left to commit, makes
+//     all commits so far durable (one fsync of the WAL). So a record the engine published
+//     data for (after Flush) survives a power loss, and the fsync is paid per commit that
+//     needs it, not per background batch (issue 12).
 #ifndef ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_H_
 #define ASSETFLOW_HOST_EVENTLOG_EVENT_LOG_H_
 

@@ -55,7 +55,13 @@ struct EventLog::Impl {
   // Commits the queued writes and then `body` (may be null), in one transaction. On failure
   // the writes go back to the front of the queue: nothing accepted is dropped while the
   // process lives. Requires db_mu.
-  Status WriteWithQueue(const std::function<Status()>& body);
+  // `sync`: kLazy for the flusher's own batches of queued writes (no record waits on them:
+  // whatever must be durable is made so by a full commit or Flush, which sync them too).
+  Status WriteWithQueue(const std::function<Status()>& body,
+                        SqliteDb::Sync sync = SqliteDb::Sync::kFull);
+  // Makes the lazy commits so far durable, if there are any. Requires db_mu.
+  Status SyncLazyCommits();
+  bool unsynced = false;  // a lazy commit happened since the last full one; guarded by db_mu
   // OK while `path` is still the file opened. Requires db_mu.
   Status CheckFile();
   Status InsertPending(const std::vector<PendingWrite>& writes);

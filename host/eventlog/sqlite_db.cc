@@ -2,10 +2,13 @@
 
 #include <filesystem>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -143,8 +146,28 @@ Status SqliteDb::Retry(const std::function<Status()>& attempt) {
   }
 }
 
-Status SqliteDb::Write(const std::function<Status()>& body) {
-  return Transaction("BEGIN IMMEDIATE", body);
+Status SqliteDb::Write(const std::function<Status()>& body, Sync sync) {
+  // The level is the connection's: switched only around a lazy write, and a full write never
+  // starts before the connection is back at FULL.
+  const bool lazy = sync == Sync::kLazy;
+  if (lazy != lazy_) {
+    Status s = Exec(lazy ? "PRAGMA synchronous=NORMAL" : "PRAGMA synchronous=FULL");
+    if (!s.ok()) return s;
+    lazy_ = lazy;
+  }
+  Status s = Transaction("BEGIN IMMEDIATE", body);
+  if (lazy && Exec("PRAGMA synchronous=FULL").ok()) lazy_ = false;
+  return s;
+}
+
+Status SqliteDb::SyncWal() {
+  const std::string wal = path_ + "-wal";
+  const int fd = ::open(wal.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? Status::OK() : Status::IoError("cannot open " + wal + ": " + std::strerror(errno));
+  const int rc = ::fdatasync(fd);
+  const int err = errno;
+  ::close(fd);
+  return rc == 0 ? Status::OK() : Status::IoError("cannot sync " + wal + ": " + std::strerror(err));
 }
 
 Status SqliteDb::Read(const std::function<Status()>& body) {

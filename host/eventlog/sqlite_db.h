@@ -44,7 +44,16 @@ class SqliteDb {
   // after a short backoff, so `body` must be safe to re-run (it only touches the database and
   // its own captured state, which it resets). A non-OK status from `body` rolls back and is
   // returned as is.
-  Status Write(const std::function<Status()>& body);
+  //
+  // kFull commits with synchronous=FULL (the WAL is fsynced: the commit survives a power
+  // loss). kLazy commits with synchronous=NORMAL: as safe against a crash of the process, but
+  // a power loss may take it back until a later kFull commit or SyncWal(), each of which makes
+  // every earlier commit durable too (the WAL is one file, synced whole).
+  enum class Sync { kFull, kLazy };
+  Status Write(const std::function<Status()>& body, Sync sync = Sync::kFull);
+  // Makes every commit so far durable (fdatasync of the -wal file): what a kFull commit would
+  // do, without writing anything. No WAL file: everything is in the database file already.
+  Status SyncWal();
   // Runs a read-only `body` in one read transaction (one consistent snapshot, one lock
   // acquisition for all its statements), retrying it on busy the same way.
   Status Read(const std::function<Status()>& body);
@@ -74,6 +83,7 @@ class SqliteDb {
   std::string path_;
   std::unordered_map<std::string_view, sqlite3_stmt*> statements_;
   bool last_error_busy_ = false;
+  bool lazy_ = false;  // the connection is at synchronous=NORMAL (a kLazy write's)
   Status damage_;
 };
 

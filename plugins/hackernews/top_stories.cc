@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -169,6 +170,9 @@ void top_stories(assetflow::Context& ctx) {
   const std::string top_url = api_url(cfg.base_url, "/topstories.json");
   Fetched top;
   fetcher.set_max_body_bytes(cfg.max_topstories_bytes);
+  // The item connections open while topstories is on its round trip (plain HTTP/1.1 only):
+  // the first wave of items then starts on connected sockets.
+  fetcher.preconnect(std::min<std::size_t>(cfg.count, static_cast<std::size_t>(cfg.fetch.concurrency)) - 1);
   if (!fetcher.fetch_all({top_url}, [&](std::size_t, Fetched& f) { top = std::move(f); }, canceled))
     throw assetflow::Error(AF_ERR_CANCELED, "canceled while fetching " + top_url);
   if (top.outcome != Fetched::Outcome::ok) fail_request(top_url, top);

@@ -1,14 +1,20 @@
 #include "http_fetcher.h"
 
 #include <curl/curl.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <deque>
 #include <mutex>
 #include <queue>
 #include <random>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace http_client {
 namespace {
@@ -69,16 +75,136 @@ struct Slot {
   }
 };
 
+// The event loop drives curl with curl_multi_socket_action: curl tells us which sockets to
+// watch (an epoll set) and when its next timeout is, and each wake-up hands it only the sockets
+// that are ready. curl_multi_perform + curl_multi_poll instead walk every transfer on every
+// wake-up (to collect their sockets and to run them): with 256 in flight that made the fetcher's
+// CPU grow with concurrency × completions (issue 12).
 struct Fetcher::Impl {
   FetchPolicy policy;
   CURLM* multi = nullptr;
+  int epoll_fd = -1;
+  long curl_timeout_ms = -1;  // curl's next timeout as curl last set it; -1: none
+  Clock::time_point curl_timeout_at = Clock::time_point::max();
   std::vector<Slot> slots;
   std::mt19937_64 jitter{std::random_device{}()};
 
+  // CURLMOPT_SOCKETFUNCTION: keeps the epoll set what curl wants watched. A socket curl closed
+  // without saying so left the set by itself (epoll drops closed files), so a reused number is
+  // added afresh.
+  static int on_socket(CURL*, curl_socket_t fd, int what, void* self, void*) {
+    const int ep = static_cast<Impl*>(self)->epoll_fd;
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(ep, EPOLL_CTL_DEL, fd, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = fd;
+    if (what & CURL_POLL_IN) ev.events |= EPOLLIN;
+    if (what & CURL_POLL_OUT) ev.events |= EPOLLOUT;
+    if (epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev) != 0 && errno == ENOENT)
+      epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+    return 0;
+  }
+  // CURLMOPT_TIMERFUNCTION: when curl wants CURL_SOCKET_TIMEOUT next (-1: never).
+  static int on_timer(CURLM*, long timeout_ms, void* self) {
+    Impl& m = *static_cast<Impl*>(self);
+    m.curl_timeout_ms = timeout_ms;
+    m.curl_timeout_at = timeout_ms < 0 ? Clock::time_point::max()
+                                       : Clock::now() + std::chrono::milliseconds(timeout_ms);
+    return 0;
+  }
+
+  // Connections opened ahead (preconnect): sockets whose connect() was started to `address`,
+  // handed to curl in place of a new socket once connected.
+  std::size_t preconnect_wanted = 0;
+  std::string preconnect_address;  // the struct sockaddr bytes they connect to
+  std::string preconnect_to;       // set by on_open until open_warm runs
+  int preconnect_family = 0, preconnect_protocol = 0;
+  std::deque<int> warm;  // oldest first: the server accepted those first
+  std::unordered_set<int> handed;  // warm sockets given to curl and not yet told connected
+
+  // A warm socket is usable when its connect finished without error and the server has not
+  // closed it (nothing to read on an unused connection but an EOF).
+  static bool connected(int fd) {
+    pollfd p{fd, POLLOUT | POLLIN, 0};
+    if (poll(&p, 1, 0) != 1 || (p.revents & (POLLERR | POLLHUP | POLLIN)) || !(p.revents & POLLOUT))
+      return false;
+    int error = 0;
+    socklen_t len = sizeof error;
+    return getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0;
+  }
+
+  // CURLOPT_OPENSOCKETFUNCTION: a warm socket to the same address when there is one, else a new
+  // socket (and, when asked to, the warm ones to the address curl is about to connect to).
+  static curl_socket_t on_open(void* self, curlsocktype purpose, curl_sockaddr* a) {
+    Impl& m = *static_cast<Impl*>(self);
+    const bool tcp = purpose == CURLSOCKTYPE_IPCXN && a->socktype == SOCK_STREAM;
+    const std::string address(reinterpret_cast<const char*>(&a->addr), a->addrlen);
+    if (tcp && address == m.preconnect_address) {
+      while (!m.warm.empty()) {
+        const int fd = m.warm.front();
+        m.warm.pop_front();
+        if (connected(fd)) {
+          m.handed.insert(fd);
+          return fd;
+        }
+        ::close(fd);
+      }
+    }
+    const int fd = ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+    if (fd < 0) return CURL_SOCKET_BAD;
+    m.handed.erase(fd);  // a warm socket's number curl closed before its sockopt call
+    if (tcp && m.preconnect_wanted > 0 && m.preconnect_to.empty()) {
+      m.close_warm();
+      m.preconnect_address = address;
+      m.preconnect_to = address;
+      m.preconnect_family = a->family;
+      m.preconnect_protocol = a->protocol;
+    }
+    return fd;
+  }
+  // Opens the warm sockets, once the request they ride behind is on its way: opened in
+  // on_open, their handshakes would delay that request's own connection.
+  void open_warm() {
+    const auto* addr = reinterpret_cast<const sockaddr*>(preconnect_to.data());
+    const auto len = static_cast<socklen_t>(preconnect_to.size());
+    for (std::size_t i = 0; i < preconnect_wanted; ++i) {
+      const int w = ::socket(preconnect_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                             preconnect_protocol);
+      if (w < 0) break;
+      if (::connect(w, addr, len) != 0 && errno != EINPROGRESS) {
+        ::close(w);
+        break;
+      }
+      warm.push_back(w);
+    }
+    preconnect_wanted = 0;
+    preconnect_to.clear();
+  }
+  // CURLOPT_SOCKOPTFUNCTION: curl must not connect() a warm socket again.
+  static int on_sockopt(void* self, curl_socket_t fd, curlsocktype) {
+    return static_cast<Impl*>(self)->handed.erase(fd) ? CURL_SOCKOPT_ALREADY_CONNECTED
+                                                      : CURL_SOCKOPT_OK;
+  }
+  void close_warm() {
+    for (int fd : warm) ::close(fd);
+    warm.clear();
+  }
+
   explicit Impl(FetchPolicy p) : policy(std::move(p)), slots(std::max(1, policy.concurrency)) {
     global_init();
+    epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0) throw std::runtime_error("epoll_create1 failed");
     multi = curl_multi_init();
-    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    if (!multi) {
+      ::close(epoll_fd);
+      throw std::runtime_error("curl_multi_init failed");
+    }
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
     const long n = static_cast<long>(slots.size());
     curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
     curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, n);
@@ -98,6 +224,10 @@ struct Fetcher::Impl {
       curl_easy_setopt(e, CURLOPT_WRITEDATA, &s);
       curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s.error);
       curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);  // we run inside a host's worker thread
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Impl::on_open);
+      curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
+      curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, &Impl::on_sockopt);
+      curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, this);
       curl_easy_setopt(e, CURLOPT_USERAGENT, policy.user_agent.c_str());
       curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, policy.timeout_ms);
       curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, policy.timeout_ms);
@@ -120,6 +250,33 @@ struct Fetcher::Impl {
       }
     }
     if (multi) curl_multi_cleanup(multi);
+    if (epoll_fd >= 0) ::close(epoll_fd);
+    close_warm();
+  }
+
+  // Runs curl on what is ready: waits up to `wait_ms` for a socket (or curl's own timeout,
+  // whichever is sooner), then hands curl each ready socket, or the timeout when it is due.
+  void wait_and_run(long wait_ms) {
+    const auto now = Clock::now();
+    if (curl_timeout_at != Clock::time_point::max()) {
+      const auto until =
+          std::chrono::ceil<std::chrono::milliseconds>(curl_timeout_at - now).count();
+      wait_ms = std::clamp<long>(static_cast<long>(until), 0, wait_ms);
+    }
+    epoll_event events[256];
+    const int n = epoll_wait(epoll_fd, events, 256, static_cast<int>(wait_ms));
+    int running = 0;
+    for (int i = 0; i < n; ++i) {
+      int mask = 0;
+      if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+      if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+      if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+      curl_multi_socket_action(multi, events[i].data.fd, mask, &running);
+    }
+    if (curl_timeout_at <= Clock::now()) {
+      curl_timeout_at = Clock::time_point::max();
+      curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    }
   }
 
   long retry_delay_ms(uint32_t failed_attempts, long retry_after_ms) {
@@ -134,6 +291,8 @@ struct Fetcher::Impl {
 
 Fetcher::Fetcher(FetchPolicy policy) : impl_(std::make_unique<Impl>(std::move(policy))) {}
 Fetcher::~Fetcher() = default;
+
+void Fetcher::preconnect(std::size_t n) { impl_->preconnect_wanted = n; }
 
 void Fetcher::set_max_body_bytes(uint64_t cap) {
   impl_->policy.max_body_bytes = cap;
@@ -153,6 +312,22 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
   // Over HTTP/1.1 each transfer in flight needs its own connection.
   const long connections = stats_.http_version == 20 ? 1L : static_cast<long>(m.slots.size());
   curl_multi_setopt(m.multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
+  // Warm connections are asked for this fetch only, and never over TLS (see preconnect).
+  struct PreconnectOnce {
+    Impl& m;
+    ~PreconnectOnce() {
+      m.preconnect_wanted = 0;
+      m.preconnect_to.clear();
+    }
+  } preconnect_once{m};
+  if (urls.empty() || urls[0].rfind("http://", 0) != 0) m.preconnect_wanted = 0;
+  // Warm sockets this fetch cannot use (it has fewer URLs than were expected; one request can
+  // take the connection of the previous fetch) close now: a server with a worker per connection
+  // would otherwise hold workers for them while the used ones wait in its queue.
+  while (!m.warm.empty() && m.warm.size() + 1 > urls.size()) {
+    ::close(m.warm.back());
+    m.warm.pop_back();
+  }
   std::deque<std::size_t> ready;
   for (std::size_t i = 0; i < urls.size(); ++i) ready.push_back(i);
   using Due = std::pair<Clock::time_point, std::size_t>;
@@ -175,7 +350,9 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
     }
   } detach{m};
 
+  Slot* first = nullptr;  // of the first request, which the warm sockets wait for
   auto start = [&](Slot* s, std::size_t index) {
+    if (first == nullptr) first = s;
     s->index = index;
     s->body.clear();
     s->too_large = false;
@@ -279,8 +456,6 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
       start(s, ready.front());
       ready.pop_front();
     }
-    int running = 0;
-    curl_multi_perform(m.multi, &running);
     int queued = 0;
     while (CURLMsg* msg = curl_multi_info_read(m.multi, &queued)) {
       if (msg->msg != CURLMSG_DONE) continue;
@@ -301,7 +476,13 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
       wait_ms = std::clamp<long>(static_cast<long>(left.count()) + 1, 0, wait_ms);
     }
     if (!ready.empty() && !idle.empty()) wait_ms = 0;
-    if (wait_ms > 0) curl_multi_poll(m.multi, nullptr, 0, static_cast<int>(wait_ms), nullptr);
+    m.wait_and_run(wait_ms);
+    // The first request of this fetch has been sent (or failed): time for the warm sockets.
+    if (!m.preconnect_to.empty() && first != nullptr) {
+      curl_off_t sent_at = 0;
+      curl_easy_getinfo(first->easy, CURLINFO_PRETRANSFER_TIME_T, &sent_at);
+      if (sent_at > 0 || finished > 0) m.open_warm();
+    }
   }
   return true;
 }

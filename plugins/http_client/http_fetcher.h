@@ -72,6 +72,14 @@ class Fetcher {
                  const std::function<void(std::size_t, Fetched&)>& on_done,
                  const std::function<bool()>& should_stop);
 
+  // Asks for up to `n` more connections to be opened to the address of the next fetch_all's
+  // first request while that request is in flight, for the fetch_all after it to find them
+  // connected (hackernews: the item connections open during the topstories request, whose
+  // round trip would otherwise hide nothing). Plain http:// only: over TLS the server may
+  // offer HTTP/2, and then one connection carries every request. The ones a later fetch_all
+  // cannot use (fewer URLs than expected) are closed when it starts, the rest with the Fetcher.
+  void preconnect(std::size_t n);
+
   // Changes the body cap for the next fetch_all calls (topstories and items differ).
   void set_max_body_bytes(uint64_t cap);
 

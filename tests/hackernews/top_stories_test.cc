@@ -302,9 +302,10 @@ TEST_CASE("hn-replay serves 64 sleeping requests at once") {
   CHECK(meta_int(r, "connections") <= 64);
 }
 
-// Issue 12: cpp-httplib holds a worker per kept-alive connection, and with 128 workers the
-// connections past 128 were accepted but never read, so at concurrency 250 they waited for the
-// client's timeout (10 s) before a retry. Here that would be a timeout with no retry left.
+// Issue 12: hn-replay on cpp-httplib held a worker per kept-alive connection, and with 128
+// workers the connections past 128 were accepted but never read, so at concurrency 250 they
+// waited for the client's timeout (10 s) before a retry. Here that would be a timeout with no
+// retry left.
 TEST_CASE("at the maximum concurrency, 256, every connection is served at once") {
   ReplayServer server("hn-2022-03-29", {"--latency-ms", "200"});
   Result r = materialize(server, "\"count\":500,\"concurrency\":256,\"timeout_ms\":3000,\"retries\":0");
@@ -313,6 +314,29 @@ TEST_CASE("at the maximum concurrency, 256, every connection is served at once")
   CHECK(meta_int(r, "retries") == 0);
   CHECK(meta_int(r, "failed") == 0);
   CHECK(server.stat("max_in_flight") == 256);
+}
+
+// The item connections open while topstories is in flight (plain HTTP): when its 300 ms answer
+// is chosen, all 64 are open, and the items reuse exactly those (no connection is opened twice
+// or wasted).
+TEST_CASE("the item connections are opened during the topstories request") {
+  ReplayServer server("hn-2022-03-29", {"--latency-ms", "300"});
+  Result r = materialize(server, "\"count\":128,\"concurrency\":64");
+  REQUIRE_MESSAGE(r.status == AF_OK, r.error);
+  CHECK(parse(r.output).Size() == 128);
+  CHECK(server.stat("open_at_topstories") == 64);
+  CHECK(server.stat("connections") == 64);
+  CHECK(server.stat("max_in_flight") == 64);
+}
+
+// With fewer items than connections allowed, only as many are opened as there are items.
+TEST_CASE("no more connections are opened ahead than there are items") {
+  ReplayServer server("hn-2022-03-29", {"--latency-ms", "100"});
+  Result r = materialize(server, "\"count\":5,\"concurrency\":64");
+  REQUIRE_MESSAGE(r.status == AF_OK, r.error);
+  CHECK(parse(r.output).Size() == 5);
+  CHECK(server.stat("open_at_topstories") == 5);
+  CHECK(server.stat("connections") == 5);
 }
 
 TEST_CASE("unknown ids answer null, like the real API") {

@@ -4,24 +4,31 @@
 //
 // Contract: binds 127.0.0.1 only; the first line on stdout is `listening on <port>` (flushed),
 // everything else goes to stderr. Runs until killed.
-#include <httplib.h>
+//
+// Asynchronous (Boost.Beast on one Asio event loop): a connection is a socket and a buffer, a
+// request's latency a timer, so 256 kept-alive connections cost no threads and nothing while
+// idle. The cpp-httplib server this replaced held a thread per connection that polled its
+// socket every 10 ms while idle: over half of its CPU at concurrency 256 on 2 cores (issue 12).
+// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility> (C++20).
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -100,6 +107,9 @@ std::string ranking_text(const std::vector<int64_t>& ids) {
 struct Stats {
   std::atomic<uint64_t> requests{0}, topstories_served{0}, items_served{0}, nulls_served{0},
       faults_500{0}, drops{0}, throttled{0}, in_flight{0}, max_in_flight{0};
+  // Connections accepted in all, open now, and open when topstories was last answered (a
+  // client that opens its item connections during that request has them all open by then).
+  std::atomic<uint64_t> connections{0}, open_connections{0}, open_at_topstories{0};
   std::string json() const {
     return "{\"requests\":" + std::to_string(requests) +
            ",\"topstories_served\":" + std::to_string(topstories_served) +
@@ -107,7 +117,9 @@ struct Stats {
            ",\"nulls_served\":" + std::to_string(nulls_served) +
            ",\"faults_500\":" + std::to_string(faults_500) + ",\"drops\":" + std::to_string(drops) +
            ",\"throttled\":" + std::to_string(throttled) +
-           ",\"max_in_flight\":" + std::to_string(max_in_flight) + "}";
+           ",\"max_in_flight\":" + std::to_string(max_in_flight) +
+           ",\"connections\":" + std::to_string(connections) +
+           ",\"open_at_topstories\":" + std::to_string(open_at_topstories) + "}";
   }
   // Counts a request as being handled until the guard dies; the peak proves concurrency.
   struct InFlight {
@@ -148,62 +160,267 @@ class FaultDraw {
   std::mt19937_64 rng_;
 };
 
-// cpp-httplib hands a handler no socket, so find this request's connection by its peer port
-// (unique among our connections, all from 127.0.0.1) and cut it: the client then sees the
-// connection close with no response at all, as when a proxy or the network drops it.
-void cut_connection(int peer_port, int local_port) {
-  DIR* dir = opendir("/proc/self/fd");
-  if (!dir) return;
-  while (dirent* e = readdir(dir)) {
-    int fd = std::atoi(e->d_name);
-    if (fd <= 2) continue;
-    sockaddr_in peer{}, local{};
-    socklen_t pl = sizeof peer, ll = sizeof local;
-    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &pl) != 0 || peer.sin_family != AF_INET)
-      continue;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &ll) != 0) continue;
-    if (ntohs(peer.sin_port) == peer_port && ntohs(local.sin_port) == local_port) {
-      linger hard{1, 0};  // reset instead of a graceful close once httplib closes it
-      setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-      shutdown(fd, SHUT_RDWR);
-      break;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// What the server answers, shared by every connection (read-only but for the counters).
+struct Service {
+  const Options& opt;
+  const RecordedSet& set;
+  const std::string ranking;
+  Stats stats;
+  FaultDraw faults;
+  Service(const Options& o, const RecordedSet& s) : opt(o), set(s), ranking(ranking_text(s.ranking)), faults(o) {}
+};
+
+// An answer before it is written: a body in memory, a streamed one of `huge_bytes`, or no
+// answer at all (`drop`: the connection is reset, as when a proxy or the network cuts it).
+struct Answer {
+  unsigned status = 200;
+  std::string content_type = kJson;
+  std::string body;
+  std::string retry_after;
+  bool drop = false;
+  uint64_t huge_bytes = 0;  // > 0: a valid JSON document of exactly this size, streamed
+  bool huge_array = false;
+  bool counted = true;  // a request of the API (not /stats): delayed and counted in flight
+};
+
+// Routes one request; `counted` answers are the API's and pay --latency-ms first.
+Answer route(Service& svc, const std::string& target) {
+  Answer a;
+  const Options& o = svc.opt;
+  static const std::string kItem = "/v0/item/", kTop = "/v0/topstories.json";
+  if (target == kTop) {
+    ++svc.stats.topstories_served;
+    svc.stats.open_at_topstories = svc.stats.open_connections.load();
+    if (o.huge == Target::topstories) {
+      a.huge_bytes = std::max<uint64_t>(o.body_bytes, 3);
+      a.huge_array = true;
+    } else if (o.malformed == Target::topstories) {
+      a.content_type = "text/html";
+      a.body = "<html><body>502 Bad Gateway</body></html>";
+    } else if (o.wrong_shape == Target::topstories) {
+      a.body = "{\"ids\":" + svc.ranking + "}";
+    } else {
+      a.body = svc.ranking;
+    }
+    return a;
+  }
+  // /v0/item/<digits>.json, as the real API's paths go.
+  if (target.size() > kItem.size() + 5 && target.compare(0, kItem.size(), kItem) == 0 &&
+      target.compare(target.size() - 5, 5, ".json") == 0) {
+    const std::string digits = target.substr(kItem.size(), target.size() - kItem.size() - 5);
+    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos) {
+      switch (svc.faults.next()) {
+        case Fault::error_500:
+          ++svc.stats.faults_500;
+          a.status = 500;
+          a.body = "{\"error\":\"injected failure\"}";
+          return a;
+        case Fault::drop:
+          ++svc.stats.drops;
+          a.drop = true;
+          return a;
+        case Fault::throttle:
+          ++svc.stats.throttled;
+          a.status = 429;
+          a.retry_after = std::to_string(o.retry_after_s);
+          a.body = "{\"error\":\"too many requests\"}";
+          return a;
+        case Fault::none:
+          break;
+      }
+      ++svc.stats.items_served;
+      if (o.huge == Target::items) {
+        a.huge_bytes = std::max<uint64_t>(o.body_bytes, 3);
+      } else if (o.malformed == Target::items) {
+        a.body = "{\"by\":\"pg\",\"id\":";
+      } else {
+        auto it = svc.set.items.find(std::strtoll(digits.c_str(), nullptr, 10));
+        if (it == svc.set.items.end()) {
+          ++svc.stats.nulls_served;
+          a.body = "null";
+        } else {
+          a.body = o.wrong_shape == Target::items ? "[" + it->second + "]" : it->second;
+        }
+      }
+      return a;
     }
   }
-  closedir(dir);
-}
-
-// A valid JSON document of exactly `n` bytes (n >= 3) without holding it in memory: the
-// opening bracket, one element, whitespace, the closing bracket.
-void serve_huge(httplib::Response& res, uint64_t n, bool array) {
-  res.set_content_provider(
-      static_cast<size_t>(n), kJson,
-      [n, array](size_t offset, size_t length, httplib::DataSink& sink) {
-        static const std::string spaces(65536, ' ');
-        std::string chunk = spaces.substr(0, std::min<size_t>(length, spaces.size()));
-        for (size_t i = 0; i < chunk.size(); ++i) {
-          uint64_t at = offset + i;
-          if (at == 0) chunk[i] = array ? '[' : '{';
-          else if (at == 1 && array) chunk[i] = '1';
-          else if (at == n - 1) chunk[i] = array ? ']' : '}';
-        }
-        return sink.write(chunk.data(), chunk.size());
-      });
-}
-
-// Two fixes to the listening socket that Debian's prebuilt cpp-httplib doesn't make:
-// - its backlog is 5 (CPPHTTPLIB_LISTEN_BACKLOG): a burst of 32 or 64 new connections overflows
-//   it, and the kernel drops the extra SYNs, which clients resend only a second later;
-// - it sends headers and body in two writes without TCP_NODELAY (set_tcp_nodelay doesn't reach
-//   bind_to_any_port), so on a reused connection the body waits for the client's delayed ACK,
-//   ~40 ms per response. Accepted sockets inherit TCP_NODELAY from the listener on Linux.
-class Server : public httplib::Server {
- public:
-  void tune_listener(int backlog) {
-    int one = 1;
-    setsockopt(svr_sock_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    ::listen(svr_sock_, backlog);
+  a.counted = false;
+  if (target == "/stats") {
+    a.body = svc.stats.json();
+  } else {
+    a.status = 404;
+    a.content_type = "text/plain";
+    a.body = "not found";
   }
+  return a;
+}
+
+// One kept-alive connection: read a request, wait out the latency, answer, read the next. Every
+// step is a callback on the event loop holding the session alive through shared_from_this.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Service& svc)
+      : stream_(std::move(socket)), svc_(svc), delay_(stream_.get_executor()) {
+    ++svc_.stats.connections;
+    ++svc_.stats.open_connections;
+  }
+  ~Session() {
+    if (counted_) --svc_.stats.open_connections;
+  }
+
+  void start() { read(); }
+
+ private:
+  // An idle kept-alive connection is closed after this (as cpp-httplib's keep-alive timeout did).
+  static constexpr std::chrono::seconds kIdle{30};
+
+  void read() {
+    req_ = {};
+    stream_.expires_after(kIdle);
+    http::async_read(stream_, buffer_, req_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->close();
+                       self->on_request();
+                     });
+  }
+
+  void on_request() {
+    stream_.expires_never();  // a slow answer (latency, a huge body) is ours, not a stall
+    if (req_.method() != http::verb::get) {
+      answer_ = Answer{};
+      answer_.status = 405;
+      answer_.content_type = "text/plain";
+      answer_.body = "only GET";
+      answer_.counted = false;
+      return respond();
+    }
+    // The path routes; a query (`?token=...`, as a client of a keyed API sends) does not.
+    std::string target(req_.target());
+    target.resize(std::min(target.size(), target.find('?')));
+    // The API's counters and latency apply before the answer is chosen, as a real server
+    // spends its time before it knows what to say.
+    const bool api = target.rfind("/v0/", 0) == 0;
+    if (api) {
+      in_flight_.emplace(svc_.stats);
+      served_api_ = true;
+    } else if (counted_ && !served_api_) {
+      // A connection of a test asking /stats is not one of the client's under test.
+      counted_ = false;
+      --svc_.stats.connections;
+      --svc_.stats.open_connections;
+    }
+    auto go = [this, target] {
+      answer_ = route(svc_, target);
+      respond();
+    };
+    if (!api || svc_.opt.latency_ms <= 0) return go();
+    delay_.expires_after(std::chrono::milliseconds(svc_.opt.latency_ms));
+    delay_.async_wait([self = shared_from_this(), go](beast::error_code ec) {
+      if (ec) return self->close();
+      go();
+    });
+  }
+
+  void respond() {
+    if (answer_.drop) {
+      // A reset, not a graceful close: the client sees the connection die with no answer.
+      beast::error_code ignored;
+      stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+      in_flight_.reset();
+      return close();
+    }
+    const bool keep_alive = req_.keep_alive();
+    if (answer_.huge_bytes > 0) return respond_huge(keep_alive);
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(answer_.status), req_.version());
+    res->set(http::field::content_type, answer_.content_type);
+    if (!answer_.retry_after.empty()) res->set(http::field::retry_after, answer_.retry_after);
+    res->keep_alive(keep_alive);
+    res->body() = std::move(answer_.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [self = shared_from_this(), res](beast::error_code ec, std::size_t) {
+      self->after_write(ec, res->keep_alive());
+    });
+  }
+
+  // The header with the final Content-Length, then the body 64 KiB at a time: the opening
+  // bracket, one element, spaces, the closing bracket, never the whole body in memory.
+  void respond_huge(bool keep_alive) {
+    auto res = std::make_shared<http::response<http::empty_body>>(http::status::ok, req_.version());
+    res->set(http::field::content_type, kJson);
+    res->keep_alive(keep_alive);
+    res->content_length(answer_.huge_bytes);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    http::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr, keep_alive](
+                                               beast::error_code ec, std::size_t) {
+      if (ec) return self->close();
+      self->sent_ = 0;
+      self->write_huge_chunk(keep_alive);
+    });
+  }
+
+  void write_huge_chunk(bool keep_alive) {
+    const uint64_t n = answer_.huge_bytes;
+    if (sent_ == n) return after_write({}, keep_alive);
+    chunk_.assign(static_cast<std::size_t>(std::min<uint64_t>(n - sent_, 65536)), ' ');
+    for (std::size_t i = 0; i < chunk_.size(); ++i) {
+      const uint64_t at = sent_ + i;
+      if (at == 0) chunk_[i] = answer_.huge_array ? '[' : '{';
+      else if (at == 1 && answer_.huge_array) chunk_[i] = '1';
+      else if (at == n - 1) chunk_[i] = answer_.huge_array ? ']' : '}';
+    }
+    net::async_write(stream_, net::buffer(chunk_),
+                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t k) {
+                       if (ec) return self->close();
+                       self->sent_ += k;
+                       self->write_huge_chunk(keep_alive);
+                     });
+  }
+
+  void after_write(beast::error_code ec, bool keep_alive) {
+    in_flight_.reset();
+    if (ec || !keep_alive) return close();
+    read();
+  }
+
+  void close() {
+    in_flight_.reset();
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  Service& svc_;
+  net::steady_timer delay_;
+  beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+  Answer answer_;
+  std::optional<Stats::InFlight> in_flight_;  // from the request read until its answer is sent
+  bool counted_ = true;                        // in connections / open_connections
+  bool served_api_ = false;
+  std::string chunk_;
+  uint64_t sent_ = 0;
 };
+
+void accept_loop(tcp::acceptor& acceptor, Service& svc) {
+  acceptor.async_accept([&acceptor, &svc](beast::error_code ec, tcp::socket socket) {
+    if (!ec) {
+      beast::error_code ignored;
+      // One write per answer already (header and body gathered), but a huge body's chunks
+      // must not wait for the client's delayed ACK.
+      socket.set_option(tcp::no_delay(true), ignored);
+      std::make_shared<Session>(std::move(socket), svc)->start();
+    }
+    accept_loop(acceptor, svc);
+  });
+}
 
 }  // namespace
 }  // namespace hn_replay
@@ -213,86 +430,26 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the server
   const Options opt = parse_options(argc, argv);
   const RecordedSet set = load_set(opt);
-  const std::string ranking = ranking_text(set.ranking);
-  Stats stats;
-  FaultDraw faults(opt);
+  Service svc(opt, set);
 
-  Server svr;
-  // A kept-alive connection holds its worker until it closes or idles out (keep-alive timeout),
-  // and a sleeping request holds it too: a connection beyond the pool's size is accepted by the
-  // kernel but not read until a worker frees up. With 128 workers a client at concurrency 250
-  // had 122 connections wait, unanswered, for its own 10 s timeout (issue 12). So: one worker
-  // per connection a client may open, and a client past that waits only for the idle timeout.
-  const int threads = opt.threads;
-  svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  svr.set_keep_alive_max_count(1000000);
-  svr.set_keep_alive_timeout(30);
-  // httplib's default adds SO_REUSEPORT, which would let a second server share a taken --port
-  // silently; SO_REUSEADDR alone makes that a clear bind error.
-  svr.set_socket_options([](socket_t sock) {
-    int one = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  });
-  int port = 0;
-
-  auto delay = [&] {
-    if (opt.latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(opt.latency_ms));
-  };
-
-  svr.Get("/v0/topstories.json", [&](const httplib::Request&, httplib::Response& res) {
-    Stats::InFlight counted(stats);
-    delay();
-    ++stats.topstories_served;
-    if (opt.huge == Target::topstories) return serve_huge(res, std::max<uint64_t>(opt.body_bytes, 3), true);
-    if (opt.malformed == Target::topstories)
-      return res.set_content("<html><body>502 Bad Gateway</body></html>", "text/html");
-    if (opt.wrong_shape == Target::topstories)
-      return res.set_content("{\"ids\":" + ranking + "}", kJson);
-    res.set_content(ranking, kJson);
-  });
-
-  svr.Get(R"(/v0/item/(\d+)\.json)", [&](const httplib::Request& req, httplib::Response& res) {
-    Stats::InFlight counted(stats);
-    delay();
-    switch (faults.next()) {
-      case Fault::error_500:
-        ++stats.faults_500;
-        res.status = 500;
-        return res.set_content("{\"error\":\"injected failure\"}", kJson);
-      case Fault::drop:
-        ++stats.drops;
-        return cut_connection(req.remote_port, port);
-      case Fault::throttle:
-        ++stats.throttled;
-        res.status = 429;
-        res.set_header("Retry-After", std::to_string(opt.retry_after_s));
-        return res.set_content("{\"error\":\"too many requests\"}", kJson);
-      case Fault::none:
-        break;
-    }
-    ++stats.items_served;
-    if (opt.huge == Target::items) return serve_huge(res, std::max<uint64_t>(opt.body_bytes, 3), false);
-    if (opt.malformed == Target::items) return res.set_content("{\"by\":\"pg\",\"id\":", kJson);
-    auto it = set.items.find(std::strtoll(req.matches[1].str().c_str(), nullptr, 10));
-    if (it == set.items.end()) {
-      ++stats.nulls_served;
-      return res.set_content("null", kJson);
-    }
-    if (opt.wrong_shape == Target::items) return res.set_content("[" + it->second + "]", kJson);
-    res.set_content(it->second, kJson);
-  });
-
-  svr.Get("/stats", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(stats.json(), kJson);
-  });
-
-  port = opt.port == 0 ? svr.bind_to_any_port("127.0.0.1") : opt.port;
-  if (opt.port != 0 && !svr.bind_to_port("127.0.0.1", opt.port))
-    die("cannot bind 127.0.0.1:" + std::to_string(opt.port));
-  if (port <= 0) die("cannot bind 127.0.0.1");
-  svr.tune_listener(1024);
-  std::printf("listening on %d\n", port);
+  net::io_context io(opt.threads);
+  tcp::acceptor acceptor(io);
+  beast::error_code ec;
+  const tcp::endpoint at(net::ip::make_address("127.0.0.1"), static_cast<unsigned short>(opt.port));
+  acceptor.open(at.protocol(), ec);
+  // SO_REUSEADDR only (no SO_REUSEPORT): a second server on a taken --port is a clear bind error.
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(at, ec);
+  // A burst of 256 connects must not overflow the backlog (dropped SYNs are resent only a
+  // second later).
+  if (!ec) acceptor.listen(1024, ec);
+  if (ec) die("cannot bind 127.0.0.1:" + std::to_string(opt.port) + ": " + ec.message());
+  std::printf("listening on %d\n", static_cast<int>(acceptor.local_endpoint().port()));
   std::fflush(stdout);
-  if (!svr.listen_after_bind()) die("the server stopped with an error");
+  accept_loop(acceptor, svc);
+  std::vector<std::thread> more;
+  for (int i = 1; i < opt.threads; ++i) more.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : more) t.join();
   return 0;
 }

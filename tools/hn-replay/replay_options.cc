@@ -14,7 +14,7 @@ const char kUsage[] =
     "/v0/topstories.json and /v0/item/<id>.json (unknown id: 200 `null`); /stats gives counters.\n"
     "  --port N            port, 0 = any free one (default 0); prints `listening on <port>` first\n"
     "  --latency-ms N      delay before every answer (default 0)\n"
-    "  --threads N         worker threads = connections served at once (default 512)\n"
+    "  --threads N         event-loop threads; connections are not bound to them (default 2)\n"
     "  --fail-rate P       share of item requests answered 500 (default 0)\n"
     "  --drop-rate P       share of item requests cut without a response (default 0)\n"
     "  --throttle-rate P   share of item requests answered 429 + Retry-After (default 0)\n"
@@ -69,7 +69,7 @@ Options parse_options(int argc, char** argv) {
     if (std::strcmp(a, "--data") == 0) o.data_dir = v;
     else if (std::strcmp(a, "--port") == 0) o.port = static_cast<int>(parse_count(a, v, 65535));
     else if (std::strcmp(a, "--latency-ms") == 0) o.latency_ms = static_cast<int>(parse_count(a, v, 600000));
-    else if (std::strcmp(a, "--threads") == 0) o.threads = static_cast<int>(parse_count(a, v, 16384));
+    else if (std::strcmp(a, "--threads") == 0) o.threads = static_cast<int>(parse_count(a, v, 256));
     else if (std::strcmp(a, "--fail-rate") == 0) o.fail_rate = parse_rate(a, v);
     else if (std::strcmp(a, "--drop-rate") == 0) o.drop_rate = parse_rate(a, v);
     else if (std::strcmp(a, "--throttle-rate") == 0) o.throttle_rate = parse_rate(a, v);
