@@ -31,6 +31,7 @@
 #include "engine/io_managers.h"
 #include "engine/recovery.h"
 #include "engine/step.h"
+#include "engine/worker_budget.h"
 #include "eventlog/hash.h"
 
 namespace af {
@@ -168,7 +169,9 @@ class RunState {
  private:
   bool Canceled() const { return options_.cancel && options_.cancel->load(); }
   bool Forced() const { return options_.force_cancel && options_.force_cancel->load(); }
-  void Worker();
+  // `index`: the thread's place in the pool (kNoWorker for the run's own thread).
+  void Worker(size_t index);
+  static constexpr size_t kNoWorker = static_cast<size_t>(-1);
   // Runs node n's attempts; true when its success went to the commit queue (Finish comes
   // from OnCommitted), false when it is finished already.
   bool ExecuteNode(size_t n);
@@ -216,6 +219,9 @@ class RunState {
   int live_workers_ = 0;
   // Workers to let go at their next pick (under mu_): see the refusal in Execute.
   size_t surplus_workers_ = 0;
+  // Pool indexes of workers that left as surplus, for the run's thread to join at once: a
+  // joinable thread's stack stays mapped until it is joined, and the room is what they left for.
+  std::vector<size_t> released_workers_;
   std::atomic<int> executing_{0};  // nodes between a worker's pop and ExecuteNode's return
   bool ended_ = false;  // the run's end was recorded (by Abandon); guarded by mu_
 
@@ -233,7 +239,10 @@ RunResult RunState::Execute(int workers) {
   for (size_t n = 0; n < nodes.size(); ++n)
     if (nodes[n].pending == 0) ready_.push(n);
   std::vector<std::thread> pool;
-  const size_t count = std::max<size_t>(1, std::min<size_t>(workers, nodes.size()));
+  const WorkerBudget budget = BudgetWorkers(
+      std::max<size_t>(1, std::min<size_t>(workers, nodes.size())), ThisProcessAddressSpace());
+  const size_t count = budget.workers;
+  if (!budget.note.empty()) sink_.Log("", AF_LOG_WARNING, budget.note);
   {
     std::lock_guard<std::mutex> lock(mu_);
     live_workers_ = nodes.empty() ? 0 : static_cast<int>(count);
@@ -243,7 +252,7 @@ RunResult RunState::Execute(int workers) {
   std::string refused;
   for (size_t i = 0; i < count && !nodes.empty(); ++i) {
     try {
-      pool.emplace_back([this] { Worker(); });
+      pool.emplace_back([this, i] { Worker(i); });
     } catch (const std::system_error& e) {
       refused = e.what();
       break;
@@ -268,7 +277,7 @@ RunResult RunState::Execute(int workers) {
         std::lock_guard<std::mutex> lock(mu_);
         live_workers_ = 1;
       }
-      Worker();
+      Worker(kNoWorker);
     }
   }
   // The main thread watches for the end, a second signal, and the grace period.
@@ -276,6 +285,13 @@ RunResult RunState::Execute(int workers) {
   for (;;) {
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, kCancelPoll);
+    if (!released_workers_.empty()) {
+      std::vector<size_t> released;
+      released.swap(released_workers_);
+      lock.unlock();
+      for (size_t i : released) pool[i].join();  // each has left its loop: returns at once
+      continue;
+    }
     if (live_workers_ == 0) break;
     if (Canceled() && !canceled_at) canceled_at = std::chrono::steady_clock::now();
     const bool grace_over =
@@ -284,14 +300,16 @@ RunResult RunState::Execute(int workers) {
                                                          StepControl::kKillAfterTermSeconds + 1);
     if (Forced() || grace_over) {
       lock.unlock();
-      for (std::thread& t : pool) t.detach();
+      for (std::thread& t : pool)
+        if (t.joinable()) t.detach();
       return Abandon(RunStatus::kCanceled,
                      Forced() ? "canceled: the run was stopped at once (second signal)"
                               : "canceled: did not stop within the grace period",
                      "");
     }
   }
-  for (std::thread& t : pool) t.join();
+  for (std::thread& t : pool)
+    if (t.joinable()) t.join();
   commits_.Drain();
   Status synced = commits_.SyncPublished();
   if (!synced.ok()) sink_.Log("", AF_LOG_ERROR, synced.message());
@@ -388,13 +406,14 @@ void RunState::OnPluginExit(const std::string& message) {
   (void)ignored;
 }
 
-void RunState::Worker() {
+void RunState::Worker(size_t index) {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     while (ready_.empty() && finished_ < nodes.size() && !Canceled()) cv_.wait_for(lock, kCancelPoll);
     if (Canceled() || ready_.empty() || ended_) break;
     if (surplus_workers_ > 0) {
       --surplus_workers_;
+      if (index != kNoWorker) released_workers_.push_back(index);
       break;
     }
     const size_t n = ready_.top();
