@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include "hackernews/replay_server.h"
@@ -402,6 +403,48 @@ TEST_CASE("slurm cluster: kill -9 of the host mid-step: resume reattaches to the
   Result again = h.Run({"resume", run_id});
   CHECK(again.exit_code == 2);
   CHECK(again.err == "error: run " + run_id + " has ended (SUCCESS): nothing to resume\n");
+}
+
+TEST_CASE("slurm cluster: a job that finished while its host was dead: resume ingests its result, no rerun") {
+  RequireCluster();
+  Home h;
+  h.Manifest(kExecutor +
+             "assets:\n"
+             "  slow: { type: examples/sleep, config: { ms: 3000, log_every_ms: 500 } }\n"
+             "  after: { type: examples/concat, inputs: { a: slow } }\n");
+  Child c = h.Start({"--log-format", "json", "materialize", "--all"});
+  const std::string run_id = RunIdOf(c, 30);
+  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
+  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
+  ::kill(c.pid, SIGKILL);
+  Wait(c);
+  REQUIRE(WaitForFile(a1 + "/result.json", 60));  // the job ended with nobody watching
+  const std::string job = Trim(ReadFile(a1 + "/job"));
+
+  Result resume = h.Run({"--log-format", "json", "resume", run_id}, 180);
+  INFO(resume.out, resume.err);
+  REQUIRE(resume.exit_code == 0);
+  CHECK(resume.err.find("still in flight: 'slow' (attempt 1 wrote its result)") !=
+        std::string::npos);
+  CHECK(Latest(h).status == "SUCCESS");
+  const std::vector<Event> events = Events(h.Run({"--log-format", "json", "logs", run_id}).out);
+  CHECK(CountEvents(events, "MATERIALIZATION", "slow") == 1);
+  CHECK(CountEvents(events, "MATERIALIZATION", "after") == 1);
+  int submitted = 0, reattached = 0;
+  for (const Event& e : events) {
+    submitted += e.message.rfind("submitted as Slurm job ", 0) == 0;
+    reattached += e.message == "reattached to Slurm job " + job + " (attempt folder " + a1 + ")";
+  }
+  CHECK(submitted == 2);  // slow's (before the crash) and after's
+  CHECK(reattached == 1);
+  CHECK_FALSE(fs::exists(AttemptDir(h, run_id, "slow", 2)));
+  std::vector<std::string> recorded;
+  for (const Event& e : events)
+    if (e.asset == "slow" && e.message.rfind("slept ", 0) == 0) recorded.push_back(e.message);
+  CHECK(recorded.size() >= 5);  // 500 ms .. 2500 ms
+  CHECK(std::set<std::string>(recorded.begin(), recorded.end()).size() == recorded.size());
+  CHECK(ReadFile(h.storage() + "/slow") == "slept");
+  CHECK(FilesUnder(h.storage()).size() == 2);
 }
 
 TEST_CASE("resume: an unknown run, or one that was not a Slurm run, exits 2 with the reason") {
