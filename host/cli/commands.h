@@ -23,6 +23,8 @@ void AddDaemonCommand(CLI::App& app, const GlobalOptions* options, int* exit_cod
 void AddRunStepCommand(CLI::App* worker, int* exit_code);
 // `serve`: the web UI (host/cli/engine_serve.cc).
 void AddServeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
+// `resume RUN`: finish a Slurm run whose host died (host/cli/engine_resume.cc).
+void AddResumeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 
 }  // namespace af
 

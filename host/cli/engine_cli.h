@@ -11,12 +11,23 @@
 #include <string>
 
 #include "cli/global_options.h"
+#include "engine/executor.h"
 #include "eventlog/event_log.h"
+#include "slurm/slurm_runner.h"
+#include "workspace/workspace.h"
 
 namespace af {
 
 void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code);
 void AddHistoryCommands(CLI::App& app, const GlobalOptions* options, int* exit_code);
+
+// Runs `run` (selection, parallelism, grace and claim wait set) on the executor
+// `executor_type` ("in_process", "multiprocess", "slurm"), with the run's progress (or JSON
+// events) printed and the outcome reported; returns the exit code. Ctrl-C cancels. `reattach`
+// (for `resume`): the Slurm jobs watched again instead of submitted.
+int ExecuteRun(const GlobalOptions& options, const Workspace& ws, EventLog& log, RunOptions run,
+               const std::string& executor_type, bool jobs_given, double wait_s,
+               std::map<std::string, SlurmOptions::Reattach> reattach = {});
 
 // Opens the event log of `home`; on failure prints "error: ..." and returns nullptr (the
 // command then exits kExitUsage: a home that cannot be opened, or a damaged database, is not

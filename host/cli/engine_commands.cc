@@ -260,43 +260,52 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
     return kExitOk;
   }
 
-  RunPrinter printer(options, selected->size());
   RunOptions run;
   run.selection = *selected;
   run.selection_text = SelectionText(args.selection);
   run.parallelism = jobs;
-  run.cancel = &g_cancel;
-  run.force_cancel = &g_force;
   run.grace_s = args.grace_s;
+  run.claim_wait_ms = static_cast<int64_t>(args.wait_s * 1000);
   const std::string executor_type = !args.executor.empty() ? args.executor
                                     : !ws->graph().definitions().executor.type.empty()
                                         ? ws->graph().definitions().executor.type
                                         : "in_process";
+  return ExecuteRun(options, *ws, *log, run, executor_type, args.jobs > 0, args.wait_s);
+}
+
+}  // namespace
+
+int ExecuteRun(const GlobalOptions& options, const Workspace& ws, EventLog& log, RunOptions run,
+               const std::string& executor_type, bool jobs_given, double wait_s,
+               std::map<std::string, SlurmOptions::Reattach> reattach) {
+  RunPrinter printer(options, run.selection.size());
+  run.cancel = &g_cancel;
+  run.force_cancel = &g_force;
   run.executor = executor_type == "in_process" ? ExecutorKind::kInProcess
                                                : ExecutorKind::kMultiprocess;
   std::unique_ptr<SlurmRunner> slurm;
   if (executor_type == "slurm") {
-    SlurmOptions slurm_options = SlurmOptionsFor(ws->graph().definitions());
+    SlurmOptions slurm_options = SlurmOptionsFor(ws.graph().definitions());
+    slurm_options.reattach = std::move(reattach);
     // A step's thread only waits for its job: as many as jobs may be in flight.
-    if (args.jobs <= 0) run.parallelism = std::min(slurm_options.max_jobs, kMaxJobs);
+    if (!jobs_given) run.parallelism = std::min(slurm_options.max_jobs, kMaxJobs);
     slurm = std::make_unique<SlurmRunner>(std::move(slurm_options));
     run.isolated_runner = slurm.get();
   }
-  run.claim_wait_ms = static_cast<int64_t>(args.wait_s * 1000);
   run.observer = [&printer](const EventRecord& e) { printer.OnEvent(e); };
   CancelOnSignals signals;
-  Executor executor(ws->graph(), ws->plugins(), *log, ws->home());
+  Executor executor(ws.graph(), ws.plugins(), log, ws.home());
   auto result = executor.Run(run);
   printer.Finish();
   if (!result.ok()) {
     std::cerr << "error: " << result.status().message()
-              << (result.status().code() == Status::Code::kBusy && args.wait_s == 0
+              << (result.status().code() == Status::Code::kBusy && wait_s == 0
                       ? " (or pass --wait SECONDS to wait for it)"
                       : "")
               << "\n";
     return kExitRunFailure;
   }
-  if (ReportDamage(*log)) return kExitUsage;
+  if (ReportDamage(log)) return kExitUsage;
   if (!result->history_error.ok()) {
     std::cerr << "warning: the run's history is incomplete: " << result->history_error.message()
               << "\n";
@@ -313,8 +322,6 @@ int RunMaterialize(const GlobalOptions& options, const MaterializeArgs& args) {
   }
   return code;
 }
-
-}  // namespace
 
 void AddMaterializeCommand(CLI::App& app, const GlobalOptions* options, int* exit_code) {
   auto* cmd = app.add_subcommand(

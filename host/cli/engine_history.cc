@@ -17,6 +17,7 @@
 #include "engine/event_sink.h"
 #include "engine/io_managers.h"
 #include "engine/recovery.h"
+#include "slurm/slurm_resume.h"
 #include "staleness/staleness.h"
 #include <assetflow/cpp/json.hpp>
 
@@ -46,8 +47,18 @@ void RecoverRunsOrReport(EventLog& log, const std::string& home, const Workspace
     if (resolved.ok()) io = std::move(*resolved);
   }
   std::vector<RecoveredRun> recovered;
-  Status s = RecoverAbandonedRuns(log, home, io.get(), &recovered);
+  Status s = RecoverAbandonedRuns(
+      log, home, io.get(), &recovered,
+      [](const std::string& h, const std::string& run, const std::vector<EventRecord>& events) {
+        return SlurmRunInFlight(h, run, events);
+      });
   for (const RecoveredRun& r : recovered) {
+    if (!r.in_flight.empty()) {
+      std::cerr << "note: run " << r.run_id << " lost its host (" << r.reason
+                << "); still in flight: " << r.in_flight << ": resume it with `assetflow resume "
+                << r.run_id << "`\n";
+      continue;
+    }
     std::cerr << "note: run " << r.run_id << " did not finish (" << r.reason
               << "); recorded it FAILED";
     if (!r.failed_steps.empty()) {

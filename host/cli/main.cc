@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   af::AddRunStepCommand(worker, &exit_code);
   af::AddDaemonCommand(app, &options, &exit_code);
   af::AddServeCommand(app, &options, &exit_code);
+  af::AddResumeCommand(app, &options, &exit_code);
 #endif
 
   try {

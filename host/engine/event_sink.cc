@@ -90,7 +90,9 @@ void EventSink::Emit(const std::string& asset, const char* type, std::string mes
   if (store) Check(log_.AppendEvent(e));
 }
 
-void EventSink::RunStarted(const std::string& selection, size_t steps, int parallelism) {
+void EventSink::RunStarted(const std::string& selection, const std::vector<std::string>& assets,
+                           int parallelism) {
+  const size_t steps = assets.size();
   Emit("", "RUN_STARTED",
        "run started: " + std::to_string(steps) + " step" + (steps == 1 ? "" : "s") + ", -j " +
            std::to_string(parallelism),
@@ -98,6 +100,10 @@ void EventSink::RunStarted(const std::string& selection, size_t steps, int paral
          JsonField(w, "selection", selection);
          Key(w, "steps"); w.Uint64(steps);
          Key(w, "parallelism"); w.Int(parallelism);
+         Key(w, "assets");
+         w.StartArray();
+         for (const std::string& a : assets) w.String(a.data(), static_cast<unsigned>(a.size()));
+         w.EndArray();
        }));
 }
 
@@ -176,6 +182,15 @@ void EventSink::StepSucceeded(const MaterializationRecord& record, uint64_t byte
 
 void EventSink::Log(const std::string& asset, af_log_level level, const std::string& message) {
   Emit(asset, "LOG", message, JsonObject([&](JsonWriter& w) { JsonField(w, "level", LogLevelName(level)); }));
+}
+
+void EventSink::WorkerLog(const std::string& asset, af_log_level level,
+                          const std::string& message, uint32_t attempt, uint64_t sequence) {
+  Emit(asset, "LOG", message, JsonObject([&](JsonWriter& w) {
+         JsonField(w, "level", LogLevelName(level));
+         Key(w, "attempt"); w.Uint(attempt);
+         Key(w, "seq"); w.Uint64(sequence);
+       }));
 }
 
 void EventSink::Progress(const std::string& asset, uint64_t done, uint64_t total) {

@@ -31,7 +31,9 @@ class EventSink {
       : log_(log), observer_(observer), clock_(clock), run_id_(std::move(run_id)),
         redactor_(redactor) {}
 
-  void RunStarted(const std::string& selection, size_t steps, int parallelism);
+  // The data names the plan's assets ("assets", plan order): what `resume` continues.
+  void RunStarted(const std::string& selection, const std::vector<std::string>& assets,
+                  int parallelism);
   void StepStarted(const std::string& asset);
   void StepRetry(const std::string& asset, uint32_t failed_attempt, int max_retries,
                  double delay_s, int32_t status, const std::string& error);
@@ -45,6 +47,10 @@ class EventSink {
   void StepSucceeded(const MaterializationRecord& m, uint64_t bytes, uint32_t attempts,
                      int64_t duration_ms, bool observed = false);
   void Log(const std::string& asset, af_log_level level, const std::string& message);
+  // A log line a cluster worker wrote: line `sequence` of attempt `attempt`'s events.jsonl
+  // (stored in the data as "attempt" and "seq", what `resume` dedups by).
+  void WorkerLog(const std::string& asset, af_log_level level, const std::string& message,
+                 uint32_t attempt, uint64_t sequence);
   void Progress(const std::string& asset, uint64_t done, uint64_t total);
   void RunEnded(RunStatus status, size_t succeeded, size_t failed, size_t skipped,
                 size_t canceled);

@@ -88,11 +88,13 @@ struct Node {
 // step) to the event sink, the ending record kept. [the runner's thread]
 class AttemptRecords : public StepRecordSink {
  public:
-  AttemptRecords(EventSink& sink, const std::string& asset) : sink_(sink), asset_(asset) {}
+  AttemptRecords(EventSink& sink, const std::string& asset, uint32_t attempt)
+      : sink_(sink), asset_(asset), attempt_(attempt) {}
   void OnRecord(const StepRecord& r) override {
     switch (r.kind) {
       case StepRecord::Kind::kLog:
-        sink_.Log(asset_, r.level, r.message);
+        if (r.sequence) sink_.WorkerLog(asset_, r.level, r.message, attempt_, r.sequence);
+        else sink_.Log(asset_, r.level, r.message);
         break;
       case StepRecord::Kind::kProgress: {
         const auto now = std::chrono::steady_clock::now();
@@ -117,6 +119,7 @@ class AttemptRecords : public StepRecordSink {
  private:
   EventSink& sink_;
   const std::string& asset_;
+  const uint32_t attempt_;
   std::chrono::steady_clock::time_point last_{};
   StepRecord ending_;
   bool ended_ = false;
@@ -235,9 +238,27 @@ thread_local size_t t_current_node = kNoNode;
 
 RunResult RunState::Execute(int workers) {
   started_ms_ = clock_.NowMs();
-  sink_.RunStarted(options_.selection_text, nodes.size(), workers);
-  for (size_t n = 0; n < nodes.size(); ++n)
-    if (nodes[n].pending == 0) ready_.push(n);
+  if (options_.resume)
+    sink_.Log("", AF_LOG_INFO, "run resumed by pid " + std::to_string(::getpid()) + ": " +
+                                   std::to_string(options_.resume->succeeded.size()) +
+                                   " step(s) done before");
+  else
+  {
+    std::vector<std::string> assets;
+    for (const Node& node : nodes) assets.push_back(node.result.asset_key);
+    sink_.RunStarted(options_.selection_text, assets, workers);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      if (nodes[n].result.state == StepState::kPending) continue;
+      ++finished_;  // ended before a resume
+      if (nodes[n].result.state == StepState::kFailed)
+        SkipDescendants(n, "skipped: upstream '" + nodes[n].result.asset_key + "' failed");
+    }
+    for (size_t n = 0; n < nodes.size(); ++n)
+      if (nodes[n].result.state == StepState::kPending && nodes[n].pending == 0) ready_.push(n);
+  }
   std::vector<std::thread> pool;
   const WorkerBudget budget = BudgetWorkers(
       std::max<size_t>(1, std::min<size_t>(workers, nodes.size())), ThisProcessAddressSpace());
@@ -528,7 +549,13 @@ bool RunState::ExecuteNode(size_t n) {
   StepResult& r = node.result;
   const auto started = std::chrono::steady_clock::now();
   t_current_node = n;
-  sink_.StepStarted(asset.key);
+  uint32_t first_attempt = 1;
+  auto resumed = options_.resume ? options_.resume->first_attempt.find(asset.key)
+                                 : std::map<std::string, uint32_t>::const_iterator{};
+  if (options_.resume && resumed != options_.resume->first_attempt.end())
+    first_attempt = resumed->second;  // started before the host died: STEP_STARTED recorded
+  else
+    sink_.StepStarted(asset.key);
 
   StepSpec spec;
   std::map<std::string, std::string> upstream_versions;
@@ -547,10 +574,10 @@ bool RunState::ExecuteNode(size_t n) {
   // Attempts lost to the infrastructure (the runner's own limit bounds them): retried at once,
   // and not counted against the asset's policy.
   uint32_t lost = 0;
-  for (uint32_t attempt = 1;; ++attempt) {
+  for (uint32_t attempt = first_attempt;; ++attempt) {
     r.attempts = attempt;
     spec.attempt = attempt;
-    AttemptRecords records(sink_, asset.key);
+    AttemptRecords records(sink_, asset.key, attempt);
     runner.Run(spec, control_, records);
     AttemptResult a = records.Result();
     a.message = redactor_.Redact(a.message);
@@ -700,7 +727,7 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   auto io = IoManagerSet::Resolve(defs, registry_);
   if (!io.ok()) return io.status();
 
-  const std::string run_id = NewRunId();
+  const std::string run_id = options.resume ? options.resume->run_id : NewRunId();
   // Leaked when the run is abandoned: its threads may still be using it.
   auto run = std::make_unique<RunState>(graph_, registry_, **io, log_, home_, options, run_id);
   const std::vector<size_t> plan = graph_.Plan(options.selection);
@@ -715,12 +742,23 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
     node.asset = plan[n];
     node.result.asset_key = asset.key;
     node.isolated = RunsIsolated(asset, options.executor);
+    if (options.resume) {
+      auto done = options.resume->succeeded.find(asset.key);
+      if (done != options.resume->succeeded.end()) {
+        node.result.state = StepState::kSucceeded;
+        node.result.data_version = done->second;
+      }
+      auto ended = options.resume->ended.find(asset.key);
+      if (ended != options.resume->ended.end()) node.result = ended->second;
+    }
     if (!registry_.FindAsset(asset.type)) {
       return Status::NotFound("asset '" + asset.key + "': type '" + asset.type +
                               "' is not offered by any loaded plugin");
     }
     for (size_t up : graph_.Upstream(plan[n]))
-      if (run->node_of[up] != kNoNode) ++node.pending;
+      if (run->node_of[up] != kNoNode &&
+          !(options.resume && options.resume->succeeded.count(defs.assets[up].key)))
+        ++node.pending;
     for (size_t down : graph_.Downstream(plan[n]))
       if (run->node_of[down] != kNoNode) node.children.push_back(run->node_of[down]);
     std::sort(node.children.begin(), node.children.end());
@@ -754,7 +792,7 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   record.run_id = run_id;
   record.selection = options.selection_text;
   record.started_ms = clock.NowMs();
-  Status started = log_.StartRun(record);
+  Status started = options.resume ? log_.AdoptRun(run_id) : log_.StartRun(record);
   if (!started.ok()) {
     log_.ReleaseAssets(run_id);
     return started;

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@ namespace af {
 using EventObserver = std::function<void(const EventRecord&)>;
 
 enum class ExecutorKind { kInProcess, kMultiprocess };
+
+struct ResumeState;  // below
 
 struct RunOptions {
   std::vector<size_t> selection;  // asset indices, any order, no duplicates
@@ -63,6 +66,7 @@ struct RunOptions {
   Clock* clock = nullptr;          // default SystemClock()
   RandomSource* random = nullptr;  // default DefaultRandom()
   EventObserver observer;
+  const ResumeState* resume = nullptr;  // null: a new run
 };
 
 enum class StepState { kPending, kSucceeded, kFailed, kSkipped, kCanceled };
@@ -74,6 +78,19 @@ struct StepResult {
   std::string message;       // the error, or why it was skipped
   uint32_t attempts = 0;
   std::string data_version;  // on success
+};
+
+// `assetflow resume`: the run goes on as the STARTED run `run_id` of a host that died (adopted
+// by this process: EventLog::AdoptRun), not as a new one. No RUN_STARTED again.
+struct ResumeState {
+  std::string run_id;
+  std::map<std::string, std::string> succeeded;    // asset -> data version: done, not rerun
+  // asset -> the attempt it goes on with (its STEP_STARTED is recorded already); a runner may
+  // reattach to that attempt (slurm/slurm_runner.h) instead of starting it.
+  std::map<std::string, uint32_t> first_attempt;
+  // asset -> how it ended without success (failed, skipped): recorded already, not rerun;
+  // its descendants not started yet are skipped.
+  std::map<std::string, StepResult> ended;
 };
 
 struct RunResult {

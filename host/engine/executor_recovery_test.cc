@@ -2,6 +2,7 @@
 // executor_retry_test.cc).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "engine/engine_test_util.h"
@@ -182,4 +183,82 @@ TEST_CASE("write-only IO manager: downstream steps of the same run read the host
   CHECK_FALSE(testing::fs::exists(home.path() + "/tmp/" + r.run_id));  // the copy is gone
 }
 
+}  // namespace af
+
+namespace af {
+namespace {
+
+const char* kResumeDiamond = R"(
+assets:
+  a: { type: examples/constant, config: { value: "A" } }
+  b: { type: examples/concat, inputs: { x: a }, config: { separator: "", suffix: "b" } }
+  c: { type: examples/concat, inputs: { x: a }, config: { separator: "", suffix: "c" } }
+  d: { type: examples/concat, inputs: { l: b, r: c }, config: { separator: "|" } }
+)";
+
+// A STARTED run "r-resume" in which `a` succeeded (version `*version`, stored) and `b` started.
+void DeadRunWithASucceeded(TestEnv& env, std::string* version) {
+  RunResult first = env.Run("a");
+  REQUIRE(first.status == RunStatus::kSuccess);
+  *version = first.steps.at(0).data_version;
+  RunRecord run;
+  run.run_id = "r-resume";
+  run.started_ms = 1;
+  REQUIRE(env.log().StartRun(run).ok());
+}
+
+TEST_CASE("executor resume mode: done steps are not rerun, a started one gets no second STEP_STARTED") {
+  TempHome home;
+  TestEnv env(kResumeDiamond, home.path());
+  std::string version;
+  DeadRunWithASucceeded(env, &version);
+  ResumeState resume;
+  resume.run_id = "r-resume";
+  resume.succeeded["a"] = version;
+  resume.first_attempt["b"] = 1;
+  RunOptions options;
+  options.resume = &resume;
+  RunResult r = env.Run("*", options);
+  CHECK(r.run_id == "r-resume");
+  CHECK(r.status == RunStatus::kSuccess);
+  CHECK(env.Stored("d") == "Ab|Ac|");
+  const auto lines = env.EventLines("r-resume");
+  CHECK(std::count(lines.begin(), lines.end(), "RUN_STARTED") == 0);
+  CHECK(std::count(lines.begin(), lines.end(), "STEP_STARTED a") == 0);
+  CHECK(std::count(lines.begin(), lines.end(), "MATERIALIZATION a") == 0);
+  CHECK(std::count(lines.begin(), lines.end(), "STEP_STARTED b") == 0);
+  CHECK(std::count(lines.begin(), lines.end(), "MATERIALIZATION b") == 1);
+  CHECK(std::count(lines.begin(), lines.end(), "STEP_STARTED c") == 1);
+  CHECK(std::count(lines.begin(), lines.end(), "MATERIALIZATION d") == 1);
+  CHECK(lines.back() == "RUN_SUCCESS");
+  CHECK(env.log().FindRun("r-resume")->status == RunStatus::kSuccess);
+}
+
+TEST_CASE("executor resume mode: a step recorded failed stays failed and its descendants are skipped") {
+  TempHome home;
+  TestEnv env(kResumeDiamond, home.path());
+  std::string version;
+  DeadRunWithASucceeded(env, &version);
+  ResumeState resume;
+  resume.run_id = "r-resume";
+  resume.succeeded["a"] = version;
+  StepResult failed;
+  failed.asset_key = "c";
+  failed.state = StepState::kFailed;
+  failed.message = "boom";
+  failed.attempts = 1;
+  resume.ended["c"] = failed;
+  RunOptions options;
+  options.resume = &resume;
+  RunResult r = env.Run("*", options);
+  CHECK(r.status == RunStatus::kFailed);
+  const auto lines = env.EventLines("r-resume");
+  CHECK(std::count(lines.begin(), lines.end(), "STEP_STARTED c") == 0);
+  CHECK(std::count(lines.begin(), lines.end(), "MATERIALIZATION b") == 1);
+  CHECK(std::count(lines.begin(), lines.end(), "STEP_SKIPPED d") == 1);
+  CHECK(std::count(lines.begin(), lines.end(), "STEP_STARTED d") == 0);
+  CHECK(lines.back() == "RUN_FAILED");
+}
+
+}  // namespace
 }  // namespace af

@@ -50,9 +50,10 @@ std::vector<std::string> UnfinishedSteps(const std::vector<EventRecord>& events)
   return unfinished;
 }
 
-// Publishes what the run recorded and sweeps the rest; false when something could not be done.
-Status RecoverStorage(EventLog& log, const std::string& home, const IoManagerSet& io,
-                      const std::string& run_id, size_t* published) {
+}  // namespace
+
+Status PublishRecordedVersions(EventLog& log, const std::string& home, const IoManagerSet& io,
+                               const std::string& run_id, size_t* published) {
   Status first;
   auto keep = [&](const Status& s) {
     if (first.ok() && !s.ok()) first = s;
@@ -75,6 +76,18 @@ Status RecoverStorage(EventLog& log, const std::string& home, const IoManagerSet
   } else {
     keep(claimed);
   }
+  return first;
+}
+
+namespace {
+
+// Publishes what the run recorded and sweeps the rest; false when something could not be done.
+Status RecoverStorage(EventLog& log, const std::string& home, const IoManagerSet& io,
+                      const std::string& run_id, size_t* published) {
+  Status first = PublishRecordedVersions(log, home, io, run_id, published);
+  auto keep = [&](const Status& s) {
+    if (first.ok() && !s.ok()) first = s;
+  };
   for (const IoManagerRef* ref : io.All()) {
     keep(SweepRun(*ref, run_id, home));
     keep(SyncStorage(*ref, home));
@@ -91,7 +104,7 @@ std::string CrashNotePath(const std::string& home, const std::string& run_id) {
 }
 
 Status RecoverAbandonedRuns(EventLog& log, const std::string& home, const IoManagerSet* io,
-                            std::vector<RecoveredRun>* recovered) {
+                            std::vector<RecoveredRun>* recovered, const InFlightProbe& in_flight) {
   Status first;
   for (const std::string& run_id : log.RunsPendingStorageRecovery()) {
     if (!io) break;
@@ -109,6 +122,26 @@ Status RecoverAbandonedRuns(EventLog& log, const std::string& home, const IoMana
                : run.pid > 0 ? "the process (pid " + std::to_string(run.pid) +
                                    ") ended without finishing"
                              : "the process ended without finishing";
+    if (in_flight) {
+      std::vector<EventRecord> before = log.RunEvents(run.run_id);
+      r.in_flight = in_flight(home, run.run_id, before);
+      if (!r.in_flight.empty()) {
+        // Kept for `resume`: fencing now would lose work that is still going on. Said once.
+        const bool said = std::any_of(before.begin(), before.end(), [](const EventRecord& e) {
+          return e.type == "LOG" && e.message.rfind(kHostLostMessage, 0) == 0;
+        });
+        Status s;
+        if (!said)
+          s = log.AppendEvents({EventRecord{0, run.run_id, "", "LOG", SystemClock().NowMs(),
+                                            kHostLostMessage + r.in_flight +
+                                                "; resume with `assetflow resume " + run.run_id +
+                                                "` (" + r.reason + ")",
+                                            R"({"level":"WARNING"})"}});
+        if (first.ok() && !s.ok()) first = s;
+        if (recovered) recovered->push_back(std::move(r));
+        continue;
+      }
+    }
     // Its cluster jobs may still run: fenced before the sweep, so none stores anything after.
     FenceRunAttempts(home, run.run_id);
     Status storage = io ? RecoverStorage(log, home, *io, run.run_id, &r.published)

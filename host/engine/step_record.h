@@ -38,6 +38,10 @@ struct StepRecord {
   // not failed by the step; the executor retries it outside the asset's retry policy. Only a
   // runner on the host sets it (never read from a worker's JSON).
   bool infrastructure = false;
+  // Log/progress read from a worker's events.jsonl: its line number there (1-based; 0 = not
+  // from such a file). Host-made, never read from JSON; stored with the LOG event so that
+  // `resume` ingests each line once.
+  uint64_t sequence = 0;
   std::string data_version;          // output
   uint64_t bytes = 0;                // output
   bool staged = false;               // output

@@ -237,6 +237,21 @@ Status EventLog::StartRun(const RunRecord& run) {
   });
 }
 
+Status EventLog::AdoptRun(const std::string& run_id) {
+  const pid_t pid = getpid();
+  const std::string process = ProcessIdentity(pid);
+  std::lock_guard<std::mutex> lock(impl_->db_mu);
+  SqliteDb& db = *impl_->db;
+  return impl_->WriteWithQueue([&]() -> Status {
+    Query q(db, "UPDATE runs SET pid = ?, host = ?, process = ? WHERE run_id = ? AND status = ?");
+    Status s = q.Bind(1, int64_t{pid}).Bind(2, impl_->host).Bind(3, process).Bind(4, run_id)
+                   .Bind(5, std::string(RunStatusName(RunStatus::kStarted))).Run();
+    if (!s.ok()) return s;
+    if (db.Changes() == 0) return Status::NotFound("no unfinished run '" + run_id + "'");
+    return Status::OK();
+  });
+}
+
 Status EventLog::EndRun(const std::string& run_id, RunStatus status, int64_t ended_ms) {
   std::lock_guard<std::mutex> lock(impl_->db_mu);
   SqliteDb& db = *impl_->db;

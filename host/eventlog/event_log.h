@@ -114,6 +114,9 @@ class EventLog {
   // sets its status and end time, commits queued events and releases the run's asset claims.
   // Neither appends RUN_* events: the engine does, with its own messages.
   Status StartRun(const RunRecord& run);
+  // Makes this process the owner of a run still STARTED (`assetflow resume` continuing the run
+  // of a dead host), so that recovery no longer sees it abandoned; NotFound when no such run.
+  Status AdoptRun(const std::string& run_id);
   Status EndRun(const std::string& run_id, RunStatus status, int64_t ended_ms);
   // Queue events (see above). time_ms 0 means now; empty data_json means "{}". Cheap: never
   // wait for the database unless the queue is far behind.

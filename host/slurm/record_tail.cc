@@ -34,7 +34,7 @@ void RecordTail::Read(StepRecordSink& sink) {
 
 void RecordTail::Line(std::string_view line, StepRecordSink& sink) {
   ++sequence_;
-  if (line.empty()) return;
+  if (line.empty() || sequence_ <= skip_) return;
   auto r = StepRecordFromJson(line);
   if (!r.ok()) {
     if (!warned_) {
@@ -47,6 +47,7 @@ void RecordTail::Line(std::string_view line, StepRecordSink& sink) {
     warned_ = true;
     return;
   }
+  r->sequence = sequence_;
   if (r->kind == StepRecord::Kind::kLog || r->kind == StepRecord::Kind::kProgress)
     sink.OnRecord(*r);
 }

@@ -17,7 +17,8 @@ namespace af {
 
 class RecordTail {
  public:
-  explicit RecordTail(std::string path) : path_(std::move(path)) {}
+  // Lines 1..`skip` were ingested before (by a host that died): read, not delivered again.
+  explicit RecordTail(std::string path, uint64_t skip = 0) : path_(std::move(path)), skip_(skip) {}
   // Reads what was appended since the last call (a missing file is empty).
   void Read(StepRecordSink& sink);
   uint64_t lines() const { return sequence_; }
@@ -26,6 +27,7 @@ class RecordTail {
   void Line(std::string_view line, StepRecordSink& sink);
 
   const std::string path_;
+  const uint64_t skip_;
   uint64_t offset_ = 0;    // of the first byte not yet consumed
   uint64_t sequence_ = 0;  // lines consumed
   std::string pending_;

@@ -125,4 +125,15 @@ Status SlurmClient::Cancel(const std::vector<std::string>& ids) const {
   return Status::OK();
 }
 
+bool IsInfraJobState(const std::string& s) {
+  return s == "NODE_FAIL" || s == "BOOT_FAIL" || s == "PREEMPTED";
+}
+bool IsLimitJobState(const std::string& s) {
+  return s == "TIMEOUT" || s == "OUT_OF_MEMORY" || s == "DEADLINE";
+}
+bool IsTerminalJobState(const std::string& s) {
+  return s == "COMPLETED" || s == "FAILED" || s == "CANCELLED" || IsInfraJobState(s) ||
+         IsLimitJobState(s) || s == "SPECIAL_EXIT" || s == "REVOKED";
+}
+
 }  // namespace af

@@ -47,6 +47,13 @@ struct QueuedJob {
   std::string node;   // "" while pending
 };
 
+// Slurm's job states, by what they mean to assetflow: the node or the cluster lost the job
+// (NODE_FAIL BOOT_FAIL PREEMPTED); a limit ended it (TIMEOUT OUT_OF_MEMORY DEADLINE); it is
+// over (those, COMPLETED FAILED CANCELLED SPECIAL_EXIT REVOKED).
+bool IsInfraJobState(const std::string& state);
+bool IsLimitJobState(const std::string& state);
+bool IsTerminalJobState(const std::string& state);
+
 // Backoff for transient sbatch errors (the controller busy or unreachable): `attempts` tries,
 // the delay doubling from `first_delay_s` up to `max_delay_s`.
 struct SubmitBackoff {

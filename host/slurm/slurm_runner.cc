@@ -85,17 +85,6 @@ std::optional<double> AgeOf(const std::string& path) {
   return std::chrono::duration<double>(now).count() - mtime;
 }
 
-bool IsInfraState(const std::string& s) {
-  return s == "NODE_FAIL" || s == "BOOT_FAIL" || s == "PREEMPTED";
-}
-bool IsLimitState(const std::string& s) {
-  return s == "TIMEOUT" || s == "OUT_OF_MEMORY" || s == "DEADLINE";
-}
-bool IsTerminalState(const std::string& s) {
-  return s == "COMPLETED" || s == "FAILED" || s == "CANCELLED" || IsInfraState(s) ||
-         IsLimitState(s) || s == "SPECIAL_EXIT" || s == "REVOKED";
-}
-
 }  // namespace
 
 SlurmOptions SlurmOptionsFor(const Definitions& defs) {
@@ -232,33 +221,49 @@ void SlurmRunner::Run(const StepSpec& spec, const StepControl& control, StepReco
 
   const std::string who = "Slurm job for '" + spec.asset_key + "'";
   const std::string dir = SlurmAttemptDir(spec.home, spec.run_id, spec.step_key, spec.attempt);
-  std::error_code ec;
-  if (fs::exists(dir, ec))
-    return Fail(sink, AF_ERR_FATAL, "attempt folder '" + dir + "' exists already");
-  fs::create_directories(dir, ec);
-  if (ec) return Fail(sink, AF_ERR_RETRYABLE, "cannot create '" + dir + "': " + ec.message());
-  if (Status s = WritePrivateFile(dir + "/spec.json", StepSpecToJson(spec)); !s.ok())
-    return Fail(sink, AF_ERR_RETRYABLE, s.message());
-  std::set<std::string> exclude;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    exclude = failed_nodes_[spec.step_key];
+  std::string job;
+  uint64_t ingested = 0;
+  auto again = options_.reattach.find(spec.step_key);
+  if (again != options_.reattach.end() && again->second.attempt == spec.attempt) {
+    // The job of a dead host's attempt: watched again, never submitted twice. Its spec.json
+    // is the one the job runs.
+    auto text = ReadWhole(dir + "/job");
+    job = text ? text->substr(0, text->find('\n')) : "";
+    if (job.empty())
+      return Fail(sink, AF_ERR_RETRYABLE, "cannot resume attempt " + std::to_string(spec.attempt) +
+                                              ": no Slurm job id in '" + dir + "/job'");
+    ingested = again->second.ingested_lines;
+    Log(sink, AF_LOG_INFO, "reattached to Slurm job " + job + " (attempt folder " + dir + ")");
+  } else {
+    std::error_code ec;
+    if (fs::exists(dir, ec))
+      return Fail(sink, AF_ERR_FATAL, "attempt folder '" + dir + "' exists already");
+    fs::create_directories(dir, ec);
+    if (ec) return Fail(sink, AF_ERR_RETRYABLE, "cannot create '" + dir + "': " + ec.message());
+    if (Status s = WritePrivateFile(dir + "/spec.json", StepSpecToJson(spec)); !s.ok())
+      return Fail(sink, AF_ERR_RETRYABLE, s.message());
+    std::set<std::string> exclude;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      exclude = failed_nodes_[spec.step_key];
+    }
+    auto submitted = client_.Submit(SubmitArgs(spec, dir, exclude), control.cancel);
+    if (!submitted.ok())
+      return Fail(sink, AF_ERR_RETRYABLE,
+                  "cannot submit the " + who + ": " + submitted.status().message());
+    job = *submitted;
+    WritePrivateFile(dir + "/job", job + "\n");  // for people and `resume`
+    Log(sink, AF_LOG_INFO, "submitted as Slurm job " + job + " (attempt folder " + dir + ")");
   }
-  auto submitted = client_.Submit(SubmitArgs(spec, dir, exclude), control.cancel);
-  if (!submitted.ok())
-    return Fail(sink, AF_ERR_RETRYABLE, "cannot submit the " + who + ": " + submitted.status().message());
-  const std::string job = *submitted;
   uint64_t since;
   {
     std::lock_guard<std::mutex> lock(mu_);
     since = poll_started_;
   }
   cv_.notify_all();
-  WritePrivateFile(dir + "/job", job + "\n");  // for people and `resume`; not needed here
-  Log(sink, AF_LOG_INFO, "submitted as Slurm job " + job + " (attempt folder " + dir + ")");
 
   const WorkerFiles files = WorkerFilesIn(dir);
-  RecordTail tail(WorkerRecordsIn(dir));
+  RecordTail tail(WorkerRecordsIn(dir), ingested);
   std::string node;                                // where it ran, once known
   std::optional<SteadyClock::time_point> ended_at;  // gone or terminal, without a result
   std::string ended_as;                            // its last state then ("" = gone)
@@ -307,7 +312,7 @@ void SlurmRunner::Run(const StepSpec& spec, const StepControl& control, StepReco
       const auto start = SteadyClock::now();
       std::optional<QueuedJob> seen;
       while (Since(start) < options_.cancel_wait_s) {
-        if (Observe(job, since, &seen) && (!seen || IsTerminalState(seen->state))) break;
+        if (Observe(job, since, &seen) && (!seen || IsTerminalJobState(seen->state))) break;
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait_for(lock, kTick);
       }
@@ -329,9 +334,9 @@ void SlurmRunner::Run(const StepSpec& spec, const StepControl& control, StepReco
         if (std::min(age, Since(*running_since)) > options_.heartbeat_timeout_s &&
             lost("sent no heartbeat for " + std::to_string(static_cast<int>(age)) + " s"))
           return;
-      } else if (seen && IsInfraState(seen->state)) {
+      } else if (seen && IsInfraJobState(seen->state)) {
         if (lost("ended " + seen->state)) return;
-      } else if (!seen || IsTerminalState(seen->state)) {
+      } else if (!seen || IsTerminalJobState(seen->state)) {
         // Ended without a result (yet): shared storage may show it late.
         if (!ended_at) ended_at = SteadyClock::now();
         ended_as = seen ? seen->state : "";

@@ -67,6 +67,14 @@ struct SlurmOptions {
   int infra_retries = 2;        // per step
   std::string bin_dir;          // where sbatch/squeue/scancel are; "" = PATH
   SubmitBackoff backoff;
+  // `assetflow resume`: per step, the attempt whose job (recorded in its folder's `job` file)
+  // is watched again instead of submitted, and how many lines of its events.jsonl the dead
+  // host ingested already (not delivered again).
+  struct Reattach {
+    uint32_t attempt = 0;
+    uint64_t ingested_lines = 0;
+  };
+  std::map<std::string, Reattach> reattach;
 };
 
 // The options the manifests' `executor:` and assets' `resources:` give (the rest default).

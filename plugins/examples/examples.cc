@@ -74,12 +74,23 @@ void failure(Context& ctx) {
 void noop(Context&) {}
 
 // Sleeps `ms` milliseconds in slices of at most 10 ms, stopping early on cancel, then writes
-// "slept". Progress is reported in milliseconds.
+// "slept". Progress is reported in milliseconds; with `log_every_ms`, an info log line
+// "slept N ms" at each multiple of it (a step's log stream for tests).
 void sleep(Context& ctx) {
   using Clock = std::chrono::steady_clock;
   const int64_t ms = std::max<int64_t>(0, ctx.config_int("ms"));
-  const auto end = Clock::now() + std::chrono::milliseconds(ms);
+  const int64_t log_every =
+      ctx.has_config("log_every_ms") ? std::max<int64_t>(0, ctx.config_int("log_every_ms")) : 0;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::milliseconds(ms);
+  int64_t logged = 0;
   for (auto now = Clock::now(); now < end; now = Clock::now()) {
+    if (log_every > 0) {
+      const int64_t slept =
+          std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count();
+      for (; (logged + 1) * log_every <= slept; ++logged)
+        ctx.info("slept " + std::to_string((logged + 1) * log_every) + " ms");
+    }
     if (ctx.canceled()) throw assetflow::Error(AF_ERR_CANCELED, "canceled");
     std::this_thread::sleep_for(std::min<Clock::duration>(end - now, std::chrono::milliseconds(10)));
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
@@ -155,7 +166,8 @@ ASSETFLOW_ASSET(sleep)
     .version("1")
     .output("text/plain")
     .schema(R"({"type":"object","additionalProperties":false,"properties":{
-      "ms":{"type":"integer","minimum":0,"default":100}}})");
+      "ms":{"type":"integer","minimum":0,"default":100},
+      "log_every_ms":{"type":"integer","minimum":0,"default":0}}})");
 
 ASSETFLOW_ASSET(bytes)
     .describe("Writes `size` bytes (byte i = i % 251) in `chunk`-byte writes")

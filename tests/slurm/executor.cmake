@@ -14,8 +14,8 @@ target_compile_definitions(slurm_executor_test PRIVATE
   HN_REPLAY_PATH="$<TARGET_FILE:hn-replay>" HN_PLUGIN_PATH="$<TARGET_FILE:hackernews>"
   HN_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/hn-data")
 add_dependencies(slurm_executor_test assetflow hn-replay examples fs_io hackernews wordcloud)
-add_test(NAME slurm_executor COMMAND slurm_executor_test --test-case-exclude=worker*)
+add_test(NAME slurm_executor COMMAND slurm_executor_test --test-case-exclude=worker*,resume:*)
 af_slurm_test(slurm_executor TIMEOUT 900)
 # The worker's attempt files and fencing: no cluster needed.
-add_test(NAME slurm_worker_files COMMAND slurm_executor_test --test-case=worker*)
+add_test(NAME slurm_worker_files COMMAND slurm_executor_test --test-case=worker*,resume:*)
 set_tests_properties(slurm_worker_files PROPERTIES TIMEOUT 120)

@@ -7,6 +7,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <set>
 #include <thread>
 
 #include "hackernews/replay_server.h"
@@ -285,7 +286,7 @@ TEST_CASE("slurm cluster: a worker whose heartbeat stops is scancel'ed and retri
   CHECK(Gone(std::stoi(pid)));  // scancel ended the stopped worker
 }
 
-TEST_CASE("slurm cluster: kill -9 of the host: the next command fences its jobs, nothing is stored, a rerun completes") {
+TEST_CASE("slurm cluster: kill -9 of the host, its job killed too: the next command fences, nothing is stored, a rerun completes") {
   RequireCluster();
   Home h;
   h.Manifest(kExecutor + "assets:\n  slow: { type: examples/sleep, config: { ms: 5000 } }\n");
@@ -295,14 +296,20 @@ TEST_CASE("slurm cluster: kill -9 of the host: the next command fences its jobs,
   REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
   ::kill(c.pid, SIGKILL);
   Wait(c);
-  // Any next command ends the run (recovery) and fences its attempt; the job runs on.
+  // The job dies as well, with no result: nothing is in flight, nothing to resume.
+  Shell("scancel --full --signal=KILL " + Trim(ReadFile(a1 + "/job")) + " >&2");
+  for (int i = 0; i < 300 && !NoLiveJobs(run_id); ++i) ::usleep(100000);
+  REQUIRE(NoLiveJobs(run_id));
   Result runs = h.Run({"runs", "-n", "1"});
-  CHECK(runs.err.find("run " + run_id) != std::string::npos);
+  CHECK(runs.err.find("note: run " + run_id + " did not finish") != std::string::npos);
   CHECK(ReadFile(a1 + "/claim") == "host\n");
+  CHECK_FALSE(fs::exists(a1 + "/result.json"));
   CHECK(Latest(h).status == "FAILED");
-  REQUIRE(WaitForFile(a1 + "/result.json", 60));
-  CHECK(ReadFile(a1 + "/result.json").find("was superseded") != std::string::npos);
   CHECK(FilesUnder(h.storage()).empty());
+  // resume has nothing left to reattach to.
+  Result resume = h.Run({"resume", run_id});
+  CHECK(resume.exit_code == 2);
+  CHECK(resume.err == "error: run " + run_id + " has ended (FAILED): nothing to resume\n");
   // A rerun materializes it, once.
   Result again = h.Run({"--log-format", "json", "materialize", "--failed"}, 120);
   INFO(again.out, again.err);
@@ -310,6 +317,151 @@ TEST_CASE("slurm cluster: kill -9 of the host: the next command fences its jobs,
   CHECK(CountEvents(Events(again.out), "MATERIALIZATION", "slow") == 1);
   CHECK(ReadFile(h.storage() + "/slow") == "slept");
   CHECK(FilesUnder(h.storage()).size() == 1);
+}
+
+TEST_CASE("slurm cluster: kill -9 of the host mid-step: resume reattaches to the job, no resubmit, each event once") {
+  RequireCluster();
+  Home h;
+  h.Manifest(kExecutor +
+             "assets:\n"
+             "  slow: { type: examples/sleep, config: { ms: 8000, log_every_ms: 500 } }\n"
+             "  after: { type: examples/concat, inputs: { a: slow } }\n");
+  Child c = h.Start({"--log-format", "json", "materialize", "--all"});
+  const std::string run_id = RunIdOf(c, 30);
+  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
+  // Killed once the host has ingested some of the job's log lines, while the job runs on.
+  REQUIRE(WaitForEvent(c, "LOG", "slow", 60));
+  for (int i = 0; i < 200; ++i) {
+    int slept = 0;
+    for (const Event& e : Events(ReadFile(c.out_path)))
+      slept += e.asset == "slow" && e.message.rfind("slept ", 0) == 0;
+    if (slept >= 3) break;
+    ::usleep(50000);
+  }
+  ::kill(c.pid, SIGKILL);
+  Wait(c);
+  const std::string job = Trim(ReadFile(a1 + "/job"));
+  REQUIRE_FALSE(job.empty());
+  REQUIRE_FALSE(fs::exists(a1 + "/result.json"));  // still running when the host died
+
+  // Any next command leaves the run for resume: nothing is fenced, the run stays STARTED.
+  Result runs = h.Run({"runs", "-n", "1"});
+  CHECK(runs.err.find("note: run " + run_id + " lost its host") != std::string::npos);
+  CHECK(runs.err.find("resume it with `assetflow resume " + run_id + "`") != std::string::npos);
+  CHECK(Latest(h).status == "STARTED");
+  CHECK_FALSE(fs::exists(a1 + "/claim"));
+
+  Result resume = h.Run({"--log-format", "json", "resume", run_id}, 180);
+  INFO(resume.out, resume.err);
+  REQUIRE(resume.exit_code == 0);
+  CHECK(Latest(h).status == "SUCCESS");
+  CHECK(Find(Events(resume.out), "RUN_SUCCESS", "").has_value());
+  CHECK(ReadFile(a1 + "/claim").rfind("worker ", 0) == 0);  // the job itself stored its output
+
+  // The whole run's records: the dead host's and resume's.
+  Result logs = h.Run({"--log-format", "json", "logs", run_id});
+  REQUIRE(logs.exit_code == 0);
+  const std::vector<Event> events = Events(logs.out);
+  CHECK(CountEvents(events, "RUN_STARTED", "") == 1);
+  CHECK(CountEvents(events, "STEP_STARTED", "slow") == 1);
+  CHECK(CountEvents(events, "STEP_STARTED", "after") == 1);
+  CHECK(CountEvents(events, "MATERIALIZATION", "slow") == 1);
+  CHECK(CountEvents(events, "MATERIALIZATION", "after") == 1);
+  CHECK(CountEvents(events, "STEP_RETRY", "slow") == 0);
+  // One sbatch per step: slow's job was reattached, not submitted again.
+  int submitted_slow = 0, submitted_after = 0, reattached = 0;
+  for (const Event& e : events) {
+    submitted_slow += e.asset == "slow" && e.message.rfind("submitted as Slurm job ", 0) == 0;
+    submitted_after += e.asset == "after" && e.message.rfind("submitted as Slurm job ", 0) == 0;
+    reattached += e.asset == "slow" &&
+                  e.message == "reattached to Slurm job " + job + " (attempt folder " + a1 + ")";
+  }
+  CHECK(submitted_slow == 1);
+  CHECK(submitted_after == 1);
+  CHECK(reattached == 1);
+  const std::string submitted = "submitted as Slurm job " + job + " (attempt folder " + a1 + ")";
+  CHECK(std::count_if(events.begin(), events.end(),
+                      [&](const Event& e) { return e.message == submitted; }) == 1);
+  CHECK_FALSE(fs::exists(AttemptDir(h, run_id, "slow", 2)));
+  // Each log line of the job's events.jsonl is in the run's events exactly once, in order.
+  std::vector<std::string> recorded, written;
+  for (const Event& e : events)
+    if (e.asset == "slow" && e.message.rfind("slept ", 0) == 0) recorded.push_back(e.message);
+  for (const std::string& line : Lines(ReadFile(a1 + "/events.jsonl"))) {
+    rapidjson::Document d;
+    d.Parse(line.c_str());
+    if (d.IsObject() && d.HasMember("message") && d["message"].IsString())
+      written.push_back(d["message"].GetString());
+  }
+  CHECK(written.size() >= 14);  // 500 ms .. 7500 ms
+  CHECK(recorded == written);
+  // Stored once each.
+  CHECK(ReadFile(h.storage() + "/slow") == "slept");
+  CHECK(FilesUnder(h.storage()).size() == 2);
+
+  // Once finished, there is nothing to resume.
+  Result again = h.Run({"resume", run_id});
+  CHECK(again.exit_code == 2);
+  CHECK(again.err == "error: run " + run_id + " has ended (SUCCESS): nothing to resume\n");
+}
+
+TEST_CASE("slurm cluster: a job that finished while its host was dead: resume ingests its result, no rerun") {
+  RequireCluster();
+  Home h;
+  h.Manifest(kExecutor +
+             "assets:\n"
+             "  slow: { type: examples/sleep, config: { ms: 3000, log_every_ms: 500 } }\n"
+             "  after: { type: examples/concat, inputs: { a: slow } }\n");
+  Child c = h.Start({"--log-format", "json", "materialize", "--all"});
+  const std::string run_id = RunIdOf(c, 30);
+  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
+  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
+  ::kill(c.pid, SIGKILL);
+  Wait(c);
+  REQUIRE(WaitForFile(a1 + "/result.json", 60));  // the job ended with nobody watching
+  const std::string job = Trim(ReadFile(a1 + "/job"));
+
+  Result resume = h.Run({"--log-format", "json", "resume", run_id}, 180);
+  INFO(resume.out, resume.err);
+  REQUIRE(resume.exit_code == 0);
+  CHECK(resume.err.find("still in flight: 'slow' (attempt 1 wrote its result)") !=
+        std::string::npos);
+  CHECK(Latest(h).status == "SUCCESS");
+  const std::vector<Event> events = Events(h.Run({"--log-format", "json", "logs", run_id}).out);
+  CHECK(CountEvents(events, "MATERIALIZATION", "slow") == 1);
+  CHECK(CountEvents(events, "MATERIALIZATION", "after") == 1);
+  int submitted = 0, reattached = 0;
+  for (const Event& e : events) {
+    submitted += e.message.rfind("submitted as Slurm job ", 0) == 0;
+    reattached += e.message == "reattached to Slurm job " + job + " (attempt folder " + a1 + ")";
+  }
+  CHECK(submitted == 2);  // slow's (before the crash) and after's
+  CHECK(reattached == 1);
+  CHECK_FALSE(fs::exists(AttemptDir(h, run_id, "slow", 2)));
+  std::vector<std::string> recorded;
+  for (const Event& e : events)
+    if (e.asset == "slow" && e.message.rfind("slept ", 0) == 0) recorded.push_back(e.message);
+  CHECK(recorded.size() >= 5);  // 500 ms .. 2500 ms
+  CHECK(std::set<std::string>(recorded.begin(), recorded.end()).size() == recorded.size());
+  CHECK(ReadFile(h.storage() + "/slow") == "slept");
+  CHECK(FilesUnder(h.storage()).size() == 2);
+}
+
+TEST_CASE("resume: an unknown run, or one that was not a Slurm run, exits 2 with the reason") {
+  Home h;
+  h.Manifest("assets:\n  slow: { type: examples/sleep, config: { ms: 20000 } }\n");
+  Result unknown = h.Run({"resume", "no-such-run"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err == "error: no run 'no-such-run'\n");
+  // A run on threads whose host died: recovery ends it (nothing of it can be in flight).
+  Child c = h.Start({"--log-format", "json", "materialize", "--all"});
+  const std::string run_id = RunIdOf(c, 30);
+  ::kill(c.pid, SIGKILL);
+  Wait(c);
+  Result resume = h.Run({"resume", run_id});
+  CHECK(resume.exit_code == 2);
+  CHECK(resume.err.find("error: run " + run_id + " has ended (FAILED): nothing to resume\n") !=
+        std::string::npos);
 }
 
 TEST_CASE("slurm cluster: cancel scancels the running job and ends the run CANCELED") {
