@@ -12,8 +12,13 @@ target_compile_definitions(slurm_executor_test PRIVATE
   AF_ASSETFLOW="$<TARGET_FILE:assetflow>" AF_PLUGIN_DIR="${ASSETFLOW_PLUGIN_OUTPUT_DIR}"
   AF_HOSTILE_PLUGIN_DIR="${CMAKE_CURRENT_BINARY_DIR}"
   HN_REPLAY_PATH="$<TARGET_FILE:hn-replay>" HN_PLUGIN_PATH="$<TARGET_FILE:hackernews>"
-  HN_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/hn-data")
+  HN_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/hn-data"
+  MOTO_LAUNCHER="${PROJECT_SOURCE_DIR}/tests/s3/moto_server.py"
+  S3_CHECK="${PROJECT_SOURCE_DIR}/tests/s3/s3_check.py")
 add_dependencies(slurm_executor_test assetflow hn-replay examples fs_io hackernews wordcloud)
+if(TARGET s3_io)
+  add_dependencies(slurm_executor_test s3_io)
+endif()
 add_test(NAME slurm_executor COMMAND slurm_executor_test --test-case-exclude=worker*,resume:*)
 af_slurm_test(slurm_executor TIMEOUT 900)
 # The worker's attempt files and fencing: no cluster needed.

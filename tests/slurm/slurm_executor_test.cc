@@ -1,13 +1,15 @@
 // The Slurm executor on a real cluster (munged, slurmctld, slurmd n1 and n2 on 127.0.0.1,
 // started by the slurm fixture; SLURM_CONF names it), through the real `assetflow` binary: the
 // Hacker News pipeline (hn-replay, offline) with the fs IO manager on the shared folder (the
-// local disk), a node set DOWN under a running step, cancellation and a tampered plugin. The
+// local disk) and with the S3 IO manager (moto, signatures enforced), a node set DOWN under a running step, cancellation and a tampered plugin. The
 // "worker files" cases need no cluster: they run the worker as a job would.
 #include <sys/stat.h>
 
 #include <csignal>
 #include <cstdio>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "hackernews/replay_server.h"
@@ -143,6 +145,62 @@ TEST_CASE("slurm cluster: the Hacker News pipeline, one job per step, files in t
         s.data_version["hackernews_wordcloud_png"]);
   CHECK(ReadFile(report).rfind("# Wordcloud of top Hacker News stories\n", 0) == 0);
   CHECK(NoLiveJobs(run_id));
+}
+
+TEST_CASE("slurm cluster: the Hacker News pipeline with the S3 IO manager: the jobs store in S3") {
+  RequireCluster();
+  // moto with SigV4 enforced (tests/s3/moto_server.py); its credentials reach the workers the
+  // way a cluster user's do: in the environment sbatch exports, never in spec.json.
+  hn_test::ChildProcess moto({"python3", MOTO_LAUNCHER, "--bucket", "assetflow-slurm"}, "ready ", 90);
+  std::map<std::string, std::string> field;
+  std::stringstream words(moto.ready_value());
+  for (std::string w; words >> w;) field[w.substr(0, w.find('='))] = w.substr(w.find('=') + 1);
+  const std::string endpoint = "http://127.0.0.1:" + field.at("port");
+  ::setenv("AWS_ACCESS_KEY_ID", field.at("access_key").c_str(), 1);
+  ::setenv("AWS_SECRET_ACCESS_KEY", field.at("secret_key").c_str(), 1);
+  ::setenv("AWS_ENDPOINT_URL", endpoint.c_str(), 1);
+  ::setenv("AWS_REGION", "us-east-1", 1);
+  ::setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  hn_test::ReplayServer server("hn-2022-03-29");
+  Home h;
+  const std::string report = h.dir.path + "/report.md";
+  std::string manifest = HnManifest(server.base_url(), report);
+  const std::string resources = "resources:\n";
+  manifest.replace(manifest.find(resources), resources.size(),
+                   resources + "  io_manager: { type: s3_io/s3_io_manager, config: { bucket: "
+                               "assetflow-slurm, prefix: \"slurm run\" } }\n");
+  h.Manifest(manifest);
+  Result r = h.Run({"--log-format", "json", "materialize", "--all"}, 240);
+  INFO(r.out, r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto events = Events(r.out);
+  const std::string run_id = Find(events, "RUN_SUCCESS", "")->run_id;
+  for (const char* asset : {"hackernews_source_data", "hackernews_wordcloud_png", "hackernews_wordcloud"}) {
+    CAPTURE(asset);
+    CHECK(CountEvents(events, "MATERIALIZATION", asset) == 1);
+    const std::string job = Trim(ReadFile(AttemptDir(h, run_id, asset, 1) + "/job"));
+    CHECK_FALSE(job.empty());
+  }
+  // boto3 sees exactly the two S3 assets, and the PNG there is the recorded version.
+  auto boto = [&](const std::string& args) {
+    return Shell("AWS_ENDPOINT_URL=" + endpoint + " python3 " + S3_CHECK + " " + args);
+  };
+  CHECK(boto("keys assetflow-slurm 'slurm run/'") ==
+        "slurm run/hackernews_source_data\nslurm run/hackernews_wordcloud_png\n");
+  const std::string png = boto("sha256 assetflow-slurm 'slurm run/hackernews_wordcloud_png'");
+  StatusSnapshot s = Status(h);
+  CHECK(png.substr(0, 64) == s.data_version["hackernews_wordcloud_png"]);
+  CHECK(ReadFile(report).find("data:image/png;base64,") != std::string::npos);
+  // The secret key is in no file of the run's attempt folders (specs, events, job logs).
+  for (const auto& entry : fs::recursive_directory_iterator(h.home() + "/runs/" + run_id)) {
+    if (!entry.is_regular_file()) continue;
+    CAPTURE(entry.path().string());
+    CHECK(ReadFile(entry.path().string()).find(field.at("secret_key")) == std::string::npos);
+  }
+  CHECK(NoLiveJobs(run_id));
+  for (const char* v : {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL", "AWS_REGION",
+                        "AWS_EC2_METADATA_DISABLED"})
+    ::unsetenv(v);
 }
 
 TEST_CASE("slurm cluster: n2 set DOWN under a running step: retried on n1, one materialization") {
