@@ -95,6 +95,30 @@ std::string RunIdOf(const Child& c, double limit_s) {
   return Find(Events(ReadFile(c.out_path)), "RUN_STARTED", "")->run_id;
 }
 
+// Holds n1 with a sleeping job so that the next step lands on n2; the job's id (the caller
+// scancels it).
+std::string HoldN1() {
+  const std::string job =
+      Trim(Shell("sbatch --parsable --no-requeue --job-name af-blocker -w n1 -o /dev/null "
+                 "--wrap 'exec sleep 300'"));
+  REQUIRE_FALSE(job.empty());
+  return job;
+}
+
+// Attempt 1 of `step` in the run `c` started, once its worker runs (beats): the run's id, the
+// attempt's folder and its Slurm job id.
+struct RunningAttempt {
+  std::string run_id, dir, job;
+};
+RunningAttempt WaitForRunningAttempt(Home& h, const Child& c, const std::string& step) {
+  RunningAttempt a;
+  a.run_id = RunIdOf(c, 30);
+  a.dir = AttemptDir(h, a.run_id, step, 1);
+  REQUIRE(WaitForFile(a.dir + "/heartbeat", 60));
+  a.job = Trim(ReadFile(a.dir + "/job"));
+  return a;
+}
+
 // No job of the run is alive in the queue.
 bool NoLiveJobs(const std::string& run_id) {
   const std::string states =
@@ -211,10 +235,7 @@ TEST_CASE("slurm cluster: n2 set DOWN under a running step: retried on n1, one m
              "  slow: { type: examples/sleep, config: { ms: 6000 } }\n"
              "  after: { type: examples/concat, inputs: { x: slow }, config: { suffix: \"!\" } }\n");
   // n1 busy: the step goes to n2.
-  const std::string blocker =
-      Trim(Shell("sbatch --parsable --no-requeue --job-name af-blocker -w n1 -o /dev/null "
-                 "--wrap 'exec sleep 300'"));
-  REQUIRE_FALSE(blocker.empty());
+  const std::string blocker = HoldN1();
   struct Restore {
     std::string blocker;
     ~Restore() {
@@ -223,10 +244,7 @@ TEST_CASE("slurm cluster: n2 set DOWN under a running step: retried on n1, one m
     }
   } restore{blocker};
   Child c = h.Start({"--log-format", "json", "materialize", "--all"});
-  const std::string run_id = RunIdOf(c, 30);
-  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
-  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
-  const std::string job = Trim(ReadFile(a1 + "/job"));
+  const auto [run_id, a1, job] = WaitForRunningAttempt(h, c, "slow");
   REQUIRE(Trim(Shell("squeue -h -o %N -j " + job)) == "n2");
   Cluster("node-down n2");
   Shell("scancel " + blocker);
@@ -262,10 +280,7 @@ TEST_CASE("slurm cluster: n2's slurmd killed: the step is retried on n1, the zom
   RequireCluster();
   Home h;
   h.Manifest(kExecutor + "assets:\n  slow: { type: examples/sleep, config: { ms: 40000 } }\n");
-  const std::string blocker =
-      Trim(Shell("sbatch --parsable --no-requeue --job-name af-blocker -w n1 -o /dev/null "
-                 "--wrap 'exec sleep 300'"));
-  REQUIRE_FALSE(blocker.empty());
+  const std::string blocker = HoldN1();
   struct Restore {
     std::string blocker;
     ~Restore() {
@@ -275,10 +290,7 @@ TEST_CASE("slurm cluster: n2's slurmd killed: the step is retried on n1, the zom
     }
   } restore{blocker};
   Child c = h.Start({"--log-format", "json", "materialize", "--all"});
-  const std::string run_id = RunIdOf(c, 30);
-  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
-  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
-  const std::string job = Trim(ReadFile(a1 + "/job"));
+  const auto [run_id, a1, job] = WaitForRunningAttempt(h, c, "slow");
   REQUIRE(Trim(Shell("squeue -h -o %N -j " + job)) == "n2");
   // The job's processes live on without their slurmd: Slurm declares n2 lost after
   // SlurmdTimeout, while the worker keeps running (and beating).
@@ -310,10 +322,7 @@ TEST_CASE("slurm cluster: a worker whose heartbeat stops is scancel'ed and retri
   h.Manifest("executor: { type: slurm, poll_interval: 1s, exit_grace: 4s, heartbeat_timeout: 3s }\n"
              "assets:\n  slow: { type: examples/sleep, config: { ms: 4000 } }\n");
   Child c = h.Start({"--log-format", "json", "materialize", "--all"});
-  const std::string run_id = RunIdOf(c, 30);
-  const std::string a1 = AttemptDir(h, run_id, "slow", 1);
-  REQUIRE(WaitForFile(a1 + "/heartbeat", 60));
-  const std::string job = Trim(ReadFile(a1 + "/job"));
+  const auto [run_id, a1, job] = WaitForRunningAttempt(h, c, "slow");
   const std::string node = Trim(Shell("squeue -h -o %N -j " + job));
   REQUIRE((node == "n1" || node == "n2"));
   // The worker hangs (stopped): it still holds its node, but beats no more.
