@@ -10,35 +10,6 @@
 
 namespace af {
 
-namespace {
-
-struct NameHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-// Leaked on purpose, like the names: a static's destructor may still print a location.
-const std::string* Intern(std::string_view name) {
-  static const std::string* const kEmpty = new std::string();
-  if (name.empty()) return kEmpty;
-  static std::mutex mutex;
-  // Node-based: the strings never move, so the pointers handed out stay valid.
-  static auto* names = new std::unordered_set<std::string, NameHash, std::equal_to<>>();
-  std::lock_guard<std::mutex> lock(mutex);
-  auto it = names->find(name);
-  if (it == names->end()) it = names->emplace(name).first;
-  return &*it;
-}
-
-}  // namespace
-
-FileName::FileName() : name_(Intern({})) {}
-FileName::FileName(const std::string& name) : name_(Intern(name)) {}
-FileName::FileName(const char* name) : name_(Intern(name ? std::string_view(name) : "")) {}
-FileName::FileName(std::string_view name) : name_(Intern(name)) {}
-
-std::ostream& operator<<(std::ostream& out, const FileName& name) { return out << name.str(); }
-
 std::string SourceLocation::ToString() const {
   if (line <= 0) return file.str();
   return file.str() + ":" + std::to_string(line) + ":" + std::to_string(column);

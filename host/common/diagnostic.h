@@ -11,47 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "common/interned_string.h"
+
 namespace af {
 
-// A file's name, interned: every copy refers to one process-wide string per distinct name, so a
-// SourceLocation costs a pointer for its file, not a string (a manifest of 100,000 assets holds
-// ~400,000 locations of one file). It reads as a const std::string. Creating one from a string
-// takes a lock and a hash lookup; copying one is a pointer copy. Interned names are never freed
-// (a process reads a bounded number of files). Thread-safe.
-class FileName {
- public:
-  FileName();
-  FileName(const std::string& name);  // NOLINT: implicit, a location's file is any string
-  FileName(const char* name);         // NOLINT
-  explicit FileName(std::string_view name);
-
-  const std::string& str() const { return *name_; }
-  operator const std::string&() const { return *name_; }  // NOLINT
-  operator std::filesystem::path() const { return *name_; }  // NOLINT: fs::path(loc.file)
-  // The std::string members callers use.
-  bool empty() const { return name_->empty(); }
-  size_t size() const { return name_->size(); }
-  const char* c_str() const { return name_->c_str(); }
-  size_t rfind(const std::string& s, size_t pos = std::string::npos) const {
-    return name_->rfind(s, pos);
-  }
-  size_t find(const std::string& s, size_t pos = 0) const { return name_->find(s, pos); }
-
-  // Hidden friends: found only when a FileName is an operand, so they never compete with
-  // std::string's or std::string_view's own operators.
-  friend bool operator==(const FileName& a, const FileName& b) { return a.name_ == b.name_; }
-  friend bool operator==(const FileName& a, const std::string& b) { return a.str() == b; }
-  friend bool operator==(const FileName& a, const char* b) { return a.str() == b; }
-  friend bool operator<(const FileName& a, const FileName& b) { return a.str() < b.str(); }
-  friend std::string operator+(const FileName& a, const std::string& b) { return a.str() + b; }
-  friend std::string operator+(const std::string& a, const FileName& b) { return a + b.str(); }
-  friend std::string operator+(const FileName& a, const char* b) { return a.str() + b; }
-  friend std::string operator+(const char* a, const FileName& b) { return a + b.str(); }
-  friend std::ostream& operator<<(std::ostream& out, const FileName& name);
-
- private:
-  const std::string* name_;  // interned: equal names, equal pointers
-};
+// A file's name: interned, so a SourceLocation costs a pointer for its file, not a string (a
+// manifest of 100,000 assets holds ~400,000 locations of one file).
+using FileName = InternedString;
 
 // A position in a source file; line and column are 1-based (0 = unknown).
 struct SourceLocation {

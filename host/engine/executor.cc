@@ -7,6 +7,7 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,16 +73,19 @@ constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 constexpr size_t kNoNode = static_cast<size_t>(-1);
 
-// A plan step and its scheduling state; `pending`, `running` and `result.state` are guarded by
-// the run's mutex, the rest is fixed once the run starts.
+// A plan step's scheduling state; `pending` and `running` are guarded by the run's mutex, the
+// rest is fixed once the run starts. Its result is RunState::results[n] (the same index), kept
+// apart so that the run's summary takes the results over whole. 56 bytes: a run may have
+// 100,000 of them.
 struct Node {
   size_t asset = 0;               // index into Definitions::assets
-  std::vector<size_t> children;   // node indices, ascending
+  // Node indices of its children in the run, ascending: RunState::child_edges[first_child,
+  // end_child).
+  uint32_t first_child = 0, end_child = 0;
   int pending = 0;                // in-run parents that have not succeeded yet
   bool running = false;           // started, not finished (incl. waiting for its commit)
   bool isolated = false;          // runs in a child process
   std::string spool_path;  // set when children in the run cannot load it from its IO manager
-  StepResult result;
 };
 
 // One attempt's records, as the executor consumes them: logs and progress (rate-limited per
@@ -164,6 +168,9 @@ class RunState {
   }
 
   std::vector<Node> nodes;
+  // nodes[n]'s result; `state` is guarded by the run's mutex.
+  std::vector<StepResult> results;
+  std::vector<size_t> child_edges;  // see Node::first_child
   std::vector<size_t> node_of;  // asset index -> node index, or kNoNode
   std::string manifests_hash;
 
@@ -245,19 +252,20 @@ RunResult RunState::Execute(int workers) {
   else
   {
     std::vector<std::string> assets;
-    for (const Node& node : nodes) assets.push_back(node.result.asset_key);
+    assets.reserve(results.size());
+    for (const StepResult& r : results) assets.push_back(r.asset_key);
     sink_.RunStarted(options_.selection_text, assets, workers);
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t n = 0; n < nodes.size(); ++n) {
-      if (nodes[n].result.state == StepState::kPending) continue;
+      if (results[n].state == StepState::kPending) continue;
       ++finished_;  // ended before a resume
-      if (nodes[n].result.state == StepState::kFailed)
-        SkipDescendants(n, "skipped: upstream '" + nodes[n].result.asset_key + "' failed");
+      if (results[n].state == StepState::kFailed)
+        SkipDescendants(n, "skipped: upstream '" + results[n].asset_key + "' failed");
     }
     for (size_t n = 0; n < nodes.size(); ++n)
-      if (nodes[n].result.state == StepState::kPending && nodes[n].pending == 0) ready_.push(n);
+      if (results[n].state == StepState::kPending && nodes[n].pending == 0) ready_.push(n);
   }
   std::vector<std::thread> pool;
   const WorkerBudget budget = BudgetWorkers(
@@ -345,25 +353,21 @@ RunResult RunState::Summarize(std::optional<RunStatus> forced) {
   // The results are handed over, not copied (100,000 steps' results are ~20 MB), unless the
   // run is abandoned (`forced`): then a step still running may yet write its own.
   const bool hand_over = !forced.has_value();
-  result.steps.reserve(nodes.size());
-  for (Node& node : nodes) {
-    if (node.result.state == StepState::kPending) {  // never started: the run was canceled
-      node.result.state = StepState::kSkipped;
-      node.result.message = "skipped: run canceled";
-      sink_.StepSkipped(node.result.asset_key, node.result.message);
+  for (StepResult& r : results) {
+    if (r.state == StepState::kPending) {  // never started: the run was canceled
+      r.state = StepState::kSkipped;
+      r.message = "skipped: run canceled";
+      sink_.StepSkipped(r.asset_key, r.message);
     }
-    switch (node.result.state) {
+    switch (r.state) {
       case StepState::kSucceeded: ++succeeded; break;
       case StepState::kFailed: ++failed; break;
       case StepState::kSkipped: ++skipped; break;
       default: ++canceled; break;
     }
-    if (hand_over) {
-      result.steps.push_back(std::move(node.result));
-    } else {
-      result.steps.push_back(node.result);
-    }
   }
+  if (hand_over) result.steps = std::move(results);
+  else result.steps = results;
   const bool was_canceled = canceled > 0 || (Canceled() && succeeded < nodes.size());
   result.status = was_canceled                 ? RunStatus::kCanceled
                   : (failed > 0 || skipped > 0) ? RunStatus::kFailed
@@ -394,17 +398,18 @@ RunResult RunState::Abandon(RunStatus status, const std::string& why, const std:
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t n = 0; n < nodes.size(); ++n) {
       Node& node = nodes[n];
-      if (!node.running || node.result.state != StepState::kPending) continue;
+      StepResult& r = results[n];
+      if (!node.running || r.state != StepState::kPending) continue;
       node.running = false;
-      node.result.attempts = std::max<uint32_t>(1, node.result.attempts);
+      r.attempts = std::max<uint32_t>(1, r.attempts);
       if (n == t_current_node && !failure.empty()) {
-        node.result.state = StepState::kFailed;
-        node.result.message = failure;
-        sink_.StepFailed(node.result.asset_key, AF_ERR_FATAL, failure, node.result.attempts);
+        r.state = StepState::kFailed;
+        r.message = failure;
+        sink_.StepFailed(r.asset_key, AF_ERR_FATAL, failure, r.attempts);
       } else {
-        node.result.state = StepState::kCanceled;
-        node.result.message = why;
-        sink_.StepCanceled(node.result.asset_key, node.result.attempts);
+        r.state = StepState::kCanceled;
+        r.message = why;
+        sink_.StepCanceled(r.asset_key, r.attempts);
       }
     }
   }
@@ -446,9 +451,9 @@ void RunState::Worker(size_t index) {
     try {
       committing = ExecuteNode(n);
     } catch (const std::exception& e) {  // a host bug must fail the step, not the process
-      nodes[n].result.state = StepState::kFailed;
-      nodes[n].result.message = std::string("internal error: ") + e.what();
-      sink_.StepFailed(nodes[n].result.asset_key, AF_ERR_FATAL, nodes[n].result.message, 1);
+      results[n].state = StepState::kFailed;
+      results[n].message = std::string("internal error: ") + e.what();
+      sink_.StepFailed(results[n].asset_key, AF_ERR_FATAL, results[n].message, 1);
     }
     --executing_;
     lock.lock();
@@ -512,9 +517,8 @@ bool RunState::BuildSpec(const Node& node, StepSpec* spec,
     plugins.insert(io.type);
     StepInputSpec in{input.name, up.key, IoSpecOf(io), "", "", up.observable};
     if (node_of[upstream] != kNoNode) {  // ran in this run and succeeded
-      const Node& parent = nodes[node_of[upstream]];
-      in.spool_path = parent.spool_path;
-      in.data_version = parent.result.data_version;
+      in.spool_path = nodes[node_of[upstream]].spool_path;
+      in.data_version = results[node_of[upstream]].data_version;
     } else {
       std::optional<std::string> stored = StoredVersion(up.key);
       if (!stored) {
@@ -546,7 +550,7 @@ StepRunner& RunState::RunnerFor(const Node& node) {
 bool RunState::ExecuteNode(size_t n) {
   Node& node = nodes[n];
   const AssetDef& asset = defs_.assets[node.asset];
-  StepResult& r = node.result;
+  StepResult& r = results[n];
   const auto started = std::chrono::steady_clock::now();
   t_current_node = n;
   uint32_t first_attempt = 1;
@@ -653,13 +657,13 @@ bool RunState::ExecuteNode(size_t n) {
 
 void RunState::OnCommitted(size_t n, const Status& s) {
   std::lock_guard<std::mutex> lock(mu_);
-  Node& node = nodes[n];
+  StepResult& r = results[n];
   if (s.ok()) {
-    node.result.state = StepState::kSucceeded;
+    r.state = StepState::kSucceeded;
   } else {
-    node.result.state = StepState::kFailed;
-    node.result.message = redactor_.Redact(s.message());
-    node.result.data_version.clear();
+    r.state = StepState::kFailed;
+    r.message = redactor_.Redact(s.message());
+    r.data_version.clear();
   }
   Finish(n);
 }
@@ -668,29 +672,33 @@ void RunState::Finish(size_t n) {
   ++finished_;
   Node& node = nodes[n];
   node.running = false;
-  if (node.result.state == StepState::kSucceeded) {
-    for (size_t c : node.children) {
-      Node& child = nodes[c];
-      if (--child.pending == 0 && child.result.state == StepState::kPending) ready_.push(c);
+  if (results[n].state == StepState::kSucceeded) {
+    for (uint32_t e = node.first_child; e < node.end_child; ++e) {
+      const size_t c = child_edges[e];
+      if (--nodes[c].pending == 0 && results[c].state == StepState::kPending) ready_.push(c);
     }
-  } else if (node.result.state == StepState::kFailed) {
-    SkipDescendants(n, "skipped: upstream '" + node.result.asset_key + "' failed");
+  } else if (results[n].state == StepState::kFailed) {
+    SkipDescendants(n, "skipped: upstream '" + results[n].asset_key + "' failed");
   }
   cv_.notify_all();
 }
 
 void RunState::SkipDescendants(size_t n, const std::string& reason) {
-  std::vector<size_t> stack(nodes[n].children.begin(), nodes[n].children.end());
+  const auto children = [&](size_t of) {
+    return std::make_pair(child_edges.begin() + nodes[of].first_child,
+                          child_edges.begin() + nodes[of].end_child);
+  };
+  std::vector<size_t> stack(children(n).first, children(n).second);
   while (!stack.empty()) {
     const size_t c = stack.back();
     stack.pop_back();
-    Node& child = nodes[c];
-    if (child.result.state != StepState::kPending) continue;  // already skipped via another path
-    child.result.state = StepState::kSkipped;
-    child.result.message = reason;
+    StepResult& child = results[c];
+    if (child.state != StepState::kPending) continue;  // already skipped via another path
+    child.state = StepState::kSkipped;
+    child.message = reason;
     ++finished_;
-    sink_.StepSkipped(child.result.asset_key, reason);
-    stack.insert(stack.end(), child.children.begin(), child.children.end());
+    sink_.StepSkipped(child.asset_key, reason);
+    stack.insert(stack.end(), children(c).first, children(c).second);
   }
 }
 
@@ -733,23 +741,25 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   const std::vector<size_t> plan = graph_.Plan(options.selection);
   run->node_of.assign(defs.assets.size(), kNoNode);
   run->nodes.resize(plan.size());
+  run->results.resize(plan.size());
   std::vector<std::string> keys;
   keys.reserve(plan.size());
   for (size_t n = 0; n < plan.size(); ++n) run->node_of[plan[n]] = n;
   for (size_t n = 0; n < plan.size(); ++n) {
     Node& node = run->nodes[n];
+    StepResult& result = run->results[n];
     const AssetDef& asset = defs.assets[plan[n]];
     node.asset = plan[n];
-    node.result.asset_key = asset.key;
+    result.asset_key = asset.key;
     node.isolated = RunsIsolated(asset, options.executor);
     if (options.resume) {
       auto done = options.resume->succeeded.find(asset.key);
       if (done != options.resume->succeeded.end()) {
-        node.result.state = StepState::kSucceeded;
-        node.result.data_version = done->second;
+        result.state = StepState::kSucceeded;
+        result.data_version = done->second;
       }
       auto ended = options.resume->ended.find(asset.key);
-      if (ended != options.resume->ended.end()) node.result = ended->second;
+      if (ended != options.resume->ended.end()) result = ended->second;
     }
     if (!registry_.FindAsset(asset.type)) {
       return Status::NotFound("asset '" + asset.key + "': type '" + asset.type +
@@ -759,9 +769,13 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
       if (run->node_of[up] != kNoNode &&
           !(options.resume && options.resume->succeeded.count(defs.assets[up].key)))
         ++node.pending;
+    node.first_child = static_cast<uint32_t>(run->child_edges.size());
     for (size_t down : graph_.Downstream(plan[n]))
-      if (run->node_of[down] != kNoNode) node.children.push_back(run->node_of[down]);
-    std::sort(node.children.begin(), node.children.end());
+      if (run->node_of[down] != kNoNode) run->child_edges.push_back(run->node_of[down]);
+    std::sort(run->child_edges.begin() + node.first_child, run->child_edges.end());
+    if (run->child_edges.size() > std::numeric_limits<uint32_t>::max())
+      return Status::InvalidArgument("a run of more than 2^32 dependencies between its steps");
+    node.end_child = static_cast<uint32_t>(run->child_edges.size());
     keys.push_back(asset.key);
   }
   // Children in the run read a write-only IO manager's asset from a copy the host keeps for
@@ -770,7 +784,7 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   const std::string spool_dir = home_ + "/tmp/" + run_id;
   std::map<const IoManagerRef*, bool> can_load;
   for (Node& node : run->nodes) {
-    if (node.children.empty()) continue;
+    if (node.first_child == node.end_child) continue;
     const AssetDef& asset = defs.assets[node.asset];
     const IoManagerRef& ref = (*io)->For(asset);
     auto it = can_load.find(&ref);

@@ -127,7 +127,7 @@ class Evaluator {
         return Where([&](const AssetDef& a) {
           return !n.null_value && (n.value.find('*') == std::string::npos
                                        ? a.group == n.value
-                                       : GlobMatch(n.value, a.group));
+                                       : GlobMatch(n.value, a.group.view()));
         });
       case Node::Kind::kNot:
         return Difference(All(), Evaluate(n.children[0]));

@@ -151,15 +151,17 @@ struct ResourceDef {
 };
 
 struct InputDef {
-  std::string name;       // the name the plugin opens it by
+  InternedString name;    // the name the plugin opens it by
   std::string asset_key;  // the upstream asset
   SourceLocation location;  // of the upstream key in the manifest
 };
 
+// A manifest may define 100,000 assets: the values repeated across assets (type, group, IO
+// manager, code version, input names) are interned, and what few assets set lives out of line.
 struct AssetDef {
   std::string key;                    // "a/b/c": segments of [A-Za-z0-9_-]
   std::vector<std::string> segments;  // {"a","b","c"}
-  std::string type;                   // "<plugin>/<definition>"
+  InternedString type;                // "<plugin>/<definition>"
   std::vector<InputDef> inputs;       // sorted by name
   std::string config_json = "{}";     // validated, defaults filled
   // Top-level config keys that cannot change the output (from the definition's schema, see
@@ -169,18 +171,18 @@ struct AssetDef {
   // Top-level config keys the schema marks secret: masked in the recorded config, in events,
   // logs and errors; still part of the config hash (common/redact.h). Sorted, unique.
   std::vector<std::string> secret_config_keys;
-  std::string group = "default";
+  InternedString group = "default";
   std::map<std::string, std::string> tags;
   // `owners: [team:data, a@b.com]` and `kinds: [python, s3]`: strings, sorted and unique, as
   // Dagster's owners and kinds (selected by `owner:` and `kind:`).
   std::vector<std::string> owners;
   std::vector<std::string> kinds;
-  std::string code_version;            // manifest's code_version, else the definition's, else ""
+  InternedString code_version;  // manifest's code_version, else the definition's, else ""
   std::string description;
   // Its own `retry_policy:`, else the manifests' top-level one, else none (no retries).
   std::optional<RetryPolicy> retry_policy;
   HeapOptional<FreshnessPolicy> freshness_policy;  // 8 bytes unset (the value is 88)
-  std::string io_manager_key = "io_manager";
+  InternedString io_manager_key = "io_manager";
   // Its definition is an observable source asset: it records a data version, stores nothing.
   bool observable = false;
   // Where the asset's steps run: `isolation: in_process | process`; kDefault leaves it to the
@@ -189,7 +191,8 @@ struct AssetDef {
   Isolation isolation = Isolation::kDefault;
   std::optional<double> timeout_seconds;  // `timeout: 30s` (a duration > 0); unset = no limit
   std::optional<int64_t> max_rss_mb;      // `max_rss_mb: 512` (> 0); unset = no limit
-  JobResources resources;                 // `resources:` (a cluster job's), over the executor's
+  // `resources:` (a cluster job's), over the executor's; unset when the asset has none.
+  HeapOptional<JobResources> resources;
   SourceLocation location;       // of the asset's key
   SourceLocation type_location;
 };

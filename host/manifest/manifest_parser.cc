@@ -182,6 +182,11 @@ class Walker {
     *out = std::string(doc_.Value(v));
     return true;
   }
+  bool Scalar(YamlId v, const What& what, InternedString* out) {
+    if (!Expect(v, Kind::kScalar, what)) return false;
+    *out = InternedString(doc_.Value(v));
+    return true;
+  }
 
   // A list of scalars, sorted and without duplicates; an entry that is not a scalar is an error.
   bool StringList(YamlId v, const What& what, std::vector<std::string>* out) {
@@ -349,7 +354,8 @@ class Walker {
         if (Number(value, what, /*integer=*/true, /*non_negative=*/false, &mb))
           def.max_rss_mb = static_cast<int64_t>(std::min(mb, 9e18));
       } else if (key == "resources") {
-        Resources(k, value, owner, &def.resources);
+        def.resources = JobResources{};
+        Resources(k, value, owner, &*def.resources);
       }
     });
     if (!has_type) Error(key_id, "missing required key 'type' in " + owner);
