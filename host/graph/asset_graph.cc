@@ -94,7 +94,7 @@ std::vector<size_t> Reach(const std::vector<size_t>& start, int depth, const Csr
 struct AssetGraph::Impl {
   Csr upstream;
   Csr downstream;
-  std::vector<size_t> topological_order;
+  std::vector<uint32_t> topological_order;
   std::vector<uint32_t> topological_rank;  // inverse of topological_order
 
   // Fills upstream and downstream from the assets' inputs.
@@ -204,14 +204,14 @@ bool AssetGraph::Impl::Order() {
   // O(E + V log V), no recursion.
   const size_t n = upstream.size();
   std::vector<uint32_t> pending_parents(n);
-  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
+  std::priority_queue<uint32_t, std::vector<uint32_t>, std::greater<uint32_t>> ready;
   for (size_t v = 0; v < n; ++v) {
     pending_parents[v] = upstream[v].size();
-    if (pending_parents[v] == 0) ready.push(v);
+    if (pending_parents[v] == 0) ready.push(static_cast<uint32_t>(v));
   }
   topological_order.reserve(n);
   while (!ready.empty()) {
-    size_t u = ready.top();
+    const uint32_t u = ready.top();
     ready.pop();
     topological_order.push_back(u);
     for (size_t v : downstream[u]) {
@@ -251,9 +251,7 @@ AssetGraph::Indices AssetGraph::Upstream(size_t i) const { return impl_->upstrea
 
 AssetGraph::Indices AssetGraph::Downstream(size_t i) const { return impl_->downstream[i]; }
 
-const std::vector<size_t>& AssetGraph::TopologicalOrder() const {
-  return impl_->topological_order;
-}
+AssetGraph::Indices AssetGraph::TopologicalOrder() const { return impl_->topological_order; }
 
 std::vector<size_t> AssetGraph::Plan(const std::vector<size_t>& selected) const {
   std::vector<size_t> plan = selected;

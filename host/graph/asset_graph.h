@@ -43,7 +43,7 @@ class AssetGraph {
   Indices Downstream(size_t i) const;
   // All assets in a topological order (parents first; ties broken by key order, i.e. the
   // lexicographically smallest order). Computed once by Build in O(E + V log V).
-  const std::vector<size_t>& TopologicalOrder() const;
+  Indices TopologicalOrder() const;
   // `selected` (any order, no duplicates) in topological order.
   std::vector<size_t> Plan(const std::vector<size_t>& selected) const;
   // Transitive parents (depth < 0: all) or children, not including the start set.

@@ -33,7 +33,7 @@ std::string CycleMessage(const Definitions& defs) {
 
 // Every edge goes from an earlier to a later position of the order, which holds every asset.
 bool IsTopological(const AssetGraph& graph) {
-  const auto& order = graph.TopologicalOrder();
+  const AssetGraph::Indices order = graph.TopologicalOrder();
   if (order.size() != graph.size()) return false;
   std::vector<size_t> rank(graph.size(), graph.size());
   for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
@@ -179,7 +179,7 @@ TEST_CASE("a 10,000-asset chain orders parents first") {
   Definitions defs = MakeChain(10000, /*reversed=*/true);
   auto graph = AssetGraph::Build(defs);
   REQUIRE(graph.ok());
-  const auto& order = graph->TopologicalOrder();
+  const AssetGraph::Indices order = graph->TopologicalOrder();
   REQUIRE(order.size() == 10000);
   bool reversed = true;
   for (size_t i = 0; i < order.size(); ++i) reversed = reversed && order[i] == 9999 - i;
