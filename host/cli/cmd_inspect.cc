@@ -20,7 +20,8 @@ namespace {
 // expression.
 bool SelectInOrder(const Workspace& ws, const std::string& expression, std::vector<size_t>* out) {
   if (expression.empty() || expression == "*") {
-    *out = ws.graph().TopologicalOrder();
+    const AssetGraph::Indices order = ws.graph().TopologicalOrder();
+    out->assign(order.begin(), order.end());
     return true;
   }
   auto selected = SelectAssets(ws.graph(), expression);

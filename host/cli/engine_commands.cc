@@ -229,7 +229,7 @@ void PrintPlan(const Workspace& ws, EventLog& log, const std::vector<size_t>& pl
     std::cout << "  " << ++n << ". " << a.key << "  (" << a.type << ")";
     std::vector<std::string> notes;
     for (const InputDef& in : a.inputs) {
-      const size_t up = defs.asset_index.at(in.asset_key);
+      const size_t up = defs.IndexOf(in.asset_key).value();
       if (in_plan.count(up)) continue;
       notes.push_back(log.LatestMaterialization(in.asset_key)
                           ? "loads '" + in.asset_key + "' from storage"

@@ -90,8 +90,7 @@ std::unique_ptr<EventLog> OpenRecoveredLog(const GlobalOptions& options, const W
 }
 
 size_t FindAssetOrReport(const Workspace& ws, const std::string& key) {
-  auto it = ws.definitions().asset_index.find(key);
-  if (it != ws.definitions().asset_index.end()) return it->second;
+  if (std::optional<size_t> i = ws.definitions().IndexOf(key)) return *i;
   std::vector<std::string> keys;
   for (const AssetDef& a : ws.definitions().assets) keys.push_back(a.key);
   const std::string near = NearestName(key, keys);

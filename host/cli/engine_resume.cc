@@ -35,14 +35,14 @@ int RunResume(const GlobalOptions& options, const ResumeArgs& args) {
   const Definitions& defs = ws->graph().definitions();
   RunOptions run;
   for (const std::string& key : plan->assets) {
-    auto it = defs.asset_index.find(key);
-    if (it == defs.asset_index.end()) {
+    const std::optional<size_t> asset = defs.IndexOf(key);
+    if (!asset) {
       std::cerr << "error: " << EscapeControlBytes("asset '" + key + "' of run " + args.run_id +
                                                    " is no longer in the manifests: cannot resume")
                 << "\n";
       return kExitUsage;
     }
-    run.selection.push_back(it->second);
+    run.selection.push_back(*asset);
   }
   // What the dead host recorded but had not published yet becomes visible first.
   if (auto io = IoManagerSet::Resolve(defs, ws->plugins()); io.ok()) {

@@ -330,7 +330,7 @@ struct Daemon::Impl {
     AlertOnChanges(EvaluateFreshness(graph, *log, now), now);
     if (stopping) return;
     DataTimeResolver resolver(graph, *log);
-    const std::vector<size_t>& order = graph.TopologicalOrder();
+    const AssetGraph::Indices order = graph.TopologicalOrder();
     // Sinks first: one refresh covers its upstream's policies too.
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       const size_t i = *it;

@@ -140,7 +140,7 @@ class TestEnv {
     return out;
   }
   std::string Stored(const std::string& key) const { return ReadFile(home_ + "/storage/" + key); }
-  size_t Index(const std::string& key) const { return defs_.asset_index.at(key); }
+  size_t Index(const std::string& key) const { return defs_.IndexOf(key).value(); }
 
   EventLog& log() { return *log_; }
   const AssetGraph& graph() const { return *graph_; }

@@ -511,7 +511,7 @@ bool RunState::BuildSpec(const Node& node, StepSpec* spec,
   spec->max_rss_mb = asset.max_rss_mb.value_or(0);
   std::set<std::string> plugins = {asset.type, out.type};
   for (const InputDef& input : asset.inputs) {
-    const size_t upstream = defs_.asset_index.at(input.asset_key);
+    const size_t upstream = defs_.IndexOf(input.asset_key).value();
     const AssetDef& up = defs_.assets[upstream];
     const IoManagerRef& io = io_.For(up);
     plugins.insert(io.type);

@@ -117,11 +117,11 @@ const IoManagerRef& IoManagerSet::For(const AssetDef& asset) const {
 }
 
 bool IoManagerSet::Has(const std::string& asset_key) const {
-  return defs_->asset_index.count(asset_key) > 0;
+  return defs_->FindAsset(asset_key) != nullptr;
 }
 
 const IoManagerRef& IoManagerSet::ForKey(const std::string& asset_key) const {
-  return For(defs_->assets[defs_->asset_index.at(asset_key)]);
+  return For(defs_->assets[defs_->IndexOf(asset_key).value()]);
 }
 
 std::vector<const IoManagerRef*> IoManagerSet::All() const {

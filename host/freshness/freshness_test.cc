@@ -98,17 +98,17 @@ struct Diamond {
   const int64_t t0 = At("2026-12-01T10:00:00Z");  // on the hour, for @hourly
 
   Diamond() {
-    defs.assets[defs.asset_index.at("D")].freshness_policy = Policy(30);
+    defs.assets[defs.IndexOf("D").value()].freshness_policy = Policy(30);
     auto g = AssetGraph::Build(defs);
     REQUIRE(g.ok());
     graph.emplace(std::move(*g));
   }
   void Materialize(const std::string& key, double minute, const std::string& version) {
-    testing::RecordSuccess(*log, defs.assets[defs.asset_index.at(key)], "run-" + key,
+    testing::RecordSuccess(*log, *defs.FindAsset(key), "run-" + key,
                            t0 + static_cast<int64_t>(minute * 60000), version);
   }
   FreshnessEvaluation Evaluate(double minute, const FreshnessPolicy& policy) {
-    defs.assets[defs.asset_index.at("D")].freshness_policy = policy;
+    defs.assets[defs.IndexOf("D").value()].freshness_policy = policy;
     auto all = EvaluateFreshness(*graph, *log, t0 + static_cast<int64_t>(minute * 60000));
     REQUIRE(all.size() == 1);
     CHECK(all[0].asset_key == "D");

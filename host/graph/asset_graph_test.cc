@@ -1,5 +1,6 @@
 #include "graph/asset_graph.h"
 
+#include <algorithm>
 #include <ctime>
 #include <random>
 
@@ -32,7 +33,7 @@ std::string CycleMessage(const Definitions& defs) {
 
 // Every edge goes from an earlier to a later position of the order, which holds every asset.
 bool IsTopological(const AssetGraph& graph) {
-  const auto& order = graph.TopologicalOrder();
+  const AssetGraph::Indices order = graph.TopologicalOrder();
   if (order.size() != graph.size()) return false;
   std::vector<size_t> rank(graph.size(), graph.size());
   for (size_t i = 0; i < order.size(); ++i) rank[order[i]] = i;
@@ -89,8 +90,8 @@ TEST_CASE("two inputs reading one asset are one dependency") {
   Definitions defs = MakeDefinitions({{.key = "a"}, {.key = "b", .inputs = {"a", "a"}}});
   auto graph = AssetGraph::Build(defs);
   REQUIRE(graph.ok());
-  CHECK(graph->Upstream(1) == std::vector<size_t>{0});
-  CHECK(graph->Downstream(0) == std::vector<size_t>{1});
+  CHECK(KeysOf(defs, graph->Upstream(1)) == "a");
+  CHECK(KeysOf(defs, graph->Downstream(0)) == "b");
 }
 
 TEST_CASE("empty definitions make an empty graph") {
@@ -99,6 +100,26 @@ TEST_CASE("empty definitions make an empty graph") {
   REQUIRE(graph.ok());
   CHECK(graph->size() == 0);
   CHECK(graph->TopologicalOrder().empty());
+}
+
+TEST_CASE("definitions not strictly sorted by key are refused: lookups are binary searches") {
+  SUBCASE("out of order") {
+    Definitions defs = MakeDefinitions({{.key = "a", .line = 2}, {.key = "b", .line = 5}});
+    std::swap(defs.assets[0], defs.assets[1]);
+    auto graph = AssetGraph::Build(defs);
+    REQUIRE_FALSE(graph.ok());
+    CHECK(graph.status().IsInvalidArgument());
+    CHECK(graph.status().message() ==
+          "assets not strictly sorted by key: 'b' (m.yaml:5:3) before 'a' (m.yaml:2:3)");
+  }
+  SUBCASE("a key twice") {
+    Definitions defs = MakeDefinitions({{.key = "a", .line = 2}, {.key = "b", .line = 5}});
+    defs.assets[1].key = "a";
+    auto graph = AssetGraph::Build(defs);
+    REQUIRE_FALSE(graph.ok());
+    CHECK(graph.status().message() ==
+          "assets not strictly sorted by key: 'a' (m.yaml:2:3) before 'a' (m.yaml:5:3)");
+  }
 }
 
 TEST_CASE("an input naming no asset is an error at its location") {
@@ -158,7 +179,7 @@ TEST_CASE("a 10,000-asset chain orders parents first") {
   Definitions defs = MakeChain(10000, /*reversed=*/true);
   auto graph = AssetGraph::Build(defs);
   REQUIRE(graph.ok());
-  const auto& order = graph->TopologicalOrder();
+  const AssetGraph::Indices order = graph->TopologicalOrder();
   REQUIRE(order.size() == 10000);
   bool reversed = true;
   for (size_t i = 0; i < order.size(); ++i) reversed = reversed && order[i] == 9999 - i;
@@ -196,6 +217,27 @@ TEST_CASE("100,000 assets with 300,000 edges build in well under a second") {
   CHECK(seconds < 1.0);  // optimised builds only: a Debug or ASan build is several times slower
 #endif
   CHECK(IsTopological(*graph));
+
+  // Both directions hold exactly the inputs' edges, each list sorted and without duplicates.
+  std::vector<std::vector<size_t>> parents(n), children(n);
+  size_t edges = 0;
+  for (size_t v = 0; v < n; ++v) {
+    for (const InputDef& input : defs.assets[v].inputs) {
+      parents[v].push_back(defs.IndexOf(input.asset_key).value());
+    }
+    std::sort(parents[v].begin(), parents[v].end());
+    parents[v].erase(std::unique(parents[v].begin(), parents[v].end()), parents[v].end());
+    for (size_t u : parents[v]) children[u].push_back(v);
+    edges += parents[v].size();
+  }
+  REQUIRE(edges > 250000);  // the duplicates drawn by rng() are few
+  size_t mismatches = 0;
+  for (size_t v = 0; v < n; ++v) {
+    const AssetGraph::Indices up = graph->Upstream(v), down = graph->Downstream(v);
+    if (std::vector<size_t>(up.begin(), up.end()) != parents[v]) ++mismatches;
+    if (std::vector<size_t>(down.begin(), down.end()) != children[v]) ++mismatches;
+  }
+  CHECK(mismatches == 0);
 }
 
 }  // namespace af

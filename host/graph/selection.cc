@@ -84,8 +84,8 @@ class Evaluator {
         *out = All();
         continue;
       }
-      auto it = defs_.asset_index.find(c.name);
-      if (it == defs_.asset_index.end()) {
+      const std::optional<size_t> asset = defs_.IndexOf(c.name);
+      if (!asset) {
         std::vector<std::string> keys;
         keys.reserve(defs_.assets.size());
         for (const AssetDef& a : defs_.assets) keys.push_back(a.key);
@@ -93,7 +93,7 @@ class Evaluator {
                                        std::to_string(c.column) +
                                        DidYouMean(NearestName(c.name, keys)));
       }
-      const Set base = {it->second};
+      const Set base = {*asset};
       Set selected = base;
       if (c.up.present) selected = Union(selected, graph_.Ancestors(base, c.up.levels));
       if (c.down.present) selected = Union(selected, graph_.Descendants(base, c.down.levels));
@@ -154,7 +154,7 @@ class Evaluator {
   Set Strict(const Set& s, bool up) const {
     Set next;  // parents (children) of members, members included
     for (size_t i : s) {
-      const Set& edges = up ? graph_.Upstream(i) : graph_.Downstream(i);
+      const AssetGraph::Indices edges = up ? graph_.Upstream(i) : graph_.Downstream(i);
       next.insert(next.end(), edges.begin(), edges.end());
     }
     std::sort(next.begin(), next.end());

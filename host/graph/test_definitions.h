@@ -52,9 +52,9 @@ inline Definitions MakeDefinitions(std::vector<TestAsset> assets) {
               [](const InputDef& x, const InputDef& y) { return x.name < y.name; });
     defs.assets.push_back(std::move(a));
   }
+  // Sorted by key, as the loader makes them: Definitions' lookups are a binary search over it.
   std::sort(defs.assets.begin(), defs.assets.end(),
             [](const AssetDef& x, const AssetDef& y) { return x.key < y.key; });
-  for (size_t i = 0; i < defs.assets.size(); ++i) defs.asset_index[defs.assets[i].key] = i;
   defs.files = {"m.yaml"};
   return defs;
 }
@@ -76,8 +76,10 @@ inline Definitions MakeChain(size_t n, bool reversed = false) {
   return MakeDefinitions(std::move(assets));
 }
 
-// The keys of `indices`, in their order and space-separated, so failures print names.
-inline std::string KeysOf(const Definitions& defs, const std::vector<size_t>& indices) {
+// The keys of `indices` (a vector or AssetGraph::Indices), in their order and space-separated,
+// so failures print names.
+template <class Indices>
+std::string KeysOf(const Definitions& defs, const Indices& indices) {
   std::string keys;
   for (size_t i : indices) keys += (keys.empty() ? "" : " ") + defs.assets[i].key;
   return keys;

@@ -3,11 +3,13 @@
 #ifndef ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 #define ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/diagnostic.h"
@@ -197,11 +199,11 @@ struct AssetDef {
   SourceLocation type_location;
 };
 
-// Everything the manifests define. Assets are sorted by key; lookups by key go through
-// `asset_index`.
+// Everything the manifests define. Contract: `assets` is sorted by key, strictly (std::string's
+// <, no duplicates). The loader makes it so; a hand-built Definitions must too (AssetGraph::Build
+// rejects one that is not). Lookups by key are a binary search over `assets`: no per-asset index.
 struct Definitions {
   std::vector<AssetDef> assets;
-  std::map<std::string, size_t> asset_index;
   std::map<std::string, ResourceDef> resources;
   std::vector<std::string> plugin_dirs;  // absolute, in manifest order
   std::vector<std::string> files;        // the manifest files read, in order
@@ -209,9 +211,16 @@ struct Definitions {
   AlertSinks alerts;
   ExecutorDef executor;
 
-  const AssetDef* FindAsset(const std::string& key) const {
-    auto it = asset_index.find(key);
-    return it == asset_index.end() ? nullptr : &assets[it->second];
+  // The index in `assets` of the asset `key`, if there is one. O(log n).
+  std::optional<size_t> IndexOf(std::string_view key) const {
+    auto it = std::lower_bound(assets.begin(), assets.end(), key,
+                               [](const AssetDef& a, std::string_view k) { return a.key < k; });
+    if (it == assets.end() || it->key != key) return std::nullopt;
+    return static_cast<size_t>(it - assets.begin());
+  }
+  const AssetDef* FindAsset(std::string_view key) const {
+    const std::optional<size_t> i = IndexOf(key);
+    return i ? &assets[*i] : nullptr;
   }
 };
 

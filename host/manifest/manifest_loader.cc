@@ -291,10 +291,8 @@ void ManifestLoader::Impl::CheckDeclaredInputs(const AssetDef& def, const Defini
 void ManifestLoader::Impl::CheckReadableInputs(const AssetDef& def, const TypeCatalog& catalog,
                                                const Definitions& defs, const std::string& owner) {
   for (const InputDef& input : def.inputs) {
-    auto upstream = std::lower_bound(
-        defs.assets.begin(), defs.assets.end(), input.asset_key,
-        [](const AssetDef& x, const std::string& key) { return x.key < key; });
-    if (upstream == defs.assets.end() || upstream->key != input.asset_key) continue;  // reported
+    const AssetDef* upstream = defs.FindAsset(input.asset_key);
+    if (!upstream) continue;  // reported
     const std::string& io_key = upstream->io_manager_key;
     auto resource = defs.resources.find(io_key);
     if (resource == defs.resources.end()) continue;
@@ -421,7 +419,6 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
   for (size_t i = 0; i < order.size(); ++i) {
     m.ResolveAsset(m.parsed.assets[order[i]], catalog, defs, default_io_manager_missing,
                    &validator, keys, &defs.assets[i]);
-    defs.asset_index.emplace_hint(defs.asset_index.end(), defs.assets[i].key, i);
   }
 
   // Assets were resolved in key order; people read files top to bottom.

@@ -78,8 +78,15 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
   CHECK(defs.assets[0].key == "hackernews_source_data");
   CHECK(defs.assets[1].key == "hackernews_wordcloud");
   CHECK(defs.assets[2].key == "reports/stopwords");
-  CHECK(defs.asset_index.at("reports/stopwords") == 2);
-  CHECK(defs.FindAsset("nope") == nullptr);
+  CHECK(defs.IndexOf("hackernews_source_data") == 0u);
+  CHECK(defs.IndexOf("reports/stopwords") == 2u);
+  CHECK(defs.FindAsset("reports/stopwords") == &defs.assets[2]);
+  // Before the first key, between two, a prefix of one, past the last: absent.
+  for (const char* absent : {"", "a", "hackernews", "nope", "reports", "zzz"}) {
+    CAPTURE(absent);
+    CHECK_FALSE(defs.IndexOf(absent).has_value());
+    CHECK(defs.FindAsset(absent) == nullptr);
+  }
   CHECK(defs.files == std::vector<std::string>{"m.yaml"});
 
   const AssetDef& source = *defs.FindAsset("hackernews_source_data");
@@ -416,7 +423,7 @@ assets:
     CHECK(b.assets[i].code_version == a.assets[i].code_version);
     CHECK(b.assets[i].group == a.assets[i].group);
     CHECK(b.assets[i].inputs.size() == a.assets[i].inputs.size());
-    CHECK(b.asset_index.at(b.assets[i].key) == i);
+    CHECK(b.IndexOf(b.assets[i].key) == i);
   }
   CHECK(keys == std::vector<std::string>{"alpha", "beta", "mid/dle", "zeta"});
   CHECK(b.assets[0].code_version == "7");

@@ -160,18 +160,17 @@ void WebServer::State::AddRoutes() {
   });
   h.Route("GET", "/api/assets/(.+)", [this](const HttpRequest& req, HttpResponse& res) {
     auto cur = Current();
-    const auto& index = cur->ws->definitions().asset_index;
-    auto it = index.find(req.matches[1]);
-    if (it == index.end()) return Json(res, 404, ErrorJson("unknown asset '" + req.matches[1] + "'"));
-    const AssetStatus status = ComputeStatus(cur->ws->graph(), it->second, *log);
+    const std::optional<size_t> asset = cur->ws->definitions().IndexOf(req.matches[1]);
+    if (!asset) return Json(res, 404, ErrorJson("unknown asset '" + req.matches[1] + "'"));
+    const AssetStatus status = ComputeStatus(cur->ws->graph(), *asset, *log);
     const auto history = log->AssetEvents(
         req.matches[1], {"STEP_SUCCESS", "STEP_FAILED", "STEP_RETRY", "STEP_SKIPPED", "OBSERVATION"},
         50);
     const bool loadable = cur->io && CanLoad(cur->io->ForKey(req.matches[1]), req.matches[1],
                                              cur->ws->home());
-    const af_asset_descriptor* desc = cur->ws->plugins().FindAsset(cur->ws->definitions().assets[it->second].type);
+    const af_asset_descriptor* desc = cur->ws->plugins().FindAsset(cur->ws->definitions().assets[*asset].type);
     const std::string media = desc && desc->output_media_type ? desc->output_media_type : "";
-    Json(res, 200, AssetDetailJson(*cur->ws, it->second, status, AssetsInProgress(*log), history,
+    Json(res, 200, AssetDetailJson(*cur->ws, *asset, status, AssetsInProgress(*log), history,
                                    loadable, media,
                                    FreshnessJsonByAsset(cur->ws->graph(), *log, SystemClock().NowMs())));
   });
@@ -295,7 +294,7 @@ void WebServer::State::Materialize(const HttpRequest& req, HttpResponse& res) {
     // Box-selected keys: each must be an asset (a key is also a legacy selection clause).
     std::string expression;
     for (const auto& key : body["assets"].GetArray()) {
-      if (!key.IsString() || !cur->ws->definitions().asset_index.count(key.GetString())) {
+      if (!key.IsString() || !cur->ws->definitions().FindAsset(key.GetString())) {
         return Json(res, 400, ErrorJson(std::string("unknown asset '") +
                                         (key.IsString() ? key.GetString() : "?") + "'"));
       }

@@ -44,8 +44,8 @@ struct Fixture {
     return std::move(*graph);
   }
 
-  AssetDef& def(const std::string& key) { return defs.assets[defs.asset_index.at(key)]; }
-  size_t index(const std::string& key) { return defs.asset_index.at(key); }
+  AssetDef& def(const std::string& key) { return defs.assets[index(key)]; }
+  size_t index(const std::string& key) { return defs.IndexOf(key).value(); }
 
   // What the engine records after a step, as if in run "run-<clock before>".
   void Materialize(const std::string& key, const std::string& data_version) {

@@ -121,7 +121,8 @@ TEST_CASE("Open loads manifests and plugins and builds the graph") {
   REQUIRE(ws->definitions().assets.size() == 4);
   CHECK(ws->definitions().assets[1].key == "b");
   CHECK(ws->graph().size() == 4);
-  CHECK(ws->graph().Upstream(1) == Indices{0});
+  const AssetGraph::Indices up = ws->graph().Upstream(1);
+  CHECK(Indices(up.begin(), up.end()) == Indices{0});
   CHECK(ws->plugins().FindAsset("examples/constant") != nullptr);
   CHECK(ws->plugin_errors().empty());
   // The default IO manager was added, and its type is loaded.
