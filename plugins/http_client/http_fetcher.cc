@@ -321,6 +321,11 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
   // Over HTTP/1.1 each transfer in flight needs its own connection.
   const long connections = stats_.http_version == 20 ? 1L : static_cast<long>(m.slots.size());
   curl_multi_setopt(m.multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
+  // Every connection may stay for the next call, unless this is the last (see draining below).
+  curl_multi_setopt(m.multi, CURLMOPT_MAXCONNECTS, static_cast<long>(m.slots.size()));
+  const bool last = last_fetch_;
+  last_fetch_ = false;
+  bool draining = false;
   // Warm connections are asked for this fetch only, and never over TLS (see preconnect).
   struct PreconnectOnce {
     Impl& m;
@@ -464,6 +469,13 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
       idle.pop_back();
       start(s, ready.front());
       ready.pop_front();
+    }
+    // Every URL of the last fetch is on its way: curl's cache now holds at most one idle
+    // connection, so each transfer that ends closes one (curl closes the oldest idle one when a
+    // returned connection overfills it) while the others are still in flight.
+    if (last && !draining && ready.empty() && waiting.empty()) {
+      draining = true;
+      curl_multi_setopt(m.multi, CURLMOPT_MAXCONNECTS, 1L);
     }
     int queued = 0;
     while (CURLMsg* msg = curl_multi_info_read(m.multi, &queued)) {

@@ -270,10 +270,9 @@ Answer route(Service& svc, const std::string& target) {
 
 // One event loop (run by one thread) and its connections' latency: every API request waits the
 // same --latency-ms, so requests come due in the order they arrived and one FIFO with one timer
-// serves them all. The timer is armed for the oldest, rounded up to the next millisecond, and
-// everything due by then is answered in that one wake-up: a burst of 256 requests costs a few
-// wake-ups instead of one timer (and often one thread wake-up) each. Never early, at most 1 ms
-// late.
+// serves them all. The timer is armed for the oldest, and everything due by the time the thread
+// wakes is answered in that one wake-up: a burst of 256 requests costs a few dozen wake-ups
+// instead of a timer each. Never early.
 class Loop {
  public:
   Loop() : io(1), timer_(io) {}
@@ -292,8 +291,7 @@ class Loop {
   };
   void arm() {
     armed_ = true;
-    const auto at = std::chrono::ceil<std::chrono::milliseconds>(queue_.front().due.time_since_epoch());
-    timer_.expires_at(std::chrono::steady_clock::time_point(at));
+    timer_.expires_at(queue_.front().due);
     timer_.async_wait([this](beast::error_code) {
       armed_ = false;
       const auto now = std::chrono::steady_clock::now();
