@@ -93,7 +93,8 @@ struct Fetcher::Impl {
   // sockets are in it, so each change is one epoll_ctl: curl removes a kept-alive connection's
   // socket after every transfer and adds it back for the next, and a MOD failing before each ADD
   // was a third of the fetcher's epoll_ctl calls. A socket curl closed without saying so left
-  // the set by itself (epoll drops closed files): a MOD that fails on a reused number adds it.
+  // the set by itself (epoll drops closed files): a MOD that fails on a reused number adds it
+  // (and an ADD that finds the number there modifies it).
   std::vector<char> watched;  // by socket number
   static int on_socket(CURL*, curl_socket_t fd, int what, void* self, void*) {
     Impl& m = *static_cast<Impl*>(self);
