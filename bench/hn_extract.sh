@@ -9,18 +9,25 @@
 # a fresh fetcher and fresh connections per run), at every C of SWEEP, against the ideal
 # ceil(COUNT / C) × latency + latency (the topstories request first); target ≤ 1.3× of it.
 #
+# Each sweep measurement starts its own hn-replay of the build measured; with SWEEP_BASE (a build
+# directory of another commit, e.g. main's) every C is measured ROUNDS times alternating the base
+# and this build, each with its own server and plugin, so both see the same machine load; a
+# row's figure is the median of its ROUNDS medians.
+#
 # Env: BUILD (default <repo>/build), HN_DATA (default <repo>/../shared/hn-data), LATENCY_MS (20),
-# CONCURRENCIES (one row each, default: the shipped 128 and 32), COUNT (500), RUNS (assetflow
-# runs per row, 10), PY_RUNS (Python runs, 3; measured once for all rows), SWEEP ("8 32 64 128
-# 256"), SWEEP_RUNS (7).
+# CONCURRENCIES (one row each, default: the shipped 128 and 32; set but empty: no such rows, and
+# no Python), COUNT (500), RUNS (assetflow runs per row, 10), PY_RUNS (Python runs, 3; measured
+# once for all rows), SWEEP ("8 32 64 128 256"), SWEEP_RUNS (7), SWEEP_BASE (none), ROUNDS (3).
 # The assetflow side is `assetflow materialize` when the engine is built, else the driver.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 LATENCY_MS="${LATENCY_MS:-20}"
-CONCURRENCIES="${CONCURRENCIES:-128 32}"
+CONCURRENCIES="${CONCURRENCIES-128 32}"
 SWEEP="${SWEEP:-8 32 64 128 256}"
 SWEEP_RUNS="${SWEEP_RUNS:-7}"
+SWEEP_BASE="${SWEEP_BASE:-}"
+ROUNDS="${ROUNDS:-3}"
 COUNT="${COUNT:-500}"
 RUNS="${RUNS:-10}"
 PY_RUNS="${PY_RUNS:-3}"
@@ -31,22 +38,38 @@ for f in "$REPLAY" "$PLUGIN"; do
   [[ -e "$f" ]] || { echo "hn_extract.sh: $f is missing (build targets hn-replay and hackernews)" >&2; exit 1; }
 done
 
+if [[ -n "$SWEEP_BASE" ]]; then
+  for f in "$SWEEP_BASE/hn-replay" "$SWEEP_BASE/plugins/hackernews.so"; do
+    [[ -e "$f" ]] || { echo "hn_extract.sh: $f is missing (SWEEP_BASE)" >&2; exit 1; }
+  done
+fi
+
 WORK="$(mktemp -d)"
 REPLAY_PID=""
-cleanup() {
+stop_replay() {
   # The server's exit status (143 after SIGTERM) must not become the script's.
   if [[ -n "$REPLAY_PID" ]]; then kill "$REPLAY_PID" 2>/dev/null; wait "$REPLAY_PID" 2>/dev/null || true; fi
+  REPLAY_PID=""
+}
+cleanup() {
+  stop_replay
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# One server for both sides, so they see the same latency and the same machine load.
-"$REPLAY" --data "$DATA" --port 0 --latency-ms "$LATENCY_MS" >"$WORK/replay.out" 2>"$WORK/replay.err" &
-REPLAY_PID=$!
-for _ in $(seq 100); do grep -q '^listening on' "$WORK/replay.out" 2>/dev/null && break; sleep 0.05; done
-PORT="$(awk '/^listening on/ {print $3; exit}' "$WORK/replay.out")"
-[[ -n "$PORT" ]] || { echo "hn_extract.sh: hn-replay did not start: $(cat "$WORK/replay.err")" >&2; exit 1; }
-BASE="http://127.0.0.1:$PORT/v0"
+# start_replay SERVER_BINARY: starts it and sets REPLAY_PID and BASE (the API's URL).
+start_replay() {
+  rm -f "$WORK/replay.out"  # not an earlier server's port: the new one may not have truncated it yet
+  "$1" --data "$DATA" --port 0 --latency-ms "$LATENCY_MS" >"$WORK/replay.out" 2>"$WORK/replay.err" &
+  REPLAY_PID=$!
+  for _ in $(seq 100); do grep -q '^listening on' "$WORK/replay.out" 2>/dev/null && break; sleep 0.05; done
+  PORT="$(awk '/^listening on/ {print $3; exit}' "$WORK/replay.out")"
+  [[ -n "$PORT" ]] || { echo "hn_extract.sh: $1 did not start: $(cat "$WORK/replay.err")" >&2; exit 1; }
+  BASE="http://127.0.0.1:$PORT/v0"
+}
+
+# One server for both sides of the rows against Python, so they see the same latency and load.
+start_replay "$REPLAY"
 
 c++ -O2 -std=c++17 -I"$BENCH_ROOT/sdk/include" "$BENCH_ROOT/bench/hn_extract_driver.cc" \
   -o "$WORK/driver" -ldl
@@ -75,10 +98,12 @@ af_command() {
 }
 
 # The baseline once: it does not depend on the concurrency.
-PY_CMD="/usr/bin/python3 $BENCH_ROOT/bench/hn_seed_extract.py $BASE $COUNT"
-/usr/bin/python3 "$BENCH_ROOT/bench/hn_seed_extract.py" "$BASE" 3 >/dev/null
-t_py="$(median_s "$PY_RUNS" "$PY_CMD")"
-rss_py="$(peak_rss_mb $PY_CMD)"
+if [[ -n "${CONCURRENCIES// }" ]]; then
+  PY_CMD="/usr/bin/python3 $BENCH_ROOT/bench/hn_seed_extract.py $BASE $COUNT"
+  /usr/bin/python3 "$BENCH_ROOT/bench/hn_seed_extract.py" "$BASE" 3 >/dev/null
+  t_py="$(median_s "$PY_RUNS" "$PY_CMD")"
+  rss_py="$(peak_rss_mb $PY_CMD)"
+fi
 
 for c in $CONCURRENCIES; do
   AF_CMD="$(af_command "$c")"
@@ -96,13 +121,32 @@ print('%s ≤ 0.5 s and ≤ 1.5× ideal %.0f ms: %.2f× ideal' % ('✅' if ok el
 done
 
 # The sweep: the extract alone at each concurrency, one row each.
+stop_replay
+# sweep_once BUILD_DIR C: median seconds of SWEEP_RUNS extracts with that build's server and plugin.
+sweep_once() {
+  start_replay "$1/hn-replay"
+  echo "{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$2}" >"$WORK/sweep.json"
+  "$WORK/driver" "$1/plugins/hackernews.so" "$WORK/sweep.json" "$COUNT" "$SWEEP_RUNS"
+  stop_replay
+}
+median_of() { python3 -c 'import statistics, sys; print("%.6f" % statistics.median(map(float, sys.argv[1:])))' "$@"; }
 for c in $SWEEP; do
-  echo "{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$c}" >"$WORK/sweep-$c.json"
-  t="$("$WORK/driver" "$PLUGIN" "$WORK/sweep-$c.json" "$COUNT" "$SWEEP_RUNS")"
+  ours=() base=()
+  for _ in $(seq "$ROUNDS"); do
+    [[ -n "$SWEEP_BASE" ]] && base+=("$(sweep_once "$SWEEP_BASE" "$c")")
+    ours+=("$(sweep_once "$BUILD" "$c")")
+  done
+  t="$(median_of "${ours[@]}")"
   ideal="$(python3 -c "import math; print((math.ceil($COUNT / $c) + 1) * $LATENCY_MS / 1000)")"
   verdict="$(python3 -c "
 t, ideal = $t, $ideal
 print('%s ≤ 1.3× of ideal %.0f ms: %.2f×' % ('✅' if t <= 1.3 * ideal else '❌', ideal * 1e3, t / ideal))")"
-  row "HN extract alone (in-process, plugin through the SDK harness), $COUNT items, ${LATENCY_MS} ms/request, concurrency sweep: C = $c" \
-    "$(fmt_s "$t")" "ideal ceil($COUNT/$c)·L + L = $(fmt_s "$ideal")" "$(ratio "$t" "$ideal") of ideal" "$verdict" "—"
+  basecol="ideal ceil($COUNT/$c)·L + L = $(fmt_s "$ideal")"
+  if [[ -n "$SWEEP_BASE" ]]; then
+    tb="$(median_of "${base[@]}")"
+    basecol="base $(fmt_s "$tb") ($(python3 -c "print('%.2f×' % ($tb / $ideal))") of ideal); $basecol"
+  fi
+  row "HN extract alone (in-process, plugin through the SDK harness), $COUNT items, ${LATENCY_MS} ms/request, concurrency sweep: C = $c (median of $ROUNDS × $SWEEP_RUNS runs)" \
+    "$(fmt_s "$t") [$(printf '%s ' "${ours[@]}" | python3 -c 'import sys; print(" / ".join("%.1f" % (float(x)*1e3) for x in sys.stdin.read().split()))') ms]" \
+    "$basecol" "$(ratio "$t" "$ideal") of ideal" "$verdict" "—"
 done

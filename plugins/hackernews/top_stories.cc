@@ -189,6 +189,7 @@ void top_stories(assetflow::Context& ctx) {
   std::size_t done = 0;
   ctx.progress(0, ids.size());
   fetcher.set_max_body_bytes(cfg.fetch.max_body_bytes);
+  fetcher.last_fetch();
   const bool complete = fetcher.fetch_all(
       urls,
       [&](std::size_t i, Fetched& f) {

@@ -80,6 +80,13 @@ class Fetcher {
   // cannot use (fewer URLs than expected) are closed when it starts, the rest with the Fetcher.
   void preconnect(std::size_t n);
 
+  // Says the next fetch_all is this Fetcher's last: once every URL of it has been started (no
+  // retry waiting), each transfer that ends closes an idle connection, so the connections close
+  // while the last responses are still on their way instead of all at once (256 FIN exchanges)
+  // after them, and the server gets them back sooner. A retry after that opens a connection
+  // again if it needs one. A fetch_all after it still works, on fresh connections.
+  void last_fetch() { last_fetch_ = true; }
+
   // Changes the body cap for the next fetch_all calls (topstories and items differ).
   void set_max_body_bytes(uint64_t cap);
 
@@ -89,6 +96,7 @@ class Fetcher {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   FetchStats stats_;
+  bool last_fetch_ = false;
 };
 
 }  // namespace http_client

@@ -14,7 +14,7 @@ const char kUsage[] =
     "/v0/topstories.json and /v0/item/<id>.json (unknown id: 200 `null`); /stats gives counters.\n"
     "  --port N            port, 0 = any free one (default 0); prints `listening on <port>` first\n"
     "  --latency-ms N      delay before every answer (default 0)\n"
-    "  --threads N         event-loop threads; connections are not bound to them (default 2)\n"
+    "  --threads N         event loops, a thread each; connections are dealt to them in turn (default 2)\n"
     "  --fail-rate P       share of item requests answered 500 (default 0)\n"
     "  --drop-rate P       share of item requests cut without a response (default 0)\n"
     "  --throttle-rate P   share of item requests answered 429 + Retry-After (default 0)\n"

@@ -15,8 +15,9 @@ struct Options {
   std::string data_dir;
   int port = 0;              // 0: any free port
   int latency_ms = 0;        // added to every request, before answering
-  // Threads running the event loop. Any number of connections is served by any number of
-  // threads (a connection or a sleeping request holds no thread). Two: on a loaded 2-core
+  // Event loops, one thread each; connections are dealt to them in turn. Any number of
+  // connections is served by any number of threads (a connection or a sleeping request holds
+  // no thread). Two: on a loaded 2-core
   // machine a second thread gets the server scheduled sooner (C = 256 medians 0.16-0.20 s with
   // one, 0.11-0.16 s with two, at load 9).
   int threads = 2;
