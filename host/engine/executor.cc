@@ -800,6 +800,7 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   std::error_code dir_error;  // the crash note's folder; without it only stderr is told
   std::filesystem::create_directories(home_ + "/runs", dir_error);
   Status claimed = log_.ClaimAssets(run_id, keys, options.claim_wait_ms);
+  std::vector<std::string>().swap(keys);  // not needed past the claim: 3 MB at 100,000 steps
   if (!claimed.ok()) return claimed;
   Clock& clock = options.clock ? *options.clock : SystemClock();
   RunRecord record;
