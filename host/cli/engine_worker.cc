@@ -1,6 +1,8 @@
 // `assetflow worker run-step`: one step from a spec (engine/child_process_runner.h), its
 // records to a fd or a file; what the host runs in child processes, not for people.
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -21,11 +23,22 @@ void AddRunStepCommand(CLI::App* worker, int* exit_code) {
   step->add_option("spec", *spec, "Step spec JSON file, or - (stdin)")->required();
   step->add_option("--records-fd", *records_fd, "Descriptor to write the records to (default 3)");
   step->add_option("--records", *records_file, "File to write the records to instead");
+  auto host_pid = std::make_shared<pid_t>(0);
+  step->add_option("--host-pid", *host_pid,
+                   "The host process that supervises this worker: the worker is killed when it "
+                   "ends (the child-process runner's; not for cluster jobs)");
   auto attempt_dir = std::make_shared<std::string>();
   step->add_option("--attempt-dir", *attempt_dir,
                    "A cluster attempt's folder: records to its events.jsonl, and the heartbeat, "
                    "claim and result.json files");
-  step->callback([exit_code, spec, records_fd, records_file, attempt_dir] {
+  step->callback([exit_code, spec, records_fd, records_file, attempt_dir, host_pid] {
+    if (*host_pid > 0) {
+      // SIGKILL when the thread that spawned this worker ends, which is the host's thread
+      // supervising the step (it outlives the worker unless the host dies). The second check
+      // covers a host that died before prctl took effect.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != *host_pid) std::_Exit(kExitUsage);
+    }
     int fd = *records_fd;
     WorkerFiles files;
     if (!attempt_dir->empty()) {

@@ -244,7 +244,9 @@ void ChildProcessRunner::Run(const StepSpec& spec, const StepControl& control,
     return Fail(sink, AF_ERR_RETRYABLE, "cannot start a worker: " + records.status().message());
   }
   SpawnOptions options;
-  options.argv = {executable_, "worker", "run-step", "-"};
+  // The worker dies with this process (--host-pid): a host killed by -9 leaves no step running
+  // on behind the recovery that the next start does.
+  options.argv = {executable_, "worker", "run-step", "-", "--host-pid", std::to_string(::getpid())};
   options.fds = {{0, in->first}, {kRecordsFd, records->second}, {1, 2}};
   auto child = Subprocess::Spawn(options);
   ::close(in->first);

@@ -64,9 +64,18 @@ TEST_CASE("a second SIGTERM ends the run at once, CANCELED, without waiting out 
     Home h;
     h.Manifest(Manifest(isolated));
     Child c = StartRun(h, "60");
+    const std::vector<pid_t> workers = isolated ? AwaitWorkers(c.pid, 5) : std::vector<pid_t>{};
+    CHECK(workers.size() == (isolated ? 1u : 0u));
     ::kill(c.pid, SIGTERM);
     ::usleep(300 * 1000);
     ::kill(c.pid, SIGTERM);
     CheckCanceled(h, WaitAtMost(c, 60), 3);
+    // The host left `stuck` running when it ended at once; its worker ends with the host, it
+    // does not hang on as an orphan.
+    for (pid_t w : workers) {
+      CAPTURE(w);
+      for (int i = 0; i < 500 && !Gone(w); ++i) ::usleep(10000);
+      CHECK(Gone(w));
+    }
   }
 }

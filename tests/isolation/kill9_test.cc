@@ -206,3 +206,26 @@ TEST_CASE("kill -9 of a worker: the run still ends, the step fails or retries, r
   CHECK(kills >= 10);
   CHECK(reported >= 1);  // at least one kill lands mid-step (most do; a race may miss some)
 }
+
+TEST_CASE("kill -9 of the host: its workers die with it, nothing runs on behind the recovery") {
+  Home h;
+  h.Manifest("assets:\n"
+             "  nap0: { type: examples/sleep, config: { ms: 600000 }, isolation: process }\n"
+             "  nap1: { type: examples/sleep, config: { ms: 600000 }, isolation: process }\n");
+  Child c = h.Start({"materialize", "--all", "-j", "2"});
+  std::vector<pid_t> workers = AwaitWorkers(c.pid, 30);
+  for (int i = 0; i < 3000 && workers.size() < 2; ++i) workers = AwaitWorkers(c.pid, 0.01);
+  REQUIRE(workers.size() == 2);
+  ::kill(c.pid, SIGKILL);
+  WaitAtMost(c, 30);
+  // They were sleeping for ten minutes: only their host's death can end them this soon.
+  const auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((!Gone(workers[0]) || !Gone(workers[1])) && std::chrono::steady_clock::now() < end)
+    ::usleep(10000);
+  CHECK(Gone(workers[0]));
+  CHECK(Gone(workers[1]));
+  // The next start records the interrupted run as what it was.
+  Result runs = h.Run({"runs", "-n", "1"});
+  CHECK(runs.exit_code == 0);
+  CHECK(runs.out.find("FAILED") != std::string::npos);
+}
