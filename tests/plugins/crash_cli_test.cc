@@ -90,7 +90,9 @@ TEST_CASE("a plugin crashing while loading kills the command, which names the fi
 TEST_CASE("check --isolate names every bad plugin file and checks the manifests with the rest") {
   Workspace ws({"abort_in_constructor.so", "exit_in_constructor.so", "good_gamma.so",
                 "segv_in_entry.so"});
-  CapturedRun run = ws.Run({"check", "--isolate", "--probe-timeout", "1"}, {kHangDir});
+  // The hanging plugin never answers; the timeout only has to outlast the good plugins' loads,
+  // which take over a second under ASan on a loaded machine (then a good one is "hung" too).
+  CapturedRun run = ws.Run({"check", "--isolate", "--probe-timeout", "4"}, {kHangDir});
   CHECK(run.status.exited);
   CHECK(run.status.code == 2);
   // Good plugins: good_gamma and the in-tree ones of the default plugin folder.
@@ -104,7 +106,7 @@ TEST_CASE("check --isolate names every bad plugin file and checks the manifests 
             ws.Plugin("exit_in_constructor.so") + ": error: plugin called exit(0) while loading\n" +
             ws.Plugin("segv_in_entry.so") +
             ": error: plugin crashed while loading (signal 11, SIGSEGV)\n" + kHangDir +
-            "/hang_in_constructor.so: error: plugin hung while loading (no answer within 1 s; "
+            "/hang_in_constructor.so: error: plugin hung while loading (no answer within 4 s; "
             "the probe was killed)\n"
             "error: 4 of " + std::to_string(usable + 4) +
             " plugin files are bad (each was loaded in its own process)\n");
