@@ -1,5 +1,7 @@
 #include "hn_items.h"
 
+#include <cctype>
+
 #include <assetflow/cpp/json.hpp>
 #include <assetflow/cpp/plugin.hpp>
 #include <assetflow/cpp/utf8.hpp>
@@ -72,11 +74,43 @@ bool flag(const std::string& url, const rapidjson::Value& item, const char* key)
 }
 
 // Escapes what markdown would otherwise read as markup inside link text.
+// Text for one line of markdown: its syntax characters escaped, line breaks (which would end
+// the list item) as spaces.
 std::string md_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
+    if (c == '\n' || c == '\r') {
+      out += ' ';
+      continue;
+    }
     if (std::string_view("\\`*_[]<>#|").find(c) != std::string_view::npos) out += '\\';
     out += c;
+  }
+  return out;
+}
+
+// A link destination for `(<...>)`: only http and https (a story's url comes from the server,
+// and `javascript:` is no link for a reader), with what would end the destination or the line
+// (`<`, `>`, backslash, spaces, control bytes) percent-encoded.
+std::string md_link(const std::string& url) {
+  auto scheme_is = [&](std::string_view scheme) {
+    if (url.size() < scheme.size()) return false;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return false;
+    return true;
+  };
+  if (!scheme_is("http://") && !scheme_is("https://")) return "";
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : url) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c <= 0x20 || c == 0x7f || c == '<' || c == '>' || c == '\\') {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += ch;
+    }
   }
   return out;
 }
@@ -188,8 +222,8 @@ std::string markdown_preview(const std::vector<Story>& stories, std::size_t n) {
   std::string md;
   for (std::size_t i = 0; i < stories.size() && i < n; ++i) {
     const Story& s = stories[i];
-    std::string link =
-        s.url ? *s.url : "https://news.ycombinator.com/item?id=" + std::to_string(s.id);
+    std::string link = s.url ? md_link(*s.url) : "";
+    if (link.empty()) link = "https://news.ycombinator.com/item?id=" + std::to_string(s.id);
     md += std::to_string(i + 1) + ". [" + md_escape(s.title) + "](<" + link + ">)";
     if (s.score) md += " · " + std::to_string(*s.score) + " points";
     if (s.by) md += " by " + md_escape(*s.by);

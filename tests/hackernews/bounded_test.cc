@@ -126,3 +126,21 @@ TEST_CASE("a base_url with credentials and a query key keeps both on every reque
   // libcurl sends the URL's userinfo as Basic auth ("user:s3cr3t" in base64).
   CHECK(server.first_request() == "/v0/topstories.json?t0k3n|Basic dXNlcjpzM2NyM3Q=");
 }
+
+TEST_CASE("a story's title and url from the server cannot break out of the markdown preview") {
+  auto preview = [](const std::string& item) {
+    HostileServer server("[7]", item);
+    const Result r = materialize(server.base_url());
+    REQUIRE_MESSAGE(r.status == AF_OK, r.error);
+    const auto* p = r.find("preview");
+    REQUIRE(p != nullptr);
+    CHECK(p->type == AF_META_MARKDOWN);
+    return p->value;
+  };
+  // Not a web link: the story's HN page instead; a line break in the title stays on its line.
+  CHECK(preview(R"j({"id":7,"type":"story","title":"Evil](x)\n2. [more","url":"javascript:alert(1)","score":5,"by":"a_b"})j") ==
+        "1. [Evil\\](x) 2. \\[more](<https://news.ycombinator.com/item?id=7>) · 5 points by a\\_b\n");
+  // What would end the <destination> or the line is percent-encoded; the scheme's case is kept.
+  CHECK(preview(R"j({"id":7,"type":"story","title":"t","url":"HTTPS://x.test/a b<c>\\d\n","score":1})j") ==
+        "1. [t](<HTTPS://x.test/a%20b%3Cc%3E%5Cd%0A>) · 1 points\n");
+}
