@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
-#include <mutex>
 #include <ostream>
 #include <string_view>
-#include <unordered_set>
 
 namespace af {
 
