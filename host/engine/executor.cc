@@ -71,21 +71,23 @@ namespace {
 
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
-constexpr size_t kNoNode = static_cast<size_t>(-1);
+constexpr uint32_t kNoNode = static_cast<uint32_t>(-1);
 
 // A plan step's scheduling state; `pending` and `running` are guarded by the run's mutex, the
 // rest is fixed once the run starts. Its result is RunState::results[n] (the same index), kept
-// apart so that the run's summary takes the results over whole. 56 bytes: a run may have
-// 100,000 of them.
+// apart so that the run's summary takes the results over whole. 20 bytes: a run may have
+// 100,000 of them (AssetGraph caps a graph at 2^32 - 1 assets, so indices are 32-bit).
 struct Node {
-  size_t asset = 0;               // index into Definitions::assets
+  uint32_t asset = 0;             // index into Definitions::assets
   // Node indices of its children in the run, ascending: RunState::child_edges[first_child,
   // end_child).
   uint32_t first_child = 0, end_child = 0;
   int pending = 0;                // in-run parents that have not succeeded yet
   bool running = false;           // started, not finished (incl. waiting for its commit)
   bool isolated = false;          // runs in a child process
-  std::string spool_path;  // set when children in the run cannot load it from its IO manager
+  // Its output is also copied to RunState::SpoolPath(): children in the run cannot load it
+  // from its IO manager.
+  bool spooled = false;
 };
 
 // One attempt's records, as the executor consumes them: logs and progress (rate-limited per
@@ -170,9 +172,15 @@ class RunState {
   std::vector<Node> nodes;
   // nodes[n]'s result; `state` is guarded by the run's mutex.
   std::vector<StepResult> results;
-  std::vector<size_t> child_edges;  // see Node::first_child
-  std::vector<size_t> node_of;  // asset index -> node index, or kNoNode
+  std::vector<uint32_t> child_edges;  // see Node::first_child
+  std::vector<uint32_t> node_of;  // asset index -> node index, or kNoNode
   std::string manifests_hash;
+  std::string spool_dir;  // of the copies of spooled nodes' outputs
+
+  // Where a spooled node's output is copied for its children; "" for the others.
+  std::string SpoolPath(const Node& node) const {
+    return node.spooled ? spool_dir + "/" + defs_.assets[node.asset].key : std::string();
+  }
 
   RunResult Execute(int workers);
 
@@ -505,7 +513,7 @@ bool RunState::BuildSpec(const Node& node, StepSpec* spec,
   const IoManagerRef& out = io_.For(asset);
   spec->io = IoSpecOf(out);
   spec->home = home_;
-  spec->spool_path = node.spool_path;
+  spec->spool_path = SpoolPath(node);
   spec->manifests_hash = manifests_hash;
   spec->timeout_s = asset.timeout_seconds.value_or(0);
   spec->max_rss_mb = asset.max_rss_mb.value_or(0);
@@ -517,7 +525,7 @@ bool RunState::BuildSpec(const Node& node, StepSpec* spec,
     plugins.insert(io.type);
     StepInputSpec in{input.name, up.key, IoSpecOf(io), "", "", up.observable};
     if (node_of[upstream] != kNoNode) {  // ran in this run and succeeded
-      in.spool_path = nodes[node_of[upstream]].spool_path;
+      in.spool_path = SpoolPath(nodes[node_of[upstream]]);
       in.data_version = results[node_of[upstream]].data_version;
     } else {
       std::optional<std::string> stored = StoredVersion(up.key);
@@ -612,7 +620,7 @@ bool RunState::ExecuteNode(size_t n) {
     }
     // What a failed attempt left (a killed worker's temp file) goes now, not at recovery.
     DiscardStaged(io, asset.key, run_id_, attempt, home_);
-    if (!node.spool_path.empty()) ::unlink(node.spool_path.c_str());
+    if (node.spooled) ::unlink(SpoolPath(node).c_str());
     if (Canceled()) {
       r.state = StepState::kCanceled;
       r.message = "canceled";
@@ -688,7 +696,7 @@ void RunState::SkipDescendants(size_t n, const std::string& reason) {
     return std::make_pair(child_edges.begin() + nodes[of].first_child,
                           child_edges.begin() + nodes[of].end_child);
   };
-  std::vector<size_t> stack(children(n).first, children(n).second);
+  std::vector<uint32_t> stack(children(n).first, children(n).second);
   while (!stack.empty()) {
     const size_t c = stack.back();
     stack.pop_back();
@@ -744,12 +752,19 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   run->results.resize(plan.size());
   std::vector<std::string> keys;
   keys.reserve(plan.size());
-  for (size_t n = 0; n < plan.size(); ++n) run->node_of[plan[n]] = n;
+  size_t edges = 0;  // at most: a child outside the plan is not a child in the run
+  for (size_t n = 0; n < plan.size(); ++n) {
+    run->node_of[plan[n]] = static_cast<uint32_t>(n);
+    edges += graph_.Downstream(plan[n]).size();
+  }
+  if (edges > std::numeric_limits<uint32_t>::max())
+    return Status::InvalidArgument("a run of more than 2^32 dependencies between its steps");
+  run->child_edges.reserve(edges);
   for (size_t n = 0; n < plan.size(); ++n) {
     Node& node = run->nodes[n];
     StepResult& result = run->results[n];
     const AssetDef& asset = defs.assets[plan[n]];
-    node.asset = plan[n];
+    node.asset = static_cast<uint32_t>(plan[n]);
     result.asset_key = asset.key;
     node.isolated = RunsIsolated(asset, options.executor);
     if (options.resume) {
@@ -773,15 +788,13 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
     for (size_t down : graph_.Downstream(plan[n]))
       if (run->node_of[down] != kNoNode) run->child_edges.push_back(run->node_of[down]);
     std::sort(run->child_edges.begin() + node.first_child, run->child_edges.end());
-    if (run->child_edges.size() > std::numeric_limits<uint32_t>::max())
-      return Status::InvalidArgument("a run of more than 2^32 dependencies between its steps");
     node.end_child = static_cast<uint32_t>(run->child_edges.size());
     keys.push_back(asset.key);
   }
   // Children in the run read a write-only IO manager's asset from a copy the host keeps for
   // the run (what file_writer's error message promises); every other asset is read back
   // through its IO manager. One probe per IO manager.
-  const std::string spool_dir = home_ + "/tmp/" + run_id;
+  run->spool_dir = home_ + "/tmp/" + run_id;
   std::map<const IoManagerRef*, bool> can_load;
   for (Node& node : run->nodes) {
     if (node.first_child == node.end_child) continue;
@@ -789,7 +802,7 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
     const IoManagerRef& ref = (*io)->For(asset);
     auto it = can_load.find(&ref);
     if (it == can_load.end()) it = can_load.emplace(&ref, CanLoad(ref, asset.key, home_)).first;
-    if (!it->second) node.spool_path = spool_dir + "/" + asset.key;
+    if (!it->second) node.spooled = true;
   }
   for (const Node& node : run->nodes) {
     if (!node.isolated) continue;
@@ -830,7 +843,7 @@ Expected<RunResult> Executor::Run(const RunOptions& options) {
   }
   log_.ReleaseAssets(run_id);
   std::error_code ec;
-  std::filesystem::remove_all(spool_dir, ec);
+  std::filesystem::remove_all(run->spool_dir, ec);
   return result;
 }
 

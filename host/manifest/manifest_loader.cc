@@ -219,7 +219,7 @@ void ManifestLoader::Impl::ResolveAsset(
   std::sort(out->inputs.begin(), out->inputs.end(),
             [](const InputDef& x, const InputDef& y) { return x.name < y.name; });
   for (const InputDef& input : out->inputs) {
-    if (parsed.asset_by_key.count(input.asset_key)) continue;
+    if (defs.FindAsset(input.asset_key)) continue;
     diagnostics.push_back({input.location,
                            "input '" + input.name + "' of " + owner + " names unknown asset '" +
                                input.asset_key + "'",

@@ -233,14 +233,19 @@ class Walker {
   // one) is reported with both places, and skipped.
   static const SourceLocation& LocationOf(const ParsedResource& r) { return r.def.location; }
   static const SourceLocation& LocationOf(const AssetDef& a) { return a.location; }
+  static std::string_view KeyOf(const ParsedResource& r) { return r.def.key; }
+  static std::string_view KeyOf(const AssetDef& a) { return a.key; }
   template <class Record>
-  bool Claim(std::unordered_map<std::string, size_t>* index, const std::vector<Record>& records,
-             const std::string& key, YamlId key_id, const char* what) {
-    auto [it, inserted] = index->emplace(key, records.size());
-    if (!inserted)
+  bool Claim(KeyIndex* index, const std::vector<Record>& records, const std::string& key,
+             YamlId key_id, const char* what) {
+    auto key_of = [&records](uint32_t i) { return KeyOf(records[i]); };
+    if (std::optional<uint32_t> first = index->Find(key, key_of)) {
       Error(key_id, std::string("duplicate ") + what + " '" + key + "' (first defined at " +
-                        LocationOf(records[it->second]).ToString() + ")");
-    return inserted;
+                        LocationOf(records[*first]).ToString() + ")");
+      return false;
+    }
+    index->Insert(static_cast<uint32_t>(records.size()), key, key_of);
+    return true;
   }
 
   void Resources(YamlId v) {
@@ -282,7 +287,8 @@ class Walker {
     std::span<const YamlId> c = doc_.children(v);
     out_->assets.reserve(out_->assets.size() + c.size() / 2);
     out_->asset_defs.reserve(out_->asset_defs.size() + c.size() / 2);
-    out_->asset_by_key.reserve(out_->asset_by_key.size() + c.size() / 2);
+    out_->asset_by_key.Reserve(out_->asset_by_key.size() + c.size() / 2,
+                               [this](uint32_t i) { return KeyOf(out_->asset_defs[i]); });
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string key(doc_.Value(c[i]));
       ParsedAsset a;
@@ -363,6 +369,9 @@ class Walker {
 
   void Inputs(YamlId v, const std::string& owner, std::vector<InputDef>* inputs) {
     if (!Expect(v, Kind::kMap, {"'inputs' of ", owner})) return;
+    // Sized once: grown one by one, every asset left a freed block behind between the
+    // definitions (issue 12's memory).
+    inputs->reserve(inputs->size() + doc_.children(v).size() / 2);
     Keys(v, nullptr, {"in inputs of ", owner}, [&](const std::string& name, YamlId k, YamlId up) {
       InputDef input;
       if (!IsName(name)) {

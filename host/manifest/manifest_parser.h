@@ -8,11 +8,11 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "common/diagnostic.h"
 #include "manifest/definitions.h"
+#include "manifest/key_index.h"
 #include "manifest/yaml_document.h"
 
 namespace af {
@@ -54,8 +54,9 @@ struct ParsedManifest {
   std::map<std::string, ScheduleDef> schedules;
   AlertSinks alerts;  // location.line != 0 once one is seen
   ExecutorDef executor;  // location.line != 0 once one is seen
-  std::unordered_map<std::string, size_t> asset_by_key;
-  std::unordered_map<std::string, size_t> resource_by_key;
+  // Index in asset_defs / resources by key, while files are parsed (duplicates).
+  KeyIndex asset_by_key;
+  KeyIndex resource_by_key;
 };
 
 // Appends what `doc` declares to `out`; problems go to `diagnostics`. `doc` must outlive `out`.
