@@ -155,7 +155,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
     YamlNode n;
     n.kind = kind;
     n.line = mark.line + 1;
-    n.column = mark.column + 1;
+    n.column = std::min(mark.column + 1, YamlNode::kMaxColumn);
     doc_->nodes_.push_back(std::move(n));
     return static_cast<YamlId>(doc_->nodes_.size() - 1);
   }

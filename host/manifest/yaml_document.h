@@ -27,16 +27,20 @@ using YamlId = uint32_t;
 inline constexpr size_t kMaxYamlDepth = 128;
 inline constexpr uint64_t kMaxAliasExpansion = 1000000;
 
+// 16 bytes, with no heap string behind it: a manifest of 100,000 assets has ~1.3 million nodes
+// (48 bytes each with a std::string, 20 with kind, plain and column unpacked).
 struct YamlNode {
   enum class Kind : uint8_t { kNull, kScalar, kSequence, kMap };
-  Kind kind = Kind::kNull;
-  bool plain = true;         // scalars: unquoted and untagged (or tagged with a core-schema type)
+  // Columns past this would be recorded as this; none is, since a manifest file is at most
+  // kMaxManifestBytes (64 MiB) long.
+  static constexpr int kMaxColumn = (1 << 28) - 1;
+  Kind kind : 2 = Kind::kNull;
+  bool plain : 1 = true;     // scalars: unquoted and untagged (or tagged with a core-schema type)
+  int column : 29 = 0;       // 1-based
   int line = 0;              // 1-based
-  int column = 0;            // 1-based
   // Containers: where their children start in the document's child list, and how many (see
   // YamlDocument::children). Scalars: where their value starts in the document's value pool,
-  // and its length (see YamlDocument::Value). 20 bytes a node, with no heap string behind it:
-  // a manifest of 100,000 assets has ~1.3 million nodes (48 bytes each with a std::string).
+  // and its length (see YamlDocument::Value).
   uint32_t first = 0;
   uint32_t count = 0;
 
@@ -44,6 +48,7 @@ struct YamlNode {
   bool IsScalar() const { return kind == Kind::kScalar; }
   bool IsContainer() const { return kind == Kind::kMap || kind == Kind::kSequence; }
 };
+static_assert(sizeof(YamlNode) == 16);
 
 class YamlDocument {
  public:
