@@ -1,5 +1,6 @@
 // Definitions: what the manifests say, after merging, expansion and validation. Produced by
-// the manifest loader, read by the graph, planner and engine. Plain data, no behaviour.
+// the manifest loader, read by the graph, planner and engine. Plain data (its accessors only
+// read or lay it out), self-contained: usable after the plugins are gone.
 #ifndef ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 #define ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 
@@ -217,7 +218,7 @@ struct AssetDef {
   bool observable = false;
   // Where the asset's steps run: `isolation: in_process | process`; kDefault leaves it to the
   // runner's choice.
-  enum class Isolation : uint8_t { kDefault, kInProcess, kProcess };
+  enum class Isolation { kDefault, kInProcess, kProcess };
   Isolation isolation = Isolation::kDefault;
   SourceLocation location;       // of the asset's key
   SourceLocation type_location;

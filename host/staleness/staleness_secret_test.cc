@@ -14,7 +14,8 @@ using testing::kV1;
 
 void Configure(AssetDef& def, const std::string& json) {
   def.config_json = json;
-  def.config_keys = std::make_shared<const ConfigKeys>(ConfigKeys{.secret = {"api_key"}});
+  def.config_keys =
+      std::make_shared<const ConfigKeys>(ConfigKeys{.unversioned = {}, .secret = {"api_key"}});
 }
 
 }  // namespace

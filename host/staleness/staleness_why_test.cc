@@ -63,7 +63,8 @@ TEST_CASE("Unversioned config keys never make an asset stale, whenever they were
   const std::string before =
       R"({"base_url": "http://127.0.0.1:40001/v0", "concurrency": 32, "count": 500})";
   const std::vector<std::string> unversioned = {"base_url", "concurrency"};
-  const auto marked = std::make_shared<const ConfigKeys>(ConfigKeys{.unversioned = unversioned});
+  const auto marked =
+      std::make_shared<const ConfigKeys>(ConfigKeys{.unversioned = unversioned, .secret = {}});
   struct Case {
     std::string name;
     bool marked_when_recorded;  // false: recorded with the full config, marked since
