@@ -24,7 +24,6 @@ int main(int argc, char** argv) {
     af::AssetDef a;
     std::snprintf(key, sizeof key, "a%06zu", i);
     a.key = key;
-    a.segments = {a.key};
     a.type = "examples/noop";
     a.group = "g" + std::to_string(i % 10);
     const size_t layer = i / width, pos = i % width;

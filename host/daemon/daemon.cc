@@ -334,11 +334,12 @@ struct Daemon::Impl {
     // Sinks first: one refresh covers its upstream's policies too.
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       const size_t i = *it;
-      if (!assets[i].freshness_policy) continue;
+      const std::optional<FreshnessPolicy>& policy = assets[i].details().freshness_policy;
+      if (!policy) continue;
       const std::string key = "freshness " + assets[i].key;
       if (auto b = backoff.find(key); b != backoff.end() && b->second.next_ms > now) continue;
       // Aim at the WARN threshold when there is one: refreshed before it warns.
-      FreshnessPolicy aim = *assets[i].freshness_policy;
+      FreshnessPolicy aim = *policy;
       if (aim.warn_after_minutes) aim.maximum_lag_minutes = *aim.warn_after_minutes;
       aim.warn_after_minutes.reset();
       const int64_t horizon = static_cast<int64_t>(options.tick_s * 1000) + duration_ms[key];
@@ -366,7 +367,7 @@ struct Daemon::Impl {
       }
       if (InFlight(job->assets)) continue;
       std::string why = !at_next_tick->reason.empty() ? at_next_tick->reason
-                        : assets[i].freshness_policy->warn_after_minutes
+                        : policy->warn_after_minutes
                             ? "would be WARN at the next tick"
                             : "would be " + FreshnessSummary(*at_next_tick) + " at the next tick";
       std::string list;
@@ -421,7 +422,7 @@ Expected<std::unique_ptr<Daemon>> Daemon::Start(DaemonOptions options, Diagnosti
   if (!s.ok()) impl->Log("recovering dead runs: " + s.message());
   const auto& d = impl->current->definitions();
   size_t policies = 0;
-  for (const AssetDef& a : d.assets) policies += a.freshness_policy ? 1 : 0;
+  for (const AssetDef& a : d.assets) policies += a.details().freshness_policy ? 1 : 0;
   impl->Log("daemon started on " + home + ": " + Plural(d.assets.size(), "asset") + ", " +
             std::to_string(policies) + (policies == 1 ? " freshness policy" : " freshness policies") +
             ", " + Plural(d.schedules.size(), "schedule") + ", tick " +

@@ -136,7 +136,7 @@ class AttemptRecords : public StepRecordSink {
 Redactor RunRedactor(const Definitions& defs) {
   Redactor redactor;
   for (const AssetDef& asset : defs.assets)
-    redactor.AddConfig(asset.config_json, asset.secret_config_keys);
+    redactor.AddConfig(asset.config_json, asset.secret_config_keys());
   for (const auto& [key, resource] : defs.resources)
     redactor.AddConfig(resource.config_json, resource.secret_config_keys);
   return redactor;
@@ -515,8 +515,8 @@ bool RunState::BuildSpec(const Node& node, StepSpec* spec,
   spec->home = home_;
   spec->spool_path = SpoolPath(node);
   spec->manifests_hash = manifests_hash;
-  spec->timeout_s = asset.timeout_seconds.value_or(0);
-  spec->max_rss_mb = asset.max_rss_mb.value_or(0);
+  spec->timeout_s = asset.details().timeout_seconds.value_or(0);
+  spec->max_rss_mb = asset.details().max_rss_mb.value_or(0);
   std::set<std::string> plugins = {asset.type, out.type};
   for (const InputDef& input : asset.inputs) {
     const size_t upstream = defs_.IndexOf(input.asset_key).value();
@@ -581,7 +581,7 @@ bool RunState::ExecuteNode(size_t n) {
   }
   StepRunner& runner = RunnerFor(node);
   const IoManagerRef& io = io_.For(asset);
-  const RetryPolicy policy = asset.retry_policy.value_or(RetryPolicy{});
+  const RetryPolicy policy = asset.retry_policy ? *asset.retry_policy : RetryPolicy{};
   const int64_t first_attempt_ms = clock_.NowMs();
   // Attempts lost to the infrastructure (the runner's own limit bounds them): retried at once,
   // and not counted against the asset's policy.
@@ -604,7 +604,8 @@ bool RunState::ExecuteNode(size_t n) {
       m.data_version = a.data_version;
       m.code_version = asset.code_version;
       RecordedConfig config =
-          RecordConfig(asset.config_json, asset.unversioned_config_keys, asset.secret_config_keys);
+          RecordConfig(asset.config_json, asset.unversioned_config_keys(),
+                       asset.secret_config_keys());
       m.config_json = std::move(config.json);
       m.config_hash = std::move(config.hash);
       m.upstream_data_versions = std::move(upstream_versions);
@@ -711,8 +712,8 @@ void RunState::SkipDescendants(size_t n, const std::string& reason) {
 }
 
 bool RunsIsolated(const AssetDef& asset, ExecutorKind executor) {
-  if (asset.isolation == AssetDef::Isolation::kProcess || asset.timeout_seconds ||
-      asset.max_rss_mb)
+  if (asset.isolation == AssetDef::Isolation::kProcess || asset.details().timeout_seconds ||
+      asset.details().max_rss_mb)
     return true;
   if (asset.isolation == AssetDef::Isolation::kInProcess) return false;
   return executor == ExecutorKind::kMultiprocess;

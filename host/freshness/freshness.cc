@@ -155,11 +155,12 @@ std::vector<AssetFreshness> EvaluateFreshness(const AssetGraph& graph, EventLog&
   std::vector<AssetFreshness> out;
   const auto& assets = graph.definitions().assets;
   for (size_t i = 0; i < assets.size(); ++i) {
-    if (!assets[i].freshness_policy) continue;
+    const std::optional<FreshnessPolicy>& policy = assets[i].details().freshness_policy;
+    if (!policy) continue;
     std::string reason;
     UsedDataTimes used = resolver.UsedDataTimesOf(i, &reason);
-    auto e = EvaluatePolicy(*assets[i].freshness_policy, used, now_ms, reason);
-    AssetFreshness f{i, assets[i].key, *assets[i].freshness_policy, {}};
+    auto e = EvaluatePolicy(*policy, used, now_ms, reason);
+    AssetFreshness f{i, assets[i].key, *policy, {}};
     if (e.ok()) {
       f.evaluation = *e;
     } else {

@@ -98,7 +98,7 @@ struct Diamond {
   const int64_t t0 = At("2026-12-01T10:00:00Z");  // on the hour, for @hourly
 
   Diamond() {
-    defs.assets[defs.IndexOf("D").value()].freshness_policy = Policy(30);
+    defs.assets[defs.IndexOf("D").value()].mutable_details().freshness_policy = Policy(30);
     auto g = AssetGraph::Build(defs);
     REQUIRE(g.ok());
     graph.emplace(std::move(*g));
@@ -108,7 +108,7 @@ struct Diamond {
                            t0 + static_cast<int64_t>(minute * 60000), version);
   }
   FreshnessEvaluation Evaluate(double minute, const FreshnessPolicy& policy) {
-    defs.assets[defs.IndexOf("D").value()].freshness_policy = policy;
+    defs.assets[defs.IndexOf("D").value()].mutable_details().freshness_policy = policy;
     auto all = EvaluateFreshness(*graph, *log, t0 + static_cast<int64_t>(minute * 60000));
     REQUIRE(all.size() == 1);
     CHECK(all[0].asset_key == "D");

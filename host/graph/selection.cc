@@ -112,16 +112,19 @@ class Evaluator {
         return Where([&](const AssetDef& a) { return GlobMatch(n.value, a.key); });
       case Node::Kind::kTag:  // exact: Dagster's "tag:k" is k with the empty value
         return Where([&](const AssetDef& a) {
-          auto it = a.tags.find(n.value);
-          return !n.null_value && it != a.tags.end() && it->second == n.tag_value;
+          const std::map<std::string, std::string>& tags = a.details().tags;
+          auto it = tags.find(n.value);
+          return !n.null_value && it != tags.end() && it->second == n.tag_value;
         });
       case Node::Kind::kOwner:  // <null>: assets without owners
         return Where([&](const AssetDef& a) {
-          return n.null_value ? a.owners.empty() : Contains(a.owners, n.value);
+          const std::vector<std::string>& owners = a.details().owners;
+          return n.null_value ? owners.empty() : Contains(owners, n.value);
         });
       case Node::Kind::kKind:
         return Where([&](const AssetDef& a) {
-          return n.null_value ? a.kinds.empty() : Contains(a.kinds, n.value);
+          const std::vector<std::string>& kinds = a.details().kinds;
+          return n.null_value ? kinds.empty() : Contains(kinds, n.value);
         });
       case Node::Kind::kGroup:  // <null>: no group (every asset has one)
         return Where([&](const AssetDef& a) {

@@ -30,17 +30,15 @@ inline Definitions MakeDefinitions(std::vector<TestAsset> assets) {
   for (const auto& t : assets) {
     AssetDef a;
     a.key = t.key;
-    for (size_t start = 0;;) {
-      size_t slash = t.key.find('/', start);
-      a.segments.push_back(t.key.substr(start, slash - start));
-      if (slash == std::string::npos) break;
-      start = slash + 1;
-    }
     a.type = "test/asset";
     a.group = t.group;
-    a.tags = t.tags;
-    a.owners = t.owners;
-    a.kinds = t.kinds;
+    // As the parser: an asset that sets none of them has no details block.
+    if (!t.tags.empty() || !t.owners.empty() || !t.kinds.empty()) {
+      AssetDetails& details = a.mutable_details();
+      details.tags = t.tags;
+      details.owners = t.owners;
+      details.kinds = t.kinds;
+    }
     int line = t.line > 0 ? t.line : next_line;
     a.location = {"m.yaml", line, 3};
     for (size_t i = 0; i < t.inputs.size(); ++i) {

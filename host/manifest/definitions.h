@@ -1,5 +1,6 @@
 // Definitions: what the manifests say, after merging, expansion and validation. Produced by
-// the manifest loader, read by the graph, planner and engine. Plain data, no behaviour.
+// the manifest loader, read by the graph, planner and engine. Plain data (its accessors only
+// read or lay it out), self-contained: usable after the plugins are gone.
 #ifndef ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 #define ASSETFLOW_HOST_MANIFEST_DEFINITIONS_H_
 
@@ -52,9 +53,9 @@ struct FreshnessPolicy {
   std::optional<double> warn_after_minutes;    // 0 < warn < maximum_lag
 };
 
-// std::optional's interface for a large field that is rarely set: a pointer (8 bytes) when
-// unset instead of the whole value, for fields of AssetDef, of which a manifest may have
-// 100,000. Copies deep-copy; the value lives on the heap.
+// std::optional's interface for a large value that is rarely set: a pointer (8 bytes) when
+// unset instead of the whole value (AssetDef's details, of which a manifest may have 100,000).
+// Copies deep-copy; the value lives on the heap.
 template <class T>
 class HeapOptional {
  public:
@@ -158,32 +159,60 @@ struct InputDef {
   SourceLocation location;  // of the upstream key in the manifest
 };
 
-// A manifest may define 100,000 assets: the values repeated across assets (type, group, IO
-// manager, code version, input names) are interned, and what few assets set lives out of line.
-struct AssetDef {
-  std::string key;                    // "a/b/c": segments of [A-Za-z0-9_-]
-  std::vector<std::string> segments;  // {"a","b","c"}
-  InternedString type;                // "<plugin>/<definition>"
-  std::vector<InputDef> inputs;       // sorted by name
-  std::string config_json = "{}";     // validated, defaults filled
-  // Top-level config keys that cannot change the output (from the definition's schema, see
-  // DefinitionInfo): left out of the config that is recorded, hashed and compared for
-  // staleness (VersionedConfigJson in eventlog/hash.h). Sorted, unique.
-  std::vector<std::string> unversioned_config_keys;
-  // Top-level config keys the schema marks secret: masked in the recorded config, in events,
-  // logs and errors; still part of the config hash (common/redact.h). Sorted, unique.
-  std::vector<std::string> secret_config_keys;
-  InternedString group = "default";
+// The top-level config keys an asset type's schema marks (DefinitionInfo), sorted and unique.
+// The same for every asset of a type, so the loader shares one block per type among them.
+struct ConfigKeys {
+  // Keys that cannot change the output: left out of the config that is recorded, hashed and
+  // compared for staleness (VersionedConfigJson in eventlog/hash.h).
+  std::vector<std::string> unversioned;
+  // Keys marked secret: masked in the recorded config, in events, logs and errors; still part
+  // of the config hash (common/redact.h).
+  std::vector<std::string> secret;
+};
+
+// What few assets set: an AssetDef holds it out of line, and not at all when none is set.
+struct AssetDetails {
   std::map<std::string, std::string> tags;
   // `owners: [team:data, a@b.com]` and `kinds: [python, s3]`: strings, sorted and unique, as
   // Dagster's owners and kinds (selected by `owner:` and `kind:`).
   std::vector<std::string> owners;
   std::vector<std::string> kinds;
-  InternedString code_version;  // manifest's code_version, else the definition's, else ""
   std::string description;
-  // Its own `retry_policy:`, else the manifests' top-level one, else none (no retries).
-  std::optional<RetryPolicy> retry_policy;
-  HeapOptional<FreshnessPolicy> freshness_policy;  // 8 bytes unset (the value is 88)
+  std::optional<FreshnessPolicy> freshness_policy;
+  std::optional<double> timeout_seconds;  // `timeout: 30s` (a duration > 0); unset = no limit
+  std::optional<int64_t> max_rss_mb;      // `max_rss_mb: 512` (> 0); unset = no limit
+  // `resources:` (a cluster job's), over the executor's; unset when the asset has none.
+  std::optional<JobResources> resources;
+};
+
+// "a/b/c" -> {"a","b","c"}: split at '/' only (manifest_parser.h's SplitAssetKey also validates
+// the segments). Views into `key`.
+inline std::vector<std::string_view> SplitKeySegments(std::string_view key) {
+  std::vector<std::string_view> segments;
+  for (size_t start = 0;;) {
+    const size_t slash = key.find('/', start);
+    segments.push_back(key.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) return segments;
+    start = slash + 1;
+  }
+}
+
+// A manifest may define 100,000 assets, and their definitions live for the whole run: the
+// values repeated across assets (type, group, IO manager, code version, input names) are
+// interned, those the same for many assets (config keys, retry policy) are shared immutable
+// blocks, and what few assets set is one block out of line (details()).
+struct AssetDef {
+  std::string key;                    // "a/b/c": segments of [A-Za-z0-9_-]
+  InternedString type;                // "<plugin>/<definition>"
+  std::vector<InputDef> inputs;       // sorted by name
+  std::string config_json = "{}";     // validated, defaults filled
+  // From the definition's schema; null when it marks none (the accessors below read it).
+  std::shared_ptr<const ConfigKeys> config_keys;
+  InternedString group = "default";
+  InternedString code_version;  // manifest's code_version, else the definition's, else ""
+  // Its own `retry_policy:`, else the manifests' top-level one (then the block is shared by
+  // every asset without its own), else null (no retries).
+  std::shared_ptr<const RetryPolicy> retry_policy;
   InternedString io_manager_key = "io_manager";
   // Its definition is an observable source asset: it records a data version, stores nothing.
   bool observable = false;
@@ -191,13 +220,39 @@ struct AssetDef {
   // runner's choice.
   enum class Isolation { kDefault, kInProcess, kProcess };
   Isolation isolation = Isolation::kDefault;
-  std::optional<double> timeout_seconds;  // `timeout: 30s` (a duration > 0); unset = no limit
-  std::optional<int64_t> max_rss_mb;      // `max_rss_mb: 512` (> 0); unset = no limit
-  // `resources:` (a cluster job's), over the executor's; unset when the asset has none.
-  HeapOptional<JobResources> resources;
   SourceLocation location;       // of the asset's key
   SourceLocation type_location;
+
+  // {"a","b","c"} for "a/b/c": views into `key`, valid while it is unchanged.
+  std::vector<std::string_view> segments() const { return SplitKeySegments(key); }
+  const std::vector<std::string>& unversioned_config_keys() const {
+    return config_keys ? config_keys->unversioned : NoConfigKeys().unversioned;
+  }
+  const std::vector<std::string>& secret_config_keys() const {
+    return config_keys ? config_keys->secret : NoConfigKeys().secret;
+  }
+  // The rarely set fields: an empty AssetDetails (shared) when the asset sets none of them.
+  const AssetDetails& details() const { return details_ ? *details_ : NoDetails(); }
+  // For writing them: the asset's own block, created empty on first use.
+  AssetDetails& mutable_details() {
+    if (!details_) details_ = AssetDetails{};
+    return *details_;
+  }
+
+ private:
+  static const AssetDetails& NoDetails() {
+    static const AssetDetails kNone;
+    return kNone;
+  }
+  static const ConfigKeys& NoConfigKeys() {
+    static const ConfigKeys kNone;
+    return kNone;
+  }
+  HeapOptional<AssetDetails> details_;  // unset: 8 bytes; copies deep-copy it
 };
+// The 100,000-asset memory target (peak RSS <= 100 MiB, bench/BENCHMARKS.md): the definitions
+// array lives for the whole run, so a field every asset pays for must earn its place here.
+static_assert(sizeof(AssetDef) <= 200, "AssetDef grew: put what few assets set in AssetDetails");
 
 // Everything the manifests define. Contract: `assets` is sorted by key, strictly (std::string's
 // <, no duplicates). The loader makes it so; a hand-built Definitions must too (AssetGraph::Build
@@ -238,7 +293,7 @@ struct DefinitionInfo {
   std::string code_version;
   bool observable = false;    // an observable source asset (AF_ASSET_OBSERVABLE)
   // The schema's top-level properties annotated "x-assetflow-no-version": true (sorted,
-  // unique); the loader copies them to AssetDef::unversioned_config_keys.
+  // unique); the loader shares them with the type's assets (AssetDef::config_keys).
   std::vector<std::string> unversioned_config_keys = {};
   // The schema's top-level properties marked secret: "x-assetflow-secret": true,
   // "writeOnly": true or "format": "password" (sorted, unique).

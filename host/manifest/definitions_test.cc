@@ -2,10 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace af {
 
@@ -43,18 +47,55 @@ TEST_CASE("HeapOptional behaves as std::optional, with its value out of line") {
   CHECK_FALSE(moved);
 }
 
-TEST_CASE("An asset definition copies its freshness policy with it") {
+// The loader reorders and the vector regrows 100,000 of them: moves, never copies.
+static_assert(std::is_nothrow_move_constructible_v<AssetDef>);
+static_assert(std::is_nothrow_move_assignable_v<AssetDef>);
+
+TEST_CASE("An asset's rarely set fields: none set, no block; copies deep-copy the block") {
   AssetDef a;
   a.key = std::string("a");
+  CHECK(&a.details() == &AssetDef().details());  // one shared empty default
+  CHECK(a.details().tags.empty());
+  CHECK_FALSE(a.details().freshness_policy.has_value());
+  CHECK_FALSE(a.details().timeout_seconds.has_value());
+
   FreshnessPolicy policy;
   policy.maximum_lag_minutes = 60;
-  a.freshness_policy = policy;
+  a.mutable_details().freshness_policy = policy;
+  a.mutable_details().tags["team"] = "data";
+  CHECK(&a.details() != &AssetDef().details());  // its own now
+  CHECK(&a.mutable_details() == &a.details());   // created once
   AssetDef b = a;
-  b.freshness_policy->maximum_lag_minutes = 1;
-  CHECK(a.freshness_policy->maximum_lag_minutes == 60);
-  CHECK(b.freshness_policy->maximum_lag_minutes == 1);
-  AssetDef c;
-  CHECK_FALSE(c.freshness_policy.has_value());
+  b.mutable_details().freshness_policy->maximum_lag_minutes = 1;
+  b.mutable_details().tags["team"] = "viz";
+  CHECK(a.details().freshness_policy->maximum_lag_minutes == 60);
+  CHECK(a.details().tags.at("team") == "data");
+  CHECK(b.details().freshness_policy->maximum_lag_minutes == 1);
+  CHECK(b.details().tags.at("team") == "viz");
+  b = AssetDef();
+  CHECK(&b.details() == &AssetDef().details());
+  CHECK(a.details().tags.at("team") == "data");
+}
+
+TEST_CASE("An asset's key segments come from its key") {
+  AssetDef a;
+  a.key = std::string("reports/daily/top-10");
+  CHECK(a.segments() == std::vector<std::string_view>{"reports", "daily", "top-10"});
+  a.key = std::string("one");
+  CHECK(a.segments() == std::vector<std::string_view>{"one"});
+  CHECK(SplitKeySegments("a//b") == std::vector<std::string_view>{"a", "", "b"});
+}
+
+TEST_CASE("An asset's config keys: empty when its type marks none, else the type's block") {
+  AssetDef a;
+  CHECK(a.unversioned_config_keys().empty());
+  CHECK(a.secret_config_keys().empty());
+  a.config_keys = std::make_shared<const ConfigKeys>(
+      ConfigKeys{.unversioned = {"concurrency"}, .secret = {"api_key", "token"}});
+  AssetDef b = a;  // shares the immutable block
+  CHECK(b.config_keys == a.config_keys);
+  CHECK(b.unversioned_config_keys() == std::vector<std::string>{"concurrency"});
+  CHECK(b.secret_config_keys() == std::vector<std::string>{"api_key", "token"});
 }
 
 }  // namespace af

@@ -41,8 +41,8 @@ assets:
   CHECK(e.resources.time == "10:00");
   CHECK(e.resources.partition == "debug");
   CHECK(e.resources.extra == std::vector<std::string>{"--constraint=fast", "--exclusive"});
-  REQUIRE(defs.FindAsset("big")->resources.has_value());
-  const JobResources& big = *defs.FindAsset("big")->resources;
+  REQUIRE(defs.FindAsset("big")->details().resources.has_value());
+  const JobResources& big = *defs.FindAsset("big")->details().resources;
   CHECK(big.cpus == 4);
   CHECK(big.mem == "2G");
   CHECK(big.time == "1-00:00:00");
@@ -50,7 +50,7 @@ assets:
   CHECK(big.qos == "high");
   CHECK(big.gres == "gpu:1");
   CHECK(big.location.ToString() == "m.yaml:13:5");
-  CHECK_FALSE(defs.FindAsset("plain")->resources.has_value());
+  CHECK_FALSE(defs.FindAsset("plain")->details().resources.has_value());
 }
 
 TEST_CASE("no executor: section: nothing set") {

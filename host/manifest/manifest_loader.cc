@@ -114,6 +114,19 @@ struct ManifestLoader::Impl {
   size_t parse_diagnostics = 0;
   // Shared by the suggestions of one Resolve: thousands of unknown names stay cheap.
   SuggestionBudget suggestions;
+  // One Resolve's config key lists, one block per asset type in the catalog it was given
+  // (filled on first use, cleared after: the catalog may be gone by the next Resolve).
+  std::unordered_map<const DefinitionInfo*, std::shared_ptr<const ConfigKeys>> config_keys;
+
+  // The config keys `type` marks, shared by its assets; null when it marks none.
+  std::shared_ptr<const ConfigKeys> ConfigKeysOf(const DefinitionInfo& type) {
+    if (type.unversioned_config_keys.empty() && type.secret_config_keys.empty()) return nullptr;
+    std::shared_ptr<const ConfigKeys>& keys = config_keys[&type];
+    if (!keys)
+      keys = std::make_shared<const ConfigKeys>(
+          ConfigKeys{type.unversioned_config_keys, type.secret_config_keys});
+    return keys;
+  }
 
   void ParseFile(const std::string& path) {
     {
@@ -255,8 +268,7 @@ void ManifestLoader::Impl::ResolveAsset(
   CheckReadableInputs(*out, catalog, defs, owner);
   if (!a.has_code_version) out->code_version = type->second.code_version;
   out->observable = type->second.observable;
-  out->unversioned_config_keys = type->second.unversioned_config_keys;
-  out->secret_config_keys = type->second.secret_config_keys;
+  out->config_keys = ConfigKeysOf(type->second);
   ConfigSite site{a.config.doc, a.config.key, a.config.value, out->location, owner, out->type};
   if (auto json = validator->Validate(type->second, site, &diagnostics)) out->config_json = *json;
 }
@@ -328,6 +340,7 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
   Impl& m = *this;
   m.diagnostics.resize(m.parse_diagnostics);
   m.suggestions = {};
+  m.config_keys.clear();
   Definitions defs;
   defs.files = m.files;
   defs.plugin_dirs = m.parsed.plugin_dirs;
@@ -431,6 +444,7 @@ bool ManifestLoader::Impl::Resolve(const TypeCatalog& catalog, bool consume, Def
   };
   std::stable_sort(m.diagnostics.begin() + m.parse_diagnostics, m.diagnostics.end(),
                    [&](const Diagnostic& x, const Diagnostic& y) { return rank(x) < rank(y); });
+  m.config_keys.clear();
 
   *out = std::move(defs);
   return std::none_of(m.diagnostics.begin(), m.diagnostics.end(), [](const Diagnostic& d) {

@@ -91,21 +91,23 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
 
   const AssetDef& source = *defs.FindAsset("hackernews_source_data");
   CHECK(source.type == "hackernews/top_stories");
-  CHECK(source.segments == std::vector<std::string>{"hackernews_source_data"});
+  CHECK(source.segments() == std::vector<std::string_view>{"hackernews_source_data"});
   // Defaults filled, keys sorted, the env default used.
   CHECK(source.config_json ==
         R"({"base_url":"https://hacker-news.firebaseio.com/v0","concurrency":16,"count":100})");
   CHECK(source.group == "hackernews");
-  CHECK(source.tags == std::map<std::string, std::string>{{"team", "data"}, {"tier", "1"}});
+  CHECK(source.details().tags ==
+        std::map<std::string, std::string>{{"team", "data"}, {"tier", "1"}});
   // Sorted, duplicates dropped; an asset without them has none.
-  CHECK(source.owners == std::vector<std::string>{"alice@example.com", "team:data"});
-  CHECK(source.kinds == std::vector<std::string>{"http", "python"});
-  CHECK(defs.assets[1].owners.empty());
+  CHECK(source.details().owners == std::vector<std::string>{"alice@example.com", "team:data"});
+  CHECK(source.details().kinds == std::vector<std::string>{"http", "python"});
+  CHECK(defs.assets[1].details().owners.empty());
   CHECK(source.code_version == "1");  // the definition's
-  CHECK(source.unversioned_config_keys == std::vector<std::string>{"concurrency"});  // the catalog's
+  // the catalog's
+  CHECK(source.unversioned_config_keys() == std::vector<std::string>{"concurrency"});
   CHECK(source.io_manager_key == "io_manager");
-  CHECK_FALSE(source.retry_policy.has_value());
-  CHECK_FALSE(source.freshness_policy.has_value());
+  CHECK(source.retry_policy == nullptr);
+  CHECK_FALSE(source.details().freshness_policy.has_value());
   CHECK(source.location.ToString() == "m.yaml:11:3");
   CHECK(source.type_location.ToString() == "m.yaml:12:11");
 
@@ -120,21 +122,21 @@ TEST_CASE("the Hacker News manifest resolves into complete definitions") {
         R"({"extra_stopwords":["Ask","Show","HN"],"font":{"family":"DejaVu Sans","size":12},)"
         R"("format":"png","height":800,"width":640})");
   CHECK(cloud.code_version == "2");  // the manifest's wins
-  CHECK(cloud.unversioned_config_keys.empty());
-  CHECK(cloud.description == "a wordcloud of the titles");
+  CHECK(cloud.unversioned_config_keys().empty());
+  CHECK(cloud.details().description == "a wordcloud of the titles");
   CHECK(cloud.group == "default");
-  REQUIRE(cloud.retry_policy.has_value());
+  REQUIRE(cloud.retry_policy != nullptr);
   CHECK(cloud.retry_policy->max_retries == 5);
   CHECK(cloud.retry_policy->delay_seconds == 5);
   CHECK(cloud.retry_policy->backoff == RetryPolicy::Backoff::kExponential);
   CHECK(cloud.retry_policy->jitter == RetryPolicy::Jitter::kPlusMinus);
-  REQUIRE(cloud.freshness_policy.has_value());
-  CHECK(cloud.freshness_policy->maximum_lag_minutes == 30);
-  CHECK(cloud.freshness_policy->cron_schedule == "0 * * * *");
+  REQUIRE(cloud.details().freshness_policy.has_value());
+  CHECK(cloud.details().freshness_policy->maximum_lag_minutes == 30);
+  CHECK(cloud.details().freshness_policy->cron_schedule == "0 * * * *");
   CHECK(cloud.io_manager_key == "hn_io_manager");
 
   const AssetDef& stopwords = *defs.FindAsset("reports/stopwords");
-  CHECK(stopwords.segments == std::vector<std::string>{"reports", "stopwords"});
+  CHECK(stopwords.segments() == std::vector<std::string_view>{"reports", "stopwords"});
   CHECK(stopwords.config_json == "{}");
   CHECK(stopwords.code_version == "7");
 
@@ -206,7 +208,7 @@ assets:
   Definitions defs = Load(loader, testing::TestCatalog());
   const AssetDef& a = defs.assets.at(0);
   CHECK(a.group == "hn");
-  CHECK(a.description == "costs $5, nothing");
+  CHECK(a.details().description == "costs $5, nothing");
   CHECK(a.config_json == R"({"${COUNT}":"keys are not expanded","fallback":7,"plain_number":42,)"
                          R"("quoted_number":"42","url":"http://localhost:8080/v0"})");
 }
@@ -260,7 +262,7 @@ assets:
   CHECK(defs.assets[0].config_json == defs.assets[1].config_json);
   CHECK(defs.assets[1].config_json ==
         R"({"base_url":"https://hacker-news.firebaseio.com/v0","concurrency":16,"count":5})");
-  CHECK(defs.assets[1].tags.at("team") == "data");
+  CHECK(defs.assets[1].details().tags.at("team") == "data");
   CHECK(defs.assets[2].key == "c");
 }
 
@@ -286,7 +288,7 @@ assets:
   const AssetDef& a = *defs.FindAsset("a");
   CHECK(a.type == "hackernews/top_stories");
   CHECK(a.group == "hn");
-  CHECK(a.tags.at("team") == "data");
+  CHECK(a.details().tags.at("team") == "data");
   CHECK(a.config_json ==
         R"({"base_url":"https://hacker-news.firebaseio.com/v0","concurrency":16,"count":5})");
   CHECK(a.type_location.ToString() == "m.yaml:3:9");  // where the shared value is written
@@ -333,20 +335,20 @@ assets:
   Definitions defs = Load(loader, testing::TestCatalog());
   const AssetDef& inproc = *defs.FindAsset("inproc");
   CHECK(inproc.isolation == AssetDef::Isolation::kInProcess);
-  CHECK(inproc.timeout_seconds == 0.5);
-  CHECK(inproc.max_rss_mb == 512);
+  CHECK(inproc.details().timeout_seconds == 0.5);
+  CHECK(inproc.details().max_rss_mb == 512);
   const AssetDef& proc = *defs.FindAsset("proc");
   CHECK(proc.isolation == AssetDef::Isolation::kProcess);
-  CHECK(proc.timeout_seconds == 120);
-  CHECK_FALSE(proc.max_rss_mb.has_value());
+  CHECK(proc.details().timeout_seconds == 120);
+  CHECK_FALSE(proc.details().max_rss_mb.has_value());
   const AssetDef& plain = *defs.FindAsset("plain");
   CHECK(plain.isolation == AssetDef::Isolation::kDefault);
-  CHECK(plain.timeout_seconds == 30);
-  CHECK(plain.max_rss_mb == 1);
+  CHECK(plain.details().timeout_seconds == 30);
+  CHECK(plain.details().max_rss_mb == 1);
   const AssetDef& unset = *defs.FindAsset("unset");
   CHECK(unset.isolation == AssetDef::Isolation::kDefault);
-  CHECK_FALSE(unset.timeout_seconds.has_value());
-  CHECK_FALSE(unset.max_rss_mb.has_value());
+  CHECK_FALSE(unset.details().timeout_seconds.has_value());
+  CHECK_FALSE(unset.details().max_rss_mb.has_value());
 }
 
 TEST_CASE("the default io_manager is added from the catalog, with its schema's defaults") {
@@ -395,6 +397,34 @@ TEST_CASE("Resolve may run again: its diagnostics replace the previous run's") {
 
 // The workspace's ResolveOnce moves the parsed definitions instead of copying them: the same
 // definitions, in the same key order, and the same diagnostics (suggestions included) as Resolve.
+TEST_CASE("the assets of a type share its config key lists; a type marking none, no block") {
+  ManifestLoader loader(testing::MapEnv({}));
+  REQUIRE(loader.ParseText(R"(assets:
+  one: {type: hackernews/top_stories}
+  two: {type: hackernews/top_stories}
+  plain: {type: examples/constant}
+)", "m.yaml"));
+  Definitions defs;
+  REQUIRE(loader.Resolve(testing::TestCatalog(), &defs));
+  const AssetDef& one = *defs.FindAsset("one");
+  REQUIRE(one.config_keys != nullptr);
+  CHECK(one.config_keys == defs.FindAsset("two")->config_keys);
+  CHECK(one.unversioned_config_keys() == std::vector<std::string>{"concurrency"});
+  CHECK(one.secret_config_keys().empty());
+  CHECK(defs.FindAsset("plain")->config_keys == nullptr);
+
+  // Against another catalog, the lists are that catalog's (nothing kept from the first).
+  TypeCatalog other = testing::TestCatalog();
+  other.assets["hackernews/top_stories"].unversioned_config_keys = {"base_url", "concurrency"};
+  other.assets["hackernews/top_stories"].secret_config_keys = {"base_url"};
+  Definitions again;
+  REQUIRE(loader.Resolve(other, &again));
+  CHECK(again.FindAsset("two")->unversioned_config_keys() ==
+        std::vector<std::string>{"base_url", "concurrency"});
+  CHECK(again.FindAsset("two")->secret_config_keys() == std::vector<std::string>{"base_url"});
+  CHECK(one.unversioned_config_keys() == std::vector<std::string>{"concurrency"});
+}
+
 TEST_CASE("ResolveOnce gives what Resolve gives") {
   const char* text = R"(
 assets:
@@ -419,7 +449,7 @@ assets:
   for (size_t i = 0; i < b.assets.size(); ++i) {
     keys.push_back(b.assets[i].key);
     CHECK(b.assets[i].key == a.assets[i].key);
-    CHECK(b.assets[i].segments == a.assets[i].segments);
+    CHECK(b.assets[i].segments() == a.assets[i].segments());
     CHECK(b.assets[i].code_version == a.assets[i].code_version);
     CHECK(b.assets[i].group == a.assets[i].group);
     CHECK(b.assets[i].inputs.size() == a.assets[i].inputs.size());

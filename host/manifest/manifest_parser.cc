@@ -289,19 +289,20 @@ class Walker {
     out_->asset_defs.reserve(out_->asset_defs.size() + c.size() / 2);
     out_->asset_by_key.Reserve(out_->asset_by_key.size() + c.size() / 2,
                                [this](uint32_t i) { return KeyOf(out_->asset_defs[i]); });
+    std::vector<std::string> segments;  // only to validate: AssetDef::segments() derives them
     for (size_t i = 0; i + 1 < c.size(); i += 2) {
       const std::string key(doc_.Value(c[i]));
       ParsedAsset a;
       AssetDef def;
-      if (!SplitAssetKey(key, &def.segments)) {
+      if (!SplitAssetKey(key, &segments)) {
         Error(c[i], "invalid asset key '" + key +
                         "' (want segments of letters, digits, '_' "
                         "and '-', separated by '/')");
         continue;
       }
-      auto too_long = std::find_if(def.segments.begin(), def.segments.end(),
+      auto too_long = std::find_if(segments.begin(), segments.end(),
                                    [](const std::string& s) { return s.size() > kMaxKeySegmentBytes; });
-      if (too_long != def.segments.end()) {
+      if (too_long != segments.end()) {
         Error(c[i], "asset key segment of " + std::to_string(too_long->size()) +
                         " bytes is too long (at most " + std::to_string(kMaxKeySegmentBytes) +
                         ": stored as a file name, with room for its temp file's suffix)");
@@ -335,18 +336,19 @@ class Walker {
                          " (want letters, digits and '_')");
       } else if (key == "tags" && Expect(value, Kind::kMap, what)) {
         Keys(value, nullptr, {"in tags of ", owner}, [&](const std::string& tag, YamlId, YamlId t) {
-          Scalar(t, {"tag '", tag, "' of ", owner}, &def.tags[tag]);
+          Scalar(t, {"tag '", tag, "' of ", owner}, &def.mutable_details().tags[tag]);
         });
       } else if (key == "owners" || key == "kinds") {
-        StringList(value, what, key == "owners" ? &def.owners : &def.kinds);
+        AssetDetails& details = def.mutable_details();
+        StringList(value, what, key == "owners" ? &details.owners : &details.kinds);
       } else if (key == "code_version") {
         a->has_code_version = Scalar(value, what, &def.code_version);
       } else if (key == "description") {
-        Scalar(value, what, &def.description);
+        Scalar(value, what, &def.mutable_details().description);
       } else if (key == "retry_policy") {
         Retry(value, owner, &def.retry_policy);
       } else if (key == "freshness_policy") {
-        Freshness(k, value, owner, &def.freshness_policy);
+        Freshness(k, value, owner, &def.mutable_details().freshness_policy);
       } else if (key == "io_manager" && Scalar(value, what, &def.io_manager_key)) {
         a->io_manager_location = doc_.Location(value);
       } else if (key == "isolation") {
@@ -354,14 +356,16 @@ class Walker {
                {AssetDef::Isolation::kInProcess, AssetDef::Isolation::kProcess}, &def.isolation);
       } else if (key == "timeout") {
         double seconds = 0;
-        if (Duration(value, what, /*positive=*/true, &seconds)) def.timeout_seconds = seconds;
+        if (Duration(value, what, /*positive=*/true, &seconds))
+          def.mutable_details().timeout_seconds = seconds;
       } else if (key == "max_rss_mb") {
         double mb = 0;
         if (Number(value, what, /*integer=*/true, /*non_negative=*/false, &mb))
-          def.max_rss_mb = static_cast<int64_t>(std::min(mb, 9e18));
+          def.mutable_details().max_rss_mb = static_cast<int64_t>(std::min(mb, 9e18));
       } else if (key == "resources") {
-        def.resources = JobResources{};
-        Resources(k, value, owner, &*def.resources);
+        std::optional<JobResources>& resources = def.mutable_details().resources;
+        resources = JobResources{};
+        Resources(k, value, owner, &*resources);
       }
     });
     if (!has_type) Error(key_id, "missing required key 'type' in " + owner);
@@ -480,7 +484,7 @@ class Walker {
 
   // Dagster's RetryPolicy(max_retries=1, delay=None, backoff=None, jitter=None); `out` is left
   // unset when anything in it is wrong.
-  void Retry(YamlId v, const std::string& owner, std::optional<RetryPolicy>* out) {
+  void Retry(YamlId v, const std::string& owner, std::shared_ptr<const RetryPolicy>* out) {
     if (!Expect(v, Kind::kMap, {"'retry_policy' of ", owner})) return;
     RetryPolicy p;
     p.max_retries = 1;  // Dagster's default
@@ -525,11 +529,11 @@ class Walker {
                      "retry_policy of " + owner));
       ok &= needs_delay.empty();
     }
-    if (ok) *out = p;
+    if (ok) *out = std::make_shared<const RetryPolicy>(p);
   }
 
   void Freshness(YamlId key_id, YamlId v, const std::string& owner,
-                 HeapOptional<FreshnessPolicy>* out) {
+                 std::optional<FreshnessPolicy>* out) {
     if (!Expect(v, Kind::kMap, {"'freshness_policy' of ", owner})) return;
     FreshnessPolicy p;
     bool has_lag = false, given_lag = false, ok = true;
@@ -805,15 +809,11 @@ class Walker {
 
 bool SplitAssetKey(const std::string& key, std::vector<std::string>* segments) {
   segments->clear();
-  size_t start = 0;
-  while (true) {
-    size_t slash = key.find('/', start);
-    std::string segment = key.substr(start, slash == std::string::npos ? slash : slash - start);
-    if (!IsName(segment, /*dash=*/true)) return false;
-    segments->push_back(std::move(segment));
-    if (slash == std::string::npos) return true;
-    start = slash + 1;
+  for (std::string_view segment : SplitKeySegments(key)) {
+    if (!IsName(std::string(segment), /*dash=*/true)) return false;
+    segments->emplace_back(segment);
   }
+  return true;
 }
 
 void ParseManifestDocument(const YamlDocument& doc, ParsedManifest* out, Diagnostics* diagnostics) {

@@ -6,6 +6,7 @@
 #define ASSETFLOW_HOST_MANIFEST_MANIFEST_PARSER_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,7 +50,8 @@ struct ParsedManifest {
   // The top-level `retry_policy:` (at most one across files): the policy of every asset that
   // has none of its own. Unset when absent or wrong; the location (of its key) is set as soon
   // as one is seen.
-  std::optional<RetryPolicy> default_retry_policy;
+  // Shared, as it is, by those assets (AssetDef::retry_policy).
+  std::shared_ptr<const RetryPolicy> default_retry_policy;
   SourceLocation default_retry_location;
   std::map<std::string, ScheduleDef> schedules;
   AlertSinks alerts;  // location.line != 0 once one is seen

@@ -16,7 +16,7 @@ using B = RetryPolicy::Backoff;
 using J = RetryPolicy::Jitter;
 
 // "none", or "max=N delay=D backoff=B jitter=J".
-std::string Describe(const std::optional<RetryPolicy>& p) {
+std::string Describe(const RetryPolicy* p) {
   if (!p) return "none";
   const char* backoff[] = {"none", "linear", "exponential"};
   const char* jitter[] = {"none", "full", "plus_minus"};
@@ -37,7 +37,7 @@ std::string Policies(const std::vector<std::pair<std::string, std::string>>& fil
   if (!ok || !loader.Resolve(testing::TestCatalog(), &defs))
     return FormatDiagnostics(loader.diagnostics());
   std::string out;
-  for (const AssetDef& a : defs.assets) out += a.key + ": " + Describe(a.retry_policy) + "\n";
+  for (const AssetDef& a : defs.assets) out += a.key + ": " + Describe(a.retry_policy.get()) + "\n";
   return out;
 }
 
@@ -166,6 +166,28 @@ TEST_CASE("retry_policy: defaults, Dagster's spelling and the top-level policy, 
     INFO(std::string(c.name));
     CHECK(Policies(c.files) == c.expected);
   }
+}
+
+// 100,000 assets may inherit it: they share one block rather than a copy each.
+TEST_CASE("retry_policy: the assets without their own share the top-level policy's block") {
+  ManifestLoader loader(testing::MapEnv({}));
+  REQUIRE(loader.ParseText(R"(retry_policy: {max_retries: 3}
+assets:
+  a: {type: examples/constant}
+  b: {type: examples/constant}
+  own: {type: examples/constant, retry_policy: {max_retries: 3}}
+)", "m.yaml"));
+  Definitions defs;
+  REQUIRE(loader.Resolve(testing::TestCatalog(), &defs));
+  const AssetDef& a = *defs.FindAsset("a");
+  const AssetDef& b = *defs.FindAsset("b");
+  const AssetDef& own = *defs.FindAsset("own");
+  REQUIRE(a.retry_policy != nullptr);
+  CHECK(a.retry_policy == b.retry_policy);
+  CHECK(own.retry_policy != a.retry_policy);  // its own, though equal
+  CHECK(own.retry_policy->max_retries == 3);
+  Definitions copy = defs;  // a copy shares the immutable policies too
+  CHECK(copy.FindAsset("a")->retry_policy == a.retry_policy);
 }
 
 }  // namespace af

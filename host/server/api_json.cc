@@ -179,7 +179,7 @@ std::string AssetDetailJson(const Workspace& ws, size_t asset, const AssetStatus
   j.Str("key", def.key);
   j.Str("group", def.group);
   j.Str("type", def.type);
-  j.Str("description", def.description);
+  j.Str("description", def.details().description);
   j.Str("code_version", def.code_version);
   j.Str("status", StateName(s, def.key, in_progress));
   if (auto it = in_progress.find(def.key); it != in_progress.end()) {

@@ -92,7 +92,7 @@ SlurmOptions SlurmOptionsFor(const Definitions& defs) {
   const ExecutorDef& e = defs.executor;
   o.defaults = e.resources;
   for (const AssetDef& a : defs.assets)
-    if (a.resources) o.per_asset[a.key] = *a.resources;
+    if (a.details().resources) o.per_asset[a.key] = *a.details().resources;
   if (e.max_jobs > 0) o.max_jobs = e.max_jobs;
   if (e.poll_interval_seconds > 0) o.poll_interval_s = e.poll_interval_seconds;
   if (e.exit_grace_seconds > 0) o.exit_grace_s = e.exit_grace_seconds;

@@ -57,7 +57,7 @@ std::string Shorten(const std::string& value) {
 void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
                      std::vector<StaleCause>& causes) {
   const RecordedConfig current =
-      RecordConfig(def.config_json, def.unversioned_config_keys, def.secret_config_keys);
+      RecordConfig(def.config_json, def.unversioned_config_keys(), def.secret_config_keys());
   const std::string& now = current.json;
   const std::string& now_hash = current.hash;
   if (last.config_json.empty()) {
@@ -69,10 +69,10 @@ void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
     return;
   }
   const std::string then_recorded =
-      VersionedConfigJson(last.config_json, def.unversioned_config_keys);
+      VersionedConfigJson(last.config_json, def.unversioned_config_keys());
   // Masked before it is compared or shown: a record made before secrets were masked holds
   // them in clear, and a cause must not print them.
-  const std::string masked_then = RedactConfigJson(then_recorded, def.secret_config_keys);
+  const std::string masked_then = RedactConfigJson(then_recorded, def.secret_config_keys());
   const std::string then =
       masked_then == then_recorded ? then_recorded : VersionedConfigJson(masked_then, {});
   if (then == now) {
@@ -82,7 +82,7 @@ void AddConfigCauses(const AssetDef& def, const MaterializationRecord& last,
     const bool same =
         record_masked
             ? last.config_hash == now_hash
-            : then_recorded == VersionedConfigJson(def.config_json, def.unversioned_config_keys);
+            : then_recorded == VersionedConfigJson(def.config_json, def.unversioned_config_keys());
     if (same) return;
     causes.push_back({StaleCause::Kind::kConfig, "config changed: a secret value (hash " +
                                                      ShortVersion(last.config_hash) + " -> " +

@@ -2,6 +2,8 @@
 // record holds it masked; a record from before masking (secret in clear) is never printed.
 #include <doctest/doctest.h>
 
+#include <memory>
+
 #include "staleness/staleness_fixture.h"
 
 namespace af {
@@ -12,7 +14,8 @@ using testing::kV1;
 
 void Configure(AssetDef& def, const std::string& json) {
   def.config_json = json;
-  def.secret_config_keys = {"api_key"};
+  def.config_keys =
+      std::make_shared<const ConfigKeys>(ConfigKeys{.unversioned = {}, .secret = {"api_key"}});
 }
 
 }  // namespace

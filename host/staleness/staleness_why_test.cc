@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -62,6 +63,8 @@ TEST_CASE("Unversioned config keys never make an asset stale, whenever they were
   const std::string before =
       R"({"base_url": "http://127.0.0.1:40001/v0", "concurrency": 32, "count": 500})";
   const std::vector<std::string> unversioned = {"base_url", "concurrency"};
+  const auto marked =
+      std::make_shared<const ConfigKeys>(ConfigKeys{.unversioned = unversioned, .secret = {}});
   struct Case {
     std::string name;
     bool marked_when_recorded;  // false: recorded with the full config, marked since
@@ -101,7 +104,7 @@ TEST_CASE("Unversioned config keys never make an asset stale, whenever they were
     CAPTURE(c.name);
     Fixture f;
     f.def("a").config_json = before;
-    if (c.marked_when_recorded) f.def("a").unversioned_config_keys = unversioned;
+    if (c.marked_when_recorded) f.def("a").config_keys = marked;
     if (c.pre_v2_row) {
       MaterializationRecord old;
       old.asset_key = "a";
@@ -113,7 +116,7 @@ TEST_CASE("Unversioned config keys never make an asset stale, whenever they were
     } else {
       f.Materialize("a", kV1);
     }
-    f.def("a").unversioned_config_keys = unversioned;
+    f.def("a").config_keys = marked;
     f.def("a").config_json = c.config_now;
     CHECK(f.State("a") == c.state);
     CHECK(f.Causes("a") == c.causes);

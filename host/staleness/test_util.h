@@ -26,7 +26,7 @@ inline void RecordSuccess(EventLog& log, const AssetDef& def, const std::string&
   m.data_version = data_version;
   m.code_version = def.code_version;
   RecordedConfig config =
-      RecordConfig(def.config_json, def.unversioned_config_keys, def.secret_config_keys);
+      RecordConfig(def.config_json, def.unversioned_config_keys(), def.secret_config_keys());
   m.config_json = std::move(config.json);
   m.config_hash = std::move(config.hash);
   for (const InputDef& input : def.inputs) {
