@@ -38,14 +38,12 @@ struct Request {
 template <class Stream>
 class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
  public:
-  H2Session(Stream stream, Service& svc, Loop& loop) : stream_(std::move(stream)), svc_(svc), loop_(loop) {
-    ++svc_.stats.connections;
-    ++svc_.stats.open_connections;
-    ++svc_.stats.h2_connections;
+  H2Session(Stream stream, ConnectionCount count, Service& svc, Loop& loop)
+      : stream_(std::move(stream)), count_(std::move(count)), svc_(svc), loop_(loop) {
+    count_.h2();
   }
   ~H2Session() {
     if (session_) nghttp2_session_del(session_);
-    if (counted_) --svc_.stats.open_connections;
   }
 
   void start(std::string_view received) {
@@ -192,11 +190,8 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     if (api) {
       r.in_flight.emplace(svc_.stats);
       served_api_ = true;
-    } else if (counted_ && !served_api_) {
-      counted_ = false;  // a connection that only asked /stats is not one of the client's
-      --svc_.stats.connections;
-      --svc_.stats.open_connections;
-      --svc_.stats.h2_connections;
+    } else if (!served_api_) {
+      count_.uncount();
     }
     auto go = [self = this->shared_from_this(), id, target] { self->answer(id, target); };
     if (!api || svc_.opt.latency_ms <= 0) return go();
@@ -270,6 +265,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   }
 
   Stream stream_;
+  ConnectionCount count_;
   Service& svc_;
   Loop& loop_;
   nghttp2_session* session_ = nullptr;
@@ -280,17 +276,19 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   std::string run_;
   std::size_t batched_ = 0;
   bool reading_ = false, writing_ = false, in_recv_ = false, closed_ = false;
-  bool counted_ = true, served_api_ = false;
+  bool served_api_ = false;
 };
 
 }  // namespace
 
-void serve_h2(beast::tcp_stream stream, std::string_view received, Service& svc, Loop& loop) {
-  std::make_shared<H2Session<beast::tcp_stream>>(std::move(stream), svc, loop)->start(received);
+void serve_h2(beast::tcp_stream stream, std::string_view received, ConnectionCount count, Service& svc,
+              Loop& loop) {
+  std::make_shared<H2Session<beast::tcp_stream>>(std::move(stream), std::move(count), svc, loop)->start(received);
 }
 
-void serve_h2(beast::ssl_stream<beast::tcp_stream> stream, Service& svc, Loop& loop) {
-  std::make_shared<H2Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream), svc, loop)->start({});
+void serve_h2(beast::ssl_stream<beast::tcp_stream> stream, ConnectionCount count, Service& svc, Loop& loop) {
+  using Tls = beast::ssl_stream<beast::tcp_stream>;
+  std::make_shared<H2Session<Tls>>(std::move(stream), std::move(count), svc, loop)->start({});
 }
 
 }  // namespace hn_replay

@@ -21,9 +21,11 @@
 namespace hn_replay {
 
 // h2c by prior knowledge: `received` holds what was already read (at least the preface).
-void serve_h2(boost::beast::tcp_stream stream, std::string_view received, Service& svc, Loop& loop);
+void serve_h2(boost::beast::tcp_stream stream, std::string_view received, ConnectionCount count, Service& svc,
+              Loop& loop);
 // h2 over TLS, after a handshake whose ALPN picked "h2".
-void serve_h2(boost::beast::ssl_stream<boost::beast::tcp_stream> stream, Service& svc, Loop& loop);
+void serve_h2(boost::beast::ssl_stream<boost::beast::tcp_stream> stream, ConnectionCount count, Service& svc,
+              Loop& loop);
 
 // The client connection preface (RFC 9113 §3.4) that opens every HTTP/2 connection.
 inline constexpr std::string_view kH2Preface{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24};

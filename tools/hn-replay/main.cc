@@ -46,14 +46,8 @@ template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   // `received`: bytes already read from the connection (by the protocol sniffing in Sniff).
-  Session(Stream stream, beast::flat_buffer received, Service& svc, Loop& loop)
-      : stream_(std::move(stream)), svc_(svc), loop_(loop), buffer_(std::move(received)) {
-    ++svc_.stats.connections;
-    ++svc_.stats.open_connections;
-  }
-  ~Session() {
-    if (counted_) --svc_.stats.open_connections;
-  }
+  Session(Stream stream, beast::flat_buffer received, ConnectionCount count, Service& svc, Loop& loop)
+      : stream_(std::move(stream)), svc_(svc), loop_(loop), count_(std::move(count)), buffer_(std::move(received)) {}
 
   void start() { read(); }
 
@@ -90,11 +84,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (api) {
       in_flight_.emplace(svc_.stats);
       served_api_ = true;
-    } else if (counted_ && !served_api_) {
-      // A connection of a test asking /stats is not one of the client's under test.
-      counted_ = false;
-      --svc_.stats.connections;
-      --svc_.stats.open_connections;
+    } else if (!served_api_) {
+      count_.uncount();
     }
     auto go = [this, target] {
       answer_ = route(svc_, target);
@@ -187,11 +178,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   Service& svc_;
   Loop& loop_;  // the one this connection's socket is on
+  ConnectionCount count_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   Answer answer_;
   std::optional<Stats::InFlight> in_flight_;  // from the request read until its answer is sent
-  bool counted_ = true;                        // in connections / open_connections
   bool served_api_ = false;
   std::string head_;  // the answer's status line and header, while it is written
   std::string chunk_;
@@ -204,7 +195,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 class Sniff : public std::enable_shared_from_this<Sniff> {
  public:
   Sniff(tcp::socket socket, Service& svc, Loop& loop, ssl::context* tls)
-      : stream_(std::move(socket)), svc_(svc), loop_(loop), tls_(tls) {}
+      : stream_(std::move(socket)), svc_(svc), loop_(loop), tls_(tls), count_(svc.stats) {}
 
   void start() {
     stream_.expires_after(std::chrono::seconds(30));  // the HTTP/1.1 idle limit, for a silent client
@@ -222,9 +213,11 @@ class Sniff : public std::enable_shared_from_this<Sniff> {
     if (tls_ && got[0] == 0x16) return handshake();
     if (kH2Preface.compare(0, got.size(), got) == 0) {
       if (got.size() < kH2Preface.size()) return start();  // the preface so far: read the rest
-      return serve_h2(std::move(stream_), got, svc_, loop_);
+      return serve_h2(std::move(stream_), got, std::move(count_), svc_, loop_);
     }
-    std::make_shared<Session<beast::tcp_stream>>(std::move(stream_), std::move(buffer_), svc_, loop_)->start();
+    std::make_shared<Session<beast::tcp_stream>>(std::move(stream_), std::move(buffer_), std::move(count_), svc_,
+                                                loop_)
+        ->start();
   }
 
   void handshake() {
@@ -240,14 +233,16 @@ class Sniff : public std::enable_shared_from_this<Sniff> {
     const unsigned char* proto = nullptr;
     unsigned len = 0;
     SSL_get0_alpn_selected(tls_stream_->native_handle(), &proto, &len);
-    if (len == 2 && std::memcmp(proto, "h2", 2) == 0) return serve_h2(std::move(*tls_stream_), svc_, loop_);
-    std::make_shared<Session<TlsStream>>(std::move(*tls_stream_), beast::flat_buffer{}, svc_, loop_)->start();
+    if (len == 2 && std::memcmp(proto, "h2", 2) == 0) return serve_h2(std::move(*tls_stream_), std::move(count_), svc_, loop_);
+    std::make_shared<Session<TlsStream>>(std::move(*tls_stream_), beast::flat_buffer{}, std::move(count_), svc_, loop_)
+        ->start();
   }
 
   beast::tcp_stream stream_;
   Service& svc_;
   Loop& loop_;
   ssl::context* tls_;
+  ConnectionCount count_;  // from the accept on: a warm connection not yet used is open too
   beast::flat_buffer buffer_;
   std::optional<TlsStream> tls_stream_;
 };

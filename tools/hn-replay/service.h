@@ -62,6 +62,37 @@ struct Stats {
   };
 };
 
+// A connection in Stats::connections and open_connections from its accept until it ends (moved
+// along from the protocol sniffing to the session). One whose first request is not the API's
+// (a test asking /stats) is taken out: it is not one of the client's under test.
+class ConnectionCount {
+ public:
+  explicit ConnectionCount(Stats& s) : s_(&s) {
+    ++s.connections;
+    ++s.open_connections;
+  }
+  ConnectionCount(ConnectionCount&& o) noexcept : s_(std::exchange(o.s_, nullptr)), h2_(o.h2_) {}
+  ConnectionCount& operator=(ConnectionCount&&) = delete;
+  ~ConnectionCount() {
+    if (s_) --s_->open_connections;
+  }
+  void h2() {
+    h2_ = true;
+    if (s_) ++s_->h2_connections;
+  }
+  void uncount() {
+    if (!s_) return;
+    --s_->connections;
+    --s_->open_connections;
+    if (h2_) --s_->h2_connections;
+    s_ = nullptr;
+  }
+
+ private:
+  Stats* s_;
+  bool h2_ = false;
+};
+
 enum class Fault { none, error_500, drop, throttle };
 
 // One seeded stream of draws shared by all worker threads: the mix of faults is reproducible,
