@@ -149,6 +149,16 @@ TEST_CASE("h2c by prior knowledge on the plain port (curl --http2-prior-knowledg
   CHECK(server.stat("items_served") == 2);
 }
 
+// A huge body is made as it is sent, in DATA frames as the client's flow-control window allows.
+TEST_CASE("over h2c, --huge items stream a valid body of exactly --body-bytes") {
+  ReplayServer server("hn-2022-03-29", {"--huge", "items", "--body-bytes", "3000000"});
+  const std::string out = run_command("curl -s --http2-prior-knowledge " + server.base_url() +
+                                      "/item/30840214.json | python3 -c 'import json, sys; d = sys.stdin.buffer.read(); "
+                                      "json.loads(d); print(len(d))'");
+  CHECK(out == "3000000\n");
+  CHECK(server.stat("h2_connections") == 1);
+}
+
 TEST_CASE("a TLS client offering only http/1.1 gets HTTP/1.1 over TLS") {
   TlsDir tls;
   ReplayServer server("hn-2022-03-29", tls_args(tls, {"--latency-ms", "20"}));

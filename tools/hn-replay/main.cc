@@ -199,7 +199,8 @@ class Sniff : public std::enable_shared_from_this<Sniff> {
 
   void start() {
     stream_.expires_after(std::chrono::seconds(30));  // the HTTP/1.1 idle limit, for a silent client
-    stream_.async_read_some(buffer_.prepare(kH2Preface.size() - buffer_.size()),
+    // As much as there is (a whole HTTP/1.1 request, usually): the session goes on from it.
+    stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                               if (ec) return;  // hung up or silent: the socket closes with us
                               self->buffer_.commit(n);
@@ -211,7 +212,7 @@ class Sniff : public std::enable_shared_from_this<Sniff> {
   void decide() {
     const std::string_view got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
     if (tls_ && got[0] == 0x16) return handshake();
-    if (kH2Preface.compare(0, got.size(), got) == 0) {
+    if (got.substr(0, kH2Preface.size()) == kH2Preface.substr(0, got.size())) {
       if (got.size() < kH2Preface.size()) return start();  // the preface so far: read the rest
       return serve_h2(std::move(stream_), got, std::move(count_), svc_, loop_);
     }
@@ -222,6 +223,7 @@ class Sniff : public std::enable_shared_from_this<Sniff> {
 
   void handshake() {
     tls_stream_.emplace(std::move(stream_), *tls_);
+    beast::get_lowest_layer(*tls_stream_).expires_after(std::chrono::seconds(30));
     tls_stream_->async_handshake(ssl::stream_base::server, buffer_.data(),
                                  [self = shared_from_this()](beast::error_code ec, std::size_t) {
                                    if (ec) return;  // not TLS after all, or no certificate it trusts
