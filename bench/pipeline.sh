@@ -3,7 +3,7 @@
 # the seed's Python script (sequential extract + wordcloud + markdown) vs
 # `assetflow materialize --all` of manifests/hackernews.yaml (fresh home each run).
 # A second row runs the same manifest over HTTPS, where the replay server offers HTTP/2 (ALPN h2)
-# as the live API does: the same server and hyperfine invocation (3 runs of each command), a
+# as the live API does: the same server and script run (10 runs of each assetflow side), a
 # throwaway certificate trusted through a copy of the manifest with `ca_file` added; the seed
 # side is unchanged (requests speaks HTTP/1.1 only), so both rows share its figure.
 set -euo pipefail
@@ -27,8 +27,12 @@ grep -q "ca_file: \"$tmp/cert.pem\"" "$tmp/h2/hackernews.yaml" || { echo "pipeli
 af_h2_cmd="env HN_API_URL=https://127.0.0.1:$port/v0 $AF --home $tmp/home --manifest $tmp/h2/hackernews.yaml -q materialize --all"
 
 json=$(mktemp)
-hyperfine --runs 3 --prepare "rm -rf $tmp/home" --export-json "$json" "$af_cmd" "$py_cmd" "$af_h2_cmd" >/dev/null 2>&1
-read -r t_af t_py t_h2 < <(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; print("%.6f %.6f %.6f" % (r[0]["median"], r[1]["median"], r[2]["median"]))' "$json")
+medians() { python3 -c 'import json,sys; print(" ".join("%.6f" % r["median"] for r in json.load(open(sys.argv[1]))["results"]))' "$1"; }
+# The seed script 3 times (13 s each), then both assetflow sides 10 times each, back to back.
+hyperfine --runs 3 --export-json "$json" "$py_cmd" >/dev/null 2>&1
+read -r t_py < <(medians "$json")
+hyperfine --runs 10 --prepare "rm -rf $tmp/home" --export-json "$json" "$af_cmd" "$af_h2_cmd" >/dev/null 2>&1
+read -r t_af t_h2 < <(medians "$json")
 rm -f "$json"
 rm -rf "$tmp/home"
 rss_af=$(peak_rss_mb $af_cmd)
