@@ -5,10 +5,12 @@
 // Contract: binds 127.0.0.1 only; the first line on stdout is `listening on <port>` (flushed),
 // everything else goes to stderr. Runs until killed.
 //
-// Asynchronous (Boost.Beast on one Asio event loop): a connection is a socket and a buffer, a
-// request's latency a timer, so 256 kept-alive connections cost no threads and nothing while
-// idle. The cpp-httplib server this replaced held a thread per connection that polled its
-// socket every 10 ms while idle: over half of its CPU at concurrency 256 on 2 cores (issue 12).
+// Asynchronous (Boost.Beast on Asio event loops, one per thread): a connection is a socket and a
+// buffer, a request's latency an entry of its loop's FIFO, so 256 kept-alive connections cost no
+// threads and nothing while idle. The cpp-httplib server this replaced held a thread per
+// connection that polled its socket every 10 ms while idle: over half of its CPU at concurrency
+// 256 on 2 cores (issue 12). This file: HTTP/1.1 (plain or over TLS) and the choice of protocol
+// per connection; HTTP/2 is h2_session.cc, what both answer is service.cc.
 #include "service.h"
 
 #include <boost/asio/ssl.hpp>
