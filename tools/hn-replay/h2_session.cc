@@ -203,7 +203,15 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
     if (closed_ || it == streams_.end()) return;  // the client reset it meanwhile
     it->second->answer = route(svc_, target);
     submit(id, *it->second);
-    flush();
+    // After the other answers this wake-up of the loop's latency queue has due: one write (and
+    // one wake-up of the client) for all of them, not one for the first and one for the rest.
+    if (flush_posted_) return;
+    flush_posted_ = true;
+    net::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->flush_posted_ = false;
+      self->flush();
+      self->read();
+    });
   }
 
   void submit(int32_t id, Request& r) {
@@ -275,7 +283,7 @@ class H2Session : public std::enable_shared_from_this<H2Session<Stream>> {
   std::vector<net::const_buffer> out_;  // that write: runs_ and recorded bodies, in order
   std::string run_;
   std::size_t batched_ = 0;
-  bool reading_ = false, writing_ = false, in_recv_ = false, closed_ = false;
+  bool reading_ = false, writing_ = false, in_recv_ = false, closed_ = false, flush_posted_ = false;
   bool served_api_ = false;
 };
 
