@@ -17,13 +17,16 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -269,10 +272,19 @@ std::unique_ptr<ssl::context> tls_context(const Options& o) {
   beast::error_code ec;
   ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  for (const std::string* f : {&o.tls_cert, &o.tls_key})
+    if (!std::ifstream(*f)) die("cannot read " + *f + ": " + std::strerror(errno));
+  // OpenSSL's reason (e.g. "no start line" for a file that is not PEM), not asio's generic one.
+  auto why = [](const beast::error_code& e) {
+    const char* r = ERR_reason_error_string(static_cast<unsigned long>(e.value()));
+    return std::string(r ? r : e.message().c_str());
+  };
   ctx->use_certificate_chain_file(o.tls_cert, ec);
-  if (ec) die("cannot use --tls-cert " + o.tls_cert + ": " + ec.message());
+  if (ec) die("cannot use --tls-cert " + o.tls_cert + ": " + why(ec));
   ctx->use_private_key_file(o.tls_key, ssl::context::pem, ec);
-  if (ec) die("cannot use --tls-key " + o.tls_key + ": " + ec.message());
+  if (ec) die("cannot use --tls-key " + o.tls_key + ": " + why(ec));
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    die("--tls-key " + o.tls_key + " is not the key of --tls-cert " + o.tls_cert);
   SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_alpn, nullptr);
   return ctx;
 }
