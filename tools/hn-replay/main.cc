@@ -283,8 +283,6 @@ std::unique_ptr<ssl::context> tls_context(const Options& o) {
   if (ec) die("cannot use --tls-cert " + o.tls_cert + ": " + why(ec));
   ctx->use_private_key_file(o.tls_key, ssl::context::pem, ec);
   if (ec) die("cannot use --tls-key " + o.tls_key + ": " + why(ec));
-  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
-    die("--tls-key " + o.tls_key + " is not the key of --tls-cert " + o.tls_cert);
   SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_alpn, nullptr);
   return ctx;
 }
