@@ -14,10 +14,17 @@
 # and this build, each with its own server and plugin, so both see the same machine load; a
 # row's figure is the median of its ROUNDS medians.
 #
+# The sweep runs over HTTP/1.1 (plain, a connection per request in flight) and over HTTP/2 (TLS
+# with ALPN h2, as the live API serves it: one connection, a stream per request in flight; a
+# throwaway self-signed certificate trusted through the plugin's ca_file), in the same rounds, so
+# both see the same load: SWEEP_PROTOCOLS ("http/1.1 h2"). SWEEP_BASE applies to HTTP/1.1 only
+# (an older hn-replay has no HTTP/2).
+#
 # Env: BUILD (default <repo>/build), HN_DATA (default <repo>/../shared/hn-data), LATENCY_MS (20),
 # CONCURRENCIES (one row each, default: the shipped 128 and 32; set but empty: no such rows, and
 # no Python), COUNT (500), RUNS (assetflow runs per row, 10), PY_RUNS (Python runs, 3; measured
-# once for all rows), SWEEP ("8 32 64 128 256"), SWEEP_RUNS (7), SWEEP_BASE (none), ROUNDS (3).
+# once for all rows), SWEEP ("8 32 64 128 256"), SWEEP_RUNS (7), SWEEP_BASE (none), ROUNDS (3),
+# SWEEP_PROTOCOLS ("http/1.1 h2").
 # The assetflow side is `assetflow materialize` when the engine is built, else the driver.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -28,6 +35,7 @@ SWEEP="${SWEEP:-8 32 64 128 256}"
 SWEEP_RUNS="${SWEEP_RUNS:-7}"
 SWEEP_BASE="${SWEEP_BASE:-}"
 ROUNDS="${ROUNDS:-3}"
+SWEEP_PROTOCOLS="${SWEEP_PROTOCOLS-http/1.1 h2}"
 COUNT="${COUNT:-500}"
 RUNS="${RUNS:-10}"
 PY_RUNS="${PY_RUNS:-3}"
@@ -57,14 +65,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_replay SERVER_BINARY: starts it and sets REPLAY_PID and BASE (the API's URL).
+# The h2 side's certificate, for 127.0.0.1, thrown away with WORK.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
+  -addext subjectAltName=IP:127.0.0.1 -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
+
+# start_replay SERVER_BINARY [ARGS...]: starts it and sets REPLAY_PID, PORT and BASE (the API's
+# plain URL).
 start_replay() {
   rm -f "$WORK/replay.out"  # not an earlier server's port: the new one may not have truncated it yet
-  "$1" --data "$DATA" --port 0 --latency-ms "$LATENCY_MS" >"$WORK/replay.out" 2>"$WORK/replay.err" &
+  local bin="$1"
+  shift
+  "$bin" --data "$DATA" --port 0 --latency-ms "$LATENCY_MS" "$@" >"$WORK/replay.out" 2>"$WORK/replay.err" &
   REPLAY_PID=$!
   for _ in $(seq 100); do grep -q '^listening on' "$WORK/replay.out" 2>/dev/null && break; sleep 0.05; done
   PORT="$(awk '/^listening on/ {print $3; exit}' "$WORK/replay.out")"
-  [[ -n "$PORT" ]] || { echo "hn_extract.sh: $1 did not start: $(cat "$WORK/replay.err")" >&2; exit 1; }
+  [[ -n "$PORT" ]] || { echo "hn_extract.sh: $bin did not start: $(cat "$WORK/replay.err")" >&2; exit 1; }
   BASE="http://127.0.0.1:$PORT/v0"
 }
 
@@ -120,33 +135,48 @@ print('%s ≤ 0.5 s and ≤ 1.5× ideal %.0f ms: %.2f× ideal' % ('✅' if ok el
     "$(fmt_s "$t_af")" "$(fmt_s "$t_py")" "$(ratio "$t_py" "$t_af")" "$verdict" "$rss_af / $rss_py MiB"
 done
 
-# The sweep: the extract alone at each concurrency, one row each.
+# The sweep: the extract alone at each concurrency, one row each per protocol.
 stop_replay
-# sweep_once BUILD_DIR C: median seconds of SWEEP_RUNS extracts with that build's server and plugin.
+# sweep_once BUILD_DIR C PROTOCOL: median seconds of SWEEP_RUNS extracts with that build's server
+# and plugin, over http/1.1 (plain) or h2 (TLS, ALPN).
 sweep_once() {
-  start_replay "$1/hn-replay"
-  echo "{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$2}" >"$WORK/sweep.json"
+  if [[ "$3" == h2 ]]; then
+    start_replay "$1/hn-replay" --tls-cert "$WORK/cert.pem" --tls-key "$WORK/key.pem"
+    echo "{\"base_url\":\"https://127.0.0.1:$PORT/v0\",\"ca_file\":\"$WORK/cert.pem\",\"count\":$COUNT,\"concurrency\":$2}" >"$WORK/sweep.json"
+  else
+    start_replay "$1/hn-replay"
+    echo "{\"base_url\":\"$BASE\",\"count\":$COUNT,\"concurrency\":$2}" >"$WORK/sweep.json"
+  fi
   "$WORK/driver" "$1/plugins/hackernews.so" "$WORK/sweep.json" "$COUNT" "$SWEEP_RUNS"
   stop_replay
 }
 median_of() { python3 -c 'import statistics, sys; print("%.6f" % statistics.median(map(float, sys.argv[1:])))' "$@"; }
 for c in $SWEEP; do
-  ours=() base=()
+  declare -A ours=()
+  base=()
   for _ in $(seq "$ROUNDS"); do
-    [[ -n "$SWEEP_BASE" ]] && base+=("$(sweep_once "$SWEEP_BASE" "$c")")
-    ours+=("$(sweep_once "$BUILD" "$c")")
+    for p in $SWEEP_PROTOCOLS; do
+      [[ -n "$SWEEP_BASE" && "$p" == http/1.1 ]] && base+=("$(sweep_once "$SWEEP_BASE" "$c" "$p")")
+      ours[$p]+="$(sweep_once "$BUILD" "$c" "$p") "
+    done
   done
-  t="$(median_of "${ours[@]}")"
   ideal="$(python3 -c "import math; print((math.ceil($COUNT / $c) + 1) * $LATENCY_MS / 1000)")"
-  verdict="$(python3 -c "
+  for p in $SWEEP_PROTOCOLS; do
+    read -r -a runs <<<"${ours[$p]}"
+    t="$(median_of "${runs[@]}")"
+    verdict="$(python3 -c "
 t, ideal = $t, $ideal
 print('%s ≤ 1.3× of ideal %.0f ms: %.2f×' % ('✅' if t <= 1.3 * ideal else '❌', ideal * 1e3, t / ideal))")"
-  basecol="ideal ceil($COUNT/$c)·L + L = $(fmt_s "$ideal")"
-  if [[ -n "$SWEEP_BASE" ]]; then
-    tb="$(median_of "${base[@]}")"
-    basecol="base $(fmt_s "$tb") ($(python3 -c "print('%.2f×' % ($tb / $ideal))") of ideal); $basecol"
-  fi
-  row "HN extract alone (in-process, plugin through the SDK harness), $COUNT items, ${LATENCY_MS} ms/request, concurrency sweep: C = $c (median of $ROUNDS × $SWEEP_RUNS runs)" \
-    "$(fmt_s "$t") [$(printf '%s ' "${ours[@]}" | python3 -c 'import sys; print(" / ".join("%.1f" % (float(x)*1e3) for x in sys.stdin.read().split()))') ms]" \
-    "$basecol" "$(ratio "$t" "$ideal") of ideal" "$verdict" "—"
+    basecol="ideal ceil($COUNT/$c)·L + L = $(fmt_s "$ideal")"
+    if [[ -n "$SWEEP_BASE" && "$p" == http/1.1 ]]; then
+      tb="$(median_of "${base[@]}")"
+      basecol="base $(fmt_s "$tb") ($(python3 -c "print('%.2f×' % ($tb / $ideal))") of ideal); $basecol"
+    fi
+    over="HTTP/1.1"
+    [[ "$p" == h2 ]] && over="HTTP/2 (TLS, ALPN h2, one connection)"
+    row "HN extract alone (in-process, plugin through the SDK harness), $COUNT items, ${LATENCY_MS} ms/request, concurrency sweep: C = $c over $over (median of $ROUNDS × $SWEEP_RUNS runs)" \
+      "$(fmt_s "$t") [$(printf '%s ' "${runs[@]}" | python3 -c 'import sys; print(" / ".join("%.1f" % (float(x)*1e3) for x in sys.stdin.read().split()))') ms]" \
+      "$basecol" "$(ratio "$t" "$ideal") of ideal" "$verdict" "—"
+  done
+  unset ours
 done

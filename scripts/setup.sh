@@ -12,7 +12,7 @@ PACKAGES=(
   libsqlite3-dev libcli11-dev libcpp-httplib-dev doctest-dev
   clang libc++-dev libc++abi-dev
   python3 python3-requests python3-wordcloud hyperfine time
-  nghttp2-server openssl
+  openssl libnghttp2-dev
   libhowardhinnant-date-dev tzdata
   libinih-dev libpugixml-dev awscli
   chromium

@@ -316,11 +316,17 @@ bool Fetcher::fetch_all(const std::vector<std::string>& urls,
                         const std::function<void(std::size_t, Fetched&)>& on_done,
                         const std::function<bool()>& should_stop) {
   Impl& m = *impl_;
-  // Once a server has answered over HTTP/2, every transfer to it is a stream of one connection:
-  // transfers beyond its SETTINGS_MAX_CONCURRENT_STREAMS wait in curl's queue for a free stream
-  // instead of opening a connection each (nghttpd's 100 streams with concurrency 128 opened 29).
-  // Over HTTP/1.1 each transfer in flight needs its own connection.
-  const long connections = stats_.http_version == 20 ? 1L : static_cast<long>(m.slots.size());
+  // Once a server has answered over HTTP/2, its transfers are streams of one connection per
+  // kH2StreamsPerConnection in flight (so the shipped 128 is one, the maximum 256 two): transfers
+  // beyond a connection's SETTINGS_MAX_CONCURRENT_STREAMS go to the next, or wait in curl's queue
+  // for a free stream, instead of opening a connection each (nghttpd's 100 streams with
+  // concurrency 128 opened 29 without a cap). One connection for all 256 where the server allows
+  // 256 streams (hn-replay's default); two where it allows 128 (nginx's default), not one with
+  // half the requests waiting a round trip. Over HTTP/1.1 each transfer in flight needs its own.
+  constexpr long kH2StreamsPerConnection = 128;
+  const long connections = stats_.http_version == 20
+                               ? (static_cast<long>(m.slots.size()) + kH2StreamsPerConnection - 1) / kH2StreamsPerConnection
+                               : static_cast<long>(m.slots.size());
   curl_multi_setopt(m.multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
   // Every connection may stay for the next call, unless this is the last (see draining below).
   curl_multi_setopt(m.multi, CURLMOPT_MAXCONNECTS, static_cast<long>(m.slots.size()));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <thread>
@@ -96,6 +97,10 @@ std::string ReplayServer::base_url() const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/v0";
 }
 
+std::string ReplayServer::https_url() const {
+  return "https://127.0.0.1:" + std::to_string(port_) + "/v0";
+}
+
 uint64_t ReplayServer::stat(const char* name) const {
   std::string body = http_get("http://127.0.0.1:" + std::to_string(port_) + "/stats");
   rapidjson::Document d;
@@ -104,6 +109,18 @@ uint64_t ReplayServer::stat(const char* name) const {
     throw std::runtime_error("/stats has no counter '" + std::string(name) + "': " + body);
   return d[name].GetUint64();
 }
+
+TlsDir::TlsDir() {
+  char dir[] = "/tmp/hn_tls_XXXXXX";
+  if (mkdtemp(dir) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path = dir;
+  if (std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+                   "-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+                   path + "/key.pem -out " + path + "/cert.pem 2>/dev/null").c_str()) != 0)
+    throw std::runtime_error("openssl req could not make a certificate in " + path);
+}
+
+TlsDir::~TlsDir() { std::system(("rm -rf " + path).c_str()); }
 
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -42,12 +42,26 @@ class ReplayServer {
   int port() const { return port_; }
   // "http://127.0.0.1:<port>/v0", what the plugin's base_url takes.
   std::string base_url() const;
+  // "https://127.0.0.1:<port>/v0", for a server started with --tls-cert/--tls-key.
+  std::string https_url() const;
   // A counter of /stats ("requests", "faults_500", "drops", "max_in_flight", ...).
   uint64_t stat(const char* name) const;
 
  private:
   ChildProcess process_;
   int port_ = 0;
+};
+
+// A temporary directory with a throwaway self-signed certificate for 127.0.0.1 (cert.pem,
+// key.pem), made by the openssl CLI; removed by the destructor. Throws if openssl fails.
+struct TlsDir {
+  TlsDir();
+  ~TlsDir();
+  TlsDir(const TlsDir&) = delete;
+  TlsDir& operator=(const TlsDir&) = delete;
+  std::string path;
+  std::string cert() const { return path + "/cert.pem"; }
+  std::string key() const { return path + "/key.pem"; }
 };
 
 // A port that was free on 127.0.0.1 a moment ago, for servers that can't pick their own.

@@ -3,8 +3,6 @@
 #include <assetflow/testing/harness.hpp>
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <chrono>
 #include <fstream>
@@ -350,24 +348,8 @@ TEST_CASE("unknown ids answer null, like the real API") {
   CHECK(server.stat("nulls_served") == 1);
 }
 
-// A temporary directory with a self-signed certificate for 127.0.0.1 (cert.pem, key.pem).
-struct TlsDir {
-  std::string path;
-  TlsDir() {
-    char dir[] = "/tmp/hn_tls_XXXXXX";
-    REQUIRE(mkdtemp(dir) != nullptr);
-    path = dir;
-    REQUIRE(std::system(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-                         "-days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
-                         path + "/key.pem -out " + path + "/cert.pem 2>/dev/null").c_str()) == 0);
-  }
-  ~TlsDir() { std::system(("rm -rf " + path).c_str()); }
-  std::string cert() const { return path + "/cert.pem"; }
-  std::string key() const { return path + "/key.pem"; }
-};
-
 TEST_CASE("TLS verification stays on: a self-signed server is a fatal error") {
-  TlsDir tls;
+  hn_test::TlsDir tls;
   hn_test::ChildProcess server({"openssl", "s_server", "-accept", "127.0.0.1:0", "-cert", tls.cert(),
                                 "-key", tls.key(), "-www"},
                                "ACCEPT 127.0.0.1:");
@@ -377,38 +359,4 @@ TEST_CASE("TLS verification stays on: a self-signed server is a fatal error") {
   Result r = run.materialize();
   CHECK(r.status == AF_ERR_FATAL);
   CHECK(r.error.rfind("GET " + base + "/topstories.json: SSL certificate problem: self-signed certificate", 0) == 0);
-}
-
-// hn-replay speaks HTTP/1.1 only; nghttpd (Debian's nghttp2-server) serves the same recorded set
-// as static files over h2, with a certificate trusted through ca_file.
-TEST_CASE("over HTTP/2 all items are multiplexed on one connection") {
-  if (std::system("command -v nghttpd >/dev/null") != 0) {
-    FAIL("nghttpd is not installed (apt-get install nghttp2-server)");
-  }
-  TlsDir tls;
-  const std::string docs = tls.path + "/docs";
-  REQUIRE(std::system(("mkdir -p " + docs + "/v0/item && cp " + HN_DATA_DIR +
-                       "/hn-2022-03-29/topstories.json " + docs + "/v0/").c_str()) == 0);
-  rapidjson::Document items = read_json(std::string(HN_DATA_DIR) + "/hn-2022-03-29/items.json");
-  for (auto& item : items.GetArray()) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    item.Accept(w);
-    std::ofstream(docs + "/v0/item/" + std::to_string(item["id"].GetInt64()) + ".json") << b.GetString();
-  }
-  const int port = hn_test::free_port();
-  hn_test::ChildProcess server({"nghttpd", "-a", "127.0.0.1", "-d", docs, std::to_string(port),
-                                tls.key(), tls.cert()},
-                               "");
-  hn_test::wait_for_port(port);
-
-  AssetRun run(hn_test::plugin_entry(), "top_stories");
-  run.config("{\"base_url\":\"https://127.0.0.1:" + std::to_string(port) + "/v0\",\"ca_file\":\"" +
-             tls.cert() + "\"}");
-  Result r = run.materialize();
-  REQUIRE_MESSAGE(r.status == AF_OK, r.error);
-  CHECK(parse(r.output).Size() == 500);
-  CHECK(r.find("http_version")->value == "2");
-  CHECK(meta_int(r, "connections") == 1);
-  CHECK(meta_int(r, "requests") == 501);
 }

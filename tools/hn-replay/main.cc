@@ -5,321 +5,54 @@
 // Contract: binds 127.0.0.1 only; the first line on stdout is `listening on <port>` (flushed),
 // everything else goes to stderr. Runs until killed.
 //
-// Asynchronous (Boost.Beast on one Asio event loop): a connection is a socket and a buffer, a
-// request's latency a timer, so 256 kept-alive connections cost no threads and nothing while
-// idle. The cpp-httplib server this replaced held a thread per connection that polled its
-// socket every 10 ms while idle: over half of its CPU at concurrency 256 on 2 cores (issue 12).
-// Boost 1.74's asio/awaitable.hpp uses std::exchange without including <utility> (C++20).
-#include <utility>
+// Asynchronous (Boost.Beast on Asio event loops, one per thread): a connection is a socket and a
+// buffer, a request's latency an entry of its loop's FIFO, so 256 kept-alive connections cost no
+// threads and nothing while idle. The cpp-httplib server this replaced held a thread per
+// connection that polled its socket every 10 ms while idle: over half of its CPU at concurrency
+// 256 on 2 cores (issue 12). This file: HTTP/1.1 (plain or over TLS) and the choice of protocol
+// per connection; HTTP/2 is h2_session.cc, what both answer is service.cc.
+#include "service.h"
 
-#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include <boost/beast/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <chrono>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
-#include <cstdlib>
-#include <deque>
-#include <functional>
+#include <cstring>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <random>
-#include <sstream>
 #include <string>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
-#include "replay_options.h"
+#include "h2_session.h"
 
 namespace hn_replay {
 namespace {
 
-const char kJson[] = "application/json; charset=utf-8";
-
-struct RecordedSet {
-  std::vector<int64_t> ranking;                     // topstories, in rank order
-  std::unordered_map<int64_t, std::string> items;  // id -> the item's JSON text
-};
-
-[[noreturn]] void die(const std::string& why) {
-  std::fprintf(stderr, "hn-replay: %s\n", why.c_str());
-  std::exit(1);
-}
-
-rapidjson::Document read_json(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) die("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  if (d.HasParseError()) die(path + " is not JSON");
-  return d;
-}
-
-std::string to_text(const rapidjson::Value& v) {
-  rapidjson::StringBuffer b;
-  rapidjson::Writer<rapidjson::StringBuffer> w(b);
-  v.Accept(w);
-  return std::string(b.GetString(), b.GetSize());
-}
-
-RecordedSet load_set(const Options& o) {
-  RecordedSet set;
-  rapidjson::Document top = read_json(o.data_dir + "/topstories.json");
-  if (!top.IsArray()) die(o.data_dir + "/topstories.json is not an array");
-  for (auto& id : top.GetArray()) {
-    if (!id.IsInt64()) die(o.data_dir + "/topstories.json holds a non-integer id");
-    set.ranking.push_back(id.GetInt64());
-  }
-  rapidjson::Document items = read_json(o.data_dir + "/items.json");
-  if (!items.IsArray()) die(o.data_dir + "/items.json is not an array");
-  int64_t max_id = 0;
-  for (auto& it : items.GetArray()) {
-    if (!it.IsObject() || !it.HasMember("id") || !it["id"].IsInt64())
-      die(o.data_dir + "/items.json holds an item without an integer id");
-    max_id = std::max(max_id, it["id"].GetInt64());
-    set.items.emplace(it["id"].GetInt64(), to_text(it));
-  }
-  for (int64_t id : set.ranking) max_id = std::max(max_id, id);
-  // Ids past every recorded one, so they are certainly unknown and answer `null`.
-  for (int i = 1; i <= o.extra_null_ids; ++i) set.ranking.push_back(max_id + i);
-  return set;
-}
-
-std::string ranking_text(const std::vector<int64_t>& ids) {
-  std::string s = "[";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i) s += ',';
-    s += std::to_string(ids[i]);
-  }
-  return s + "]";
-}
-
-struct Stats {
-  std::atomic<uint64_t> requests{0}, topstories_served{0}, items_served{0}, nulls_served{0},
-      faults_500{0}, drops{0}, throttled{0}, in_flight{0}, max_in_flight{0};
-  // Connections accepted in all, open now, and open when topstories was last answered (a
-  // client that opens its item connections during that request has them all open by then).
-  std::atomic<uint64_t> connections{0}, open_connections{0}, open_at_topstories{0};
-  std::string json() const {
-    return "{\"requests\":" + std::to_string(requests) +
-           ",\"topstories_served\":" + std::to_string(topstories_served) +
-           ",\"items_served\":" + std::to_string(items_served) +
-           ",\"nulls_served\":" + std::to_string(nulls_served) +
-           ",\"faults_500\":" + std::to_string(faults_500) + ",\"drops\":" + std::to_string(drops) +
-           ",\"throttled\":" + std::to_string(throttled) +
-           ",\"max_in_flight\":" + std::to_string(max_in_flight) +
-           ",\"connections\":" + std::to_string(connections) +
-           ",\"open_at_topstories\":" + std::to_string(open_at_topstories) + "}";
-  }
-  // Counts a request as being handled until the guard dies; the peak proves concurrency.
-  struct InFlight {
-    Stats& s;
-    explicit InFlight(Stats& st) : s(st) {
-      ++s.requests;
-      uint64_t now = ++s.in_flight, peak = s.max_in_flight.load();
-      while (now > peak && !s.max_in_flight.compare_exchange_weak(peak, now)) {
-      }
-    }
-    ~InFlight() { --s.in_flight; }
-  };
-};
-
-enum class Fault { none, error_500, drop, throttle };
-
-// One seeded stream of draws shared by all worker threads: the mix of faults is reproducible,
-// which request gets which fault depends on arrival order.
-class FaultDraw {
- public:
-  explicit FaultDraw(const Options& o) : o_(o), rng_(o.seed) {}
-  Fault next() {
-    if (o_.fail_rate + o_.drop_rate + o_.throttle_rate <= 0) return Fault::none;
-    double u;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      u = std::uniform_real_distribution<double>(0, 1)(rng_);
-    }
-    if (u < o_.fail_rate) return Fault::error_500;
-    if (u < o_.fail_rate + o_.drop_rate) return Fault::drop;
-    if (u < o_.fail_rate + o_.drop_rate + o_.throttle_rate) return Fault::throttle;
-    return Fault::none;
-  }
-
- private:
-  const Options& o_;
-  std::mutex mu_;
-  std::mt19937_64 rng_;
-};
-
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
-
-// What the server answers, shared by every connection (read-only but for the counters).
-struct Service {
-  const Options& opt;
-  const RecordedSet& set;
-  const std::string ranking;
-  Stats stats;
-  FaultDraw faults;
-  Service(const Options& o, const RecordedSet& s) : opt(o), set(s), ranking(ranking_text(s.ranking)), faults(o) {}
-};
-
-// An answer before it is written: a body in memory, a streamed one of `huge_bytes`, or no
-// answer at all (`drop`: the connection is reset, as when a proxy or the network cuts it).
-struct Answer {
-  unsigned status = 200;
-  std::string content_type = kJson;
-  std::string body;
-  // When set, the body is this text instead (a recorded item or the ranking, which outlive every
-  // connection): written from where it lies, not copied per request.
-  const std::string* shared_body = nullptr;
-  std::string retry_after;
-  bool drop = false;
-  uint64_t huge_bytes = 0;  // > 0: a valid JSON document of exactly this size, streamed
-  bool huge_array = false;
-  bool counted = true;  // a request of the API (not /stats): delayed and counted in flight
-};
-
-// Routes one request; `counted` answers are the API's and pay --latency-ms first.
-Answer route(Service& svc, const std::string& target) {
-  Answer a;
-  const Options& o = svc.opt;
-  static const std::string kItem = "/v0/item/", kTop = "/v0/topstories.json";
-  if (target == kTop) {
-    ++svc.stats.topstories_served;
-    svc.stats.open_at_topstories = svc.stats.open_connections.load();
-    if (o.huge == Target::topstories) {
-      a.huge_bytes = std::max<uint64_t>(o.body_bytes, 3);
-      a.huge_array = true;
-    } else if (o.malformed == Target::topstories) {
-      a.content_type = "text/html";
-      a.body = "<html><body>502 Bad Gateway</body></html>";
-    } else if (o.wrong_shape == Target::topstories) {
-      a.body = "{\"ids\":" + svc.ranking + "}";
-    } else {
-      a.shared_body = &svc.ranking;
-    }
-    return a;
-  }
-  // /v0/item/<digits>.json, as the real API's paths go.
-  if (target.size() > kItem.size() + 5 && target.compare(0, kItem.size(), kItem) == 0 &&
-      target.compare(target.size() - 5, 5, ".json") == 0) {
-    const std::string digits = target.substr(kItem.size(), target.size() - kItem.size() - 5);
-    if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos) {
-      switch (svc.faults.next()) {
-        case Fault::error_500:
-          ++svc.stats.faults_500;
-          a.status = 500;
-          a.body = "{\"error\":\"injected failure\"}";
-          return a;
-        case Fault::drop:
-          ++svc.stats.drops;
-          a.drop = true;
-          return a;
-        case Fault::throttle:
-          ++svc.stats.throttled;
-          a.status = 429;
-          a.retry_after = std::to_string(o.retry_after_s);
-          a.body = "{\"error\":\"too many requests\"}";
-          return a;
-        case Fault::none:
-          break;
-      }
-      ++svc.stats.items_served;
-      if (o.huge == Target::items) {
-        a.huge_bytes = std::max<uint64_t>(o.body_bytes, 3);
-      } else if (o.malformed == Target::items) {
-        a.body = "{\"by\":\"pg\",\"id\":";
-      } else {
-        auto it = svc.set.items.find(std::strtoll(digits.c_str(), nullptr, 10));
-        if (it == svc.set.items.end()) {
-          ++svc.stats.nulls_served;
-          a.body = "null";
-        } else {
-          if (o.wrong_shape == Target::items) a.body = "[" + it->second + "]";
-          else a.shared_body = &it->second;
-        }
-      }
-      return a;
-    }
-  }
-  a.counted = false;
-  if (target == "/stats") {
-    a.body = svc.stats.json();
-  } else {
-    a.status = 404;
-    a.content_type = "text/plain";
-    a.body = "not found";
-  }
-  return a;
-}
-
-// One event loop (run by one thread) and its connections' latency: every API request waits the
-// same --latency-ms, so requests come due in the order they arrived and one FIFO with one timer
-// serves them all. The timer is armed for the oldest, and everything due by the time the thread
-// wakes is answered in that one wake-up: a burst of 256 requests costs a few dozen wake-ups
-// instead of a timer each. Never early.
-class Loop {
- public:
-  Loop() : io(1), timer_(io) {}
-  net::io_context io;
-
-  // Calls `then` on this loop's thread `delay` from now.
-  void after(std::chrono::milliseconds delay, std::function<void()> then) {
-    queue_.push_back({std::chrono::steady_clock::now() + delay, std::move(then)});
-    if (!armed_) arm();
-  }
-
- private:
-  struct Pending {
-    std::chrono::steady_clock::time_point due;
-    std::function<void()> then;
-  };
-  void arm() {
-    armed_ = true;
-    timer_.expires_at(queue_.front().due);
-    timer_.async_wait([this](beast::error_code) {
-      armed_ = false;
-      const auto now = std::chrono::steady_clock::now();
-      while (!queue_.empty() && queue_.front().due <= now) {
-        auto then = std::move(queue_.front().then);
-        queue_.pop_front();
-        then();
-      }
-      if (!queue_.empty()) arm();
-    });
-  }
-  net::steady_timer timer_;
-  std::deque<Pending> queue_;  // due times in arrival order: the same delay for all
-  bool armed_ = false;
-};
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // One kept-alive connection: read a request, wait out the latency, answer, read the next. Every
 // step is a callback on the event loop holding the session alive through shared_from_this.
-class Session : public std::enable_shared_from_this<Session> {
+// Stream: beast::tcp_stream (plain) or TlsStream (HTTPS whose ALPN did not pick h2).
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, Service& svc, Loop& loop)
-      : stream_(std::move(socket)), svc_(svc), loop_(loop) {
-    ++svc_.stats.connections;
-    ++svc_.stats.open_connections;
-  }
-  ~Session() {
-    if (counted_) --svc_.stats.open_connections;
-  }
+  // `received`: bytes already read from the connection (by the protocol sniffing in Sniff).
+  Session(Stream stream, beast::flat_buffer received, ConnectionCount count, Service& svc, Loop& loop)
+      : stream_(std::move(stream)), svc_(svc), loop_(loop), count_(std::move(count)), buffer_(std::move(received)) {}
 
   void start() { read(); }
 
@@ -329,16 +62,16 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void read() {
     req_ = {};
-    stream_.expires_after(kIdle);
+    lowest().expires_after(kIdle);
     http::async_read(stream_, buffer_, req_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        if (ec) return self->close();
                        self->on_request();
                      });
   }
 
   void on_request() {
-    stream_.expires_never();  // a slow answer (latency, a huge body) is ours, not a stall
+    lowest().expires_never();  // a slow answer (latency, a huge body) is ours, not a stall
     if (req_.method() != http::verb::get) {
       answer_ = Answer{};
       answer_.status = 405;
@@ -356,25 +89,22 @@ class Session : public std::enable_shared_from_this<Session> {
     if (api) {
       in_flight_.emplace(svc_.stats);
       served_api_ = true;
-    } else if (counted_ && !served_api_) {
-      // A connection of a test asking /stats is not one of the client's under test.
-      counted_ = false;
-      --svc_.stats.connections;
-      --svc_.stats.open_connections;
+    } else if (!served_api_) {
+      count_.uncount();
     }
     auto go = [this, target] {
       answer_ = route(svc_, target);
       respond();
     };
     if (!api || svc_.opt.latency_ms <= 0) return go();
-    loop_.after(std::chrono::milliseconds(svc_.opt.latency_ms), [self = shared_from_this(), go] { go(); });
+    loop_.after(std::chrono::milliseconds(svc_.opt.latency_ms), [self = this->shared_from_this(), go] { go(); });
   }
 
   void respond() {
     if (answer_.drop) {
       // A reset, not a graceful close: the client sees the connection die with no answer.
       beast::error_code ignored;
-      stream_.socket().set_option(net::socket_base::linger(true, 0), ignored);
+      lowest().socket().set_option(net::socket_base::linger(true, 0), ignored);
       in_flight_.reset();
       return close();
     }
@@ -401,7 +131,7 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ += std::to_string(body.size());
     head_ += "\r\n\r\n";
     const std::array<net::const_buffer, 2> out{net::buffer(head_), net::buffer(body)};
-    net::async_write(stream_, out, [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+    net::async_write(stream_, out, [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
       self->after_write(ec, keep_alive);
     });
   }
@@ -414,7 +144,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res->keep_alive(keep_alive);
     res->content_length(answer_.huge_bytes);
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    http::async_write_header(stream_, *sr, [self = shared_from_this(), res, sr, keep_alive](
+    http::async_write_header(stream_, *sr, [self = this->shared_from_this(), res, sr, keep_alive](
                                                beast::error_code ec, std::size_t) {
       if (ec) return self->close();
       self->sent_ = 0;
@@ -425,15 +155,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void write_huge_chunk(bool keep_alive) {
     const uint64_t n = answer_.huge_bytes;
     if (sent_ == n) return after_write({}, keep_alive);
-    chunk_.assign(static_cast<std::size_t>(std::min<uint64_t>(n - sent_, 65536)), ' ');
-    for (std::size_t i = 0; i < chunk_.size(); ++i) {
-      const uint64_t at = sent_ + i;
-      if (at == 0) chunk_[i] = answer_.huge_array ? '[' : '{';
-      else if (at == 1 && answer_.huge_array) chunk_[i] = '1';
-      else if (at == n - 1) chunk_[i] = answer_.huge_array ? ']' : '}';
-    }
+    chunk_.resize(static_cast<std::size_t>(std::min<uint64_t>(n - sent_, 65536)));
+    fill_huge(answer_, sent_, chunk_.data(), chunk_.size());
     net::async_write(stream_, net::buffer(chunk_),
-                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t k) {
+                     [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t k) {
                        if (ec) return self->close();
                        self->sent_ += k;
                        self->write_huge_chunk(keep_alive);
@@ -446,42 +171,137 @@ class Session : public std::enable_shared_from_this<Session> {
     read();
   }
 
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   void close() {
     in_flight_.reset();
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Service& svc_;
   Loop& loop_;  // the one this connection's socket is on
+  ConnectionCount count_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> req_;
   Answer answer_;
   std::optional<Stats::InFlight> in_flight_;  // from the request read until its answer is sent
-  bool counted_ = true;                        // in connections / open_connections
   bool served_api_ = false;
   std::string head_;  // the answer's status line and header, while it is written
   std::string chunk_;
   uint64_t sent_ = 0;
 };
 
+// A new connection's first bytes say what it speaks: a TLS ClientHello (record type 0x16, when
+// --tls-cert is given; then ALPN picks h2 or HTTP/1.1), the HTTP/2 preface (h2c by prior
+// knowledge), or else HTTP/1.1. What was read is handed on, so nothing is read twice.
+class Sniff : public std::enable_shared_from_this<Sniff> {
+ public:
+  Sniff(tcp::socket socket, Service& svc, Loop& loop, ssl::context* tls)
+      : stream_(std::move(socket)), svc_(svc), loop_(loop), tls_(tls), count_(svc.stats) {}
+
+  void start() {
+    stream_.expires_after(std::chrono::seconds(30));  // the HTTP/1.1 idle limit, for a silent client
+    // As much as there is (a whole HTTP/1.1 request, usually): the session goes on from it.
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec) return;  // hung up or silent: the socket closes with us
+                              self->buffer_.commit(n);
+                              self->decide();
+                            });
+  }
+
+ private:
+  void decide() {
+    const std::string_view got(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    if (tls_ && got[0] == 0x16) return handshake();
+    if (got.substr(0, kH2Preface.size()) == kH2Preface.substr(0, got.size())) {
+      if (got.size() < kH2Preface.size()) return start();  // the preface so far: read the rest
+      return serve_h2(std::move(stream_), got, std::move(count_), svc_, loop_);
+    }
+    std::make_shared<Session<beast::tcp_stream>>(std::move(stream_), std::move(buffer_), std::move(count_), svc_,
+                                                loop_)
+        ->start();
+  }
+
+  void handshake() {
+    tls_stream_.emplace(std::move(stream_), *tls_);
+    beast::get_lowest_layer(*tls_stream_).expires_after(std::chrono::seconds(30));
+    tls_stream_->async_handshake(ssl::stream_base::server, buffer_.data(),
+                                 [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                   if (ec) return;  // not TLS after all, or no certificate it trusts
+                                   self->after_handshake();
+                                 });
+  }
+
+  void after_handshake() {
+    const unsigned char* proto = nullptr;
+    unsigned len = 0;
+    SSL_get0_alpn_selected(tls_stream_->native_handle(), &proto, &len);
+    if (len == 2 && std::memcmp(proto, "h2", 2) == 0) return serve_h2(std::move(*tls_stream_), std::move(count_), svc_, loop_);
+    std::make_shared<Session<TlsStream>>(std::move(*tls_stream_), beast::flat_buffer{}, std::move(count_), svc_, loop_)
+        ->start();
+  }
+
+  beast::tcp_stream stream_;
+  Service& svc_;
+  Loop& loop_;
+  ssl::context* tls_;
+  ConnectionCount count_;  // from the accept on: a warm connection not yet used is open too
+  beast::flat_buffer buffer_;
+  std::optional<TlsStream> tls_stream_;
+};
+
+// ALPN on the server side: h2 when the client offers it, else http/1.1; a client offering neither
+// gets no ALPN answer and HTTP/1.1 (as a client without ALPN does).
+int select_alpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+                unsigned inlen, void*) {
+  static const unsigned char kOurs[] = "\x02h2\x08http/1.1";
+  unsigned char* chosen = nullptr;
+  if (SSL_select_next_proto(&chosen, outlen, kOurs, sizeof kOurs - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK;
+  *out = chosen;
+  return SSL_TLSEXT_ERR_OK;
+}
+
+std::unique_ptr<ssl::context> tls_context(const Options& o) {
+  if (o.tls_cert.empty()) return nullptr;
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  beast::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                   ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  for (const std::string* f : {&o.tls_cert, &o.tls_key})
+    if (!std::ifstream(*f)) die("cannot read " + *f + ": " + std::strerror(errno));
+  // OpenSSL's reason (e.g. "no start line" for a file that is not PEM), not asio's generic one.
+  auto why = [](const beast::error_code& e) {
+    const char* r = ERR_reason_error_string(static_cast<unsigned long>(e.value()));
+    return std::string(r ? r : e.message().c_str());
+  };
+  ctx->use_certificate_chain_file(o.tls_cert, ec);
+  if (ec) die("cannot use --tls-cert " + o.tls_cert + ": " + why(ec));
+  ctx->use_private_key_file(o.tls_key, ssl::context::pem, ec);
+  if (ec) die("cannot use --tls-key " + o.tls_key + ": " + why(ec));
+  SSL_CTX_set_alpn_select_cb(ctx->native_handle(), select_alpn, nullptr);
+  return ctx;
+}
+
 // Each accepted connection lives on the next event loop in turn (see main).
 void accept_loop(tcp::acceptor& acceptor, Service& svc, std::vector<std::unique_ptr<Loop>>& loops,
-                 std::size_t next) {
+                 ssl::context* tls, std::size_t next) {
   Loop& loop = *loops[next % loops.size()];
-  acceptor.async_accept(loop.io, [&acceptor, &svc, &loops, &loop, next](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(loop.io, [&acceptor, &svc, &loops, &loop, tls, next](beast::error_code ec, tcp::socket socket) {
     if (!ec) {
       beast::error_code ignored;
       // One write per answer already (header and body gathered), but a huge body's chunks
       // must not wait for the client's delayed ACK.
       socket.set_option(tcp::no_delay(true), ignored);
       // Started on its own loop's thread, which runs everything of it from then on.
-      auto session = std::make_shared<Session>(std::move(socket), svc, loop);
-      net::post(loop.io, [session] { session->start(); });
+      auto sniff = std::make_shared<Sniff>(std::move(socket), svc, loop, tls);
+      net::post(loop.io, [sniff] { sniff->start(); });
     }
-    accept_loop(acceptor, svc, loops, next + 1);
+    accept_loop(acceptor, svc, loops, tls, next + 1);
   });
 }
 
@@ -494,6 +314,7 @@ int main(int argc, char** argv) {
   const Options opt = parse_options(argc, argv);
   const RecordedSet set = load_set(opt);
   Service svc(opt, set);
+  const std::unique_ptr<ssl::context> tls = tls_context(opt);
 
   // One event loop per thread, each with its own connections: a connection's reads, timer and
   // writes never hop threads, so no loop locks or wakes another. One io_context run by several
@@ -514,7 +335,7 @@ int main(int argc, char** argv) {
   if (ec) die("cannot bind 127.0.0.1:" + std::to_string(opt.port) + ": " + ec.message());
   std::printf("listening on %d\n", static_cast<int>(acceptor.local_endpoint().port()));
   std::fflush(stdout);
-  accept_loop(acceptor, svc, loops, 0);
+  accept_loop(acceptor, svc, loops, tls.get(), 0);
   // A loop with no connection yet must not return from run() before its first one arrives.
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep;
   for (auto& l : loops) keep.push_back(net::make_work_guard(l->io));

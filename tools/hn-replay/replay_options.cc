@@ -24,7 +24,11 @@ const char kUsage[] =
     "  --malformed T       T = topstories|items: answer a body that is not JSON\n"
     "  --wrong-shape T     answer an object where an array belongs (topstories) or the reverse\n"
     "  --huge T            answer a --body-bytes long body (default 50 MiB)\n"
-    "  --body-bytes N      size of --huge bodies\n";
+    "  --body-bytes N      size of --huge bodies\n"
+    "  --tls-cert PEM      also speak TLS on the port (ALPN: h2, http/1.1), with this certificate\n"
+    "  --tls-key PEM       ... and this private key (both or neither)\n"
+    "  --max-streams N     HTTP/2 streams one connection may have open at once (default 256)\n"
+    "Plain connections speak HTTP/1.1, or HTTP/2 when they open with its preface (h2c, prior knowledge).\n";
 
 [[noreturn]] void usage_error(const std::string& why) {
   std::fprintf(stderr, "hn-replay: %s\n%s", why.c_str(), kUsage);
@@ -80,9 +84,14 @@ Options parse_options(int argc, char** argv) {
     else if (std::strcmp(a, "--wrong-shape") == 0) o.wrong_shape = parse_target(a, v);
     else if (std::strcmp(a, "--huge") == 0) o.huge = parse_target(a, v);
     else if (std::strcmp(a, "--body-bytes") == 0) o.body_bytes = parse_count(a, v, 1ull << 40);
+    else if (std::strcmp(a, "--tls-cert") == 0) o.tls_cert = v;
+    else if (std::strcmp(a, "--tls-key") == 0) o.tls_key = v;
+    else if (std::strcmp(a, "--max-streams") == 0) o.max_streams = static_cast<int>(parse_count(a, v, 1000000));
     else usage_error(std::string("unknown option ") + a);
   }
   if (o.data_dir.empty()) usage_error("--data DIR is required");
+  if (o.tls_cert.empty() != o.tls_key.empty()) usage_error("--tls-cert and --tls-key go together");
+  if (o.max_streams < 1) usage_error("--max-streams wants at least 1");
   if (o.threads < 1) usage_error("--threads wants at least 1");
   if (o.fail_rate + o.drop_rate + o.throttle_rate > 1)
     usage_error("--fail-rate + --drop-rate + --throttle-rate exceed 1");

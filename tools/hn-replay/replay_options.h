@@ -31,6 +31,10 @@ struct Options {
   Target wrong_shape = Target::none;  // JSON of the other shape (object vs array)
   Target huge = Target::none;         // a valid-looking body of --body-bytes bytes
   uint64_t body_bytes = 50ull << 20;
+  // With both: TLS on the same port (ALPN h2 or http/1.1); plain HTTP/1.1 and h2c still answer.
+  std::string tls_cert, tls_key;
+  // SETTINGS_MAX_CONCURRENT_STREAMS of an HTTP/2 connection: what one connection carries at once.
+  int max_streams = 256;
 };
 
 // Parses argv. On --help prints usage and exits 0; on a bad option prints why and exits 2.
