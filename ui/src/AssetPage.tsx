@@ -31,7 +31,13 @@ function Artifact({ detail }: { detail: AssetDetail }) {
   useEffect(() => {
     setMarkdown(null);
     if (!id || !detail.loadable || media !== "text/markdown") return;
-    fetch(`/api/artifacts/${id}`).then((r) => (r.ok ? r.text() : Promise.reject())).then(setMarkdown, () => {});
+    let current = true;  // an answer for an artifact no longer shown is dropped
+    fetch(`/api/artifacts/${id}`)
+      .then((r) => (r.ok ? r.text() : Promise.reject()))
+      .then((text) => current && setMarkdown(text), () => {});
+    return () => {
+      current = false;
+    };
   }, [id, media, detail.loadable]);
   if (!detail.last) return null;
   if (!detail.loadable) {
@@ -58,9 +64,19 @@ export function AssetPage({ assetKey, live, launch }: Props) {
   const summary = live.get(assetKey);
   // Refetched whenever the live status of this asset changes.
   const version = `${summary?.status}:${summary?.last_ms}:${summary?.cause}`;
+  // Only the newest request's answer is shown: going from one asset's page to another's, the
+  // first page's answer may arrive last, and must not replace the second's.
   useEffect(() => {
-    getJson<AssetDetail>(`/api/assets/${assetKey}`).then(setDetail, (e) => setError(String(e)));
+    let current = true;
+    getJson<AssetDetail>(`/api/assets/${assetKey}`).then(
+      (d) => current && setDetail(d),
+      (e) => current && setError(String(e)),
+    );
+    return () => {
+      current = false;
+    };
   }, [assetKey, version]);
+  if (detail && detail.key !== assetKey) return <p>Loading…</p>;
   if (error) return <div className="notice error">{error}</div>;
   if (!detail) return <p>Loading…</p>;
   const status = displayStatus(summary ?? { ...detail, cause: "" });
