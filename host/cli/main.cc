@@ -16,8 +16,11 @@ int main(int argc, char** argv) {
   // A fixed threshold: blocks of 1 MiB and more (a manifest's tree, a run's step tables) are
   // mapped on their own and go back to the system when freed. glibc's default raises the
   // threshold after each such free, so the next ones come from the heap and stay resident
-  // after they are freed: ~8 MB of the 100,000-asset run's peak (issue 12).
+  // after they are freed: ~8 MB of the 100,000-asset run's peak (issue 12). Fixing it also
+  // stops the dynamic trim threshold, which glibc keeps at twice the mmap threshold: set so,
+  // the heap's top is not given back and faulted in again for every smaller block freed.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  mallopt(M_TRIM_THRESHOLD, 2 << 20);
 #endif
   CLI::App app{"assetflow: software-defined assets, native.\n"
                "Materializes the assets your manifests declare, with plugins you drop in."};
