@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "font.hpp"
 #include "png.hpp"
@@ -9,10 +10,20 @@
 namespace wordcloud {
 
 Cloud make_cloud(std::string_view input, const Options& options, const Progress& progress) {
+  std::string copy(input.size() + kInputPadding, '\0');
+  if (!input.empty()) std::memcpy(copy.data(), input.data(), input.size());
+  return make_cloud_in_place(copy.data(), input.size(), options, progress);
+}
+
+Cloud make_cloud_in_place(char* buffer, std::size_t size, const Options& options, const Progress& progress) {
   Cloud cloud;
   cloud.background = parse_color(options.background);
   check_colormap(options.colormap);
-  std::vector<std::string> docs = documents_from_input(input, options.field);
+  // In-place parsing changes only what lies inside JSON strings: whether the input is blank
+  // (below) is still read off the buffer.
+  const std::string_view input(buffer, size);
+  Documents documents = documents_in_place(buffer, size, options.field);
+  const std::vector<std::string_view>& docs = documents.texts;
   cloud.documents = docs.size();
 
   TokenizeOptions t;

@@ -17,15 +17,17 @@
 
 namespace wordcloud {
 
-std::vector<std::string> documents_from_input(std::string_view input, const std::string& field) {
-  std::size_t first = input.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-  std::vector<std::string> docs;
-  if (first != std::string_view::npos && input[first] == '[') {
+Documents documents_in_place(char* input, std::size_t size, const std::string& field) {
+  const std::string_view text(input, size);
+  std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  Documents docs;
+  if (first != std::string_view::npos && text[first] == '[') {
     // SAX, not a DOM: only the records' `field` strings are kept (HN items carry much more).
     // The array's string elements, and the first `field` member of each object element.
     struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
-      std::vector<std::string>* docs;
+      Documents* docs;
       const std::string* field;
+      bool in_place = true;   // strings stay where the parser leaves them
       int depth = 0;          // 1: inside the top-level array; 2: inside one of its objects
       bool wanted = false;    // the next value is the object's `field` member
       bool taken = false;     // this object's `field` member was seen
@@ -34,7 +36,14 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
         return true;
       }
       bool String(const char* str, rapidjson::SizeType length, bool) {
-        if (depth == 1 || (depth == 2 && wanted)) docs->emplace_back(str, length);
+        if (depth == 1 || (depth == 2 && wanted)) {
+          if (in_place) {
+            docs->texts.emplace_back(str, length);
+          } else {
+            docs->copies.emplace_back(str, length);
+            docs->texts.emplace_back(docs->copies.back());
+          }
+        }
         wanted = false;
         return true;
       }
@@ -67,31 +76,34 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
     handler.docs = &docs;
     handler.field = &field;
     std::string error;
-    if (input.find('\0') == std::string_view::npos) {
-      // In place in a NUL-terminated copy: strings are not copied again, and RapidJSON's SIMD
-      // string scanning applies. That scanning loads whole aligned 16-byte blocks, so the block
-      // holding the NUL may extend up to 15 bytes past it: the copy is padded with NULs to keep
-      // those loads inside the allocation (ASan's heap-buffer-overflow, found by
-      // fuzz/wordcloud_input).
-      std::string copy(input.size() + 16, '\0');
-      std::memcpy(copy.data(), input.data(), input.size());
-      rapidjson::InsituStringStream stream(copy.data());
+    if (text.find('\0') == std::string_view::npos) {
+      // In place: strings are not copied, and RapidJSON's SIMD string scanning applies (it
+      // needs the NUL padding after the input).
+      rapidjson::InsituStringStream stream(input);
       error = assetflow::ParseJsonSax<rapidjson::kParseInsituFlag>(stream, handler);
     } else {
-      rapidjson::MemoryStream stream(input.data(), input.size());  // NUL is an error there
+      handler.in_place = false;  // the parser's strings live in its own buffer, briefly
+      rapidjson::MemoryStream stream(input, size);  // NUL is an error there
       error = assetflow::ParseJsonSax(stream, handler);
     }
     if (!error.empty()) throw std::runtime_error("input is not valid JSON: " + error);
     return docs;
   }
   std::size_t pos = 0;
-  while (pos < input.size()) {
-    std::size_t end = input.find('\n', pos);
-    if (end == std::string_view::npos) end = input.size();
-    docs.emplace_back(input.substr(pos, end - pos));
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    docs.texts.push_back(text.substr(pos, end - pos));
     pos = end + 1;
   }
   return docs;
+}
+
+std::vector<std::string> documents_from_input(std::string_view input, const std::string& field) {
+  std::string copy(input.size() + kInputPadding, '\0');
+  if (!input.empty()) std::memcpy(copy.data(), input.data(), input.size());
+  Documents docs = documents_in_place(copy.data(), input.size(), field);
+  return std::vector<std::string>(docs.texts.begin(), docs.texts.end());
 }
 
 namespace {
@@ -206,11 +218,10 @@ bool joins_words(char32_t c) {
 }
 
 // Appends the document's tokens to `out`, their bytes in `arena`. The first one is marked
-// break_before.
-void tokenize_into(std::string_view doc, Arena& arena, std::vector<Token>& out) {
+// break_before. `word` is scratch space.
+void tokenize_into(std::string_view doc, Arena& arena, std::vector<Token>& out, std::string& word) {
   bool pending_break = true;
   std::size_t i = 0;
-  thread_local std::string word;  // scratch: the word being assembled
   // ASCII, nearly all of real titles, is classified inline; the rest goes through text.hpp.
   auto ascii_word_char = [](unsigned char b) { return unsigned((b | 0x20) - 'a') < 26u || unsigned(b - '0') < 10u; };
   while (i < doc.size()) {
@@ -275,51 +286,29 @@ bool all_digits(std::string_view s) {
 }
 
 // Spellings of one word (case variants, plurals folded in), each with its count. Nearly every
-// word has one spelling, kept inline.
+// word has one spelling, kept inline; the others are a list in the Counter (64 bytes a group:
+// a few thousand of them stay small).
 struct Group {
-  std::string_view key;  // lower case
-  std::pair<std::string_view, int> spelling{};  // the first one seen
-  std::vector<std::pair<std::string_view, int>> more;  // the others, in order of first occurrence
+  std::string_view key;       // lower case
+  std::string_view spelling;  // the first one seen
+  int count = 0;              // of `spelling`
+  int more = -1;              // the others, in order of first occurrence: Counter::more's index
   int total = 0;
   int remaining = 0;      // total less the bigrams it is part of (count_words)
-  std::size_t first = 0;  // token index of the first occurrence
   int folded_into = -1;   // index of the singular this plural was folded into
-  // `spelling` must outlive the group, unless `arena` is given to copy it if it is new.
-  void add(std::string_view s, int n, Arena* arena) {
-    total += n;
-    if (spelling.second == 0) {
-      spelling = {arena ? arena->copy(s) : s, n};
-      return;
-    }
-    if (spelling.first == s) {
-      spelling.second += n;
-      return;
-    }
-    for (auto& m : more)
-      if (m.first == s) {
-        m.second += n;
-        return;
-      }
-    more.emplace_back(arena ? arena->copy(s) : s, n);
-  }
-  template <class F>
-  void for_each_spelling(F&& f) const {
-    f(spelling.first, spelling.second);
-    for (auto& m : more) f(m.first, m.second);
-  }
-  // The most frequent spelling; the first seen on a tie.
-  std::string_view display() const {
-    const std::pair<std::string_view, int>* best = &spelling;
-    for (auto& m : more)
-      if (m.second > best->second) best = &m;
-    return best->first;
-  }
+  std::size_t first = 0;  // token index of the first occurrence
+};
+struct Spelling {
+  std::string_view text;
+  int count;
+  int next;  // -1: the last
 };
 
 // Groups keyed by lower-case text, in insertion order (for stable ties).
 struct Counter {
   StringIndex index;
   std::vector<Group> groups;
+  std::vector<Spelling> more;
   explicit Counter(std::size_t expected) : index(expected) { groups.reserve(expected); }
   int find(std::string_view key) const { return index.find(key); }
   // With `arena`, a new key or spelling is copied there; without, both must outlive the counter.
@@ -333,7 +322,41 @@ struct Counter {
       groups.back().key = key;
       groups.back().first = position;
     }
-    groups[i].add(spelling, 1, arena);
+    add_spelling(groups[i], spelling, 1, arena);
+  }
+  // `s` must outlive the counter, unless `arena` is given to copy it if it is new.
+  void add_spelling(Group& g, std::string_view s, int n, Arena* arena) {
+    g.total += n;
+    if (g.count == 0) {
+      g.spelling = arena ? arena->copy(s) : s;
+      g.count = n;
+      return;
+    }
+    if (g.spelling == s) {
+      g.count += n;
+      return;
+    }
+    int* link = &g.more;
+    for (; *link >= 0; link = &more[*link].next)
+      if (more[*link].text == s) {
+        more[*link].count += n;
+        return;
+      }
+    *link = static_cast<int>(more.size());  // before the push_back: `link` may point into `more`
+    more.push_back({arena ? arena->copy(s) : s, n, -1});
+  }
+  template <class F>
+  void for_each_spelling(const Group& g, F&& f) const {
+    f(g.spelling, g.count);
+    for (int m = g.more; m >= 0; m = more[m].next) f(more[m].text, more[m].count);
+  }
+  // The most frequent spelling; the first seen on a tie.
+  std::string_view display(const Group& g) const {
+    std::string_view best = g.spelling;
+    int best_count = g.count;
+    for (int m = g.more; m >= 0; m = more[m].next)
+      if (more[m].count > best_count) best = more[m].text, best_count = more[m].count;
+    return best;
   }
 };
 
@@ -354,7 +377,7 @@ void fold_plurals(Counter& c) {
     if (target < 0) continue;
     Group& plural = c.groups[i];
     Group& singular = c.groups[target];
-    plural.for_each_spelling([&](std::string_view s, int n) { singular.add(s.substr(0, s.size() - 1), n, nullptr); });
+    c.for_each_spelling(plural, [&](std::string_view s, int n) { c.add_spelling(singular, s.substr(0, s.size() - 1), n, nullptr); });
     singular.first = std::min(singular.first, plural.first);
     plural.folded_into = target;
   }
@@ -377,13 +400,19 @@ double collocation_score(double c12, double c1, double c2, double n) {
 std::vector<std::string> tokenize(std::string_view document) {
   Arena arena;
   std::vector<Token> tokens;
-  tokenize_into(document, arena, tokens);
+  std::string word;
+  tokenize_into(document, arena, tokens, word);
   std::vector<std::string> out;
   for (const Token& t : tokens) out.emplace_back(t.text);
   return out;
 }
 
 std::vector<WordCount> count_words(const std::vector<std::string>& documents,
+                                   const TokenizeOptions& options) {
+  return count_words(std::vector<std::string_view>(documents.begin(), documents.end()), options);
+}
+
+std::vector<WordCount> count_words(const std::vector<std::string_view>& documents,
                                    const TokenizeOptions& options) {
   Arena arena;
   StringIndex stop(options.stopwords.size());
@@ -398,34 +427,37 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
   }
 
   // One thread: for a few thousand titles a helper thread costs more than it saves on a busy
-  // machine (it has to be scheduled before the result is there).
-  std::vector<Token> tokens;
+  // machine (it has to be scheduled before the result is there). One document's tokens at a
+  // time: bigrams never span documents, and the tokens' bytes stay in the arena.
   std::size_t bytes = 0;
-  for (const std::string& d : documents) bytes += d.size();
-  tokens.reserve(bytes / 5 + 16);
-  for (const std::string& d : documents) tokenize_into(d, arena, tokens);
-
-  Counter unigrams(tokens.size() / 2 + 16), bigrams(tokens.size() / 2 + 16);  // distinct keys, about
+  for (std::string_view d : documents) bytes += d.size();
+  // Distinct keys, about (HN titles: a word's key per ~12 bytes, a bigram's per ~7).
+  Counter unigrams(bytes / 10 + 16), bigrams(bytes / 7 + 16);
+  std::vector<Token> tokens;
+  std::string word, bigram, bigram_lower;  // scratch
   std::size_t position = 0;
-  const Token* previous = nullptr;  // the last kept word, if nothing separates it from the next
-  std::string bigram, bigram_lower;  // scratch
-  for (const Token& t : tokens) {
-    ++position;
-    if (t.break_before) previous = nullptr;
-    bool stripped = t.text.size() != t.unstripped.size();
-    std::string_view lower = t.unstripped.substr(0, t.text.size());
-    if (t.text.empty() || stop.find(lower) >= 0 || (stripped && stop.find(t.unstripped) >= 0) ||
-        (!options.include_numbers && all_digits(t.text))) {
-      previous = nullptr;
-      continue;
+  for (std::string_view d : documents) {
+    tokens.clear();
+    tokenize_into(d, arena, tokens, word);
+    const Token* previous = nullptr;  // the last kept word, if nothing separates it from the next
+    for (const Token& t : tokens) {
+      ++position;
+      if (t.break_before) previous = nullptr;
+      bool stripped = t.text.size() != t.unstripped.size();
+      std::string_view lower = t.unstripped.substr(0, t.text.size());
+      if (t.text.empty() || stop.find(lower) >= 0 || (stripped && stop.find(t.unstripped) >= 0) ||
+          (!options.include_numbers && all_digits(t.text))) {
+        previous = nullptr;
+        continue;
+      }
+      unigrams.add(t.text, lower, position, nullptr);
+      if (previous && options.collocations) {
+        bigram.assign(previous->text).append(1, ' ').append(t.text);
+        bigram_lower.assign(previous->unstripped.substr(0, previous->text.size())).append(1, ' ').append(lower);
+        bigrams.add(bigram, bigram_lower, position - 1, &arena);
+      }
+      previous = &t;
     }
-    unigrams.add(t.text, lower, position, nullptr);
-    if (previous && options.collocations) {
-      bigram.assign(previous->text).append(1, ' ').append(t.text);
-      bigram_lower.assign(previous->unstripped.substr(0, previous->text.size())).append(1, ' ').append(lower);
-      bigrams.add(bigram, bigram_lower, position - 1, &arena);
-    }
-    previous = &t;
   }
   if (options.normalize_plurals) {
     fold_plurals(unigrams);
@@ -457,11 +489,11 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
     if (collocation_score(g.total, c1, c2, n) > options.collocation_threshold) {
       g1.remaining -= g.total;
       g2.remaining -= g.total;
-      entries.push_back({g.display(), g.total, g.first});
+      entries.push_back({bigrams.display(g), g.total, g.first});
     }
   }
   for (const Group& g : unigrams.groups)
-    if (g.folded_into < 0 && g.remaining > 0) entries.push_back({g.display(), g.remaining, g.first});
+    if (g.folded_into < 0 && g.remaining > 0) entries.push_back({unigrams.display(g), g.remaining, g.first});
   // Stable: a bigram and its first word share a first position; bigrams were added first.
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.count != b.count ? a.count > b.count : a.first < b.first;
