@@ -104,8 +104,8 @@ void write_png(const Cloud& cloud, const ByteSink& sink) {
       }
     }
   };
-  std::string png = encode_png(image, draw_rows);
-  sink(reinterpret_cast<const unsigned char*>(png.data()), png.size());
+  PngFile png = encode_png(image, draw_rows);
+  sink(png.data(), png.size);
 }
 
 }  // namespace wordcloud
