@@ -145,39 +145,46 @@ class Arena {
   std::size_t left_ = 0;
 };
 
-// An open-addressing hash index from string_views (whose bytes the caller keeps alive) to ints:
-// counting looks up every token and bigram, and short keys in one flat array beat a node per
-// key. Sized up front; grows by doubling.
+// An open-addressing hash index from string_views (whose bytes the caller keeps alive) to their
+// insertion order: counting looks up every token and bigram, and short keys in one flat array
+// beat a node per key. A slot is 8 bytes (a hash tag and the key's number; the keys themselves
+// in insertion order beside it), so the table for a few thousand keys stays small. Sized up
+// front; grows by doubling.
 class StringIndex {
  public:
   explicit StringIndex(std::size_t expected) {
     std::size_t cap = 16;
     while (cap < 2 * expected) cap *= 2;
     slots_.assign(cap, Slot{});
+    keys_.reserve(expected);
   }
-  // The value for `key`, or -1.
+  // The number of `key`, or -1.
   int find(std::string_view key) const {
-    for (std::size_t i = hash(key) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+    const uint64_t h = hash(key);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       const Slot& s = slots_[i];
       if (s.value < 0) return -1;
-      if (s.size == key.size() && std::memcmp(s.data, key.data(), key.size()) == 0) return s.value;
+      if (s.tag == tag && keys_[s.value] == key) return s.value;
     }
   }
-  // `key` must not be present yet.
-  void insert(std::string_view key, int value) {
-    if (2 * (size_ + 1) > slots_.size()) grow();
-    place({key.data(), static_cast<uint32_t>(key.size()), value});
-    ++size_;
+  // `key` must not be present yet. Returns its number: how many keys were inserted before it.
+  int insert(std::string_view key) {
+    if (2 * (keys_.size() + 1) > slots_.size()) grow();
+    int value = static_cast<int>(keys_.size());
+    keys_.push_back(key);
+    place(hash(key), value);
+    return value;
   }
+  std::string_view key(int value) const { return keys_[value]; }
 
  private:
-  struct Slot {  // 16 bytes: the table for a few thousand keys stays in cache
-    const char* data = nullptr;
-    uint32_t size = 0;
-    int value = -1;  // -1: empty
+  struct Slot {
+    uint32_t tag = 0;  // the hash's high half
+    int value = -1;    // -1: empty
   };
   // FNV-1a (titles' words are a few bytes long), then MurmurHash3's finalizer so that the low
-  // bits the table uses depend on every byte.
+  // bits the table uses, and the tag, depend on every byte.
   static uint64_t hash(std::string_view key) {
     uint64_t h = 14695981039346656037ull;
     for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
@@ -186,19 +193,17 @@ class StringIndex {
     h ^= h >> 33;
     return h;
   }
-  void place(const Slot& slot) {
-    std::size_t i = hash({slot.data, slot.size}) & (slots_.size() - 1);
+  void place(uint64_t h, int value) {
+    std::size_t i = h & (slots_.size() - 1);
     while (slots_[i].value >= 0) i = (i + 1) & (slots_.size() - 1);
-    slots_[i] = slot;
+    slots_[i] = {static_cast<uint32_t>(h >> 32), value};
   }
   void grow() {
-    std::vector<Slot> old(2 * slots_.size());
-    old.swap(slots_);
-    for (const Slot& s : old)
-      if (s.value >= 0) place(s);
+    slots_.assign(2 * slots_.size(), Slot{});
+    for (std::size_t v = 0; v < keys_.size(); ++v) place(hash(keys_[v]), static_cast<int>(v));
   }
   std::vector<Slot> slots_;
-  std::size_t size_ = 0;
+  std::vector<std::string_view> keys_;
 };
 
 struct Token {
@@ -289,8 +294,7 @@ bool all_digits(std::string_view s) {
 // word has one spelling, kept inline; the others are a list in the Counter (64 bytes a group:
 // a few thousand of them stay small).
 struct Group {
-  std::string_view key;       // lower case
-  std::string_view spelling;  // the first one seen
+  std::string_view spelling;  // the first one seen (its lower-case key is in Counter::index)
   int count = 0;              // of `spelling`
   int more = -1;              // the others, in order of first occurrence: Counter::more's index
   int total = 0;
@@ -316,10 +320,8 @@ struct Counter {
     int i = index.find(key);
     if (i < 0) {
       if (arena) key = arena->copy(key);
-      i = static_cast<int>(groups.size());
-      index.insert(key, i);
+      i = index.insert(key);  // == groups.size()
       groups.emplace_back();
-      groups.back().key = key;
       groups.back().first = position;
     }
     add_spelling(groups[i], spelling, 1, arena);
@@ -371,7 +373,7 @@ bool never_fold(std::string_view key) {
 // group gets folded_into. A singular is never itself folded (it would end in "ss").
 void fold_plurals(Counter& c) {
   for (std::size_t i = 0; i < c.groups.size(); ++i) {
-    std::string_view key = c.groups[i].key;
+    std::string_view key = c.index.key(static_cast<int>(i));
     if (key.size() < 2 || key.back() != 's' || key[key.size() - 2] == 's' || never_fold(key)) continue;
     int target = c.find(key.substr(0, key.size() - 1));
     if (target < 0) continue;
@@ -423,7 +425,7 @@ std::vector<WordCount> count_words(const std::vector<std::string_view>& document
       char32_t c = decode_utf8(k, i);
       append_utf8(norm, is_apostrophe(c) ? U'\'' : c);
     }
-    if (stop.find(norm) < 0) stop.insert(arena.copy(norm), 0);
+    if (stop.find(norm) < 0) stop.insert(arena.copy(norm));
   }
 
   // One thread: for a few thousand titles a helper thread costs more than it saves on a busy
@@ -473,30 +475,35 @@ std::vector<WordCount> count_words(const std::vector<std::string_view>& document
   struct Entry {
     std::string_view text;
     int count;
+    uint32_t order;  // of push_back: makes the sort below stable without a buffer
     std::size_t first;
   };
   std::vector<Entry> entries;
+  entries.reserve(unigrams.groups.size() + 64);  // few bigrams are collocations
   double n = 0;
   for (Group& g : unigrams.groups) {
     g.remaining = g.total;
     if (g.folded_into < 0) n += g.total;
   }
-  for (const Group& g : bigrams.groups) {
+  for (std::size_t i = 0; i < bigrams.groups.size(); ++i) {
+    const Group& g = bigrams.groups[i];
     if (g.folded_into >= 0) continue;
-    std::size_t space = g.key.find(' ');
-    Group &g1 = standard(g.key.substr(0, space)), &g2 = standard(g.key.substr(space + 1));
+    std::string_view key = bigrams.index.key(static_cast<int>(i));
+    std::size_t space = key.find(' ');
+    Group &g1 = standard(key.substr(0, space)), &g2 = standard(key.substr(space + 1));
     double c1 = g1.total, c2 = g2.total;
     if (collocation_score(g.total, c1, c2, n) > options.collocation_threshold) {
       g1.remaining -= g.total;
       g2.remaining -= g.total;
-      entries.push_back({bigrams.display(g), g.total, g.first});
+      entries.push_back({bigrams.display(g), g.total, static_cast<uint32_t>(entries.size()), g.first});
     }
   }
   for (const Group& g : unigrams.groups)
-    if (g.folded_into < 0 && g.remaining > 0) entries.push_back({unigrams.display(g), g.remaining, g.first});
+    if (g.folded_into < 0 && g.remaining > 0) entries.push_back({unigrams.display(g), g.remaining, static_cast<uint32_t>(entries.size()), g.first});
   // Stable: a bigram and its first word share a first position; bigrams were added first.
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.count != b.count ? a.count > b.count : a.first < b.first;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.count != b.count) return a.count > b.count;
+    return a.first != b.first ? a.first < b.first : a.order < b.order;
   });
   std::vector<WordCount> out;
   out.reserve(entries.size());
