@@ -30,11 +30,12 @@ auto fatal_on_error(const char* what, F&& body) -> decltype(body()) {
 }
 
 // The asset's one input, whatever the manifest calls it (the shipped manifest: "stories").
-std::string read_first_input(Context& ctx) {
+std::string first_input_name(Context& ctx) {
   std::vector<std::string> names = ctx.input_names();
   if (names.empty()) throw FatalError(ctx.asset_key() + ": needs one input");
-  return ctx.read_input(names.front());
+  return names.front();
 }
+std::string read_first_input(Context& ctx) { return ctx.read_input(first_input_name(ctx)); }
 
 // The same input read straight into a buffer with tokenizer.hpp's padding after it, so that
 // it is parsed where it was read (make_cloud_in_place): no copy of a few hundred KB, and no
@@ -44,9 +45,7 @@ struct PaddedInput {
   std::size_t size = 0;
 };
 PaddedInput read_first_input_padded(Context& ctx) {
-  std::vector<std::string> names = ctx.input_names();
-  if (names.empty()) throw FatalError(ctx.asset_key() + ": needs one input");
-  assetflow::InputStream in = ctx.input(names.front());
+  assetflow::InputStream in = ctx.input(first_input_name(ctx));
   PaddedInput p;
   std::size_t capacity = std::size_t{1} << 18;  // 256 KiB: 500 HN items in one piece
   p.bytes.reset(new char[capacity + wordcloud::kInputPadding]);
