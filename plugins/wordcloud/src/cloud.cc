@@ -91,7 +91,12 @@ void write_png(const Cloud& cloud, const ByteSink& sink) {
         uint8_t* px = img.row(w.y + y) + 3 * static_cast<std::size_t>(w.x + x0);
         for (int x = x0; x < x1; ++x, px += 3) {
           unsigned m = a[x];
-          if (m == 0) continue;
+          if (m == 0) {
+            // Gaps between and around letters are runs of 0: at one, skip 8 at a time.
+            uint64_t eight;
+            while (x + 9 <= x1 && (std::memcpy(&eight, a + x + 1, 8), eight == 0)) x += 8, px += 24;
+            continue;
+          }
           if (m == 255) {
             px[0] = c.r, px[1] = c.g, px[2] = c.b;
             continue;
