@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 #include "font.hpp"
 #include "png.hpp"
@@ -9,10 +10,20 @@
 namespace wordcloud {
 
 Cloud make_cloud(std::string_view input, const Options& options, const Progress& progress) {
+  std::string copy(input.size() + kInputPadding, '\0');
+  if (!input.empty()) std::memcpy(copy.data(), input.data(), input.size());
+  return make_cloud_in_place(copy.data(), input.size(), options, progress);
+}
+
+Cloud make_cloud_in_place(char* buffer, std::size_t size, const Options& options, const Progress& progress) {
   Cloud cloud;
   cloud.background = parse_color(options.background);
   check_colormap(options.colormap);
-  std::vector<std::string> docs = documents_from_input(input, options.field);
+  // In-place parsing changes only what lies inside JSON strings: whether the input is blank
+  // (below) is still read off the buffer.
+  const std::string_view input(buffer, size);
+  Documents documents = documents_in_place(buffer, size, options.field);
+  const std::vector<std::string_view>& docs = documents.texts;
   cloud.documents = docs.size();
 
   TokenizeOptions t;
@@ -80,7 +91,12 @@ void write_png(const Cloud& cloud, const ByteSink& sink) {
         uint8_t* px = img.row(w.y + y) + 3 * static_cast<std::size_t>(w.x + x0);
         for (int x = x0; x < x1; ++x, px += 3) {
           unsigned m = a[x];
-          if (m == 0) continue;
+          if (m == 0) {
+            // Gaps between and around letters are runs of 0: at one, skip 8 at a time.
+            uint64_t eight;
+            while (x + 9 <= x1 && (std::memcpy(&eight, a + x + 1, 8), eight == 0)) x += 8, px += 24;
+            continue;
+          }
           if (m == 255) {
             px[0] = c.r, px[1] = c.g, px[2] = c.b;
             continue;
@@ -93,8 +109,8 @@ void write_png(const Cloud& cloud, const ByteSink& sink) {
       }
     }
   };
-  std::string png = encode_png(image, draw_rows);
-  sink(reinterpret_cast<const unsigned char*>(png.data()), png.size());
+  PngFile png = encode_png(image, draw_rows);
+  sink(png.data(), png.size);
 }
 
 }  // namespace wordcloud

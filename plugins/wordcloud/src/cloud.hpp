@@ -36,6 +36,9 @@ using Progress = std::function<void(std::size_t done, std::size_t total)>;
 // Tokenizes, counts and lays out. Throws NoWordsError, std::invalid_argument (bad options or
 // font) or std::runtime_error (malformed JSON, canvas too small).
 Cloud make_cloud(std::string_view input, const Options& options, const Progress& progress = {});
+// The same from a writable buffer that holds the input, `size` bytes, followed by
+// kInputPadding NUL bytes (tokenizer.hpp): the input is parsed there, without a copy.
+Cloud make_cloud_in_place(char* buffer, std::size_t size, const Options& options, const Progress& progress = {});
 
 using ByteSink = std::function<void(const unsigned char* data, std::size_t size)>;
 

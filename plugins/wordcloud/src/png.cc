@@ -131,19 +131,22 @@ inline std::size_t match_length(const uint8_t* p, std::size_t dist, std::size_t 
   return n;
 }
 
-// Deflates one band of scanlines as a fixed-Huffman block. Matches never reach before `data`,
-// so bands are compressed independently (and concurrently). A band that is not the last ends
-// with an empty stored block, which byte-aligns it, so the next band's bytes simply follow.
-void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, bool last, std::string& out) {
+// The most deflate_rows writes for `size` input bytes: at most 9 bits per input byte (a
+// literal), plus the block header and end and a non-last band's empty stored block.
+std::size_t deflate_bound(std::size_t size) { return size / 8 * 9 + 64; }
+
+// Deflates one band of scanlines as a fixed-Huffman block into `out` (deflate_bound(size)
+// bytes, uninitialized: only the part written is ever read); returns the bytes written.
+// Matches never reach before `data`, so bands are compressed independently (and
+// concurrently). A band that is not the last ends with an empty stored block, which
+// byte-aligns it, so the next band's bytes simply follow.
+std::size_t deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, bool last, uint8_t* out) {
   const FixedTables& t = fixed();
   // Rows wider than deflate's 32 KiB window only get the pixel-repeat matches.
   const std::size_t up = row_bytes <= 32768 ? row_bytes : 0;
   const Code up_code = up ? distance_code(static_cast<int>(up)) : Code{0, 0};
   const Code run_code = distance_code(3);
-  // At most 9 bits per input byte (a literal), plus the block header and end: size this once.
-  // (Uninitialized: only the part written is ever touched.)
-  std::unique_ptr<uint8_t[]> buffer(new uint8_t[size / 8 * 9 + 64]);
-  BitWriter w(buffer.get());
+  BitWriter w(out);
   w.put((last ? 1 : 0) | 1 << 1, 3);  // BFINAL, BTYPE = 01 (fixed Huffman)
   std::size_t p = 0;
   // The first row, where there is no row above, and the last few bytes, where a 4-byte load
@@ -192,23 +195,31 @@ void deflate_rows(const uint8_t* data, std::size_t size, std::size_t row_bytes, 
   w.put(t.end_of_block.bits, t.end_of_block.n);
   if (!last) w.put(0, 3);  // BFINAL = 0, BTYPE = 00 (stored), then LEN = 0, NLEN = ~0 aligned
   std::size_t n = w.finish();
-  out.append(reinterpret_cast<const char*>(buffer.get()), n);
-  if (!last) out.append("\x00\x00\xFF\xFF", 4);
+  if (!last) {
+    std::memcpy(out + n, "\x00\x00\xFF\xFF", 4);
+    n += 4;
+  }
+  return n;
 }
 
-void put_be32(std::string& out, uint32_t v) {
-  char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-  out.append(b, 4);
+uint8_t* put_be32(uint8_t* out, uint32_t v) {
+  out[0] = uint8_t(v >> 24), out[1] = uint8_t(v >> 16), out[2] = uint8_t(v >> 8), out[3] = uint8_t(v);
+  return out + 4;
 }
 
-// Appends a chunk: length, type, data, CRC of type and data.
-void chunk(std::string& out, const char* type, const std::string& data) {
-  put_be32(out, static_cast<uint32_t>(data.size()));
-  std::size_t start = out.size();
-  out.append(type, 4);
-  out += data;
-  uint32_t crc = crc32(0, reinterpret_cast<const Bytef*>(out.data() + start), static_cast<uInt>(out.size() - start));
-  put_be32(out, crc);
+// Writes a chunk whose `size` data bytes are already in place after its length and type
+// (`at` is where the chunk starts): length, type, CRC of type and data. Returns its end.
+uint8_t* finish_chunk(uint8_t* at, const char* type, std::size_t size) {
+  put_be32(at, static_cast<uint32_t>(size));
+  std::memcpy(at + 4, type, 4);
+  uLong crc = crc32(0, nullptr, 0);
+  const uint8_t* p = at + 4;
+  for (std::size_t left = size + 4; left > 0;) {  // crc32's length is a uInt
+    std::size_t n = std::min<std::size_t>(left, 1u << 30);
+    crc = crc32(crc, p, static_cast<uInt>(n));
+    p += n, left -= n;
+  }
+  return put_be32(at + 8 + size, static_cast<uint32_t>(crc));
 }
 
 // zlib's adler32 in pieces that fit its uInt length.
@@ -228,14 +239,7 @@ namespace {
 const std::size_t kTwoThreadsFrom = std::size_t{1} << 20;  // image bytes
 }  // namespace
 
-std::string encode_png(RgbImage& image, const std::function<void(RgbImage&, int, int)>& prepare) {
-  std::string png("\x89PNG\r\n\x1a\n", 8);
-  std::string ihdr;
-  put_be32(ihdr, static_cast<uint32_t>(image.width));
-  put_be32(ihdr, static_cast<uint32_t>(image.height));
-  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit, RGB, deflate, adaptive filters, no interlace
-  chunk(png, "IHDR", ihdr);
-
+PngFile encode_png(RgbImage& image, const std::function<void(RgbImage&, int, int)>& prepare) {
   // Two bands on two threads when there is enough to share: under 1 MiB (400×200 is 240 KB, a
   // millisecond of work) a helper thread is a loss on a busy machine, where it must first be
   // scheduled. The split depends only on the size, so the bytes never depend on the machine.
@@ -243,37 +247,58 @@ std::string encode_png(RgbImage& image, const std::function<void(RgbImage&, int,
   // drawing it): a row's worth of literals.
   const std::size_t rb = image.row_bytes();
   const int split = image.bytes.size() >= kTwoThreadsFrom && image.height >= 2 ? image.height / 2 : 0;
+  const std::size_t size0 = static_cast<std::size_t>(split) * rb, size1 = image.bytes.size() - size0;
+
+  // The whole file in one allocation sized for the worst case, never zero-filled: the first
+  // band is deflated straight into its place in the IDAT chunk, and a second band (two
+  // threads) into a buffer of its own, copied after the first.
+  const std::size_t header = 8 + 25;  // signature, IHDR
+  const std::size_t idat_data = header + 8;
+  PngFile png;
+  const std::size_t capacity = idat_data + 2 + (split > 0 ? deflate_bound(size0) : 0) + deflate_bound(size1) + 4 + 4 + 12;
+  png.bytes.reset(new uint8_t[capacity]);
+  uint8_t* out = png.bytes.get();
+  std::memcpy(out, "\x89PNG\r\n\x1a\n", 8);
+  uint8_t* ihdr = put_be32(put_be32(out + 16, static_cast<uint32_t>(image.width)), static_cast<uint32_t>(image.height));
+  std::memcpy(ihdr, "\x08\x02\x00\x00\x00", 5);  // 8-bit, RGB, deflate, adaptive filters, no interlace
+  finish_chunk(out + 8, "IHDR", 13);
+  uint8_t* z = out + idat_data;
+  z[0] = 0x78, z[1] = 0x01;  // zlib header: deflate, 32 KiB window, fastest
+
   struct Band {
     int begin, end;
-    std::string deflated;
+    uint8_t* out;
+    std::size_t written = 0;
     uint32_t adler = 0;
   };
-  Band bands[2] = {{0, split, {}, 0}, {split, image.height, {}, 0}};
+  std::unique_ptr<uint8_t[]> second;
+  if (split > 0) second.reset(new uint8_t[deflate_bound(size1)]);
+  Band bands[2] = {{0, split, z + 2, 0, 0}, {split, image.height, split > 0 ? second.get() : z + 2, 0, 0}};
   auto run = [&](Band& b) {
     if (prepare) prepare(image, b.begin, b.end);
     const uint8_t* data = image.bytes.data() + b.begin * rb;
     std::size_t size = static_cast<std::size_t>(b.end - b.begin) * rb;
-    deflate_rows(data, size, rb, b.end == image.height, b.deflated);
+    b.written = deflate_rows(data, size, rb, b.end == image.height, b.out);
     b.adler = adler(data, size);
   };
+  std::size_t deflated;
+  uint32_t checksum;
   if (split > 0) {
     run_both([&] { run(bands[0]); }, [&] { run(bands[1]); });
+    std::memcpy(z + 2 + bands[0].written, bands[1].out, bands[1].written);
+    deflated = bands[0].written + bands[1].written;
+    checksum = static_cast<uint32_t>(adler32_combine(bands[0].adler, bands[1].adler, static_cast<z_off_t>(size1)));
   } else {
     run(bands[1]);
+    deflated = bands[1].written;
+    checksum = bands[1].adler;
   }
-
-  std::string z = "\x78\x01";  // zlib header: deflate, 32 KiB window, fastest
-  uint32_t checksum = bands[1].adler;
-  if (split > 0) {
-    z += bands[0].deflated;
-    checksum = static_cast<uint32_t>(adler32_combine(bands[0].adler, bands[1].adler,
-                                                     static_cast<z_off_t>((image.height - split) * rb)));
-  }
-  z += bands[1].deflated;
-  put_be32(z, checksum);
-  if (z.size() > 0x7FFFFFFF) throw std::runtime_error("png: image too large");
-  chunk(png, "IDAT", z);
-  chunk(png, "IEND", std::string());
+  put_be32(z + 2 + deflated, checksum);
+  const std::size_t idat_size = 2 + deflated + 4;
+  if (idat_size > 0x7FFFFFFF) throw std::runtime_error("png: image too large");
+  uint8_t* end = finish_chunk(out + header, "IDAT", idat_size);
+  end = finish_chunk(end, "IEND", 0);
+  png.size = static_cast<std::size_t>(end - out);
   return png;
 }
 

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,13 @@ struct RgbImage {
 // compressed as two bands of rows on two threads; `prepare(image, row_begin, row_end)`, if
 // given, is called first for each band on the thread that compresses it (to draw those rows:
 // it must write only rows [row_begin, row_end)).
-std::string encode_png(RgbImage& image, const std::function<void(RgbImage&, int, int)>& prepare = {});
+// The file is returned in the one buffer it was encoded in (no copies of the compressed data).
+struct PngFile {
+  std::unique_ptr<uint8_t[]> bytes;
+  std::size_t size = 0;
+  const uint8_t* data() const { return bytes.get(); }
+};
+PngFile encode_png(RgbImage& image, const std::function<void(RgbImage&, int, int)>& prepare = {});
 
 }  // namespace wordcloud
 

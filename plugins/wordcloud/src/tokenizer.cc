@@ -17,15 +17,17 @@
 
 namespace wordcloud {
 
-std::vector<std::string> documents_from_input(std::string_view input, const std::string& field) {
-  std::size_t first = input.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
-  std::vector<std::string> docs;
-  if (first != std::string_view::npos && input[first] == '[') {
+Documents documents_in_place(char* input, std::size_t size, const std::string& field) {
+  const std::string_view text(input, size);
+  std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  Documents docs;
+  if (first != std::string_view::npos && text[first] == '[') {
     // SAX, not a DOM: only the records' `field` strings are kept (HN items carry much more).
     // The array's string elements, and the first `field` member of each object element.
     struct Handler : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Handler> {
-      std::vector<std::string>* docs;
+      Documents* docs;
       const std::string* field;
+      bool in_place = true;   // strings stay where the parser leaves them
       int depth = 0;          // 1: inside the top-level array; 2: inside one of its objects
       bool wanted = false;    // the next value is the object's `field` member
       bool taken = false;     // this object's `field` member was seen
@@ -34,7 +36,14 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
         return true;
       }
       bool String(const char* str, rapidjson::SizeType length, bool) {
-        if (depth == 1 || (depth == 2 && wanted)) docs->emplace_back(str, length);
+        if (depth == 1 || (depth == 2 && wanted)) {
+          if (in_place) {
+            docs->texts.emplace_back(str, length);
+          } else {
+            docs->copies.emplace_back(str, length);
+            docs->texts.emplace_back(docs->copies.back());
+          }
+        }
         wanted = false;
         return true;
       }
@@ -67,31 +76,34 @@ std::vector<std::string> documents_from_input(std::string_view input, const std:
     handler.docs = &docs;
     handler.field = &field;
     std::string error;
-    if (input.find('\0') == std::string_view::npos) {
-      // In place in a NUL-terminated copy: strings are not copied again, and RapidJSON's SIMD
-      // string scanning applies. That scanning loads whole aligned 16-byte blocks, so the block
-      // holding the NUL may extend up to 15 bytes past it: the copy is padded with NULs to keep
-      // those loads inside the allocation (ASan's heap-buffer-overflow, found by
-      // fuzz/wordcloud_input).
-      std::string copy(input.size() + 16, '\0');
-      std::memcpy(copy.data(), input.data(), input.size());
-      rapidjson::InsituStringStream stream(copy.data());
+    if (text.find('\0') == std::string_view::npos) {
+      // In place: strings are not copied, and RapidJSON's SIMD string scanning applies (it
+      // needs the NUL padding after the input).
+      rapidjson::InsituStringStream stream(input);
       error = assetflow::ParseJsonSax<rapidjson::kParseInsituFlag>(stream, handler);
     } else {
-      rapidjson::MemoryStream stream(input.data(), input.size());  // NUL is an error there
+      handler.in_place = false;  // the parser's strings live in its own buffer, briefly
+      rapidjson::MemoryStream stream(input, size);  // NUL is an error there
       error = assetflow::ParseJsonSax(stream, handler);
     }
     if (!error.empty()) throw std::runtime_error("input is not valid JSON: " + error);
     return docs;
   }
   std::size_t pos = 0;
-  while (pos < input.size()) {
-    std::size_t end = input.find('\n', pos);
-    if (end == std::string_view::npos) end = input.size();
-    docs.emplace_back(input.substr(pos, end - pos));
+  while (pos < text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    docs.texts.push_back(text.substr(pos, end - pos));
     pos = end + 1;
   }
   return docs;
+}
+
+std::vector<std::string> documents_from_input(std::string_view input, const std::string& field) {
+  std::string copy(input.size() + kInputPadding, '\0');
+  if (!input.empty()) std::memcpy(copy.data(), input.data(), input.size());
+  Documents docs = documents_in_place(copy.data(), input.size(), field);
+  return std::vector<std::string>(docs.texts.begin(), docs.texts.end());
 }
 
 namespace {
@@ -133,39 +145,46 @@ class Arena {
   std::size_t left_ = 0;
 };
 
-// An open-addressing hash index from string_views (whose bytes the caller keeps alive) to ints:
-// counting looks up every token and bigram, and short keys in one flat array beat a node per
-// key. Sized up front; grows by doubling.
+// An open-addressing hash index from string_views (whose bytes the caller keeps alive) to their
+// insertion order: counting looks up every token and bigram, and short keys in one flat array
+// beat a node per key. A slot is 8 bytes (a hash tag and the key's number; the keys themselves
+// in insertion order beside it), so the table for a few thousand keys stays small. Sized up
+// front; grows by doubling.
 class StringIndex {
  public:
   explicit StringIndex(std::size_t expected) {
     std::size_t cap = 16;
     while (cap < 2 * expected) cap *= 2;
     slots_.assign(cap, Slot{});
+    keys_.reserve(expected);
   }
-  // The value for `key`, or -1.
+  // The number of `key`, or -1.
   int find(std::string_view key) const {
-    for (std::size_t i = hash(key) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+    const uint64_t h = hash(key);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
       const Slot& s = slots_[i];
       if (s.value < 0) return -1;
-      if (s.size == key.size() && std::memcmp(s.data, key.data(), key.size()) == 0) return s.value;
+      if (s.tag == tag && keys_[s.value] == key) return s.value;
     }
   }
-  // `key` must not be present yet.
-  void insert(std::string_view key, int value) {
-    if (2 * (size_ + 1) > slots_.size()) grow();
-    place({key.data(), static_cast<uint32_t>(key.size()), value});
-    ++size_;
+  // `key` must not be present yet. Returns its number: how many keys were inserted before it.
+  int insert(std::string_view key) {
+    if (2 * (keys_.size() + 1) > slots_.size()) grow();
+    int value = static_cast<int>(keys_.size());
+    keys_.push_back(key);
+    place(hash(key), value);
+    return value;
   }
+  std::string_view key(int value) const { return keys_[value]; }
 
  private:
-  struct Slot {  // 16 bytes: the table for a few thousand keys stays in cache
-    const char* data = nullptr;
-    uint32_t size = 0;
-    int value = -1;  // -1: empty
+  struct Slot {
+    uint32_t tag = 0;  // the hash's high half
+    int value = -1;    // -1: empty
   };
   // FNV-1a (titles' words are a few bytes long), then MurmurHash3's finalizer so that the low
-  // bits the table uses depend on every byte.
+  // bits the table uses, and the tag, depend on every byte.
   static uint64_t hash(std::string_view key) {
     uint64_t h = 14695981039346656037ull;
     for (unsigned char c : key) h = (h ^ c) * 1099511628211ull;
@@ -174,19 +193,17 @@ class StringIndex {
     h ^= h >> 33;
     return h;
   }
-  void place(const Slot& slot) {
-    std::size_t i = hash({slot.data, slot.size}) & (slots_.size() - 1);
+  void place(uint64_t h, int value) {
+    std::size_t i = h & (slots_.size() - 1);
     while (slots_[i].value >= 0) i = (i + 1) & (slots_.size() - 1);
-    slots_[i] = slot;
+    slots_[i] = {static_cast<uint32_t>(h >> 32), value};
   }
   void grow() {
-    std::vector<Slot> old(2 * slots_.size());
-    old.swap(slots_);
-    for (const Slot& s : old)
-      if (s.value >= 0) place(s);
+    slots_.assign(2 * slots_.size(), Slot{});
+    for (std::size_t v = 0; v < keys_.size(); ++v) place(hash(keys_[v]), static_cast<int>(v));
   }
   std::vector<Slot> slots_;
-  std::size_t size_ = 0;
+  std::vector<std::string_view> keys_;
 };
 
 struct Token {
@@ -206,11 +223,10 @@ bool joins_words(char32_t c) {
 }
 
 // Appends the document's tokens to `out`, their bytes in `arena`. The first one is marked
-// break_before.
-void tokenize_into(std::string_view doc, Arena& arena, std::vector<Token>& out) {
+// break_before. `word` is scratch space.
+void tokenize_into(std::string_view doc, Arena& arena, std::vector<Token>& out, std::string& word) {
   bool pending_break = true;
   std::size_t i = 0;
-  thread_local std::string word;  // scratch: the word being assembled
   // ASCII, nearly all of real titles, is classified inline; the rest goes through text.hpp.
   auto ascii_word_char = [](unsigned char b) { return unsigned((b | 0x20) - 'a') < 26u || unsigned(b - '0') < 10u; };
   while (i < doc.size()) {
@@ -275,51 +291,28 @@ bool all_digits(std::string_view s) {
 }
 
 // Spellings of one word (case variants, plurals folded in), each with its count. Nearly every
-// word has one spelling, kept inline.
+// word has one spelling, kept inline; the others are a list in the Counter (64 bytes a group:
+// a few thousand of them stay small).
 struct Group {
-  std::string_view key;  // lower case
-  std::pair<std::string_view, int> spelling{};  // the first one seen
-  std::vector<std::pair<std::string_view, int>> more;  // the others, in order of first occurrence
+  std::string_view spelling;  // the first one seen (its lower-case key is in Counter::index)
+  int count = 0;              // of `spelling`
+  int more = -1;              // the others, in order of first occurrence: Counter::more's index
   int total = 0;
   int remaining = 0;      // total less the bigrams it is part of (count_words)
-  std::size_t first = 0;  // token index of the first occurrence
   int folded_into = -1;   // index of the singular this plural was folded into
-  // `spelling` must outlive the group, unless `arena` is given to copy it if it is new.
-  void add(std::string_view s, int n, Arena* arena) {
-    total += n;
-    if (spelling.second == 0) {
-      spelling = {arena ? arena->copy(s) : s, n};
-      return;
-    }
-    if (spelling.first == s) {
-      spelling.second += n;
-      return;
-    }
-    for (auto& m : more)
-      if (m.first == s) {
-        m.second += n;
-        return;
-      }
-    more.emplace_back(arena ? arena->copy(s) : s, n);
-  }
-  template <class F>
-  void for_each_spelling(F&& f) const {
-    f(spelling.first, spelling.second);
-    for (auto& m : more) f(m.first, m.second);
-  }
-  // The most frequent spelling; the first seen on a tie.
-  std::string_view display() const {
-    const std::pair<std::string_view, int>* best = &spelling;
-    for (auto& m : more)
-      if (m.second > best->second) best = &m;
-    return best->first;
-  }
+  std::size_t first = 0;  // token index of the first occurrence
+};
+struct Spelling {
+  std::string_view text;
+  int count;
+  int next;  // -1: the last
 };
 
 // Groups keyed by lower-case text, in insertion order (for stable ties).
 struct Counter {
   StringIndex index;
   std::vector<Group> groups;
+  std::vector<Spelling> more;
   explicit Counter(std::size_t expected) : index(expected) { groups.reserve(expected); }
   int find(std::string_view key) const { return index.find(key); }
   // With `arena`, a new key or spelling is copied there; without, both must outlive the counter.
@@ -327,13 +320,45 @@ struct Counter {
     int i = index.find(key);
     if (i < 0) {
       if (arena) key = arena->copy(key);
-      i = static_cast<int>(groups.size());
-      index.insert(key, i);
+      i = index.insert(key);  // == groups.size()
       groups.emplace_back();
-      groups.back().key = key;
       groups.back().first = position;
     }
-    groups[i].add(spelling, 1, arena);
+    add_spelling(groups[i], spelling, 1, arena);
+  }
+  // `s` must outlive the counter, unless `arena` is given to copy it if it is new.
+  void add_spelling(Group& g, std::string_view s, int n, Arena* arena) {
+    g.total += n;
+    if (g.count == 0) {
+      g.spelling = arena ? arena->copy(s) : s;
+      g.count = n;
+      return;
+    }
+    if (g.spelling == s) {
+      g.count += n;
+      return;
+    }
+    int* link = &g.more;
+    for (; *link >= 0; link = &more[*link].next)
+      if (more[*link].text == s) {
+        more[*link].count += n;
+        return;
+      }
+    *link = static_cast<int>(more.size());  // before the push_back: `link` may point into `more`
+    more.push_back({arena ? arena->copy(s) : s, n, -1});
+  }
+  template <class F>
+  void for_each_spelling(const Group& g, F&& f) const {
+    f(g.spelling, g.count);
+    for (int m = g.more; m >= 0; m = more[m].next) f(more[m].text, more[m].count);
+  }
+  // The most frequent spelling; the first seen on a tie.
+  std::string_view display(const Group& g) const {
+    std::string_view best = g.spelling;
+    int best_count = g.count;
+    for (int m = g.more; m >= 0; m = more[m].next)
+      if (more[m].count > best_count) best = more[m].text, best_count = more[m].count;
+    return best;
   }
 };
 
@@ -348,13 +373,13 @@ bool never_fold(std::string_view key) {
 // group gets folded_into. A singular is never itself folded (it would end in "ss").
 void fold_plurals(Counter& c) {
   for (std::size_t i = 0; i < c.groups.size(); ++i) {
-    std::string_view key = c.groups[i].key;
+    std::string_view key = c.index.key(static_cast<int>(i));
     if (key.size() < 2 || key.back() != 's' || key[key.size() - 2] == 's' || never_fold(key)) continue;
     int target = c.find(key.substr(0, key.size() - 1));
     if (target < 0) continue;
     Group& plural = c.groups[i];
     Group& singular = c.groups[target];
-    plural.for_each_spelling([&](std::string_view s, int n) { singular.add(s.substr(0, s.size() - 1), n, nullptr); });
+    c.for_each_spelling(plural, [&](std::string_view s, int n) { c.add_spelling(singular, s.substr(0, s.size() - 1), n, nullptr); });
     singular.first = std::min(singular.first, plural.first);
     plural.folded_into = target;
   }
@@ -377,13 +402,19 @@ double collocation_score(double c12, double c1, double c2, double n) {
 std::vector<std::string> tokenize(std::string_view document) {
   Arena arena;
   std::vector<Token> tokens;
-  tokenize_into(document, arena, tokens);
+  std::string word;
+  tokenize_into(document, arena, tokens, word);
   std::vector<std::string> out;
   for (const Token& t : tokens) out.emplace_back(t.text);
   return out;
 }
 
 std::vector<WordCount> count_words(const std::vector<std::string>& documents,
+                                   const TokenizeOptions& options) {
+  return count_words(std::vector<std::string_view>(documents.begin(), documents.end()), options);
+}
+
+std::vector<WordCount> count_words(const std::vector<std::string_view>& documents,
                                    const TokenizeOptions& options) {
   Arena arena;
   StringIndex stop(options.stopwords.size());
@@ -394,38 +425,41 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
       char32_t c = decode_utf8(k, i);
       append_utf8(norm, is_apostrophe(c) ? U'\'' : c);
     }
-    if (stop.find(norm) < 0) stop.insert(arena.copy(norm), 0);
+    if (stop.find(norm) < 0) stop.insert(arena.copy(norm));
   }
 
   // One thread: for a few thousand titles a helper thread costs more than it saves on a busy
-  // machine (it has to be scheduled before the result is there).
-  std::vector<Token> tokens;
+  // machine (it has to be scheduled before the result is there). One document's tokens at a
+  // time: bigrams never span documents, and the tokens' bytes stay in the arena.
   std::size_t bytes = 0;
-  for (const std::string& d : documents) bytes += d.size();
-  tokens.reserve(bytes / 5 + 16);
-  for (const std::string& d : documents) tokenize_into(d, arena, tokens);
-
-  Counter unigrams(tokens.size() / 2 + 16), bigrams(tokens.size() / 2 + 16);  // distinct keys, about
+  for (std::string_view d : documents) bytes += d.size();
+  // Distinct keys, about (HN titles: a word's key per ~12 bytes, a bigram's per ~7).
+  Counter unigrams(bytes / 10 + 16), bigrams(bytes / 7 + 16);
+  std::vector<Token> tokens;
+  std::string word, bigram, bigram_lower;  // scratch
   std::size_t position = 0;
-  const Token* previous = nullptr;  // the last kept word, if nothing separates it from the next
-  std::string bigram, bigram_lower;  // scratch
-  for (const Token& t : tokens) {
-    ++position;
-    if (t.break_before) previous = nullptr;
-    bool stripped = t.text.size() != t.unstripped.size();
-    std::string_view lower = t.unstripped.substr(0, t.text.size());
-    if (t.text.empty() || stop.find(lower) >= 0 || (stripped && stop.find(t.unstripped) >= 0) ||
-        (!options.include_numbers && all_digits(t.text))) {
-      previous = nullptr;
-      continue;
+  for (std::string_view d : documents) {
+    tokens.clear();
+    tokenize_into(d, arena, tokens, word);
+    const Token* previous = nullptr;  // the last kept word, if nothing separates it from the next
+    for (const Token& t : tokens) {
+      ++position;
+      if (t.break_before) previous = nullptr;
+      bool stripped = t.text.size() != t.unstripped.size();
+      std::string_view lower = t.unstripped.substr(0, t.text.size());
+      if (t.text.empty() || stop.find(lower) >= 0 || (stripped && stop.find(t.unstripped) >= 0) ||
+          (!options.include_numbers && all_digits(t.text))) {
+        previous = nullptr;
+        continue;
+      }
+      unigrams.add(t.text, lower, position, nullptr);
+      if (previous && options.collocations) {
+        bigram.assign(previous->text).append(1, ' ').append(t.text);
+        bigram_lower.assign(previous->unstripped.substr(0, previous->text.size())).append(1, ' ').append(lower);
+        bigrams.add(bigram, bigram_lower, position - 1, &arena);
+      }
+      previous = &t;
     }
-    unigrams.add(t.text, lower, position, nullptr);
-    if (previous && options.collocations) {
-      bigram.assign(previous->text).append(1, ' ').append(t.text);
-      bigram_lower.assign(previous->unstripped.substr(0, previous->text.size())).append(1, ' ').append(lower);
-      bigrams.add(bigram, bigram_lower, position - 1, &arena);
-    }
-    previous = &t;
   }
   if (options.normalize_plurals) {
     fold_plurals(unigrams);
@@ -441,30 +475,35 @@ std::vector<WordCount> count_words(const std::vector<std::string>& documents,
   struct Entry {
     std::string_view text;
     int count;
+    uint32_t order;  // of push_back: makes the sort below stable without a buffer
     std::size_t first;
   };
   std::vector<Entry> entries;
+  entries.reserve(unigrams.groups.size() + 64);  // few bigrams are collocations
   double n = 0;
   for (Group& g : unigrams.groups) {
     g.remaining = g.total;
     if (g.folded_into < 0) n += g.total;
   }
-  for (const Group& g : bigrams.groups) {
+  for (std::size_t i = 0; i < bigrams.groups.size(); ++i) {
+    const Group& g = bigrams.groups[i];
     if (g.folded_into >= 0) continue;
-    std::size_t space = g.key.find(' ');
-    Group &g1 = standard(g.key.substr(0, space)), &g2 = standard(g.key.substr(space + 1));
+    std::string_view key = bigrams.index.key(static_cast<int>(i));
+    std::size_t space = key.find(' ');
+    Group &g1 = standard(key.substr(0, space)), &g2 = standard(key.substr(space + 1));
     double c1 = g1.total, c2 = g2.total;
     if (collocation_score(g.total, c1, c2, n) > options.collocation_threshold) {
       g1.remaining -= g.total;
       g2.remaining -= g.total;
-      entries.push_back({g.display(), g.total, g.first});
+      entries.push_back({bigrams.display(g), g.total, static_cast<uint32_t>(entries.size()), g.first});
     }
   }
   for (const Group& g : unigrams.groups)
-    if (g.folded_into < 0 && g.remaining > 0) entries.push_back({g.display(), g.remaining, g.first});
+    if (g.folded_into < 0 && g.remaining > 0) entries.push_back({unigrams.display(g), g.remaining, static_cast<uint32_t>(entries.size()), g.first});
   // Stable: a bigram and its first word share a first position; bigrams were added first.
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    return a.count != b.count ? a.count > b.count : a.first < b.first;
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.count != b.count) return a.count > b.count;
+    return a.first != b.first ? a.first < b.first : a.order < b.order;
   });
   std::vector<WordCount> out;
   out.reserve(entries.size());

@@ -3,6 +3,8 @@
 #ifndef ASSETFLOW_WORDCLOUD_TOKENIZER_HPP
 #define ASSETFLOW_WORDCLOUD_TOKENIZER_HPP
 
+#include <cstddef>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,17 @@ const std::vector<std::string>& builtin_stopwords();
 // malformed JSON.
 std::vector<std::string> documents_from_input(std::string_view input, const std::string& field);
 
+// The same documents without a copy each: views into the input, parsed in place. `input` is
+// writable, `size` bytes followed by at least kInputPadding NUL bytes (RapidJSON's SIMD string
+// scanning loads whole aligned 16-byte blocks, which may reach past the terminating NUL); the
+// views live as long as it and the Documents do.
+constexpr std::size_t kInputPadding = 16;
+struct Documents {
+  std::vector<std::string_view> texts;
+  std::deque<std::string> copies;  // what `texts` views when the input holds a NUL (not parsed in place)
+};
+Documents documents_in_place(char* input, std::size_t size, const std::string& field);
+
 // One document's word tokens, in order: runs of letters/digits/apostrophes starting with a
 // letter or digit, ’ mapped to ', trailing apostrophes and a possessive 's removed. No
 // filtering. Exposed for tests.
@@ -40,6 +53,8 @@ std::vector<std::string> tokenize(std::string_view document);
 // occurrence. Bigrams are formed only from adjacent tokens of one document with no stopword,
 // dropped number or sentence punctuation between them.
 std::vector<WordCount> count_words(const std::vector<std::string>& documents,
+                                   const TokenizeOptions& options);
+std::vector<WordCount> count_words(const std::vector<std::string_view>& documents,
                                    const TokenizeOptions& options);
 
 }  // namespace wordcloud
