@@ -21,12 +21,7 @@ const std::vector<std::string> kReservedSbatchOptions = {
 
 void Walker::Executor(YamlId key_id, YamlId v) {
   ExecutorDef& e = out_->executor;
-  if (e.location.line != 0) {
-    Error(key_id, "duplicate top-level 'executor' (first defined at " + e.location.ToString() +
-                      ")");
-    return;
-  }
-  e.location = doc_.Location(key_id);
+  if (!FirstTopLevel(key_id, "executor", &e.location)) return;
   if (!Expect(v, Kind::kMap, {"'executor'"})) return;
   Keys(v, &kExecutorKeys, {"in executor"}, [&](const std::string& key, YamlId k, YamlId x) {
     What what{"'", key, "' of executor"};

@@ -14,12 +14,7 @@ const std::vector<std::string> kFreshnessKeys = {"maximum_lag_minutes", "cron_sc
                                                  "cron_schedule_timezone", "warn_after_minutes"};
 
 void Walker::DefaultRetry(YamlId key_id, YamlId v) {
-  if (out_->default_retry_location.line != 0) {
-    Error(key_id, "duplicate top-level 'retry_policy' (first defined at " +
-                      out_->default_retry_location.ToString() + ")");
-    return;
-  }
-  out_->default_retry_location = doc_.Location(key_id);
+  if (!FirstTopLevel(key_id, "retry_policy", &out_->default_retry_location)) return;
   Retry(v, "the top level", &out_->default_retry_policy);
 }
 

@@ -53,12 +53,7 @@ void Walker::Schedules(YamlId v) {
 
 void Walker::Alerts(YamlId key_id, YamlId v) {
   AlertSinks& a = out_->alerts;
-  if (a.location.line != 0) {
-    Error(key_id, "duplicate top-level 'alerts' (first defined at " + a.location.ToString() +
-                      ")");
-    return;
-  }
-  a.location = doc_.Location(key_id);
+  if (!FirstTopLevel(key_id, "alerts", &a.location)) return;
   if (!Expect(v, Kind::kMap, {"'alerts'"})) return;
   Keys(v, &kAlertKeys, {"in alerts"}, [&](const std::string& key, YamlId, YamlId value) {
     if (key == "command") Scalar(value, {"'command' of alerts"}, &a.command);

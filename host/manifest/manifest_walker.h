@@ -143,6 +143,19 @@ class Walker {
 
   bool Zone(YamlId v, const What& what, std::string* out);
 
+  // A top-level key that may appear once across all files (`executor`, `alerts`,
+  // `retry_policy`): records its place in `*at` and returns true the first time; a second one is
+  // reported with the first's place and returns false (the caller ignores it).
+  bool FirstTopLevel(YamlId key_id, const char* name, SourceLocation* at) {
+    if (at->line != 0) {
+      Error(key_id, std::string("duplicate top-level '") + name + "' (first defined at " +
+                        at->ToString() + ")");
+      return false;
+    }
+    *at = doc_.Location(key_id);
+    return true;
+  }
+
   // manifest_assets.cc
   static const SourceLocation& LocationOf(const ParsedResource& r) { return r.def.location; }
   static const SourceLocation& LocationOf(const AssetDef& a) { return a.location; }

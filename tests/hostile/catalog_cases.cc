@@ -196,6 +196,10 @@ std::vector<Case> ManifestCases() {
               "expected a list for 'owners' of asset 'a', got 'me'"),
       Invalid("two top-level retry policies", "retry_policy: { max_retries: 1 }\n---\nretry_policy: { max_retries: 2 }\n",
               "m.yaml:3:1: error: duplicate top-level 'retry_policy' (first defined at "),
+      Invalid("two top-level executors", "executor: { type: in_process }\n---\nexecutor: { type: multiprocess }\n",
+              "m.yaml:3:1: error: duplicate top-level 'executor' (first defined at "),
+      Invalid("two top-level alerts", "alerts: { command: \"true\" }\n---\nalerts: { command: \"false\" }\n",
+              "m.yaml:3:1: error: duplicate top-level 'alerts' (first defined at "),
       Valid("an x- extension key with anchors", "x-defaults: &d { type: examples/constant }\nassets:\n  a: *d\n"),
   };
 
