@@ -10,9 +10,8 @@
 namespace wordcloud {
 
 Cloud make_cloud(std::string_view input, const Options& options, const Progress& progress) {
-  std::string copy(input.size() + kInputPadding, '\0');
-  if (!input.empty()) std::memcpy(copy.data(), input.data(), input.size());
-  return make_cloud_in_place(copy.data(), input.size(), options, progress);
+  PaddedInput copy = padded_copy(input);
+  return make_cloud_in_place(copy.data(), copy.size, options, progress);
 }
 
 Cloud make_cloud_in_place(char* buffer, std::size_t size, const Options& options, const Progress& progress) {

@@ -40,13 +40,9 @@ std::string read_first_input(Context& ctx) { return ctx.read_input(first_input_n
 // The same input read straight into a buffer with tokenizer.hpp's padding after it, so that
 // it is parsed where it was read (make_cloud_in_place): no copy of a few hundred KB, and no
 // zero-filling of it.
-struct PaddedInput {
-  std::unique_ptr<char[]> bytes;
-  std::size_t size = 0;
-};
-PaddedInput read_first_input_padded(Context& ctx) {
+wordcloud::PaddedInput read_first_input_padded(Context& ctx) {
   assetflow::InputStream in = ctx.input(first_input_name(ctx));
-  PaddedInput p;
+  wordcloud::PaddedInput p;
   std::size_t capacity = std::size_t{1} << 18;  // 256 KiB: 500 HN items in one piece
   p.bytes.reset(new char[capacity + wordcloud::kInputPadding]);
   for (std::size_t n; (n = in.read(p.bytes.get() + p.size, capacity - p.size)) > 0;) {
@@ -80,9 +76,9 @@ std::string top_words_json(const std::vector<wordcloud::WordCount>& counts, std:
 
 void wordcloud_png(Context& ctx) {
   wordcloud::Options options = fatal_on_error("config", [&] { return wordcloud::parse_options(ctx.config_json()); });
-  PaddedInput input = read_first_input_padded(ctx);
+  wordcloud::PaddedInput input = read_first_input_padded(ctx);
   wordcloud::Cloud cloud = fatal_on_error("wordcloud", [&] {
-    return wordcloud::make_cloud_in_place(input.bytes.get(), input.size, options, [&](std::size_t done, std::size_t total) {
+    return wordcloud::make_cloud_in_place(input.data(), input.size, options, [&](std::size_t done, std::size_t total) {
       ctx.check_canceled();
       ctx.progress(done, total);
     });

@@ -99,10 +99,18 @@ Documents documents_in_place(char* input, std::size_t size, const std::string& f
   return docs;
 }
 
+PaddedInput padded_copy(std::string_view input) {
+  PaddedInput p;
+  p.bytes.reset(new char[input.size() + kInputPadding]);
+  p.size = input.size();
+  if (!input.empty()) std::memcpy(p.data(), input.data(), input.size());
+  std::memset(p.data() + p.size, 0, kInputPadding);
+  return p;
+}
+
 std::vector<std::string> documents_from_input(std::string_view input, const std::string& field) {
-  std::string copy(input.size() + kInputPadding, '\0');
-  if (!input.empty()) std::memcpy(copy.data(), input.data(), input.size());
-  Documents docs = documents_in_place(copy.data(), input.size(), field);
+  PaddedInput copy = padded_copy(input);
+  Documents docs = documents_in_place(copy.data(), copy.size, field);
   return std::vector<std::string>(docs.texts.begin(), docs.texts.end());
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,15 @@ struct Documents {
   std::deque<std::string> copies;  // what `texts` views when the input holds a NUL (not parsed in place)
 };
 Documents documents_in_place(char* input, std::size_t size, const std::string& field);
+
+// An input in the form documents_in_place wants: `size` bytes, then kInputPadding NUL bytes.
+// (Not a std::string: filled by reading or copying, it is never zero-filled first.)
+struct PaddedInput {
+  std::unique_ptr<char[]> bytes;
+  std::size_t size = 0;
+  char* data() const { return bytes.get(); }
+};
+PaddedInput padded_copy(std::string_view input);
 
 // One document's word tokens, in order: runs of letters/digits/apostrophes starting with a
 // letter or digit, ’ mapped to ', trailing apostrophes and a possessive 's removed. No
